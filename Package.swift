@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "bondd",
+    products: [
+        .executable(name: "bondd", targets: ["bondd"]),
+        .executable(name: "bondctl", targets: ["bondctl"]),
+        .library(name: "BondCore", targets: ["BondCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Pure bonding logic: frames, options, modes, monitors. No I/O, no clock of its own.
+        .target(name: "BondCore"),
+        // Linux kernel headers and a few inline helpers Swift cannot express (ring barriers, macros).
+        .target(name: "CLinuxNet"),
+        .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf"),
+        // Sockets, rings, netlink, tc: everything that touches the kernel. Knows nothing of modes.
+        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF"]),
+        // Wires backends to the bond's policy and monitors; the per-frame loop.
+        .target(name: "BondEngine", dependencies: [
+            "BondCore", "PacketIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Control protocol (JSON over a Unix socket), server and client.
+        .target(name: "BondControl", dependencies: ["BondCore"]),
+        .executableTarget(name: "bondd", dependencies: [
+            "BondEngine", "BondControl", "BondCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "bondctl", dependencies: [
+            "BondControl",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,10 @@
+/// What changed in a bond, for the engine to act on and for the log.
+public enum BondEvent: Equatable, Sendable {
+    case link(member: Int, CarrierMonitor.Transition)
+    /// A new active member (nil: none left). `reason` says why, for logs and `show`.
+    case activeChanged(from: Int?, to: Int?, reason: String)
+    /// The bond device's carrier: up while at least one member is up.
+    case carrier(up: Bool)
+    /// Send gratuitous ARPs and unsolicited NAs for the bond's addresses on `member`.
+    case notifyPeers(member: Int)
+}

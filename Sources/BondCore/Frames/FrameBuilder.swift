@@ -1,0 +1,39 @@
+/// Builds the frames the bond originates itself: gratuitous ARP and unsolicited
+/// Neighbor Advertisements after a failover. Control-plane rate, so they are arrays.
+public enum FrameBuilder {
+    /// A gratuitous ARP request as the kernel's NETDEV_NOTIFY_PEERS sends it: broadcast,
+    /// sender and target IP both the bond's address, target MAC zero.
+    public static func gratuitousARP(mac: MACAddress, ip: IPv4Address, vlan: UInt16? = nil) -> [UInt8] {
+        var f = ethernetHeader(destination: .broadcast, source: mac, vlan: vlan, etherType: EtherType.arp)
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01]   // Ethernet, IPv4, request
+        f += mac.bytes + be32(ip.rawValue)
+        f += MACAddress.zero.bytes + be32(ip.rawValue)
+        return f
+    }
+
+    /// An unsolicited Neighbor Advertisement to all-nodes with the override flag and our
+    /// link-layer address, as ndisc_send_unsol_na sends it.
+    public static func unsolicitedNA(mac: MACAddress, ip: IPv6Address, vlan: UInt16? = nil) -> [UInt8] {
+        let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
+        var icmp: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]   // NA, override
+        icmp += be64(ip.high) + be64(ip.low)
+        icmp += [2, 1] + mac.bytes                        // target link-layer address option
+        let pseudo = InternetChecksum.ipv6PseudoHeader(source: ip, destination: allNodes, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
+        let c = InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo))
+        icmp[2] = UInt8(c >> 8); icmp[3] = UInt8(c & 0xFF)
+        var f = ethernetHeader(destination: MACAddress(rawValue: 0x3333_0000_0001), source: mac, vlan: vlan, etherType: EtherType.ipv6)
+        f += [0x60, 0, 0, 0] + be16(UInt16(icmp.count)) + [IPProtocolNumber.icmpv6, 255]
+        f += be64(ip.high) + be64(ip.low) + be64(allNodes.high) + be64(allNodes.low)
+        return f + icmp
+    }
+
+    public static func ethernetHeader(destination: MACAddress, source: MACAddress, vlan: UInt16?, etherType: UInt16) -> [UInt8] {
+        var h = destination.bytes + source.bytes
+        if let v = vlan { h += be16(EtherType.vlan) + be16(v & 0x0FFF) }
+        return h + be16(etherType)
+    }
+
+    static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+    static func be32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+    static func be64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
+}

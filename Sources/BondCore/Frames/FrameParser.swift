@@ -1,0 +1,139 @@
+/// Parses Ethernet, 802.1Q/802.1ad, ARP, IPv4, IPv6 and TCP/UDP/SCTP/ICMP headers
+/// without allocating. Frames whose headers lie about their length are refused
+/// rather than half-parsed, so no policy ever sees a field past the frame's end.
+public enum FrameParser {
+    public static let ethernetHeaderLength = 14
+
+    /// - Parameters:
+    ///   - frame: the frame's bytes from the destination MAC on.
+    ///   - maxLength: the longest acceptable frame (MTU + link headers); pass `Int.max`
+    ///     for segmentation-offload frames, which are larger by design.
+    public static func parse(_ frame: FrameBytes, maxLength: Int = .max) -> Result<ParsedFrame, FrameDefectError> {
+        var p = ParsedFrame()
+        let n = frame.count
+        guard n >= ethernetHeaderLength else { return .failure(.init(.runt)) }
+        p.destination = frame.mac(0)
+        p.source = frame.mac(6)
+        var offset = 12
+        var type = frame.u16(offset)
+        offset += 2
+        var tags = 0
+        while type == EtherType.vlan || type == EtherType.qinq {
+            guard offset + 4 <= n else { return .failure(.init(.truncated)) }
+            if p.vlanID == nil { p.vlanID = frame.u16(offset) & 0x0FFF }
+            type = frame.u16(offset + 2)
+            offset += 4
+            tags += 1
+            if tags > 2 { break }   // more than QinQ: leave the rest opaque
+        }
+        if n > maxLength &+ 4 * tags { return .failure(.init(.oversize)) }
+        p.etherType = type
+        p.networkOffset = offset
+
+        switch type {
+        case EtherType.arp:
+            // Only Ethernet/IPv4 ARP is parsed; other hardware types stay opaque.
+            guard offset + 8 <= n else { return .failure(.init(.truncated)) }
+            guard frame.u16(offset) == 1, frame.u16(offset + 2) == EtherType.ipv4,
+                  frame.u8(offset + 4) == 6, frame.u8(offset + 5) == 4 else { return .success(p) }
+            guard offset + 28 <= n else { return .failure(.init(.truncated)) }
+            p.network = .arp(ARPHeader(
+                operation: frame.u16(offset + 6),
+                senderMAC: frame.mac(offset + 8),
+                senderIP: IPv4Address(rawValue: frame.u32(offset + 14)),
+                targetMAC: frame.mac(offset + 18),
+                targetIP: IPv4Address(rawValue: frame.u32(offset + 24))))
+        case EtherType.ipv4:
+            guard offset + 20 <= n else { return .failure(.init(.truncated)) }
+            let versionIHL = frame.u8(offset)
+            let headerLength = Int(versionIHL & 0x0F) * 4
+            let totalLength = Int(frame.u16(offset + 2))
+            guard versionIHL >> 4 == 4, headerLength >= 20, totalLength >= headerLength,
+                  offset + totalLength <= n else { return .failure(.init(.truncated)) }
+            let fragment = frame.u16(offset + 6)
+            let later = fragment & 0x1FFF != 0
+            let header = IPv4Header(
+                source: IPv4Address(rawValue: frame.u32(offset + 12)),
+                destination: IPv4Address(rawValue: frame.u32(offset + 16)),
+                protocolNumber: frame.u8(offset + 9),
+                isLaterFragment: later,
+                isFragment: later || fragment & 0x2000 != 0)
+            p.network = .ipv4(header)
+            if !later {
+                switch parseTransport(frame, protocolNumber: header.protocolNumber, at: offset + headerLength, end: offset + totalLength) {
+                case .success(let t): p.transport = t
+                case .failure(let e): return .failure(e)
+                }
+            }
+        case EtherType.ipv6:
+            guard offset + 40 <= n else { return .failure(.init(.truncated)) }
+            let first = frame.u32(offset)
+            guard first >> 28 == 6 else { return .failure(.init(.truncated)) }
+            let payloadLength = Int(frame.u16(offset + 4))
+            // A zero payload length is a jumbogram (BIG TCP): the frame's own length rules.
+            let end = payloadLength == 0 ? n : offset + 40 + payloadLength
+            guard end <= n else { return .failure(.init(.truncated)) }
+            var next = frame.u8(offset + 6)
+            var cursor = offset + 40
+            var later = false
+            // Skip the extension headers a flow hash looks past (as the kernel's dissector does).
+            extensionLoop: for _ in 0..<8 {
+                switch next {
+                case 0, 43, 60:   // hop-by-hop, routing, destination options
+                    guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
+                    next = frame.u8(cursor)
+                    cursor += (Int(frame.u8(cursor + 1)) + 1) * 8
+                case 44:          // fragment
+                    guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
+                    next = frame.u8(cursor)
+                    later = frame.u16(cursor + 2) & 0xFFF8 != 0
+                    cursor += 8
+                default:
+                    break extensionLoop
+                }
+            }
+            guard cursor <= end else { return .failure(.init(.truncated)) }
+            let header = IPv6Header(
+                source: IPv6Address(high: UInt64(frame.u32(offset + 8)) << 32 | UInt64(frame.u32(offset + 12)),
+                                    low: UInt64(frame.u32(offset + 16)) << 32 | UInt64(frame.u32(offset + 20))),
+                destination: IPv6Address(high: UInt64(frame.u32(offset + 24)) << 32 | UInt64(frame.u32(offset + 28)),
+                                         low: UInt64(frame.u32(offset + 32)) << 32 | UInt64(frame.u32(offset + 36))),
+                nextHeader: next,
+                flowLabel: first & 0xFFFFF,
+                isLaterFragment: later)
+            p.network = .ipv6(header)
+            if !later {
+                switch parseTransport(frame, protocolNumber: next, at: cursor, end: end) {
+                case .success(let t): p.transport = t
+                case .failure(let e): return .failure(e)
+                }
+            }
+        default:
+            break
+        }
+        return .success(p)
+    }
+
+    static func parseTransport(_ frame: FrameBytes, protocolNumber: UInt8, at offset: Int, end: Int) -> Result<TransportHeader?, FrameDefectError> {
+        switch protocolNumber {
+        case IPProtocolNumber.tcp, IPProtocolNumber.udp, IPProtocolNumber.sctp:
+            let minimum = protocolNumber == IPProtocolNumber.tcp ? 20 : 8
+            guard offset + minimum <= end else { return .failure(.init(.truncated)) }
+            return .success(TransportHeader(protocolNumber: protocolNumber, offset: offset,
+                                            sourcePort: frame.u16(offset), destinationPort: frame.u16(offset + 2),
+                                            icmpType: 0))
+        case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6:
+            guard offset + 4 <= end else { return .failure(.init(.truncated)) }
+            return .success(TransportHeader(protocolNumber: protocolNumber, offset: offset,
+                                            sourcePort: 0, destinationPort: 0, icmpType: frame.u8(offset)))
+        default:
+            return .success(nil)
+        }
+    }
+}
+
+/// `FrameDefect` as an Error, so parsing can return a `Result`.
+public struct FrameDefectError: Error, Equatable {
+    public var defect: FrameDefect
+    public init(_ defect: FrameDefect) { self.defect = defect }
+}

@@ -1,0 +1,71 @@
+/// What a mode needs to know about a frame, parsed once per frame into a value on the
+/// stack: addresses, VLAN, the network header fields and transport ports.
+public struct ParsedFrame: Sendable {
+    public var destination: MACAddress = .zero
+    public var source: MACAddress = .zero
+    /// Outermost 802.1Q/802.1ad tag's VLAN id, or nil when untagged.
+    public var vlanID: UInt16?
+    /// Ethernet type after any VLAN tags.
+    public var etherType: UInt16 = 0
+    /// Offset of the network header (after the Ethernet header and tags).
+    public var networkOffset: Int = 14
+    public var network: NetworkHeader = .other
+    public var transport: TransportHeader?
+
+    public init() {}
+}
+
+public enum NetworkHeader: Sendable, Equatable {
+    case arp(ARPHeader)
+    case ipv4(IPv4Header)
+    case ipv6(IPv6Header)
+    /// Anything else: not parsed further, still forwarded.
+    case other
+}
+
+public struct ARPHeader: Sendable, Equatable {
+    public var operation: UInt16
+    public var senderMAC: MACAddress
+    public var senderIP: IPv4Address
+    public var targetMAC: MACAddress
+    public var targetIP: IPv4Address
+    public static let request: UInt16 = 1
+    public static let reply: UInt16 = 2
+}
+
+public struct IPv4Header: Sendable, Equatable {
+    public var source: IPv4Address
+    public var destination: IPv4Address
+    public var protocolNumber: UInt8
+    /// True for every fragment but the first: those carry no transport header.
+    public var isLaterFragment: Bool
+    public var isFragment: Bool
+}
+
+public struct IPv6Header: Sendable, Equatable {
+    public var source: IPv6Address
+    public var destination: IPv6Address
+    /// The upper-layer protocol after the extension headers the parser skips.
+    public var nextHeader: UInt8
+    public var flowLabel: UInt32
+    public var isLaterFragment: Bool
+}
+
+public struct TransportHeader: Sendable, Equatable {
+    public var protocolNumber: UInt8
+    public var offset: Int
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// ICMP/ICMPv6 type (ports are zero then).
+    public var icmpType: UInt8
+}
+
+/// Why a frame was refused. Each has its own counter.
+public enum FrameDefect: Sendable, Equatable, CaseIterable {
+    /// Shorter than an Ethernet header.
+    case runt
+    /// A header claims more bytes than the frame holds.
+    case truncated
+    /// Longer than the MTU allows (and not a GSO frame).
+    case oversize
+}

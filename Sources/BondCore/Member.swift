@@ -1,0 +1,22 @@
+/// One member link of a bond, as bonding logic sees it: no file descriptors here.
+public struct Member: Sendable {
+    public let name: String
+    /// The MAC the member had before it joined; restored when it leaves.
+    public let permanentMAC: MACAddress
+    /// Link speed in Mbit/s (0 when unknown); primary_reselect=better compares it.
+    public var speed: Int
+    public var monitor: CarrierMonitor
+    public var linkFailureCount: Int = 0
+    public var lastLinkChange: Instant
+
+    public init(name: String, permanentMAC: MACAddress, speed: Int = 0, carrier: Bool,
+                updelay: Int = 0, downdelay: Int = 0, at now: Instant) {
+        self.name = name
+        self.permanentMAC = permanentMAC
+        self.speed = speed
+        monitor = CarrierMonitor(carrier: carrier, updelay: updelay, downdelay: downdelay)
+        lastLinkChange = now
+    }
+
+    public var link: LinkState { monitor.state }
+}

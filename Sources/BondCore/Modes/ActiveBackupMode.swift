@@ -1,0 +1,17 @@
+/// active-backup (mode 1): everything leaves on the active member; frames that arrive
+/// on a backup are dropped unless `all_slaves_active=1`.
+public struct ActiveBackupMode: BondingModePolicy, Sendable {
+    public var allSlavesActive: Bool
+    public init(allSlavesActive: Bool) { self.allSlavesActive = allSlavesActive }
+
+    @inlinable
+    public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+        guard let a = members.active else { return .drop }
+        return .member(a)
+    }
+
+    @inlinable
+    public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
+        allSlavesActive || member == members.active
+    }
+}

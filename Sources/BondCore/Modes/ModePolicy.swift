@@ -1,0 +1,55 @@
+/// Where a frame from the bond device goes.
+public enum TransmitTarget: Equatable, Sendable {
+    case member(Int)
+    case allMembers
+    /// No member can take it (none up): counted as a drop.
+    case drop
+}
+
+/// What a mode may look at when it decides: which members may transmit, and the
+/// active member. The engine rebuilds it on state changes, never per frame.
+public struct MemberView: Sendable {
+    public var usable: [Int]
+    public var active: Int?
+    public init(usable: [Int], active: Int?) { self.usable = usable; self.active = active }
+}
+
+/// One bonding mode's per-frame decisions. A mode knows nothing of sockets: given a
+/// parsed frame and the member view it names the member(s); given a received frame
+/// and the member it came in on it says whether the bond accepts it.
+public protocol BondingModePolicy {
+    mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget
+    func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool
+}
+
+/// The configured mode, dispatched by a switch rather than an existential so the
+/// per-frame call stays direct and allocation-free.
+public enum ModePolicy {
+    case roundRobin(RoundRobinMode)
+    case activeBackup(ActiveBackupMode)
+
+    public init(options: BondOptions) {
+        switch options.mode {
+        case .balanceRR: self = .roundRobin(RoundRobinMode(packetsPerSlave: options.packetsPerSlave))
+        default: self = .activeBackup(ActiveBackupMode(allSlavesActive: options.allSlavesActive))
+        }
+    }
+
+    @inlinable public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+        switch self {
+        case .roundRobin(var m):
+            let t = m.transmitTarget(for: frame, members: members)
+            self = .roundRobin(m)
+            return t
+        case .activeBackup(var m):
+            return m.transmitTarget(for: frame, members: members)
+        }
+    }
+
+    @inlinable public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
+        switch self {
+        case .roundRobin(let m): m.admits(frame, on: member, members: members)
+        case .activeBackup(let m): m.admits(frame, on: member, members: members)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/// A bond's configuration, with the kernel's option names, defaults and ranges.
+public struct BondOptions: Sendable, Equatable {
+    public var mode: BondMode = .balanceRR
+    /// Link monitor interval in ms; 0 disables link monitoring, as in the kernel.
+    public var miimon: Int = 0
+    public var updelay: Int = 0
+    public var downdelay: Int = 0
+    public var primary: String?
+    public var primaryReselect: PrimaryReselect = .always
+    public var activeSlave: String?
+    public var allSlavesActive: Bool = false
+    public var packetsPerSlave: Int = 1
+    /// num_grat_arp and num_unsol_na are one setting in the kernel.
+    public var numPeerNotif: Int = 1
+    public var peerNotifDelay: Int = 0
+    public var failOverMAC: FailOverMAC = .none
+
+    public init() {}
+
+    /// Interval between peer notifications after a failover: peer_notif_delay, or one
+    /// monitor interval when it is 0 (the kernel sends one per miimon tick).
+    public var peerNotifInterval: Int {
+        peerNotifDelay > 0 ? peerNotifDelay : (miimon > 0 ? miimon : 100)
+    }
+}
+
+/// A refused option: `message` is the one line a user sees.
+public struct OptionError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension BondOptions {
+    /// Known kernel options this engine does not implement yet: named so that a user
+    /// gets "not supported" rather than "unknown".
+    static let notYetSupported: Set<String> = [
+        "arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
+        "ns_ip6_target", "xmit_hash_policy", "lacp_rate", "ad_select", "min_links",
+        "tlb_dynamic_lb", "lp_interval", "resend_igmp", "ad_actor_sys_prio",
+        "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
+    ]
+
+    /// Parses `name=value` words as an admin writes them for the kernel
+    /// (`mode=active-backup miimon=100 primary=eth0`). Later words win, except that
+    /// mode-dependent checks run after all words are read, whatever their order.
+    /// - Returns: the options and warnings (values the kernel would round, say).
+    public static func parse(_ words: [String]) throws(OptionError) -> (BondOptions, [String]) {
+        var o = BondOptions()
+        var warnings: [String] = []
+        var given: Set<String> = []
+        for word in words {
+            guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
+                throw OptionError("option '\(word)' is not of the form name=value")
+            }
+            let name = String(word[..<eq])
+            let value = String(word[word.index(after: eq)...])
+            given.insert(name)
+            switch name {
+            case "mode":
+                guard let m = BondMode(option: value) else {
+                    throw OptionError("mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6)")
+                }
+                o.mode = m
+            case "miimon": o.miimon = try integer(name, value, 0...Int(Int32.max))
+            case "updelay": o.updelay = try integer(name, value, 0...Int(Int32.max))
+            case "downdelay": o.downdelay = try integer(name, value, 0...Int(Int32.max))
+            case "primary":
+                guard !value.isEmpty, value.utf8.count <= 15 else { throw OptionError("primary: invalid interface name '\(value)'") }
+                o.primary = value
+            case "active_slave", "active_member":
+                guard !value.isEmpty, value.utf8.count <= 15 else { throw OptionError("\(name): invalid interface name '\(value)'") }
+                o.activeSlave = value
+            case "primary_reselect":
+                o.primaryReselect = try choice(name, value, PrimaryReselect.allCases, \.kernelName)
+            case "fail_over_mac":
+                o.failOverMAC = try choice(name, value, FailOverMAC.allCases, \.kernelName)
+                if o.failOverMAC != .none {
+                    throw OptionError("fail_over_mac: only 'none' is supported yet")
+                }
+            case "all_slaves_active": o.allSlavesActive = try integer(name, value, 0...1) == 1
+            case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
+            case "num_grat_arp", "num_unsol_na": o.numPeerNotif = try integer(name, value, 0...255)
+            case "peer_notif_delay": o.peerNotifDelay = try integer(name, value, 0...300_000)
+            default:
+                if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
+                throw OptionError("unknown option '\(name)'")
+            }
+        }
+        if o.mode != .activeBackup && o.mode != .balanceRR {
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup)")
+        }
+        // Mode dependencies, worded as the kernel words them.
+        func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
+            if given.contains(option) && !modes.contains(o.mode) {
+                throw OptionError("option \(option): mode dependency failed, not supported in mode \(o.mode.kernelName)(\(o.mode.rawValue))")
+            }
+        }
+        try requireModes("packets_per_slave", [.balanceRR])
+        try requireModes("primary", [.activeBackup, .balanceTLB, .balanceALB])
+        try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB])
+        try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB])
+        if o.miimon == 0 {
+            for d in ["updelay", "downdelay"] where given.contains(d) && (d == "updelay" ? o.updelay : o.downdelay) > 0 {
+                throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
+            }
+        } else {
+            func round(_ name: String, _ v: inout Int) {
+                let r = v / o.miimon * o.miimon
+                if r != v {
+                    warnings.append("\(name) (\(v)) is not a multiple of miimon (\(o.miimon)), value rounded to \(r) ms")
+                    v = r
+                }
+            }
+            round("updelay", &o.updelay)
+            round("downdelay", &o.downdelay)
+            round("peer_notif_delay", &o.peerNotifDelay)
+        }
+        if o.miimon == 0 {
+            warnings.append("miimon is 0: link failures will not be detected")
+        }
+        return (o, warnings)
+    }
+
+    private static func integer(_ name: String, _ value: String, _ range: ClosedRange<Int>) throws(OptionError) -> Int {
+        guard let v = Int(value), range.contains(v) else {
+            throw OptionError("\(name): invalid value '\(value)' (allowed range \(range.lowerBound)-\(range.upperBound))")
+        }
+        return v
+    }
+
+    private static func choice<T: RawRepresentable>(_ name: String, _ value: String, _ all: [T], _ label: KeyPath<T, String>) throws(OptionError) -> T where T.RawValue == Int {
+        if let n = Int(value), let v = T(rawValue: n) { return v }
+        if let v = all.first(where: { $0[keyPath: label] == value }) { return v }
+        let names = all.map { $0[keyPath: label] }.joined(separator: "|")
+        throw OptionError("\(name): invalid value '\(value)' (\(names) or 0-\(all.count - 1))")
+    }
+}

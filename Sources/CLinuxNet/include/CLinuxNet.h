@@ -1,0 +1,103 @@
+// Linux kernel interfaces for PacketIO: the headers Swift cannot reach through Glibc,
+// and the few operations that need C (ring memory ordering, struct field access
+// through unions and flexible layouts).
+#ifndef CLINUXNET_H
+#define CLINUXNET_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/signalfd.h>
+#include <sys/un.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/veth.h>
+#include <linux/virtio_net.h>
+#include <linux/sockios.h>
+#include <linux/ethtool.h>
+
+// MARK: TPACKET_V3 receive ring
+
+/// Block status, read with acquire ordering so the block's frames are visible.
+static inline uint32_t cln_block_status(const void *block) {
+    const struct tpacket_block_desc *b = (const struct tpacket_block_desc *)block;
+    return __atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+}
+
+/// Hands a block back to the kernel; release ordering so our reads finish first.
+static inline void cln_block_release(void *block) {
+    struct tpacket_block_desc *b = (struct tpacket_block_desc *)block;
+    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t cln_block_num_packets(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.num_pkts;
+}
+
+static inline uint32_t cln_block_first_offset(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
+}
+
+/// The fields of one ring frame header the engine needs.
+struct cln_frame_info {
+    uint32_t next_offset;
+    uint32_t status;
+    uint32_t snaplen;
+    uint32_t len;
+    uint16_t mac;
+    uint16_t vlan_tci;
+    uint16_t vlan_tpid;
+};
+
+static inline struct cln_frame_info cln_frame_info(const void *frame) {
+    const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)frame;
+    struct cln_frame_info i;
+    i.next_offset = h->tp_next_offset;
+    i.status = h->tp_status;
+    i.snaplen = h->tp_snaplen;
+    i.len = h->tp_len;
+    i.mac = h->tp_mac;
+    i.vlan_tci = h->hv1.tp_vlan_tci;
+    i.vlan_tpid = h->hv1.tp_vlan_tpid;
+    return i;
+}
+
+// MARK: batched send
+
+/// struct mmsghdr, which glibc declares only under _GNU_SOURCE.
+struct cln_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+int cln_sendmmsg(int fd, struct cln_mmsghdr *messages, unsigned int count, int flags);
+
+// MARK: ethtool
+
+/// Link speed in Mbit/s and duplex (1 full) of `ifname`, or -1 when unknown.
+static inline int cln_ethtool_speed(int fd, const char *ifname, int *duplex) {
+    struct ethtool_cmd cmd;
+    struct ifreq ifr;
+    memset(&cmd, 0, sizeof(cmd));
+    memset(&ifr, 0, sizeof(ifr));
+    cmd.cmd = ETHTOOL_GSET;
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    ifr.ifr_data = (char *)&cmd;
+    if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) return -1;
+    uint32_t speed = ethtool_cmd_speed(&cmd);
+    if (duplex) *duplex = cmd.duplex;
+    return speed == (uint32_t)SPEED_UNKNOWN ? -1 : (int)speed;
+}
+
+#endif

@@ -1,0 +1,159 @@
+import CLinuxNet
+import Glibc
+
+/// Interface flag bits from <linux/if.h> (which clashes with <net/if.h> in one module).
+public enum InterfaceFlags {
+    public static let up: UInt32 = 0x1
+    public static let promiscuous: UInt32 = 0x100
+    public static let allMulticast: UInt32 = 0x200
+    public static let lowerUp: UInt32 = 0x10000
+    public static let slave: UInt32 = 0x800
+}
+
+/// What rtnetlink says about one interface.
+public struct LinkInfo: Equatable {
+    public var index: Int32
+    public var name: String
+    public var flags: UInt32
+    public var mac: [UInt8]
+    public var mtu: Int
+    public var master: Int32?
+    public var alias: String?
+    public var kind: String?
+
+    public var isAdminUp: Bool { flags & InterfaceFlags.up != 0 }
+    /// Carrier as the bond counts it: administratively up and the lower layer up.
+    public var hasCarrier: Bool { isAdminUp && flags & InterfaceFlags.lowerUp != 0 }
+
+    init?(message: NetlinkMessage) {
+        guard message.type == RTM_NEWLINK || message.type == RTM_DELLINK,
+              message.payload.count >= MemoryLayout<ifinfomsg>.size else { return nil }
+        let header = message.payload.withUnsafeBytes { $0.loadUnaligned(as: ifinfomsg.self) }
+        let attributes = NetlinkAttributes(message.payload[MemoryLayout<ifinfomsg>.size...])
+        index = header.ifi_index
+        flags = header.ifi_flags
+        name = attributes.string(Int32(IFLA_IFNAME)) ?? ""
+        mac = attributes[Int32(IFLA_ADDRESS)].map(Array.init) ?? []
+        mtu = Int(attributes.u32(Int32(IFLA_MTU)) ?? 0)
+        master = attributes.u32(Int32(IFLA_MASTER)).map { Int32(bitPattern: $0) }
+        alias = attributes.string(Int32(IFLA_IFALIAS))
+        if let info = attributes[Int32(IFLA_LINKINFO)] {
+            kind = NetlinkAttributes(info).string(Int32(IFLA_INFO_KIND))
+        }
+    }
+}
+
+/// Changes to one link, applied in one RTM_NEWLINK request.
+public struct LinkChange {
+    public var up: Bool?
+    public var allMulticast: Bool?
+    public var promiscuous: Bool?
+    public var mac: [UInt8]?
+    public var mtu: Int?
+    /// An empty string clears the alias.
+    public var alias: String?
+    public init(up: Bool? = nil, allMulticast: Bool? = nil, promiscuous: Bool? = nil,
+                mac: [UInt8]? = nil, mtu: Int? = nil, alias: String? = nil) {
+        self.up = up; self.allMulticast = allMulticast; self.promiscuous = promiscuous
+        self.mac = mac; self.mtu = mtu; self.alias = alias
+    }
+}
+
+/// Link and address operations over rtnetlink, in the calling thread's namespace.
+public final class LinkControl {
+    private let socket: NetlinkSocket
+
+    public init() throws(SystemError) { socket = try NetlinkSocket() }
+
+    public func links() throws(SystemError) -> [LinkInfo] {
+        var r = NetlinkRequest(type: Int32(RTM_GETLINK), flags: NLM_F_DUMP)
+        r.append(fixed: ifinfomsg())
+        return try socket.transact(r, what: "dump links").compactMap(LinkInfo.init(message:))
+    }
+
+    public func link(named name: String) throws(SystemError) -> LinkInfo? {
+        try links().first { $0.name == name }
+    }
+
+    public func link(index: Int32) throws(SystemError) -> LinkInfo? {
+        try links().first { $0.index == index }
+    }
+
+    /// Creates a veth pair; both ends start down.
+    public func createVethPair(name: String, peer: String, mac: [UInt8]?, mtu: Int?) throws(SystemError) {
+        var r = NetlinkRequest(type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
+        r.append(fixed: ifinfomsg())
+        r.attribute(Int32(IFLA_IFNAME), string: name)
+        if let mac { r.attribute(Int32(IFLA_ADDRESS), mac) }
+        if let mtu { r.attribute(Int32(IFLA_MTU), u32: UInt32(mtu)) }
+        r.nested(Int32(IFLA_LINKINFO)) { info in
+            info.attribute(Int32(IFLA_INFO_KIND), string: "veth")
+            info.nested(Int32(IFLA_INFO_DATA)) { data in
+                data.nested(Int32(VETH_INFO_PEER)) { p in
+                    p.append(fixed: ifinfomsg())
+                    p.attribute(Int32(IFLA_IFNAME), string: peer)
+                    if let mtu { p.attribute(Int32(IFLA_MTU), u32: UInt32(mtu)) }
+                }
+            }
+        }
+        _ = try socket.transact(r, what: "create veth \(name)")
+    }
+
+    public func deleteLink(index: Int32) throws(SystemError) {
+        var r = NetlinkRequest(type: Int32(RTM_DELLINK), flags: 0)
+        var h = ifinfomsg()
+        h.ifi_index = index
+        r.append(fixed: h)
+        _ = try socket.transact(r, what: "delete link \(index)")
+    }
+
+    public func change(index: Int32, _ c: LinkChange) throws(SystemError) {
+        var r = NetlinkRequest(type: Int32(RTM_NEWLINK), flags: 0)
+        var h = ifinfomsg()
+        h.ifi_index = index
+        func flag(_ bit: UInt32, _ on: Bool?) {
+            guard let on else { return }
+            h.ifi_change |= bit
+            if on { h.ifi_flags |= bit }
+        }
+        flag(InterfaceFlags.up, c.up)
+        flag(InterfaceFlags.allMulticast, c.allMulticast)
+        flag(InterfaceFlags.promiscuous, c.promiscuous)
+        r.append(fixed: h)
+        if let mac = c.mac { r.attribute(Int32(IFLA_ADDRESS), mac) }
+        if let mtu = c.mtu { r.attribute(Int32(IFLA_MTU), u32: UInt32(mtu)) }
+        if let alias = c.alias { r.attribute(Int32(IFLA_IFALIAS), Array(alias.utf8)) }
+        _ = try socket.transact(r, what: "change link \(index)")
+    }
+
+    /// The IPv4 and IPv6 addresses on an interface (host byte order / two halves).
+    public func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)]) {
+        var r = NetlinkRequest(type: Int32(RTM_GETADDR), flags: NLM_F_DUMP)
+        r.append(fixed: ifaddrmsg())
+        var v4: [UInt32] = [], v6: [(UInt64, UInt64)] = []
+        for m in try socket.transact(r, what: "dump addresses") where m.type == RTM_NEWADDR {
+            guard m.payload.count >= MemoryLayout<ifaddrmsg>.size else { continue }
+            let h = m.payload.withUnsafeBytes { $0.loadUnaligned(as: ifaddrmsg.self) }
+            guard Int32(bitPattern: h.ifa_index) == index else { continue }
+            let a = NetlinkAttributes(m.payload[MemoryLayout<ifaddrmsg>.size...])
+            if Int32(h.ifa_family) == AF_INET, let b = a[Int32(IFA_LOCAL)] ?? a[Int32(IFA_ADDRESS)], b.count == 4 {
+                v4.append(b.reduce(0) { $0 << 8 | UInt32($1) })
+            } else if Int32(h.ifa_family) == AF_INET6, let b = a[Int32(IFA_ADDRESS)], b.count == 16 {
+                let hi = b.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let lo = b.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                v6.append((hi, lo))
+            }
+        }
+        return (v4, v6)
+    }
+
+    /// Link speed in Mbit/s from ethtool, or nil when the driver does not say.
+    public func speed(of name: String) -> Int? {
+        let fd = socket_fd_for_ioctl()
+        defer { close(fd) }
+        let s = name.withCString { cln_ethtool_speed(fd, $0, nil) }
+        return s < 0 ? nil : Int(s)
+    }
+
+    private func socket_fd_for_ioctl() -> Int32 { Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+}
