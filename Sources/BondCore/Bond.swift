@@ -43,7 +43,8 @@ public struct Bond: Sendable {
     public mutating func carrierChanged(member i: Int, up: Bool, at now: Instant) -> [BondEvent] {
         guard options.miimon > 0 else { return [] }
         var events: [BondEvent] = []
-        if let t = members[i].monitor.carrier(up, at: now, ignoreUpdelay: noMemberUp) {
+        let ignoreUpdelay = noMemberUp
+        if let t = members[i].monitor.carrier(up, at: now, ignoreUpdelay: ignoreUpdelay) {
             apply(t, member: i, at: now, into: &events)
         }
         return events
@@ -53,7 +54,8 @@ public struct Bond: Sendable {
     public mutating func tick(at now: Instant) -> [BondEvent] {
         var events: [BondEvent] = []
         for i in members.indices {
-            if let t = members[i].monitor.tick(at: now, ignoreUpdelay: noMemberUp) {
+            let ignoreUpdelay = noMemberUp
+            if let t = members[i].monitor.tick(at: now, ignoreUpdelay: ignoreUpdelay) {
                 apply(t, member: i, at: now, into: &events)
             }
         }

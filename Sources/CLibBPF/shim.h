@@ -1,2 +1,31 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+
+// libbpf's option structs must be declared with DECLARE_LIBBPF_OPTS so that their
+// size field and padding are exactly what the library checks; Swift cannot
+// guarantee zeroed padding, so these wrappers build them in C.
+
+static inline int bondd_tc_hook_create(int ifindex) {
+    DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    return bpf_tc_hook_create(&hook);
+}
+
+static inline int bondd_tc_hook_destroy(int ifindex) {
+    DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+                        .attach_point = (enum bpf_tc_attach_point)(BPF_TC_INGRESS | BPF_TC_EGRESS));
+    return bpf_tc_hook_destroy(&hook);
+}
+
+static inline int bondd_tc_attach(int ifindex, int egress, int prog_fd, __u32 handle, __u32 priority) {
+    DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+                        .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = handle, .priority = priority);
+    return bpf_tc_attach(&hook, &opts);
+}
+
+static inline int bondd_tc_detach(int ifindex, int egress, __u32 handle, __u32 priority) {
+    DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+                        .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
+    return bpf_tc_detach(&hook, &opts);
+}

@@ -157,3 +157,19 @@ public final class LinkControl {
 
     private func socket_fd_for_ioctl() -> Int32 { Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
 }
+
+/// Link notifications from the kernel (RTMGRP_LINK): carrier, flags, MTU, removal.
+public final class LinkEvents {
+    private let socket: NetlinkSocket
+    public var fd: Int32 { socket.fd }
+
+    public init() throws(SystemError) { socket = try NetlinkSocket(groups: UInt32(RTMGRP_LINK)) }
+
+    /// Reads queued notifications without blocking.
+    /// - Returns: false when some were lost; the caller re-reads the link table.
+    public func drain(_ handle: (_ link: LinkInfo, _ removed: Bool) -> Void) -> Bool {
+        socket.drainNotifications { message in
+            if let info = LinkInfo(message: message) { handle(info, message.type == RTM_DELLINK) }
+        }
+    }
+}

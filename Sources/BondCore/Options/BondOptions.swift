@@ -105,10 +105,11 @@ extension BondOptions {
                 throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
             }
         } else {
+            let miimon = o.miimon
             func round(_ name: String, _ v: inout Int) {
-                let r = v / o.miimon * o.miimon
+                let r = v / miimon * miimon
                 if r != v {
-                    warnings.append("\(name) (\(v)) is not a multiple of miimon (\(o.miimon)), value rounded to \(r) ms")
+                    warnings.append("\(name) (\(v)) is not a multiple of miimon (\(miimon)), value rounded to \(r) ms")
                     v = r
                 }
             }

@@ -1,0 +1,22 @@
+import Foundation
+import Glibc
+
+/// Sends one request to a bond's control socket and returns the reply.
+public enum ControlClient {
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
+
+    public static func send(_ request: ControlRequest, to path: String) throws -> ControlReply {
+        let fd: Int32
+        do { fd = try UnixSocket.connect(to: path) } catch { throw Failure(description: "\(error)") }
+        defer { close(fd) }
+        let data = try JSONEncoder().encode(request)
+        guard UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")]) else {
+            throw Failure(description: "cannot write to \(path): \(String(cString: strerror(errno)))")
+        }
+        guard let line = UnixSocket.readLine(fd, limit: 16 << 20), !line.isEmpty else {
+            throw Failure(description: "no reply from \(path)")
+        }
+        do { return try JSONDecoder().decode(ControlReply.self, from: Data(line)) }
+        catch { throw Failure(description: "unreadable reply from \(path)") }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+
+/// Serves a bond's control socket on its own thread: one JSON request per connection,
+/// from root only (mode 0600 and the peer's credentials checked).
+public final class ControlServer: @unchecked Sendable {
+    public let path: String
+    private let fd: Int32
+    private let handler: @Sendable (ControlRequest) -> ControlReply
+    private var thread: Thread?
+
+    public struct SetupError: Error, CustomStringConvertible { public var description: String }
+
+    public init(path: String, handler: @escaping @Sendable (ControlRequest) -> ControlReply) throws {
+        self.path = path
+        self.handler = handler
+        let dir = (path as NSString).deletingLastPathComponent
+        if mkdir(dir, 0o755) < 0 && errno != EEXIST {
+            throw SetupError(description: "cannot create \(dir): \(String(cString: strerror(errno)))")
+        }
+        // A socket file with nobody behind it is left over from a crash; a live one
+        // means another daemon owns this bond.
+        if access(path, F_OK) == 0 {
+            if let other = try? UnixSocket.connect(to: path) {
+                close(other)
+                throw SetupError(description: "another bondd already serves \(path)")
+            }
+            unlink(path)
+        }
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
+        var a = try UnixSocket.address(path)
+        let old = umask(0o177)
+        let r = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(old)
+        guard r == 0, chmod(path, 0o600) == 0, listen(fd, 16) == 0 else {
+            let e = String(cString: strerror(errno))
+            close(fd)
+            throw SetupError(description: "cannot listen on \(path): \(e)")
+        }
+    }
+
+    public func start() {
+        let t = Thread { [self] in acceptLoop() }
+        t.name = "bondd-control"
+        t.start()
+        thread = t
+    }
+
+    /// Stops accepting and removes the socket file.
+    public func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        unlink(path)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
+            serve(c)
+            close(c)
+        }
+    }
+
+    private func serve(_ c: Int32) {
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var cred = PeerCredentials()
+        var len = socklen_t(MemoryLayout<PeerCredentials>.size)
+        let reply: ControlReply
+        if getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0 {
+            reply = .failure("permission denied: the control socket accepts root only")
+        } else if let line = UnixSocket.readLine(c, limit: ControlPaths.maximumRequest) {
+            if let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) {
+                reply = handler(request)
+            } else {
+                reply = .failure("malformed request: expected one JSON object with a \"command\"")
+            }
+        } else {
+            reply = .failure("request too large (limit \(ControlPaths.maximumRequest) bytes)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if let data = try? encoder.encode(reply) {
+            _ = UnixSocket.writeAll(c, Array(data) + [UInt8(ascii: "\n")])
+        }
+    }
+}
+
+/// struct ucred (glibc hides it without _GNU_SOURCE): what SO_PEERCRED returns.
+private struct PeerCredentials {
+    var pid: Int32 = 0
+    var uid: UInt32 = .max
+    var gid: UInt32 = .max
+}

@@ -1,0 +1,42 @@
+import BondCore
+
+/// Renders a bond's status in the layout of /proc/net/bonding/BOND, which admins and
+/// their scripts know, followed by the engine's own counters.
+public enum StatusText {
+    public static func render(_ s: BondStatus) -> String {
+        var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
+        out += "Bonding Mode: \(s.modeDescription)\n"
+        let activeModes = ["active-backup", "balance-tlb", "balance-alb"]
+        if activeModes.contains(s.mode) {
+            if let p = s.primary {
+                out += "Primary Slave: \(p) (primary_reselect \(s.primaryReselect))\n"
+            } else {
+                out += "Primary Slave: None\n"
+            }
+            out += "Currently Active Slave: \(s.activeMember ?? "None")\n"
+        }
+        out += "MII Status: \(s.carrier)\n"
+        out += "MII Polling Interval (ms): \(s.miimon)\n"
+        out += "Up Delay (ms): \(s.updelay)\n"
+        out += "Down Delay (ms): \(s.downdelay)\n"
+        out += "Peer Notification Delay (ms): \(s.peerNotifDelay)\n"
+        if s.mode == "balance-rr" { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
+        out += "Failovers: \(s.failovers)"
+        if let r = s.lastFailoverReason { out += " (last: \(r))" }
+        out += "\n"
+        for m in s.members {
+            out += "\nSlave Interface: \(m.name)\n"
+            out += "MII Status: \(m.link)\n"
+            if m.linkState == "fail" || m.linkState == "back" { out += "Link Monitor State: \(m.linkState) (delay running)\n" }
+            out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
+            out += "Link Failure Count: \(m.linkFailures)\n"
+            out += "Permanent HW addr: \(m.permanentMAC)\n"
+            out += "State: \(m.state)\n"
+            out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
+            out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
+        }
+        let c = s.counters
+        out += "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember)\n"
+        return out
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// Minimal Unix stream socket helpers for the control channel.
+enum UnixSocket {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func address(_ path: String) throws -> sockaddr_un {
+        var a = sockaddr_un()
+        a.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: a.sun_path) else { throw Failure(description: "socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &a.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        return a
+    }
+
+    static func connect(to path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var a = try address(path)
+        let r = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if r < 0 {
+            let e = errno
+            close(fd)
+            switch e {
+            case ENOENT, ECONNREFUSED: throw Failure(description: "no bondd is running for \(path) (\(String(cString: strerror(e))))")
+            case EACCES, EPERM: throw Failure(description: "permission denied on \(path): run as root")
+            default: throw Failure(description: "cannot connect to \(path): \(String(cString: strerror(e)))")
+            }
+        }
+        return fd
+    }
+
+    static func writeAll(_ fd: Int32, _ data: [UInt8]) -> Bool {
+        var off = 0
+        while off < data.count {
+            let n = data[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return false }
+            off += n
+        }
+        return true
+    }
+
+    /// Reads until a newline or end of stream, at most `limit` bytes; nil past the limit.
+    static func readLine(_ fd: Int32, limit: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return out }
+            if n == 0 { return out }
+            out += chunk[0..<n]
+            if out.count > limit { return nil }
+            if let nl = out.firstIndex(of: UInt8(ascii: "\n")) { return Array(out[..<nl]) }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// A snapshot of one bond for `bondctl show`, in the shape of its JSON output.
+public struct BondStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var mode: String
+    public var modeDescription: String
+    public var activeMember: String?
+    public var carrier: String
+    public var mac: String
+    public var mtu: Int
+    public var miimon: Int
+    public var updelay: Int
+    public var downdelay: Int
+    public var peerNotifDelay: Int
+    public var numGratARP: Int
+    public var primary: String?
+    public var primaryReselect: String
+    public var packetsPerSlave: Int
+    public var allSlavesActive: Bool
+    public var lastFailoverReason: String?
+    public var failovers: Int
+    public var members: [MemberStatus]
+    public var counters: BondCounters
+
+    enum CodingKeys: String, CodingKey {
+        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers
+        case modeDescription = "mode_description"
+        case activeMember = "active_member"
+        case peerNotifDelay = "peer_notif_delay"
+        case numGratARP = "num_grat_arp"
+        case primaryReselect = "primary_reselect"
+        case packetsPerSlave = "packets_per_slave"
+        case allSlavesActive = "all_slaves_active"
+        case lastFailoverReason = "last_failover_reason"
+    }
+
+    public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
+                mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
+                numGratARP: Int, primary: String?, primaryReselect: String, packetsPerSlave: Int,
+                allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
+                members: [MemberStatus], counters: BondCounters) {
+        self.name = name; self.mode = mode; self.modeDescription = modeDescription
+        self.activeMember = activeMember; self.carrier = carrier; self.mac = mac; self.mtu = mtu
+        self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
+        self.peerNotifDelay = peerNotifDelay; self.numGratARP = numGratARP; self.primary = primary
+        self.primaryReselect = primaryReselect; self.packetsPerSlave = packetsPerSlave
+        self.allSlavesActive = allSlavesActive; self.lastFailoverReason = lastFailoverReason
+        self.failovers = failovers; self.members = members; self.counters = counters
+    }
+}
+
+public struct MemberStatus: Codable, Sendable, Equatable {
+    public var name: String
+    /// "up" or "down" as /proc shows MII Status; `linkState` has the exact monitor state.
+    public var link: String
+    public var linkState: String
+    /// "active" or "backup".
+    public var state: String
+    public var linkFailures: Int
+    public var permanentMAC: String
+    public var speed: Int
+    public var lastChangeMillisecondsAgo: Int
+    public var txPackets: Int
+    public var txBytes: Int
+    public var txDrops: Int
+    public var rxPackets: Int
+    public var rxBytes: Int
+    public var rxDrops: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, link, state, speed
+        case linkState = "link_state"
+        case linkFailures = "link_failures"
+        case permanentMAC = "permanent_mac"
+        case lastChangeMillisecondsAgo = "last_change_ms_ago"
+        case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
+        case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
+    }
+
+    public init(name: String, link: String, linkState: String, state: String, linkFailures: Int,
+                permanentMAC: String, speed: Int, lastChangeMillisecondsAgo: Int,
+                txPackets: Int, txBytes: Int, txDrops: Int, rxPackets: Int, rxBytes: Int, rxDrops: Int) {
+        self.name = name; self.link = link; self.linkState = linkState; self.state = state
+        self.linkFailures = linkFailures; self.permanentMAC = permanentMAC; self.speed = speed
+        self.lastChangeMillisecondsAgo = lastChangeMillisecondsAgo
+        self.txPackets = txPackets; self.txBytes = txBytes; self.txDrops = txDrops
+        self.rxPackets = rxPackets; self.rxBytes = rxBytes; self.rxDrops = rxDrops
+    }
+}
+
+/// Frames the bond itself refused, by reason.
+public struct BondCounters: Codable, Sendable, Equatable {
+    public var runt = 0
+    public var truncated = 0
+    public var oversize = 0
+    /// Frames from the bond device that no member could take.
+    public var noMember = 0
+    public init() {}
+
+    public mutating func count(_ defect: FrameDefect) {
+        switch defect {
+        case .runt: runt += 1
+        case .truncated: truncated += 1
+        case .oversize: oversize += 1
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runt, truncated, oversize
+        case noMember = "no_member"
+    }
+}

@@ -1,0 +1,25 @@
+import PacketIO
+
+/// Naming of the device the host sees as the bond and of the engine's end of it.
+///
+/// The bond is a veth pair: the host uses `name` like any netdev (addresses, MTU,
+/// bridge port), while the engine reads and writes the peer end. A veth rather than a
+/// tap, because the XDP fast path redirects frames between veth and members without
+/// leaving the kernel, and a veth's carrier follows its peer's admin state, which is
+/// how the bond's carrier tracks its members.
+enum BondDevice {
+    static func engineEndName(for bond: String) -> String {
+        if bond.utf8.count <= 11 { return bond + "-eng" }
+        // FNV-1a keeps long names unique within the 15-character limit.
+        var h: UInt32 = 2_166_136_261
+        for b in bond.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        let hex = String(h, radix: 16)
+        return "bde" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// Interface names the kernel accepts: 1-15 bytes, no '/', ':' or white space.
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 15 && name != "." && name != ".."
+            && !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace })
+    }
+}

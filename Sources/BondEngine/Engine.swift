@@ -1,0 +1,398 @@
+import BondCore
+import Dispatch
+import Glibc
+import Logging
+import PacketIO
+
+/// One bond's data plane: it owns the bond device and the members while it runs,
+/// moves frames between them as the mode decides, follows carrier events and acts on
+/// the bond's state changes. Everything runs on the thread that calls `run()`; other
+/// threads reach it only through `perform`.
+public final class Engine: @unchecked Sendable {
+    public let name: String
+    private var bond: Bond
+    private var policy: ModePolicy
+    private var view: MemberView
+    private let links: LinkControl
+    private let linkEvents: LinkEvents
+    private let poller: Poller
+    private let wakeup: WakeupEvent
+    private let mailbox = Mailbox()
+    private let undo = UndoStack()
+    private let logger: Logger
+    private var ports: [MemberPort] = []
+    private var device: BondDevicePort!
+    private var bondMAC: MACAddress
+    private var mtu: Int
+    private var counters = BondCounters()
+    private var failovers = 0
+    private var stopping = false
+    private var fatal: EngineError?
+
+    private enum Token {
+        static let bondDevice: UInt64 = 1 << 32
+        static let linkEvents: UInt64 = 2 << 32
+        static let wakeup: UInt64 = 3 << 32
+    }
+
+    /// Validates everything, then creates the bond device and takes the members over.
+    /// On any failure every step already taken is undone before the error is thrown.
+    public init(name: String, members memberNames: [String], options: BondOptions, logger: Logger) throws(EngineError) {
+        self.name = name
+        self.logger = logger
+        do {
+            links = try LinkControl()
+            linkEvents = try LinkEvents()
+            poller = try Poller()
+            wakeup = try WakeupEvent()
+        } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
+
+        let infos = try Self.validate(name: name, members: memberNames, options: options, links: links)
+        bondMAC = MACAddress(bytes: infos[0].mac)
+        mtu = 1500   // the kernel's bond default; members follow the bond's MTU
+        let now = MonotonicClock.now()
+        var members: [Member] = []
+        for info in infos {
+            members.append(Member(name: info.name, permanentMAC: MACAddress(bytes: info.mac),
+                                  speed: links.speed(of: info.name) ?? 0, carrier: info.hasCarrier,
+                                  updelay: options.updelay, downdelay: options.downdelay, at: now))
+        }
+        bond = Bond(name: name, options: options, members: members)
+        policy = ModePolicy(options: options)
+        view = MemberView(usable: [], active: nil)
+        do {
+            try setUp(infos: infos)
+        } catch {
+            let failures = undo.unwind()
+            for f in failures { logger.error("\(name): while undoing set-up: \(f)") }
+            throw error
+        }
+        handle(bond.start(at: MonotonicClock.now()))
+        refreshCarriers()
+        logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
+    }
+
+    // MARK: - Set-up and restore
+
+    private static func validate(name: String, members: [String], options: BondOptions, links: LinkControl) throws(EngineError) -> [LinkInfo] {
+        guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }
+        guard !members.isEmpty else { throw EngineError("no members given") }
+        var seen: Set<String> = []
+        for m in members {
+            guard BondDevice.isValidName(m) else { throw EngineError("invalid member name '\(m)'") }
+            guard m != name else { throw EngineError("\(m) cannot be a member of itself") }
+            guard seen.insert(m).inserted else { throw EngineError("member \(m) is given twice") }
+        }
+        let all: [LinkInfo]
+        do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
+        if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
+        let engineEnd = BondDevice.engineEndName(for: name)
+        if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
+        var infos: [LinkInfo] = []
+        for m in members {
+            guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
+            if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
+                throw EngineError("\(m) is already a member of \(alias.dropFirst(MemberMarker.prefix.count))")
+            }
+            if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
+                throw EngineError("\(m) is already enslaved to another device (bond or bridge)")
+            }
+            guard info.mac.count == 6, info.kind != "bond" else { throw EngineError("\(m) is not an Ethernet interface") }
+            if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
+            if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
+            infos.append(info)
+        }
+        return infos
+    }
+
+    private func setUp(infos: [LinkInfo]) throws(EngineError) {
+        let engineEnd = BondDevice.engineEndName(for: name)
+        let hostIndex: Int32, engineIndex: Int32
+        do {
+            try links.createVethPair(name: name, peer: engineEnd, mac: bondMAC.bytes, mtu: mtu)
+            guard let host = try links.link(named: name), let inner = try links.link(named: engineEnd) else {
+                throw EngineError("the bond device vanished while it was being created")
+            }
+            hostIndex = host.index
+            engineIndex = inner.index
+            undo.push("delete \(name)") { [links] in try links.deleteLink(index: hostIndex) }
+        } catch let e as EngineError { throw e } catch { throw EngineError("cannot create \(name): \(error)") }
+
+        for (i, info) in infos.enumerated() {
+            ports.append(try enslave(info, index: i))
+        }
+        do {
+            let bypass = try StackBypass(interfaceIndex: engineIndex)
+            undo.push("tc on \(engineEnd)") { bypass.remove() }
+            device = BondDevicePort(hostIndex: hostIndex, engineIndex: engineIndex,
+                                    socket: try PacketSocket(interfaceIndex: engineIndex))
+            try poller.add(device.socket.fd, token: Token.bondDevice)
+            try poller.add(linkEvents.fd, token: Token.linkEvents)
+            try poller.add(wakeup.fd, token: Token.wakeup)
+        } catch { throw EngineError("cannot open \(engineEnd): \(error)") }
+    }
+
+    /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
+    /// host stack off it, opens its socket. Each step registers its own undo.
+    private func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
+        let m = info.name, ix = info.index
+        do {
+            try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
+            undo.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
+            if info.mac != bondMAC.bytes {
+                try links.change(index: ix, LinkChange(mac: bondMAC.bytes))
+                undo.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
+            }
+            if info.mtu != mtu {
+                try links.change(index: ix, LinkChange(mtu: mtu))
+                undo.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
+            }
+            // Multicast must reach the engine whatever the NIC's filter holds.
+            if info.flags & InterfaceFlags.allMulticast == 0 {
+                try links.change(index: ix, LinkChange(allMulticast: true))
+                undo.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
+            }
+            let bypass = try StackBypass(interfaceIndex: ix)
+            undo.push("tc on \(m)") { bypass.remove() }
+            let socket = try PacketSocket(interfaceIndex: ix)
+            if !info.isAdminUp {
+                try links.change(index: ix, LinkChange(up: true))
+                undo.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
+            }
+            let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket)
+            try poller.add(socket.fd, token: UInt64(index))
+            // A member that has vanished needs no restoring: skip its undo steps quietly.
+            undo.push("forget \(m)") { [weak port] in _ = port }
+            return port
+        } catch { throw EngineError("cannot take over \(m): \(error)") }
+    }
+
+    /// Stops the loop from any thread (signal handlers included).
+    public func requestStop() {
+        mailbox.post { [weak self] in self?.stopping = true }
+        wakeup.signal()
+    }
+
+    /// Gives every member back as it was and removes the bond device.
+    public func shutdown() {
+        for p in ports where !p.queue.isEmpty { p.queue.flush() }
+        for f in undo.unwind() where !f.contains("No such device") {
+            logger.warning("\(name): restore step failed: \(f)")
+        }
+        logger.info("\(name): removed; members restored")
+    }
+
+    /// Runs `work` on the engine's thread and returns its result (control requests).
+    public func perform<T>(_ work: @escaping (Engine) -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: T?
+        mailbox.post { [unowned self] in
+            result = work(self)
+            done.signal()
+        }
+        wakeup.signal()
+        done.wait()
+        return result!
+    }
+
+    // MARK: - The loop
+
+    /// Moves frames until `requestStop` or a fatal error.
+    public func run() throws(EngineError) {
+        var socketReady = [Bool](repeating: false, count: ports.count)
+        var deviceReady = false
+        while !stopping {
+            var timeout: Int32 = -1
+            if let deadline = bond.nextDeadline {
+                let now = MonotonicClock.now()
+                timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
+            }
+            poller.wait(timeout: timeout) { token in
+                switch token {
+                case Token.bondDevice: deviceReady = true
+                case Token.linkEvents, Token.wakeup: break
+                default: socketReady[Int(token)] = true
+                }
+            }
+            if !forwardFromBondDevice() && deviceReady { _ = device.socket.clearError() }
+            deviceReady = false
+            for p in ports {
+                if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }
+                socketReady[p.index] = false
+            }
+            readLinkEvents()
+            handle(bond.tick(at: MonotonicClock.now()))
+            wakeup.drain()
+            mailbox.drain()
+            if let fatal { throw fatal }
+        }
+    }
+
+    /// Frames the host sent on the bond: the mode picks the member.
+    @discardableResult
+    private func forwardFromBondDevice() -> Bool {
+        var any = false
+        let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        while device.socket.receiveBlock({ frames in
+            while let frame = frames.next() {
+                device.rxPackets &+= 1
+                device.rxBytes &+= frame.wireLength
+                if frame.isCut { counters.count(.truncated); continue }
+                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                case .failure(let e):
+                    counters.count(e.defect)
+                case .success(let parsed):
+                    switch policy.transmitTarget(for: parsed, members: view) {
+                    case .member(let i): ports[i].queue.append(frame)
+                    case .allMembers: for i in view.usable { ports[i].queue.append(frame) }
+                    case .drop: counters.noMember &+= 1
+                    }
+                }
+            }
+            for p in ports where !p.queue.isEmpty { p.queue.flush() }
+        }) { any = true }
+        return any
+    }
+
+    /// Frames a member received: the mode decides whether the bond accepts them.
+    @discardableResult
+    private func forwardFromMember(_ port: MemberPort) -> Bool {
+        var any = false
+        let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        while port.socket.receiveBlock({ frames in
+            while let frame = frames.next() {
+                if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
+                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                case .failure(let e):
+                    counters.count(e.defect)
+                    port.rxDrops &+= 1
+                case .success(let parsed):
+                    if policy.admits(parsed, on: port.index, members: view) {
+                        port.rxPackets &+= 1
+                        port.rxBytes &+= frame.wireLength
+                        device.queue.append(frame)
+                    } else {
+                        port.rxDrops &+= 1
+                    }
+                }
+            }
+            if !device.queue.isEmpty { device.queue.flush() }
+        }) { any = true }
+        return any
+    }
+
+    // MARK: - Links and state changes
+
+    private func readLinkEvents() {
+        let complete = linkEvents.drain { info, deleted in
+            if info.index == device.hostIndex || info.index == device.engineIndex {
+                if deleted { fatal = EngineError("the bond device \(name) was removed") }
+                else if info.index == device.hostIndex { followBondDevice(info) }
+                return
+            }
+            guard let port = ports.first(where: { $0.interfaceIndex == info.index }) else { return }
+            if deleted {
+                port.gone = true
+                logger.warning("\(name): member \(port.name) was removed")
+            }
+            handle(bond.carrierChanged(member: port.index, up: !deleted && info.hasCarrier, at: MonotonicClock.now()))
+        }
+        // The kernel dropped notifications: read the whole state again.
+        if !complete { refreshCarriers() }
+    }
+
+    private func refreshCarriers() {
+        guard let all = try? links.links() else { return }
+        for p in ports where !p.gone {
+            let info = all.first { $0.index == p.interfaceIndex }
+            handle(bond.carrierChanged(member: p.index, up: info?.hasCarrier ?? false, at: MonotonicClock.now()))
+        }
+    }
+
+    /// The host changed the bond device: members follow its MTU, as the kernel's do.
+    private func followBondDevice(_ info: LinkInfo) {
+        guard info.mtu > 0, info.mtu != mtu else { return }
+        logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
+        mtu = info.mtu
+        for p in ports where !p.gone {
+            do { try links.change(index: p.interfaceIndex, LinkChange(mtu: info.mtu)) }
+            catch { logger.error("\(name): cannot set MTU of \(p.name): \(error)") }
+        }
+        try? links.change(index: device.engineIndex, LinkChange(mtu: info.mtu))
+    }
+
+    private func handle(_ events: [BondEvent]) {
+        guard !events.isEmpty else { return }
+        for event in events {
+            switch event {
+            case .link(let i, let t):
+                logger.info("\(name): \(ports[i].name): \(t.message)")
+            case .activeChanged(let from, let to, let reason):
+                if from != nil { failovers += 1 }
+                if let to {
+                    logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
+                } else {
+                    logger.error("\(name): now running without any active interface! (\(reason))")
+                }
+            case .carrier(let up):
+                logger.info("\(name): carrier \(up ? "up" : "down")")
+                do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
+                catch { logger.error("\(name): cannot set carrier: \(error)") }
+            case .notifyPeers(let i):
+                notifyPeers(on: ports[i])
+            }
+        }
+        view = MemberView(usable: bond.usable, active: bond.activeIndex)
+    }
+
+    /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.
+    private func notifyPeers(on port: MemberPort) {
+        guard let addresses = try? links.addresses(index: device.hostIndex) else { return }
+        var sent = 0
+        for a in addresses.ipv4 {
+            if (try? port.socket.send(FrameBuilder.gratuitousARP(mac: bondMAC, ip: IPv4Address(rawValue: a)))) != nil { sent += 1 }
+        }
+        for (hi, lo) in addresses.ipv6 {
+            if (try? port.socket.send(FrameBuilder.unsolicitedNA(mac: bondMAC, ip: IPv6Address(high: hi, low: lo)))) != nil { sent += 1 }
+        }
+        if sent > 0 { logger.debug("\(name): sent \(sent) peer notifications on \(port.name)") }
+    }
+
+    // MARK: - Control
+
+    public func status() -> BondStatus {
+        let now = MonotonicClock.now()
+        let o = bond.options
+        let members = bond.members.enumerated().map { (i, m) -> MemberStatus in
+            let p = ports[i]
+            let active = o.mode == .activeBackup ? i == bond.activeIndex : m.link.carriesTraffic
+            return MemberStatus(
+                name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
+                state: active ? "active" : "backup", linkFailures: m.linkFailureCount,
+                permanentMAC: m.permanentMAC.description, speed: m.speed,
+                lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
+                txPackets: p.queue.packets, txBytes: p.queue.bytes, txDrops: p.queue.errors,
+                rxPackets: p.rxPackets, rxBytes: p.rxBytes, rxDrops: p.rxDrops)
+        }
+        return BondStatus(
+            name: name, mode: o.mode.kernelName, modeDescription: o.mode.procDescription,
+            activeMember: bond.activeIndex.map { bond.members[$0].name },
+            carrier: bond.hasCarrier ? "up" : "down", mac: bondMAC.description, mtu: mtu,
+            miimon: o.miimon, updelay: o.updelay, downdelay: o.downdelay,
+            peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
+            primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
+            allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
+            failovers: failovers, members: members, counters: counters)
+    }
+
+    public func setActive(_ member: String) throws(OptionError) {
+        handle(try bond.setActive(member, at: MonotonicClock.now()))
+    }
+}
+
+/// The interface alias that marks a member as taken, so a second bondd refuses it.
+enum MemberMarker {
+    static let prefix = "bondd member of "
+}

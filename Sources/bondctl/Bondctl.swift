@@ -1,0 +1,81 @@
+import ArgumentParser
+import BondControl
+import BondCore
+import Foundation
+
+@main
+struct Bondctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bondctl",
+        abstract: "Inspect and steer bonds run by bondd.",
+        discussion: """
+        Examples:
+          bondctl show                 every running bond, /proc/net/bonding layout
+          bondctl show bond0 --json    one bond as JSON
+          bondctl set-active bond0 eth1
+        """,
+        subcommands: [Show.self, SetActive.self])
+}
+
+struct SocketOption: ParsableArguments {
+    @Option(name: .long, help: "Control socket path (default: /run/bondd/BOND.sock).")
+    var socket: String?
+
+    func path(for bond: String) -> String { socket ?? ControlPaths.socket(for: bond) }
+}
+
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("bondctl: \(message)\n".utf8))
+    exit(code)
+}
+
+func request(_ r: ControlRequest, at path: String) -> BondStatus {
+    let reply: ControlReply
+    do { reply = try ControlClient.send(r, to: path) } catch { fail("\(error)") }
+    guard reply.ok, let status = reply.status else { fail(reply.error ?? "request failed") }
+    return status
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a bond's state (all bonds when none is named).")
+
+    @OptionGroup var socket: SocketOption
+    @Argument(help: "The bond to show.") var bond: String?
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        var paths: [String]
+        if let bond { paths = [socket.path(for: bond)] }
+        else if let s = socket.socket { paths = [s] }
+        else {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: ControlPaths.directory)) ?? []
+            paths = entries.filter { $0.hasSuffix(".sock") }.sorted().map { "\(ControlPaths.directory)/\($0)" }
+            if paths.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory))") }
+        }
+        let statuses = paths.map { request(ControlRequest(command: "show"), at: $0) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = statuses.count == 1 && (bond != nil || socket.socket != nil)
+                ? try encoder.encode(statuses[0]) : try encoder.encode(statuses)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(statuses.map(StatusText.render).joined(separator: "\n"), terminator: "")
+        }
+    }
+}
+
+struct SetActive: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-active",
+        abstract: "Make MEMBER the active member (active-backup).")
+
+    @OptionGroup var socket: SocketOption
+    @Argument(help: "The bond.") var bond: String
+    @Argument(help: "The member to make active.") var member: String
+
+    func run() throws {
+        let s = request(ControlRequest(command: "set-active", member: member), at: socket.path(for: bond))
+        print("\(bond): active member is now \(s.activeMember ?? "none")")
+    }
+}
