@@ -26,7 +26,7 @@ public enum FrameParser {
             tags += 1
             if tags > 2 { break }   // more than QinQ: leave the rest opaque
         }
-        if n > maxLength &+ 4 * tags { return .failure(.init(.oversize)) }
+        if n - 4 * tags > maxLength { return .failure(.init(.oversize)) }
         p.etherType = type
         p.networkOffset = offset
 

@@ -1,6 +1,6 @@
 /// What a mode needs to know about a frame, parsed once per frame into a value on the
 /// stack: addresses, VLAN, the network header fields and transport ports.
-public struct ParsedFrame: Sendable {
+public struct ParsedFrame: Sendable, Equatable {
     public var destination: MACAddress = .zero
     public var source: MACAddress = .zero
     /// Outermost 802.1Q/802.1ad tag's VLAN id, or nil when untagged.
@@ -58,6 +58,14 @@ public struct TransportHeader: Sendable, Equatable {
     public var destinationPort: UInt16
     /// ICMP/ICMPv6 type (ports are zero then).
     public var icmpType: UInt8
+
+    public init(protocolNumber: UInt8, offset: Int, sourcePort: UInt16, destinationPort: UInt16, icmpType: UInt8) {
+        self.protocolNumber = protocolNumber
+        self.offset = offset
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.icmpType = icmpType
+    }
 }
 
 /// Why a frame was refused. Each has its own counter.
