@@ -64,7 +64,6 @@ struct Bondd: ParsableCommand {
             return h
         }
         let logger = Logger(label: "bondd")
-        for w in warnings { logger.warning("\(bond): \(w)") }
 
         let engineBox = EngineBox()
         let server: ControlServer
@@ -83,8 +82,16 @@ struct Bondd: ParsableCommand {
         }
         engineBox.engine = engine
         server.start()
+        // Only once the bond is up: a refused start says one line, nothing more.
+        for w in warnings { logger.warning("\(bond): \(w)") }
 
-        // Signals become a stop request handled on the engine's own thread.
+        // Signals become a stop request handled on the engine's own thread. A parent may
+        // have left them blocked (children of threaded programs inherit masks): unblock.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// Refused start-ups: a clear one-line error, a non-zero exit, and nothing changed.
+@Suite(.serialized) struct BadInputTests {
+    /// What a refused start must leave exactly as it was.
+    func snapshot(_ tb: Testbed) -> String {
+        tb.inHost("sh -c 'ip -br link; ip -d link show | grep -c clsact; tc qdisc show; ip -o link show | grep -o \"alias.*\"'").output
+    }
+
+    func bondd(_ tb: Testbed, _ args: String, as user: String? = nil) -> Shell.Result {
+        let drop = user.map { "setpriv --reuid=\($0) --regid=\($0) --clear-groups " } ?? ""
+        return tb.inHost("\(drop)\(Shell.binDirectory)/bondd \(args)", timeout: 20)
+    }
+
+    @Test func refusals() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let before = snapshot(tb)
+        let cases: [(String, String?, Int32, String)] = [
+            ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 miimon=100", "65534", 2, "must run as root"),
+            ("\(tb.bond) --members \(m[0]),nosuch9 mode=1", nil, 2, "member nosuch9 does not exist"),
+            ("\(tb.bond) --members \(m[0]),\(m[0]) mode=1", nil, 2, "member \(m[0]) is given twice"),
+            ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 frobnicate=1", nil, 2, "unknown option 'frobnicate'"),
+            ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 miimon=abc", nil, 2, "miimon: invalid value 'abc'"),
+            ("\(tb.bond) --members \(m[0]),\(m[1]) mode=9", nil, 2, "mode: invalid value '9'"),
+            ("lo --members \(m[0]),\(m[1]) mode=1", nil, 2, "an interface named lo already exists"),
+        ]
+        for (args, user, code, message) in cases {
+            let r = bondd(tb, args, as: user)
+            #expect(r.status == code, "\(args): exit \(r.status)")
+            let lines = r.error.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("bondd: ") && lines[0].contains(message), "\(args): \(r.error)")
+            #expect(tb.hostLink(tb.bond) == nil, "\(args) left the bond device behind")
+            #expect(snapshot(tb) == before, "\(args) changed the members")
+        }
+    }
+
+    @Test func aMemberOfARunningBondIsRefused() throws {
+        let tb = try Testbed(members: 3)
+        let m = tb.members
+        let first = try BondDaemon(tb, options: ["mode=1", "miimon=100"], members: [m[0], m[1]])
+        let before = snapshot(tb)
+        let r = bondd(tb, "other0 --members \(m[2]),\(m[1]) mode=1")
+        #expect(r.status == 2)
+        #expect(r.error.contains("\(m[1]) is already a member of \(tb.bond)"), "\(r.error)")
+        #expect(tb.hostLink("other0") == nil)
+        #expect(snapshot(tb) == before)
+        #expect(first.status()?.members.count == 2)
+    }
+
+    @Test func cleanExitRestoresEveryMember() throws {
+        let tb = try Testbed()
+        let before = snapshot(tb)
+        let macs = tb.members.map { tb.hostLink($0)?["address"] as? String }
+        let bond = try BondDaemon(tb, options: ["mode=1", "miimon=100"])
+        bond.configureAddresses()
+        // While enslaved every member carries the bond's MAC (fail_over_mac=none).
+        let bondMAC = tb.hostLink(tb.bond)?["address"] as? String
+        for m in tb.members { #expect(tb.hostLink(m)?["address"] as? String == bondMAC) }
+        #expect(bond.stop() == 0)
+        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(tb.members.map { tb.hostLink($0)?["address"] as? String } == macs)
+        #expect(snapshot(tb) == before)
+        #expect(!FileManager.default.fileExists(atPath: bond.socketPath))
+    }
+}

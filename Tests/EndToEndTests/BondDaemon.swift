@@ -1,0 +1,44 @@
+import BondControl
+import BondCore
+import Foundation
+
+/// A bondd process in a testbed's host namespace, stopped (SIGTERM) on close.
+final class BondDaemon {
+    let process: Spawned
+    let socketPath: String
+    let testbed: Testbed
+
+    init(_ testbed: Testbed, options: [String], members: [String]? = nil) throws {
+        self.testbed = testbed
+        socketPath = "/run/bondd/\(testbed.bond).sock"
+        process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", testbed.bond,
+                               "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options)
+        let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: "show"), to: socketPath))?.ok == true }
+        guard ready else {
+            stop()
+            throw TestbedError(message: "bondd did not come up: \(log())")
+        }
+    }
+
+    deinit { stop() }
+
+    func status() -> BondStatus? {
+        try? ControlClient.send(ControlRequest(command: "show"), to: socketPath).status
+    }
+
+    func log() -> String { process.errorOutput }
+
+    /// SIGTERM, then wait for a clean exit. Returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.signal(SIGTERM) }
+        return process.wait(timeout: 10)
+    }
+    /// Addresses the bond and brings it up, as a user would.
+    func configureAddresses() {
+        let b = testbed.bond
+        testbed.inHost("ip addr add \(testbed["BOND_IP4"])/24 dev \(b)")
+        testbed.inHost("ip addr add \(testbed["BOND_IP6"])/64 dev \(b) nodad")
+        testbed.inHost("ip link set \(b) up")
+    }
+}
