@@ -15,7 +15,23 @@ struct Bondctl: ParsableCommand {
           bondctl set-active bond0 eth1
         """,
         subcommands: [Show.self, SetActive.self])
+
+    /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
+    /// option belongs to every subcommand, so a leading one is moved behind the verb.
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if let i = args.firstIndex(where: { $0 == "--socket" || $0.hasPrefix("--socket=") }) {
+            let end = min(i + (args[i] == "--socket" ? 2 : 1), args.count)
+            if let verb = args[end...].firstIndex(where: { !$0.hasPrefix("-") }) {
+                let moved = Array(args[i..<end])
+                args.insert(contentsOf: moved, at: verb + 1)
+                args.removeSubrange(i..<end)
+            }
+        }
+        Self.main(args)
+    }
 }
+
 
 struct SocketOption: ParsableArguments {
     @Option(name: .long, help: "Control socket path (default: /run/bondd/BOND.sock).")
