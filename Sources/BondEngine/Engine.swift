@@ -24,6 +24,7 @@ public final class Engine: @unchecked Sendable {
     private var device: BondDevicePort!
     private var bondMAC: MACAddress
     private var mtu: Int
+    private var bondPromiscuous = false
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -92,7 +93,12 @@ public final class Engine: @unchecked Sendable {
         for m in members {
             guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
             if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
-                throw EngineError("\(m) is already a member of \(alias.dropFirst(MemberMarker.prefix.count))")
+                // A marker whose bond device is gone was left by a daemon that died
+                // without restoring (SIGKILL): the member is free again.
+                let owner = String(alias.dropFirst(MemberMarker.prefix.count))
+                if all.contains(where: { $0.name == owner }) {
+                    throw EngineError("\(m) is already a member of \(owner)")
+                }
             }
             if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
                 throw EngineError("\(m) is already enslaved to another device (bond or bridge)")
@@ -139,13 +145,14 @@ public final class Engine: @unchecked Sendable {
         do {
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
             undo.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
-            if info.mac != bondMAC.bytes {
-                try links.change(index: ix, LinkChange(mac: bondMAC.bytes))
-                undo.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
-            }
-            if info.mtu != mtu {
-                try links.change(index: ix, LinkChange(mtu: mtu))
-                undo.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
+            // MAC and MTU are restored unconditionally: they follow the bond device's
+            // while enslaved, whatever they were at the start.
+            undo.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
+            if info.mac != bondMAC.bytes { try links.change(index: ix, LinkChange(mac: bondMAC.bytes)) }
+            undo.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
+            if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
+            if info.flags & InterfaceFlags.promiscuous == 0 {
+                undo.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
             }
             // Multicast must reach the engine whatever the NIC's filter holds.
             if info.flags & InterfaceFlags.allMulticast == 0 {
@@ -289,9 +296,14 @@ public final class Engine: @unchecked Sendable {
         let complete = linkEvents.drain { info, deleted in
             if info.index == device.hostIndex || info.index == device.engineIndex {
                 if deleted { fatal = EngineError("the bond device \(name) was removed") }
-                else if info.index == device.hostIndex { followBondDevice(info) }
+                else if info.index == device.hostIndex {
+                    // Notifications do not carry everything (a bridge's promiscuity
+                    // reference is not announced): read the device's state afresh.
+                    if let fresh = try? links.link(index: info.index) { followBondDevice(fresh) }
+                }
                 return
             }
+            if info.isBridgePortNotice { return }
             guard let port = ports.first(where: { $0.interfaceIndex == info.index }) else { return }
             if deleted {
                 port.gone = true
@@ -311,16 +323,32 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// The host changed the bond device: members follow its MTU, as the kernel's do.
+    /// The host changed the bond device: members follow its MTU, MAC and promiscuity
+    /// (a bridge port is promiscuous), as the kernel's slaves do.
     private func followBondDevice(_ info: LinkInfo) {
-        guard info.mtu > 0, info.mtu != mtu else { return }
-        logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
-        mtu = info.mtu
-        for p in ports where !p.gone {
-            do { try links.change(index: p.interfaceIndex, LinkChange(mtu: info.mtu)) }
-            catch { logger.error("\(name): cannot set MTU of \(p.name): \(error)") }
+        var change = LinkChange()
+        if info.mtu > 0 && info.mtu != mtu {
+            logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
+            mtu = info.mtu
+            change.mtu = mtu
+            try? links.change(index: device.engineIndex, LinkChange(mtu: mtu))
         }
-        try? links.change(index: device.engineIndex, LinkChange(mtu: info.mtu))
+        if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
+            bondMAC = MACAddress(bytes: info.mac)
+            logger.info("\(name): MAC changed to \(bondMAC), applying to members")
+            change.mac = info.mac
+        }
+        let promiscuous = info.promiscuity > 0
+        if promiscuous != bondPromiscuous {
+            bondPromiscuous = promiscuous
+            logger.info("\(name): promiscuous mode \(promiscuous ? "on" : "off"), applying to members")
+            change.promiscuous = promiscuous
+        }
+        guard change.mtu != nil || change.mac != nil || change.promiscuous != nil else { return }
+        for p in ports where !p.gone {
+            do { try links.change(index: p.interfaceIndex, change) }
+            catch { logger.error("\(name): cannot update \(p.name): \(error)") }
+        }
     }
 
     private func handle(_ events: [BondEvent]) {

@@ -20,6 +20,11 @@ public struct LinkInfo: Equatable {
     public var master: Int32?
     public var alias: String?
     public var kind: String?
+    /// How many users want the device promiscuous (a bridge port counts one); the
+    /// IFF_PROMISC flag only shows the administrator's own setting.
+    public var promiscuity: Int
+    /// A bridge's own notification about its port (AF_BRIDGE): not the device's state.
+    public var isBridgePortNotice: Bool
 
     public var isAdminUp: Bool { flags & InterfaceFlags.up != 0 }
     /// Carrier as the bond counts it: administratively up and the lower layer up.
@@ -31,12 +36,14 @@ public struct LinkInfo: Equatable {
         let header = message.payload.withUnsafeBytes { $0.loadUnaligned(as: ifinfomsg.self) }
         let attributes = NetlinkAttributes(message.payload[MemoryLayout<ifinfomsg>.size...])
         index = header.ifi_index
+        isBridgePortNotice = Int32(header.ifi_family) == AF_BRIDGE
         flags = header.ifi_flags
         name = attributes.string(Int32(IFLA_IFNAME)) ?? ""
         mac = attributes[Int32(IFLA_ADDRESS)].map(Array.init) ?? []
         mtu = Int(attributes.u32(Int32(IFLA_MTU)) ?? 0)
         master = attributes.u32(Int32(IFLA_MASTER)).map { Int32(bitPattern: $0) }
         alias = attributes.string(Int32(IFLA_IFALIAS))
+        promiscuity = Int(attributes.u32(Int32(IFLA_PROMISCUITY)) ?? 0)
         if let info = attributes[Int32(IFLA_LINKINFO)] {
             kind = NetlinkAttributes(info).string(Int32(IFLA_INFO_KIND))
         }
