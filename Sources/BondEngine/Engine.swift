@@ -25,6 +25,10 @@ public final class Engine: @unchecked Sendable {
     private var bondMAC: MACAddress
     private var mtu: Int
     private var bondPromiscuous = false
+    /// Carrier is followed by netlink events, which arrive within microseconds for veth
+    /// but may be batched by the kernel's linkwatch for up to a second on other
+    /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
+    private var nextCarrierPoll: Instant?
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -70,6 +74,7 @@ public final class Engine: @unchecked Sendable {
         }
         handle(bond.start(at: MonotonicClock.now()))
         refreshCarriers()
+        if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
     }
 
@@ -210,7 +215,7 @@ public final class Engine: @unchecked Sendable {
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
-            if let deadline = bond.nextDeadline {
+            if let deadline = earliest(bond.nextDeadline, nextCarrierPoll) {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
             }
@@ -228,7 +233,12 @@ public final class Engine: @unchecked Sendable {
                 socketReady[p.index] = false
             }
             readLinkEvents()
-            handle(bond.tick(at: MonotonicClock.now()))
+            let now = MonotonicClock.now()
+            if let poll = nextCarrierPoll, now >= poll {
+                refreshCarriers()
+                nextCarrierPoll = now.adding(milliseconds: bond.options.miimon)
+            }
+            handle(bond.tick(at: now))
             wakeup.drain()
             mailbox.drain()
             if let fatal { throw fatal }
@@ -418,6 +428,12 @@ public final class Engine: @unchecked Sendable {
     public func setActive(_ member: String) throws(OptionError) {
         handle(try bond.setActive(member, at: MonotonicClock.now()))
     }
+}
+
+private func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return min(a, b)
 }
 
 /// The interface alias that marks a member as taken, so a second bondd refuses it.
