@@ -94,6 +94,8 @@ public struct BondCounters: Codable, Sendable, Equatable {
     public var oversize = 0
     /// Frames from the bond device that no member could take.
     public var noMember = 0
+    /// Frames for the host that the bond device refused (its receive side was behind).
+    public var deliveryDrops = 0
     public init() {}
 
     public mutating func count(_ defect: FrameDefect) {
@@ -107,5 +109,6 @@ public struct BondCounters: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case runt, truncated, oversize
         case noMember = "no_member"
+        case deliveryDrops = "delivery_drops"
     }
 }

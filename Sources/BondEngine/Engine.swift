@@ -422,7 +422,13 @@ public final class Engine: @unchecked Sendable {
             peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
             primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
-            failovers: failovers, members: members, counters: counters)
+            failovers: failovers, members: members, counters: countersWithDevice)
+    }
+
+    private var countersWithDevice: BondCounters {
+        var c = counters
+        c.deliveryDrops = device.queue.errors
+        return c
     }
 
     public func setActive(_ member: String) throws(OptionError) {

@@ -70,8 +70,12 @@ public final class PacketSocket {
             try Self.set(fd, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS")
             // Our own transmissions (and the kernel's) would otherwise come back as input.
             try Self.set(fd, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING")
-            var sndbuf: Int32 = 4 << 20
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, socklen_t(MemoryLayout<Int32>.size))
+            // Sent frames are charged to the socket until the receiving side has processed
+            // them; a large budget (FORCE: root may exceed wmem_max) absorbs bursts.
+            var sndbuf: Int32 = 32 << 20
+            if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, socklen_t(MemoryLayout<Int32>.size)) < 0 {
+                setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, socklen_t(MemoryLayout<Int32>.size))
+            }
             var address = sockaddr_ll()
             address.sll_family = UInt16(AF_PACKET)
             address.sll_protocol = UInt16(ETH_P_ALL).bigEndian
@@ -219,15 +223,25 @@ public final class TransmitQueue {
 
     public func flush() {
         var start = 0
+        var waited = false
         while start < count {
             let n = Int(cln_sendmmsg(fd, messages + start, UInt32(count - start), Int32(MSG_DONTWAIT)))
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
+                // Send budget used up: the receiving side is behind. Wait for it once
+                // (frames wait in our receive ring meanwhile) rather than drop the batch.
+                if n < 0 && (errno == EAGAIN || errno == ENOBUFS) && !waited {
+                    waited = true
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = Glibc.poll(&p, 1, 10)
+                    continue
+                }
                 // The first frame of the rest was refused: count it and go on after it.
                 errors += 1
                 start += 1
                 continue
             }
+            waited = false
             for i in start..<(start + n) { bytes += vectors[i].iov_len - VirtioNetHeader.size }
             packets += n
             start += n

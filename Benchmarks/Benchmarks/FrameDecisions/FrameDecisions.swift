@@ -47,10 +47,9 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for (name, words) in [("active-backup", ["mode=active-backup"]),
-                          ("balance-rr", ["mode=balance-rr"]),
-                          ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"])] {
-        Benchmark("parse + transmit decision, \(name)") { benchmark in
+    /// Parse, then one decision of the configured mode, per iteration.
+    func decisionBenchmark(_ title: String, _ words: [String], _ decide: @escaping (inout ModePolicy, ParsedFrame, MemberView) -> Void) {
+        Benchmark(title) { benchmark in
             var policy = ModePolicy(options: try! BondOptions.parse(words).0)
             let view = MemberView(usable: [0, 1, 2], active: 1)
             let frame = udpFrame()
@@ -58,24 +57,21 @@ let benchmarks: @Sendable () -> Void = {
                 let bytes = FrameBytes(raw)
                 for _ in benchmark.scaledIterations {
                     if case .success(let p) = FrameParser.parse(bytes, maxLength: 1514) {
-                        blackHole(policy.transmitTarget(for: p, members: view))
+                        decide(&policy, p, view)
                     }
                 }
             }
         }
+    }
 
-        Benchmark("parse + receive admission, \(name)") { benchmark in
-            let policy = ModePolicy(options: try! BondOptions.parse(words).0)
-            let view = MemberView(usable: [0, 1, 2], active: 1)
-            let frame = udpFrame()
-            frame.withUnsafeBytes { raw in
-                let bytes = FrameBytes(raw)
-                for _ in benchmark.scaledIterations {
-                    if case .success(let p) = FrameParser.parse(bytes, maxLength: 1514) {
-                        blackHole(policy.admits(p, on: 2, members: view))
-                    }
-                }
-            }
+    for (name, words) in [("active-backup", ["mode=active-backup"]),
+                          ("balance-rr", ["mode=balance-rr"]),
+                          ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"])] {
+        decisionBenchmark("parse + transmit decision, \(name)", words) { policy, frame, view in
+            blackHole(policy.transmitTarget(for: frame, members: view))
+        }
+        decisionBenchmark("parse + receive admission, \(name)", words) { policy, frame, view in
+            blackHole(policy.admits(frame, on: 2, members: view))
         }
     }
 }
