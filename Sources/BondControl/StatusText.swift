@@ -6,6 +6,7 @@ public enum StatusText {
     public static func render(_ s: BondStatus) -> String {
         var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
         out += "Bonding Mode: \(s.modeDescription)\n"
+        if s.mode == "balance-xor" || s.mode == "802.3ad" { out += "Transmit Hash Policy: \(s.xmitHashPolicy)\n" }
         let activeModes = ["active-backup", "balance-tlb", "balance-alb"]
         if activeModes.contains(s.mode) {
             if let p = s.primary {

@@ -15,6 +15,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var primary: String?
     public var primaryReselect: String
     public var packetsPerSlave: Int
+    public var xmitHashPolicy: String
     public var allSlavesActive: Bool
     public var lastFailoverReason: String?
     public var failovers: Int
@@ -29,6 +30,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case numGratARP = "num_grat_arp"
         case primaryReselect = "primary_reselect"
         case packetsPerSlave = "packets_per_slave"
+        case xmitHashPolicy = "xmit_hash_policy"
         case allSlavesActive = "all_slaves_active"
         case lastFailoverReason = "last_failover_reason"
     }
@@ -36,13 +38,14 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
                 mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
                 numGratARP: Int, primary: String?, primaryReselect: String, packetsPerSlave: Int,
-                allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
+                xmitHashPolicy: String, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
                 members: [MemberStatus], counters: BondCounters) {
         self.name = name; self.mode = mode; self.modeDescription = modeDescription
         self.activeMember = activeMember; self.carrier = carrier; self.mac = mac; self.mtu = mtu
         self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
         self.peerNotifDelay = peerNotifDelay; self.numGratARP = numGratARP; self.primary = primary
         self.primaryReselect = primaryReselect; self.packetsPerSlave = packetsPerSlave
+        self.xmitHashPolicy = xmitHashPolicy
         self.allSlavesActive = allSlavesActive; self.lastFailoverReason = lastFailoverReason
         self.failovers = failovers; self.members = members; self.counters = counters
     }

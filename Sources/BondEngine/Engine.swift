@@ -421,6 +421,7 @@ public final class Engine: @unchecked Sendable {
             miimon: o.miimon, updelay: o.updelay, downdelay: o.downdelay,
             peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
             primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
+            xmitHashPolicy: "\(o.xmitHashPolicy.kernelName) (\(o.xmitHashPolicy.rawValue))",
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
             failovers: failovers, members: members, counters: countersWithDevice)
     }

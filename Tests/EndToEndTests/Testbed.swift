@@ -50,6 +50,30 @@ final class Testbed {
     func fail(member i: Int) { Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) fail \(prefix) \(i)") }
     func restore(member i: Int) { Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) restore \(prefix) \(i)") }
 
+    /// Sends `count` UDP datagrams from the bond's address to the client, each from its
+    /// own source port (20000 + i): `count` distinct flows.
+    @discardableResult
+    func sendUDP(count: Int) -> Shell.Result {
+        inHost("""
+        /usr/bin/python3 -c "
+        import socket
+        for i in range(\(count)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(('\(self["BOND_IP4"])', 20000 + i))
+            s.sendto(b'x' * 18, ('\(self["CLIENT_IP4"])', 9))
+            s.close()
+        "
+        """)
+    }
+
+    /// Frames each switch-side peer received while `body` ran.
+    func framesPerMember(during body: () -> Void, expectedTotal: Int) -> [Int] {
+        let before = peers.map(switchPortReceived)
+        body()
+        _ = Shell.waitFor(3) { zip(peers.map(switchPortReceived), before).map { $0 - $1 }.reduce(0, +) >= expectedTotal }
+        return zip(peers.map(switchPortReceived), before).map { $0 - $1 }
+    }
+
     /// Packets a switch port has received (what the member sent), from the kernel's counters.
     func switchPortReceived(_ port: String) -> Int {
         let r = inSwitch("cat /sys/class/net/\(port)/statistics/rx_packets")

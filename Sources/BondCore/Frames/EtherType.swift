@@ -14,6 +14,12 @@ public enum EtherType {
 public enum IPProtocolNumber {
     public static let icmp: UInt8 = 1
     public static let igmp: UInt8 = 2
+    public static let ipip: UInt8 = 4
+    public static let dccp: UInt8 = 33
+    public static let ipv6: UInt8 = 41
+    public static let esp: UInt8 = 50
+    public static let ah: UInt8 = 51
+    public static let udplite: UInt8 = 136
     public static let tcp: UInt8 = 6
     public static let udp: UInt8 = 17
     public static let icmpv6: UInt8 = 58

@@ -1,6 +1,7 @@
-/// Parses Ethernet, 802.1Q/802.1ad, ARP, IPv4, IPv6 and TCP/UDP/SCTP/ICMP headers
-/// without allocating. Frames whose headers lie about their length are refused
-/// rather than half-parsed, so no policy ever sees a field past the frame's end.
+/// Parses Ethernet, 802.1Q/802.1ad, ARP, IPv4, IPv6, one level of IP-in-IP tunnel, and
+/// the transport ports of TCP/UDP/SCTP/DCCP/UDP-Lite/ESP/AH and ICMP identifiers, without
+/// allocating. Frames whose headers lie about their length are refused rather than
+/// half-parsed, so no policy ever sees a field past the frame's end.
 public enum FrameParser {
     public static let ethernetHeaderLength = 14
 
@@ -43,7 +44,39 @@ public enum FrameParser {
                 senderIP: IPv4Address(rawValue: frame.u32(offset + 14)),
                 targetMAC: frame.mac(offset + 18),
                 targetIP: IPv4Address(rawValue: frame.u32(offset + 24))))
-        case EtherType.ipv4:
+        case EtherType.ipv4, EtherType.ipv6:
+            let outer: IPPacket
+            switch parseIP(frame, version: type == EtherType.ipv4 ? 4 : 6, at: offset, end: n) {
+            case .success(let ip): outer = ip
+            case .failure(let e): return .failure(e)
+            }
+            p.network = outer.header
+            p.transport = outer.transport
+            // One level of IP-in-IP / IPv6-in-IP, for the encap hash policies.
+            if outer.transport == nil, outer.payloadProtocol == IPProtocolNumber.ipip || outer.payloadProtocol == IPProtocolNumber.ipv6,
+               case .success(let inner) = parseIP(frame, version: outer.payloadProtocol == IPProtocolNumber.ipip ? 4 : 6,
+                                                 at: outer.payloadOffset, end: outer.end) {
+                p.innerNetwork = inner.header
+                p.innerTransport = inner.transport
+            }
+        default:
+            break
+        }
+        return .success(p)
+    }
+
+    /// One IP header and what follows it.
+    struct IPPacket {
+        var header: NetworkHeader
+        var transport: TransportHeader?
+        /// The upper-layer protocol, or nil for a later fragment.
+        var payloadProtocol: UInt8?
+        var payloadOffset: Int
+        var end: Int
+    }
+
+    static func parseIP(_ frame: FrameBytes, version: Int, at offset: Int, end n: Int) -> Result<IPPacket, FrameDefectError> {
+        if version == 4 {
             guard offset + 20 <= n else { return .failure(.init(.truncated)) }
             let versionIHL = frame.u8(offset)
             let headerLength = Int(versionIHL & 0x0F) * 4
@@ -58,74 +91,100 @@ public enum FrameParser {
                 protocolNumber: frame.u8(offset + 9),
                 isLaterFragment: later,
                 isFragment: later || fragment & 0x2000 != 0)
-            p.network = .ipv4(header)
+            var packet = IPPacket(header: .ipv4(header), transport: nil, payloadProtocol: later ? nil : header.protocolNumber,
+                                  payloadOffset: offset + headerLength, end: offset + totalLength)
             if !later {
-                switch parseTransport(frame, protocolNumber: header.protocolNumber, at: offset + headerLength, end: offset + totalLength) {
-                case .success(let t): p.transport = t
+                switch parseTransport(frame, protocolNumber: header.protocolNumber, at: packet.payloadOffset, end: packet.end) {
+                case .success(let t): packet.transport = t
                 case .failure(let e): return .failure(e)
                 }
             }
-        case EtherType.ipv6:
-            guard offset + 40 <= n else { return .failure(.init(.truncated)) }
-            let first = frame.u32(offset)
-            guard first >> 28 == 6 else { return .failure(.init(.truncated)) }
-            let payloadLength = Int(frame.u16(offset + 4))
-            // A zero payload length is a jumbogram (BIG TCP): the frame's own length rules.
-            let end = payloadLength == 0 ? n : offset + 40 + payloadLength
-            guard end <= n else { return .failure(.init(.truncated)) }
-            var next = frame.u8(offset + 6)
-            var cursor = offset + 40
-            var later = false
-            // Skip the extension headers a flow hash looks past (as the kernel's dissector does).
-            extensionLoop: for _ in 0..<8 {
-                switch next {
-                case 0, 43, 60:   // hop-by-hop, routing, destination options
-                    guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
-                    next = frame.u8(cursor)
-                    cursor += (Int(frame.u8(cursor + 1)) + 1) * 8
-                case 44:          // fragment
-                    guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
-                    next = frame.u8(cursor)
-                    later = frame.u16(cursor + 2) & 0xFFF8 != 0
-                    cursor += 8
-                default:
-                    break extensionLoop
-                }
-            }
-            guard cursor <= end else { return .failure(.init(.truncated)) }
-            let header = IPv6Header(
-                source: IPv6Address(high: UInt64(frame.u32(offset + 8)) << 32 | UInt64(frame.u32(offset + 12)),
-                                    low: UInt64(frame.u32(offset + 16)) << 32 | UInt64(frame.u32(offset + 20))),
-                destination: IPv6Address(high: UInt64(frame.u32(offset + 24)) << 32 | UInt64(frame.u32(offset + 28)),
-                                         low: UInt64(frame.u32(offset + 32)) << 32 | UInt64(frame.u32(offset + 36))),
-                nextHeader: next,
-                flowLabel: first & 0xFFFFF,
-                isLaterFragment: later)
-            p.network = .ipv6(header)
-            if !later {
-                switch parseTransport(frame, protocolNumber: next, at: cursor, end: end) {
-                case .success(let t): p.transport = t
-                case .failure(let e): return .failure(e)
-                }
-            }
-        default:
-            break
+            return .success(packet)
         }
-        return .success(p)
+        guard offset + 40 <= n else { return .failure(.init(.truncated)) }
+        let first = frame.u32(offset)
+        guard first >> 28 == 6 else { return .failure(.init(.truncated)) }
+        let payloadLength = Int(frame.u16(offset + 4))
+        // A zero payload length is a jumbogram (BIG TCP): the frame's own length rules.
+        let end = payloadLength == 0 ? n : offset + 40 + payloadLength
+        guard end <= n else { return .failure(.init(.truncated)) }
+        var next = frame.u8(offset + 6)
+        var cursor = offset + 40
+        var later = false
+        var fragment = false
+        var extensions = false
+        // Skip the extension headers a flow hash looks past (as the kernel's dissector does).
+        extensionLoop: for _ in 0..<8 {
+            switch next {
+            case 0, 43, 60:   // hop-by-hop, routing, destination options
+                guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
+                next = frame.u8(cursor)
+                cursor += (Int(frame.u8(cursor + 1)) + 1) * 8
+                extensions = true
+            case 44:          // fragment
+                guard cursor + 8 <= end else { return .failure(.init(.truncated)) }
+                next = frame.u8(cursor)
+                later = frame.u16(cursor + 2) & 0xFFF8 != 0
+                fragment = true
+                cursor += 8
+                extensions = true
+            default:
+                break extensionLoop
+            }
+        }
+        guard cursor <= end else { return .failure(.init(.truncated)) }
+        let header = IPv6Header(
+            source: IPv6Address(high: UInt64(frame.u32(offset + 8)) << 32 | UInt64(frame.u32(offset + 12)),
+                                low: UInt64(frame.u32(offset + 16)) << 32 | UInt64(frame.u32(offset + 20))),
+            destination: IPv6Address(high: UInt64(frame.u32(offset + 24)) << 32 | UInt64(frame.u32(offset + 28)),
+                                     low: UInt64(frame.u32(offset + 32)) << 32 | UInt64(frame.u32(offset + 36))),
+            nextHeader: next,
+            flowLabel: first & 0xFFFFF,
+            isLaterFragment: later,
+            isFragment: fragment,
+            hasExtensionHeaders: extensions)
+        var packet = IPPacket(header: .ipv6(header), transport: nil, payloadProtocol: later ? nil : next,
+                              payloadOffset: cursor, end: end)
+        if !later {
+            switch parseTransport(frame, protocolNumber: next, at: cursor, end: end) {
+            case .success(let t): packet.transport = t
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(packet)
     }
 
     static func parseTransport(_ frame: FrameBytes, protocolNumber: UInt8, at offset: Int, end: Int) -> Result<TransportHeader?, FrameDefectError> {
         switch protocolNumber {
-        case IPProtocolNumber.tcp, IPProtocolNumber.udp, IPProtocolNumber.sctp:
-            let minimum = protocolNumber == IPProtocolNumber.tcp ? 20 : 8
+        case IPProtocolNumber.tcp, IPProtocolNumber.udp, IPProtocolNumber.sctp, IPProtocolNumber.dccp,
+             IPProtocolNumber.udplite, IPProtocolNumber.esp:
+            let minimum = protocolNumber == IPProtocolNumber.tcp ? 20 : protocolNumber == IPProtocolNumber.udp ? 8 : 4
             guard offset + minimum <= end else { return .failure(.init(.truncated)) }
+            // (For ESP the "ports" are the two halves of the SPI, as the kernel hashes them.)
             return .success(TransportHeader(protocolNumber: protocolNumber, offset: offset,
                                             sourcePort: frame.u16(offset), destinationPort: frame.u16(offset + 2),
                                             icmpType: 0))
+        case IPProtocolNumber.ah:
+            guard offset + 8 <= end else { return .failure(.init(.truncated)) }
+            return .success(TransportHeader(protocolNumber: protocolNumber, offset: offset,
+                                            sourcePort: frame.u16(offset + 4), destinationPort: frame.u16(offset + 6),
+                                            icmpType: 0))
         case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6:
             guard offset + 4 <= end else { return .failure(.init(.truncated)) }
+            let type = frame.u8(offset)
+            let hasIdentifier: Bool
+            if protocolNumber == IPProtocolNumber.icmp {
+                switch type {
+                case 0, 8, 13, 14, 15, 16, 17, 18: hasIdentifier = true   // echo, timestamp, info, mask
+                default: hasIdentifier = false
+                }
+            } else {
+                hasIdentifier = type == 128 || type == 129                 // echo request, reply
+            }
+            let identifier = hasIdentifier && offset + 6 <= end ? frame.u16(offset + 4) : 0
             return .success(TransportHeader(protocolNumber: protocolNumber, offset: offset,
-                                            sourcePort: 0, destinationPort: 0, icmpType: frame.u8(offset)))
+                                            sourcePort: 0, destinationPort: 0, icmpType: type,
+                                            icmpCode: frame.u8(offset + 1), echoIdentifier: identifier))
         default:
             return .success(nil)
         }

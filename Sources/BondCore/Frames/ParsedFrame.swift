@@ -11,8 +11,15 @@ public struct ParsedFrame: Sendable, Equatable {
     public var networkOffset: Int = 14
     public var network: NetworkHeader = .other
     public var transport: TransportHeader?
+    /// For IP-in-IP and IPv6-in-IP tunnels: the encapsulated packet's headers.
+    public var innerNetwork: NetworkHeader?
+    public var innerTransport: TransportHeader?
 
     public init() {}
+
+    /// The headers a hash that looks through tunnels (encap2+3, encap3+4) uses.
+    @inlinable public var innermostNetwork: NetworkHeader { innerNetwork ?? network }
+    @inlinable public var innermostTransport: TransportHeader? { innerNetwork == nil ? transport : innerTransport }
 }
 
 public enum NetworkHeader: Sendable, Equatable {
@@ -49,6 +56,10 @@ public struct IPv6Header: Sendable, Equatable {
     public var nextHeader: UInt8
     public var flowLabel: UInt32
     public var isLaterFragment: Bool
+    /// A fragment header was present (first fragment included).
+    public var isFragment: Bool
+    /// Extension headers stood between the fixed header and `nextHeader`.
+    public var hasExtensionHeaders: Bool
 }
 
 public struct TransportHeader: Sendable, Equatable {
@@ -56,15 +67,21 @@ public struct TransportHeader: Sendable, Equatable {
     public var offset: Int
     public var sourcePort: UInt16
     public var destinationPort: UInt16
-    /// ICMP/ICMPv6 type (ports are zero then).
+    /// ICMP/ICMPv6 type and code (ports are zero then).
     public var icmpType: UInt8
+    public var icmpCode: UInt8
+    /// The identifier of ICMP messages that carry one (echo, timestamp), else 0.
+    public var echoIdentifier: UInt16
 
-    public init(protocolNumber: UInt8, offset: Int, sourcePort: UInt16, destinationPort: UInt16, icmpType: UInt8) {
+    public init(protocolNumber: UInt8, offset: Int, sourcePort: UInt16, destinationPort: UInt16,
+                icmpType: UInt8, icmpCode: UInt8 = 0, echoIdentifier: UInt16 = 0) {
         self.protocolNumber = protocolNumber
         self.offset = offset
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
         self.icmpType = icmpType
+        self.icmpCode = icmpCode
+        self.echoIdentifier = echoIdentifier
     }
 }
 

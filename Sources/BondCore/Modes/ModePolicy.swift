@@ -27,10 +27,14 @@ public protocol BondingModePolicy {
 public enum ModePolicy {
     case roundRobin(RoundRobinMode)
     case activeBackup(ActiveBackupMode)
+    case balanceXOR(BalanceXORMode)
+    case broadcast(BroadcastMode)
 
     public init(options: BondOptions) {
         switch options.mode {
         case .balanceRR: self = .roundRobin(RoundRobinMode(packetsPerSlave: options.packetsPerSlave))
+        case .balanceXOR: self = .balanceXOR(BalanceXORMode(policy: options.xmitHashPolicy))
+        case .broadcast: self = .broadcast(BroadcastMode())
         default: self = .activeBackup(ActiveBackupMode(allSlavesActive: options.allSlavesActive))
         }
     }
@@ -43,6 +47,10 @@ public enum ModePolicy {
             return t
         case .activeBackup(var m):
             return m.transmitTarget(for: frame, members: members)
+        case .balanceXOR(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .broadcast(var m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -50,6 +58,8 @@ public enum ModePolicy {
         switch self {
         case .roundRobin(let m): m.admits(frame, on: member, members: members)
         case .activeBackup(let m): m.admits(frame, on: member, members: members)
+        case .balanceXOR(let m): m.admits(frame, on: member, members: members)
+        case .broadcast(let m): m.admits(frame, on: member, members: members)
         }
     }
 }

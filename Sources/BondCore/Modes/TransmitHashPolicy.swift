@@ -35,24 +35,26 @@ public enum TransmitHashPolicy: Int, Sendable, CaseIterable, Codable {
 
         let encapsulated = self == .encap23 || self == .encap34
         let network = encapsulated ? frame.innermostNetwork : frame.network
-        var addresses: UInt32
-        var isIPv4 = false
+        let addresses: UInt32
+        // Which packets the kernel takes ports from: never from fragments; without
+        // encap it reads the protocol right after the fixed IPv6 header.
+        var portsUsable: Bool
         switch network {
         case .ipv4(let ip):
             addresses = ip.source.rawValue.byteSwapped ^ ip.destination.rawValue.byteSwapped
-            isIPv4 = true
+            portsUsable = !ip.isFragment
         case .ipv6(let ip):
             addresses = Self.fold(ip.source) ^ Self.fold(ip.destination)
+            portsUsable = !ip.isFragment && (encapsulated || !ip.hasExtensionHeaders)
         default:
             // Not IP: the kernel's flow dissection fails and it falls back to layer2.
             return ethernet
         }
-        _ = isIPv4
         var h: UInt32
         if self == .layer23 || self == .encap23 {
             h = ethernet
         } else {
-            h = Self.transportWord(frame, network: network, encapsulated: encapsulated)
+            h = portsUsable ? Self.transportWord(encapsulated ? frame.innermostTransport : frame.transport) : 0
         }
         h ^= addresses
         h ^= h >> 16
@@ -71,8 +73,8 @@ public enum TransmitHashPolicy: Int, Sendable, CaseIterable, Codable {
 
     /// Ports (or the ICMP echo identifier) as the 32-bit word layer3+4 starts from.
     @inlinable
-    static func transportWord(_ frame: ParsedFrame, network: NetworkHeader, encapsulated: Bool) -> UInt32 {
-        guard let t = encapsulated ? frame.innermostTransport : frame.transport else { return 0 }
+    static func transportWord(_ transport: TransportHeader?) -> UInt32 {
+        guard let t = transport else { return 0 }
         switch t.protocolNumber {
         case IPProtocolNumber.icmp, IPProtocolNumber.icmpv6:
             // type, code, identifier in memory order; only echo messages carry an id.

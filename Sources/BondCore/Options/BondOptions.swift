@@ -14,6 +14,7 @@ public struct BondOptions: Sendable, Equatable {
     public var numPeerNotif: Int = 1
     public var peerNotifDelay: Int = 0
     public var failOverMAC: FailOverMAC = .none
+    public var xmitHashPolicy: TransmitHashPolicy = .layer2
 
     public init() {}
 
@@ -36,7 +37,7 @@ extension BondOptions {
     /// gets "not supported" rather than "unknown".
     static let notYetSupported: Set<String> = [
         "arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
-        "ns_ip6_target", "xmit_hash_policy", "lacp_rate", "ad_select", "min_links",
+        "ns_ip6_target", "lacp_rate", "ad_select", "min_links",
         "tlb_dynamic_lb", "lp_interval", "resend_igmp", "ad_actor_sys_prio",
         "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
     ]
@@ -78,6 +79,8 @@ extension BondOptions {
                 if o.failOverMAC != .none {
                     throw OptionError("fail_over_mac: only 'none' is supported yet")
                 }
+            case "xmit_hash_policy":
+                o.xmitHashPolicy = try choice(name, value, TransmitHashPolicy.allCases, \.kernelName)
             case "all_slaves_active": o.allSlavesActive = try integer(name, value, 0...1) == 1
             case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
             case "num_grat_arp", "num_unsol_na": o.numPeerNotif = try integer(name, value, 0...255)
@@ -87,8 +90,8 @@ extension BondOptions {
                 throw OptionError("unknown option '\(name)'")
             }
         }
-        if o.mode != .activeBackup && o.mode != .balanceRR {
-            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup)")
+        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast].contains(o.mode) {
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast)")
         }
         // Mode dependencies, worded as the kernel words them.
         func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
