@@ -29,6 +29,9 @@ public final class Engine: @unchecked Sendable {
     /// but may be batched by the kernel's linkwatch for up to a second on other
     /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
     private var nextCarrierPoll: Instant?
+    /// balance-tlb: when buckets are next rebalanced, and learning packets next sent.
+    private var nextRebalance: Instant?
+    private var nextLearning: Instant?
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -63,7 +66,7 @@ public final class Engine: @unchecked Sendable {
                                   updelay: options.updelay, downdelay: options.downdelay, at: now))
         }
         bond = Bond(name: name, options: options, members: members)
-        policy = ModePolicy(options: options)
+        policy = ModePolicy(options: options, members: memberNames.count)
         view = MemberView(usable: [], active: nil)
         do {
             try setUp(infos: infos)
@@ -75,6 +78,11 @@ public final class Engine: @unchecked Sendable {
         handle(bond.start(at: MonotonicClock.now()))
         refreshCarriers()
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
+        if options.mode == .balanceTLB {
+            let now = MonotonicClock.now()
+            if options.tlbDynamicLB { nextRebalance = now.adding(milliseconds: options.tlbRebalanceInterval * 1000) }
+            nextLearning = now.adding(milliseconds: options.lpInterval * 1000)
+        }
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
     }
 
@@ -153,7 +161,8 @@ public final class Engine: @unchecked Sendable {
             // MAC and MTU are restored unconditionally: they follow the bond device's
             // while enslaved, whatever they were at the start.
             undo.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
-            if info.mac != bondMAC.bytes { try links.change(index: ix, LinkChange(mac: bondMAC.bytes)) }
+            let mac = macForNewMember(index: index, own: MACAddress(bytes: info.mac))
+            if info.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
             undo.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
             if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
             if info.flags & InterfaceFlags.promiscuous == 0 {
@@ -171,12 +180,50 @@ public final class Engine: @unchecked Sendable {
                 try links.change(index: ix, LinkChange(up: true))
                 undo.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
             }
-            let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket)
+            let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket, mac: mac)
             try poller.add(socket.fd, token: UInt64(index))
             // A member that has vanished needs no restoring: skip its undo steps quietly.
             undo.push("forget \(m)") { [weak port] in _ = port }
             return port
         } catch { throw EngineError("cannot take over \(m): \(error)") }
+    }
+
+    /// Which MAC a member carries while enslaved. Normally the bond's (fail_over_mac=none).
+    /// In balance-tlb every member keeps a MAC of its own and the active one carries the
+    /// bond's; a member whose MAC another already uses gets a locally administered one.
+    private func macForNewMember(index: Int, own: MACAddress) -> MACAddress {
+        guard bond.options.mode == .balanceTLB, index > 0 else { return bondMAC }
+        var mac = own
+        var n: UInt64 = 0
+        while mac == bondMAC || ports.contains(where: { $0.mac == mac }) {
+            n += 1
+            mac = MACAddress(rawValue: (bondMAC.rawValue ^ (n << 8)) | 0x0200_0000_0000)
+        }
+        return mac
+    }
+
+    /// balance-tlb: the new active member takes the bond's MAC from whoever has it, which
+    /// takes the new one's (the kernel's alb_swap_mac_addr), then both announce themselves.
+    private func swapBondMAC(to new: Int) {
+        guard bond.options.mode == .balanceTLB, ports[new].mac != bondMAC,
+              let holder = ports.first(where: { $0.mac == bondMAC && !$0.gone }) else { return }
+        let newPort = ports[new]
+        let previous = newPort.mac
+        do {
+            try links.change(index: holder.interfaceIndex, LinkChange(mac: previous.bytes))
+            holder.mac = previous
+            try links.change(index: newPort.interfaceIndex, LinkChange(mac: bondMAC.bytes))
+            newPort.mac = bondMAC
+        } catch {
+            logger.error("\(name): cannot swap MACs of \(holder.name) and \(newPort.name): \(error)")
+        }
+        sendLearningPackets(on: holder)
+        sendLearningPackets(on: newPort)
+    }
+
+    private func sendLearningPackets(on port: MemberPort) {
+        guard !port.gone else { return }
+        try? port.socket.send(FrameBuilder.learningPacket(mac: port.mac))
     }
 
     /// Stops the loop from any thread (signal handlers included).
@@ -215,7 +262,7 @@ public final class Engine: @unchecked Sendable {
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
-            if let deadline = earliest(bond.nextDeadline, nextCarrierPoll) {
+            if let deadline = earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning)) {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
             }
@@ -237,6 +284,14 @@ public final class Engine: @unchecked Sendable {
             if let poll = nextCarrierPoll, now >= poll {
                 refreshCarriers()
                 nextCarrierPoll = now.adding(milliseconds: bond.options.miimon)
+            }
+            if let due = nextRebalance, now >= due {
+                policy.rebalance()
+                nextRebalance = now.adding(milliseconds: bond.options.tlbRebalanceInterval * 1000)
+            }
+            if let due = nextLearning, now >= due {
+                for p in ports { sendLearningPackets(on: p) }
+                nextLearning = now.adding(milliseconds: bond.options.lpInterval * 1000)
             }
             handle(bond.tick(at: now))
             wakeup.drain()
@@ -262,6 +317,9 @@ public final class Engine: @unchecked Sendable {
                 case .success(let parsed):
                     switch policy.transmitTarget(for: parsed, members: view) {
                     case .member(let i): ports[i].queue.append(frame)
+                    case .memberWithOwnSource(let i):
+                        MutableFrameBytes(frame.bytes).setMAC(6, ports[i].mac)
+                        ports[i].queue.append(frame)
                     case .allMembers: for i in view.usable { ports[i].queue.append(frame) }
                     case .drop: counters.noMember &+= 1
                     }
@@ -344,9 +402,19 @@ public final class Engine: @unchecked Sendable {
             try? links.change(index: device.engineIndex, LinkChange(mtu: mtu))
         }
         if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
+            let old = bondMAC
             bondMAC = MACAddress(bytes: info.mac)
             logger.info("\(name): MAC changed to \(bondMAC), applying to members")
-            change.mac = info.mac
+            if bond.options.mode == .balanceTLB {
+                // Only the member that carried the bond's MAC follows.
+                for p in ports where p.mac == old && !p.gone {
+                    p.mac = bondMAC
+                    try? links.change(index: p.interfaceIndex, LinkChange(mac: info.mac))
+                }
+            } else {
+                change.mac = info.mac
+                for p in ports { p.mac = bondMAC }
+            }
         }
         let promiscuous = info.promiscuity > 0
         if promiscuous != bondPromiscuous {
@@ -367,10 +435,12 @@ public final class Engine: @unchecked Sendable {
             switch event {
             case .link(let i, let t):
                 logger.info("\(name): \(ports[i].name): \(t.message)")
+                if !t.to.carriesTraffic { policy.release(member: i) }
             case .activeChanged(let from, let to, let reason):
                 if from != nil { failovers += 1 }
                 if let to {
                     logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
+                    swapBondMAC(to: to)
                 } else {
                     logger.error("\(name): now running without any active interface! (\(reason))")
                 }
@@ -382,7 +452,7 @@ public final class Engine: @unchecked Sendable {
                 notifyPeers(on: ports[i])
             }
         }
-        view = MemberView(usable: bond.usable, active: bond.activeIndex)
+        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed))
     }
 
     /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.

@@ -14,9 +14,12 @@ final class MemberPort {
     var rxDrops = 0
     /// The interface disappeared (deleted, moved away): nothing to restore.
     var gone = false
+    /// The MAC the member carries now: the bond's, or (balance-tlb) its own.
+    var mac: MACAddress
 
-    init(index: Int, name: String, interfaceIndex: Int32, socket: PacketSocket) {
+    init(index: Int, name: String, interfaceIndex: Int32, socket: PacketSocket, mac: MACAddress) {
         self.index = index
+        self.mac = mac
         self.name = name
         self.interfaceIndex = interfaceIndex
         self.socket = socket

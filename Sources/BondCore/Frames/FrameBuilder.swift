@@ -27,6 +27,13 @@ public enum FrameBuilder {
         return f + icmp
     }
 
+    /// balance-tlb/alb learning packet: 60 bytes from and to the member's own MAC
+    /// (ETH_P_LOOPBACK), so that switches learn the port each MAC lives on.
+    public static func learningPacket(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {
+        let header = ethernetHeader(destination: mac, source: mac, vlan: vlan, etherType: EtherType.loopback)
+        return header + [UInt8](repeating: 0, count: 60 - 14)
+    }
+
     public static func ethernetHeader(destination: MACAddress, source: MACAddress, vlan: UInt16?, etherType: UInt16) -> [UInt8] {
         var h = destination.bytes + source.bytes
         if let v = vlan { h += be16(EtherType.vlan) + be16(v & 0x0FFF) }

@@ -13,6 +13,7 @@ public enum FrameParser {
         var p = ParsedFrame()
         let n = frame.count
         guard n >= ethernetHeaderLength else { return .failure(.init(.runt)) }
+        p.length = n
         p.destination = frame.mac(0)
         p.source = frame.mac(6)
         var offset = 12

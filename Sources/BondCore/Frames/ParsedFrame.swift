@@ -1,6 +1,8 @@
 /// What a mode needs to know about a frame, parsed once per frame into a value on the
 /// stack: addresses, VLAN, the network header fields and transport ports.
 public struct ParsedFrame: Sendable, Equatable {
+    /// The frame's length in bytes (a GSO frame's whole length).
+    public var length: Int = 0
     public var destination: MACAddress = .zero
     public var source: MACAddress = .zero
     /// Outermost 802.1Q/802.1ad tag's VLAN id, or nil when untagged.

@@ -1,6 +1,9 @@
 /// Where a frame from the bond device goes.
 public enum TransmitTarget: Equatable, Sendable {
     case member(Int)
+    /// On this member, with the member's own MAC written as the frame's source
+    /// (balance-tlb/alb on a member that is not the active one).
+    case memberWithOwnSource(Int)
     case allMembers
     /// No member can take it (none up): counted as a drop.
     case drop
@@ -11,7 +14,13 @@ public enum TransmitTarget: Equatable, Sendable {
 public struct MemberView: Sendable {
     public var usable: [Int]
     public var active: Int?
-    public init(usable: [Int], active: Int?) { self.usable = usable; self.active = active }
+    /// Link speed in Mbit/s by member index (balance-tlb weighs members by it).
+    public var speeds: [Int]
+    public init(usable: [Int], active: Int?, speeds: [Int] = []) {
+        self.usable = usable
+        self.active = active
+        self.speeds = speeds
+    }
 }
 
 /// One bonding mode's per-frame decisions. A mode knows nothing of sockets: given a
@@ -29,12 +38,17 @@ public enum ModePolicy {
     case activeBackup(ActiveBackupMode)
     case balanceXOR(BalanceXORMode)
     case broadcast(BroadcastMode)
+    case transmitLoadBalancing(TransmitLoadBalancingMode)
 
-    public init(options: BondOptions) {
+    public init(options: BondOptions, members: Int = 0) {
         switch options.mode {
         case .balanceRR: self = .roundRobin(RoundRobinMode(packetsPerSlave: options.packetsPerSlave))
         case .balanceXOR: self = .balanceXOR(BalanceXORMode(policy: options.xmitHashPolicy))
         case .broadcast: self = .broadcast(BroadcastMode())
+        case .balanceTLB:
+            self = .transmitLoadBalancing(TransmitLoadBalancingMode(
+                dynamic: options.tlbDynamicLB, policy: options.xmitHashPolicy,
+                allSlavesActive: options.allSlavesActive, members: members))
         default: self = .activeBackup(ActiveBackupMode(allSlavesActive: options.allSlavesActive))
         }
     }
@@ -51,6 +65,8 @@ public enum ModePolicy {
             return m.transmitTarget(for: frame, members: members)
         case .broadcast(var m):
             return m.transmitTarget(for: frame, members: members)
+        case .transmitLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -60,6 +76,17 @@ public enum ModePolicy {
         case .activeBackup(let m): m.admits(frame, on: member, members: members)
         case .balanceXOR(let m): m.admits(frame, on: member, members: members)
         case .broadcast(let m): m.admits(frame, on: member, members: members)
+        case .transmitLoadBalancing(let m): m.admits(frame, on: member, members: members)
         }
+    }
+
+    /// Periodic rebalancing, for the modes that have it.
+    public func rebalance() {
+        if case .transmitLoadBalancing(let m) = self { m.rebalance() }
+    }
+
+    /// A member can no longer transmit: modes with assignments forget its share.
+    public func release(member: Int) {
+        if case .transmitLoadBalancing(let m) = self { m.release(member: member) }
     }
 }

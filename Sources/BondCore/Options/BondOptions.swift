@@ -15,6 +15,11 @@ public struct BondOptions: Sendable, Equatable {
     public var peerNotifDelay: Int = 0
     public var failOverMAC: FailOverMAC = .none
     public var xmitHashPolicy: TransmitHashPolicy = .layer2
+    public var tlbDynamicLB: Bool = true
+    /// Seconds between learning packets (balance-tlb/alb).
+    public var lpInterval: Int = 1
+    /// Seconds between balance-tlb rebalances (the kernel's fixed 10; ours to set).
+    public var tlbRebalanceInterval: Int = 10
 
     public init() {}
 
@@ -38,7 +43,7 @@ extension BondOptions {
     static let notYetSupported: Set<String> = [
         "arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
         "ns_ip6_target", "lacp_rate", "ad_select", "min_links",
-        "tlb_dynamic_lb", "lp_interval", "resend_igmp", "ad_actor_sys_prio",
+        "resend_igmp", "ad_actor_sys_prio",
         "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
     ]
 
@@ -81,6 +86,9 @@ extension BondOptions {
                 }
             case "xmit_hash_policy":
                 o.xmitHashPolicy = try choice(name, value, TransmitHashPolicy.allCases, \.kernelName)
+            case "tlb_dynamic_lb": o.tlbDynamicLB = try integer(name, value, 0...1) == 1
+            case "tlb_rebalance_interval": o.tlbRebalanceInterval = try integer(name, value, 1...3600)
+            case "lp_interval": o.lpInterval = try integer(name, value, 1...0x7FFF_FFFF)
             case "all_slaves_active": o.allSlavesActive = try integer(name, value, 0...1) == 1
             case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
             case "num_grat_arp", "num_unsol_na": o.numPeerNotif = try integer(name, value, 0...255)
@@ -90,8 +98,8 @@ extension BondOptions {
                 throw OptionError("unknown option '\(name)'")
             }
         }
-        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast].contains(o.mode) {
-            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast)")
+        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB].contains(o.mode) {
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast, balance-tlb)")
         }
         // Mode dependencies, worded as the kernel words them.
         func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
@@ -103,6 +111,13 @@ extension BondOptions {
         try requireModes("primary", [.activeBackup, .balanceTLB, .balanceALB])
         try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB])
         try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB])
+        try requireModes("tlb_dynamic_lb", [.balanceTLB])
+        try requireModes("tlb_rebalance_interval", [.balanceTLB, .balanceALB])
+        // As the kernel: these modes cannot work without link monitoring.
+        if [.balanceTLB, .balanceALB, .ieee8023ad].contains(o.mode) && o.miimon == 0 {
+            o.miimon = 100
+            warnings.append("miimon must be set in mode \(o.mode.kernelName): using 100 ms")
+        }
         if o.miimon == 0 {
             for d in ["updelay", "downdelay"] where given.contains(d) && (d == "updelay" ? o.updelay : o.downdelay) > 0 {
                 throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
