@@ -80,8 +80,10 @@ public final class Engine: @unchecked Sendable {
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
         if options.mode == .balanceTLB {
             let now = MonotonicClock.now()
-            if options.tlbDynamicLB { nextRebalance = now.adding(milliseconds: options.tlbRebalanceInterval * 1000) }
             nextLearning = now.adding(milliseconds: options.lpInterval * 1000)
+        }
+        if [.balanceTLB, .balanceSLB].contains(options.mode) && options.rebalanceInterval > 0 {
+            nextRebalance = MonotonicClock.now().adding(milliseconds: options.rebalanceInterval)
         }
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
     }
@@ -221,6 +223,15 @@ public final class Engine: @unchecked Sendable {
         sendLearningPackets(on: newPort)
     }
 
+    /// Per-VIF buckets moved: one RARP per MAC on its new member, so switches re-learn.
+    private func announce(_ moves: [VIFTable.Move]) {
+        guard !moves.isEmpty else { return }
+        for m in moves where !ports[m.member].gone {
+            try? ports[m.member].socket.send(FrameBuilder.reverseARP(mac: m.mac, vlan: m.vlan))
+        }
+        logger.info("\(name): announced \(moves.count) MACs on their new members")
+    }
+
     private func sendLearningPackets(on port: MemberPort) {
         guard !port.gone else { return }
         try? port.socket.send(FrameBuilder.learningPacket(mac: port.mac))
@@ -286,8 +297,8 @@ public final class Engine: @unchecked Sendable {
                 nextCarrierPoll = now.adding(milliseconds: bond.options.miimon)
             }
             if let due = nextRebalance, now >= due {
-                policy.rebalance()
-                nextRebalance = now.adding(milliseconds: bond.options.tlbRebalanceInterval * 1000)
+                announce(policy.rebalance(members: view))
+                nextRebalance = now.adding(milliseconds: bond.options.rebalanceInterval)
             }
             if let due = nextLearning, now >= due {
                 for p in ports { sendLearningPackets(on: p) }
@@ -435,7 +446,10 @@ public final class Engine: @unchecked Sendable {
             switch event {
             case .link(let i, let t):
                 logger.info("\(name): \(ports[i].name): \(t.message)")
-                if !t.to.carriesTraffic { policy.release(member: i) }
+                if !t.to.carriesTraffic {
+                    view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
+                    announce(policy.release(member: i, members: view))
+                }
             case .activeChanged(let from, let to, let reason):
                 if from != nil { failovers += 1 }
                 if let to {
@@ -452,7 +466,7 @@ public final class Engine: @unchecked Sendable {
                 notifyPeers(on: ports[i])
             }
         }
-        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed))
+        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
     }
 
     /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.

@@ -2,7 +2,8 @@ import BondCore
 import Testing
 
 @Suite struct TransmitLoadBalancingTests {
-    let view = MemberView(usable: [0, 1], active: 0, speeds: [10000, 10000])
+    static let bond = MACAddress(bytes: Fixtures.hostMAC)
+    let view = MemberView(usable: [0, 1], active: 0, speeds: [10000, 10000], bondMAC: bond)
 
     func flow(_ port: UInt16) -> ParsedFrame { Fixtures.parsed(Fixtures.udpFrame(srcPort: port, dstPort: 9)) }
 
@@ -42,7 +43,7 @@ import Testing
 
     @Test func aFasterMemberTakesNewBuckets() {
         var mode = TransmitLoadBalancingMode(dynamic: true, policy: .layer34, members: 2)
-        let fast = MemberView(usable: [0, 1], active: 0, speeds: [1000, 25000])
+        let fast = MemberView(usable: [0, 1], active: 0, speeds: [1000, 25000], bondMAC: Self.bond)
         let f = flow(4242)
         #expect(mode.transmitTarget(for: f, members: fast) == .memberWithOwnSource(1))
     }
@@ -50,7 +51,7 @@ import Testing
     @Test func unbalancedTrafficLeavesOnTheActiveMember() {
         var mode = TransmitLoadBalancingMode(dynamic: true, policy: .layer34, members: 2)
         let arp = Fixtures.parsed(FrameBuilder.gratuitousARP(mac: MACAddress(bytes: Fixtures.hostMAC), ip: IPv4Address("192.0.2.1")!))
-        let v = MemberView(usable: [0, 1], active: 1, speeds: [10000, 10000])
+        let v = MemberView(usable: [0, 1], active: 1, speeds: [10000, 10000], bondMAC: Self.bond)
         #expect(mode.transmitTarget(for: arp, members: v) == .member(1))
         let ns = FrameBuilder.unsolicitedNA(mac: MACAddress(bytes: Fixtures.hostMAC), ip: IPv6Address("2001:db8::1")!)
         #expect(mode.transmitTarget(for: Fixtures.parsed(ns), members: v) == .member(1))
@@ -61,7 +62,7 @@ import Testing
         let f = flow(1000)
         #expect(target(&mode, f) == 0)
         mode.release(member: 0)
-        let v = MemberView(usable: [1], active: 1, speeds: [10000, 10000])
+        let v = MemberView(usable: [1], active: 1, speeds: [10000, 10000], bondMAC: Self.bond)
         #expect(mode.transmitTarget(for: f, members: v) == .member(1))
     }
 
@@ -74,10 +75,14 @@ import Testing
         #expect(mode.table.buckets.allSatisfy { $0.member == nil })
     }
 
-    @Test func receivesOnTheActiveMemberOnly() {
+    @Test func theBondsOwnTrafficIsReceivedOnTheActiveMemberOnly() {
         let mode = TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2)
-        #expect(mode.admits(flow(1), on: 0, members: view))
-        #expect(!mode.admits(flow(1), on: 1, members: view))
+        let toBond = Fixtures.parsed(Fixtures.ethernet(dst: Fixtures.hostMAC, src: Fixtures.peerMAC, type: EtherType.ipv4)
+            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 9, dst: 1)))
+        #expect(mode.admits(toBond, on: 0, members: view))
+        #expect(!mode.admits(toBond, on: 1, members: view))
+        // Unicast for a bridged guest arrives where the guest's VIF transmits.
+        #expect(mode.admits(flow(1), on: 1, members: view))
     }
 
     @Test func options() throws {

@@ -6,7 +6,7 @@ import Testing
 
     @Test func flowsSpreadAfterARebalanceWithEachMembersOwnMAC() throws {
         let tb = try Testbed()
-        let bond = try BondDaemon(tb, options: ["mode=balance-tlb", "xmit_hash_policy=layer3+4", "tlb_rebalance_interval=1"])
+        let bond = try BondDaemon(tb, options: ["mode=balance-tlb", "xmit_hash_policy=layer3+4", "rebalance_interval=1000"])
         bond.configureAddresses()
         let bondMAC = try #require(mac(tb, tb.bond))
         // The active member carries the bond's MAC, the other keeps its own.

@@ -34,6 +34,15 @@ public enum FrameBuilder {
         return header + [UInt8](repeating: 0, count: 60 - 14)
     }
 
+    /// The learning frame Open vSwitch sends for a MAC that moved: a broadcast RARP
+    /// request from that MAC.
+    public static func reverseARP(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {
+        var f = ethernetHeader(destination: .broadcast, source: mac, vlan: vlan, etherType: EtherType.rarp)
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x03]   // Ethernet, IPv4, reverse request
+        f += mac.bytes + [0, 0, 0, 0] + mac.bytes + [0, 0, 0, 0]
+        return f
+    }
+
     public static func ethernetHeader(destination: MACAddress, source: MACAddress, vlan: UInt16?, etherType: UInt16) -> [UInt8] {
         var h = destination.bytes + source.bytes
         if let v = vlan { h += be16(EtherType.vlan) + be16(v & 0x0FFF) }

@@ -1,5 +1,5 @@
 /// Where a frame from the bond device goes.
-public enum TransmitTarget: Equatable, Sendable {
+public enum TransmitTarget: Hashable, Sendable {
     case member(Int)
     /// On this member, with the member's own MAC written as the frame's source
     /// (balance-tlb/alb on a member that is not the active one).
@@ -16,10 +16,13 @@ public struct MemberView: Sendable {
     public var active: Int?
     /// Link speed in Mbit/s by member index (balance-tlb weighs members by it).
     public var speeds: [Int]
-    public init(usable: [Int], active: Int?, speeds: [Int] = []) {
+    /// The bond's own MAC: frames from any other source are bridged guests' (per-VIF hashing).
+    public var bondMAC: MACAddress
+    public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero) {
         self.usable = usable
         self.active = active
         self.speeds = speeds
+        self.bondMAC = bondMAC
     }
 }
 
@@ -39,6 +42,7 @@ public enum ModePolicy {
     case balanceXOR(BalanceXORMode)
     case broadcast(BroadcastMode)
     case transmitLoadBalancing(TransmitLoadBalancingMode)
+    case sourceLoadBalancing(SourceLoadBalancingMode)
 
     public init(options: BondOptions, members: Int = 0) {
         switch options.mode {
@@ -49,6 +53,7 @@ public enum ModePolicy {
             self = .transmitLoadBalancing(TransmitLoadBalancingMode(
                 dynamic: options.tlbDynamicLB, policy: options.xmitHashPolicy,
                 allSlavesActive: options.allSlavesActive, members: members))
+        case .balanceSLB: self = .sourceLoadBalancing(SourceLoadBalancingMode())
         default: self = .activeBackup(ActiveBackupMode(allSlavesActive: options.allSlavesActive))
         }
     }
@@ -67,6 +72,8 @@ public enum ModePolicy {
             return m.transmitTarget(for: frame, members: members)
         case .transmitLoadBalancing(var m):
             return m.transmitTarget(for: frame, members: members)
+        case .sourceLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -77,16 +84,29 @@ public enum ModePolicy {
         case .balanceXOR(let m): m.admits(frame, on: member, members: members)
         case .broadcast(let m): m.admits(frame, on: member, members: members)
         case .transmitLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        case .sourceLoadBalancing(let m): m.admits(frame, on: member, members: members)
         }
     }
 
-    /// Periodic rebalancing, for the modes that have it.
-    public func rebalance() {
-        if case .transmitLoadBalancing(let m) = self { m.rebalance() }
+    /// The per-VIF table of the modes that have one.
+    public var vifTable: VIFTable? {
+        switch self {
+        case .transmitLoadBalancing(let m): m.vifs
+        case .sourceLoadBalancing(let m): m.table
+        default: nil
+        }
     }
 
-    /// A member can no longer transmit: modes with assignments forget its share.
-    public func release(member: Int) {
+    /// Periodic rebalancing, for the modes that have it; returns MACs to announce.
+    public func rebalance(members: MemberView) -> [VIFTable.Move] {
+        if case .transmitLoadBalancing(let m) = self { m.rebalance() }
+        return vifTable?.rebalance(usable: members.usable) ?? []
+    }
+
+    /// A member can no longer transmit: modes with assignments move its share now;
+    /// returns MACs to announce on their new members.
+    public func release(member: Int, members: MemberView) -> [VIFTable.Move] {
         if case .transmitLoadBalancing(let m) = self { m.release(member: member) }
+        return vifTable?.release(member: member, usable: members.usable) ?? []
     }
 }

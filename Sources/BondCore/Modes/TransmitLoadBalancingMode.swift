@@ -15,6 +15,9 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
     public var allSlavesActive: Bool
     /// Reference storage: the per-frame byte counts are updated in place, never copied.
     public let table: BucketTable
+    /// Bridged guests' frames (source MAC not the bond's) are placed per VIF instead:
+    /// unlike Linux, tlb keeps working, and stays correct, as a bridge port.
+    public let vifs = VIFTable()
 
     public init(dynamic: Bool, policy: TransmitHashPolicy, allSlavesActive: Bool = false, members: Int) {
         self.dynamic = dynamic
@@ -53,6 +56,10 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
     }
 
     public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+        if frame.source != members.bondMAC {
+            guard let m = vifs.member(for: frame, usable: members.usable) else { return .drop }
+            return .member(m)
+        }
         var chosen: Int?
         if Self.isBalanced(frame) {
             let h = policy.hash(frame)
@@ -86,8 +93,13 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
         return best
     }
 
+    /// The bond's own traffic arrives on the active member (peers know the bond's MAC
+    /// there); bridged guests' unicast arrives where their VIF transmits.
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
-        allSlavesActive || member == members.active
+        if SourceLoadBalancingMode.isReflected(frame, table: vifs) { return false }
+        if member == members.active { return true }
+        if frame.destination.isMulticast || frame.destination == members.bondMAC { return allSlavesActive }
+        return true
     }
 
     /// Every rebalance interval: load history from the bytes sent, buckets unassigned.

@@ -7,6 +7,8 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
     case ieee8023ad = 4
     case balanceTLB = 5
     case balanceALB = 6
+    /// Not a kernel mode: Open vSwitch's balance-slb (XenServer active-active). Only by name.
+    case balanceSLB = 100
 
     /// The name `/sys/class/net/bond0/bonding/mode` prints.
     public var kernelName: String {
@@ -18,6 +20,7 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
         case .ieee8023ad: "802.3ad"
         case .balanceTLB: "balance-tlb"
         case .balanceALB: "balance-alb"
+        case .balanceSLB: "balance-slb"
         }
     }
 
@@ -31,19 +34,20 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
         case .ieee8023ad: "IEEE 802.3ad Dynamic link aggregation"
         case .balanceTLB: "transmit load balancing"
         case .balanceALB: "adaptive load balancing"
+        case .balanceSLB: "source load balancing (per-VIF MAC hashing)"
         }
     }
 
     /// Accepts the name or the number, as the kernel does.
     public init?(option value: String) {
-        if let n = Int(value), let m = BondMode(rawValue: n) { self = m; return }
+        if let n = Int(value), n <= 6, let m = BondMode(rawValue: n) { self = m; return }
         guard let m = BondMode.allCases.first(where: { $0.kernelName == value }) else { return nil }
         self = m
     }
 
     /// Modes with one active member that alone receives.
     public var usesActiveMember: Bool {
-        self == .activeBackup || self == .balanceTLB || self == .balanceALB
+        self == .activeBackup || self == .balanceTLB || self == .balanceALB || self == .balanceSLB
     }
 }
 

@@ -18,8 +18,9 @@ public struct BondOptions: Sendable, Equatable {
     public var tlbDynamicLB: Bool = true
     /// Seconds between learning packets (balance-tlb/alb).
     public var lpInterval: Int = 1
-    /// Seconds between balance-tlb rebalances (the kernel's fixed 10; ours to set).
-    public var tlbRebalanceInterval: Int = 10
+    /// Milliseconds between rebalances in balance-tlb (the kernel's fixed 10 s) and of
+    /// per-VIF buckets (Open vSwitch's bond-rebalance-interval); 0 turns it off.
+    public var rebalanceInterval: Int = 10_000
 
     public init() {}
 
@@ -65,7 +66,7 @@ extension BondOptions {
             switch name {
             case "mode":
                 guard let m = BondMode(option: value) else {
-                    throw OptionError("mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6)")
+                    throw OptionError("mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb)")
                 }
                 o.mode = m
             case "miimon": o.miimon = try integer(name, value, 0...Int(Int32.max))
@@ -87,7 +88,11 @@ extension BondOptions {
             case "xmit_hash_policy":
                 o.xmitHashPolicy = try choice(name, value, TransmitHashPolicy.allCases, \.kernelName)
             case "tlb_dynamic_lb": o.tlbDynamicLB = try integer(name, value, 0...1) == 1
-            case "tlb_rebalance_interval": o.tlbRebalanceInterval = try integer(name, value, 1...3600)
+            case "rebalance_interval":
+                o.rebalanceInterval = try integer(name, value, 0...3_600_000)
+                if o.rebalanceInterval != 0 && o.rebalanceInterval < 1000 {
+                    throw OptionError("rebalance_interval: invalid value '\(value)' (0, or 1000-3600000 ms)")
+                }
             case "lp_interval": o.lpInterval = try integer(name, value, 1...0x7FFF_FFFF)
             case "all_slaves_active": o.allSlavesActive = try integer(name, value, 0...1) == 1
             case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
@@ -98,8 +103,8 @@ extension BondOptions {
                 throw OptionError("unknown option '\(name)'")
             }
         }
-        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB].contains(o.mode) {
-            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast, balance-tlb)")
+        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceSLB].contains(o.mode) {
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast, balance-tlb, balance-slb)")
         }
         // Mode dependencies, worded as the kernel words them.
         func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
@@ -108,13 +113,13 @@ extension BondOptions {
             }
         }
         try requireModes("packets_per_slave", [.balanceRR])
-        try requireModes("primary", [.activeBackup, .balanceTLB, .balanceALB])
-        try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB])
-        try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB])
+        try requireModes("primary", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
+        try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
+        try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
         try requireModes("tlb_dynamic_lb", [.balanceTLB])
-        try requireModes("tlb_rebalance_interval", [.balanceTLB, .balanceALB])
+        try requireModes("rebalance_interval", [.balanceTLB, .balanceALB, .balanceSLB])
         // As the kernel: these modes cannot work without link monitoring.
-        if [.balanceTLB, .balanceALB, .ieee8023ad].contains(o.mode) && o.miimon == 0 {
+        if [.balanceTLB, .balanceALB, .ieee8023ad, .balanceSLB].contains(o.mode) && o.miimon == 0 {
             o.miimon = 100
             warnings.append("miimon must be set in mode \(o.mode.kernelName): using 100 ms")
         }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Topology 3: the bond is a port of bridge xenbr0 in the host, guests ("domUs") sit
+/// behind it on VIFs, and per-VIF MAC hashing must pin each guest to one member.
+@Suite(.serialized) struct XenHostTests {
+    /// Switch-side forwarding database: guest MAC -> the member-facing ports it is on.
+    func fdb(_ tb: Testbed, _ macs: [String]) -> [String: [String]] {
+        let out = tb.inSwitch("bridge fdb show br \(tb["BRIDGE"])").output
+        var ports: [String: [String]] = [:]
+        for line in out.split(separator: "\n") {
+            let f = line.split(separator: " ").map(String.init)
+            guard f.count >= 3, macs.contains(f[0]), let dev = f.firstIndex(of: "dev").map({ f[$0 + 1] }),
+                  tb.peers.contains(dev) else { continue }
+            ports[f[0], default: []].append(dev)
+        }
+        return ports
+    }
+
+    func bringUp(_ tb: Testbed, _ bond: BondDaemon) {
+        tb.inHost("ip link set \(tb.bond) master \(tb["XBR"])")
+        tb.inHost("ip link set \(tb.bond) up")
+        tb.inHost("ip link set \(tb["XBR"]) up")
+    }
+
+    @Test(arguments: ["balance-slb", "balance-tlb"])
+    func guestsArePinnedToOneMemberAndMoveWhenItFails(mode: String) throws {
+        let tb = try Testbed(topology: 3)
+        let bond = try BondDaemon(tb, options: ["mode=\(mode)"])
+        bringUp(tb, bond)
+        let guests = tb["GUEST_NS"].split(separator: " ").map(String.init)
+        let macs = tb["GUEST_MACS"].split(separator: " ").map(String.init)
+        #expect(guests.count == 4)
+        for g in guests {
+            #expect(Shell.run("ip netns exec \(g) ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok, "\(g) cannot reach the client")
+        }
+        var table = fdb(tb, macs)
+        #expect(macs.allSatisfy { table[$0]?.count == 1 }, "fdb: \(table)")
+        #expect(Set(table.values.flatMap { $0 }).count >= 2, "guests all on one member: \(table)")
+
+        // Guests ping the client throughout; the member carrying guests[0] fails.
+        let pingers = try guests.map { try Shell.start("ip netns exec \($0) ping -q -i 0.05 -c 80 -W 1 \(tb["CLIENT_IP4"])") }
+        usleep(1_000_000)
+        let failedPort = try #require(table[macs[0]]?.first)
+        let failed = try #require(tb.peers.firstIndex(of: failedPort))
+        let survivor = tb.peers[1 - failed]
+        tb.fail(member: failed)
+        let moved = Shell.waitFor(1.0, every: 0.02) {
+            table = fdb(tb, macs)
+            return macs.allSatisfy { table[$0] == [survivor] }
+        }
+        #expect(moved, "guest MACs not re-learned on \(survivor) within 1 s: \(table)")
+        for p in pingers {
+            p.wait(timeout: 20)
+            let received = p.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+            #expect(received >= 70, "\(p.output)")
+        }
+    }
+}
