@@ -4,7 +4,22 @@ import BondCore
 public struct ControlRequest: Codable, Sendable {
     public var command: String
     public var member: String?
-    public init(command: String, member: String? = nil) { self.command = command; self.member = member }
+    /// `hash`: the frame, described as field=value words.
+    public var frame: [String]?
+    public init(command: String, member: String? = nil, frame: [String]? = nil) {
+        self.command = command; self.member = member; self.frame = frame
+    }
+}
+
+/// The answer to `hash`: which member a described frame would take, and why.
+public struct HashReply: Codable, Sendable {
+    public var hash: UInt32?
+    public var bucket: Int?
+    public var member: String?
+    public var reason: String
+    public init(hash: UInt32?, bucket: Int?, member: String?, reason: String) {
+        self.hash = hash; self.bucket = bucket; self.member = member; self.reason = reason
+    }
 }
 
 /// The answer: `ok`, and either the bond's status or one line of error.
@@ -12,8 +27,9 @@ public struct ControlReply: Codable, Sendable {
     public var ok: Bool
     public var error: String?
     public var status: BondStatus?
-    public init(ok: Bool, error: String? = nil, status: BondStatus? = nil) {
-        self.ok = ok; self.error = error; self.status = status
+    public var hash: HashReply?
+    public init(ok: Bool, error: String? = nil, status: BondStatus? = nil, hash: HashReply? = nil) {
+        self.ok = ok; self.error = error; self.status = status; self.hash = hash
     }
     public static func failure(_ message: String) -> ControlReply { ControlReply(ok: false, error: message) }
 }

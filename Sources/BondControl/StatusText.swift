@@ -36,6 +36,18 @@ public enum StatusText {
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
         }
+        if let b = s.buckets, !b.isEmpty {
+            out += "\nTransmit buckets (bucket: member, bytes this interval, load history):\n"
+            for x in b { out += "  \(x.bucket): \(x.member), \(x.txBytes) B, \(x.loadHistory ?? 0) B/s\n" }
+        }
+        if let v = s.vifs, !v.isEmpty {
+            out += "\nVIF MACs (MAC [VLAN]: bucket -> member):\n"
+            for x in v { out += "  \(x.mac)\(x.vlan.map { " vlan \($0)" } ?? ""): \(x.bucket) -> \(x.member ?? "unassigned")\n" }
+        }
+        if let b = s.vifBuckets, !b.isEmpty {
+            out += "\nVIF buckets (bucket: member, bytes, halved each rebalance):\n"
+            for x in b { out += "  \(x.bucket): \(x.member), \(x.txBytes) B\n" }
+        }
         let c = s.counters
         out += "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
         return out

@@ -21,9 +21,14 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var failovers: Int
     public var members: [MemberStatus]
     public var counters: BondCounters
+    /// Assigned transmit buckets (balance-tlb), and per-VIF buckets and MACs.
+    public var buckets: [BucketStatus]?
+    public var vifBuckets: [BucketStatus]?
+    public var vifs: [VIFStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers
+        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs
+        case vifBuckets = "vif_buckets"
         case modeDescription = "mode_description"
         case activeMember = "active_member"
         case peerNotifDelay = "peer_notif_delay"
@@ -39,7 +44,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
                 mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
                 numGratARP: Int, primary: String?, primaryReselect: String, packetsPerSlave: Int,
                 xmitHashPolicy: String, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
-                members: [MemberStatus], counters: BondCounters) {
+                members: [MemberStatus], counters: BondCounters,
+                buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil) {
+        self.buckets = buckets; self.vifBuckets = vifBuckets; self.vifs = vifs
         self.name = name; self.mode = mode; self.modeDescription = modeDescription
         self.activeMember = activeMember; self.carrier = carrier; self.mac = mac; self.mtu = mtu
         self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
@@ -113,5 +120,33 @@ public struct BondCounters: Codable, Sendable, Equatable {
         case runt, truncated, oversize
         case noMember = "no_member"
         case deliveryDrops = "delivery_drops"
+    }
+}
+
+/// One hash bucket and the member it is pinned to.
+public struct BucketStatus: Codable, Sendable, Equatable {
+    public var bucket: Int
+    public var member: String
+    public var txBytes: Int
+    /// balance-tlb: the bucket's load history (bytes per second, the kernel's formula).
+    public var loadHistory: Int?
+    public init(bucket: Int, member: String, txBytes: Int, loadHistory: Int? = nil) {
+        self.bucket = bucket; self.member = member; self.txBytes = txBytes; self.loadHistory = loadHistory
+    }
+    enum CodingKeys: String, CodingKey {
+        case bucket, member
+        case txBytes = "tx_bytes"
+        case loadHistory = "load_history"
+    }
+}
+
+/// A guest interface's MAC (with VLAN) seen from the host side, and where it leaves.
+public struct VIFStatus: Codable, Sendable, Equatable {
+    public var mac: String
+    public var vlan: Int?
+    public var bucket: Int
+    public var member: String?
+    public init(mac: String, vlan: Int?, bucket: Int, member: String?) {
+        self.mac = mac; self.vlan = vlan; self.bucket = bucket; self.member = member
     }
 }

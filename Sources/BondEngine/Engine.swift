@@ -507,7 +507,40 @@ public final class Engine: @unchecked Sendable {
             primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
             xmitHashPolicy: "\(o.xmitHashPolicy.kernelName) (\(o.xmitHashPolicy.rawValue))",
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
-            failovers: failovers, members: members, counters: countersWithDevice)
+            failovers: failovers, members: members, counters: countersWithDevice,
+            buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries)
+    }
+
+    private var tlbBuckets: [BucketStatus]? {
+        guard case .transmitLoadBalancing(let m) = policy else { return nil }
+        return m.table.buckets.enumerated().compactMap { i, b in
+            b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes, loadHistory: b.loadHistory) }
+        }
+    }
+
+    private var vifBuckets: [BucketStatus]? {
+        guard let t = policy.vifTable else { return nil }
+        return t.buckets.enumerated().compactMap { i, b in
+            b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes) }
+        }
+    }
+
+    private var vifEntries: [VIFStatus]? {
+        guard let t = policy.vifTable else { return nil }
+        return t.macs.sorted { $0.key < $1.key }.map { key, bucket in
+            let vlan = key >> 48
+            return VIFStatus(mac: MACAddress(rawValue: key).description, vlan: vlan == 0 ? nil : Int(vlan),
+                             bucket: bucket, member: t.buckets[bucket].member.map { ports[$0].name })
+        }
+    }
+
+    /// `bondctl hash`: where a described frame would go, without sending anything.
+    public func explain(_ description: [String]) throws(OptionError) -> (HashExplanation, String?) {
+        let bytes = try FrameDescription.build(description)
+        let parsed = bytes.withUnsafeBytes { FrameParser.parse(FrameBytes($0)) }
+        guard case .success(let frame) = parsed else { throw OptionError("the described frame does not parse") }
+        let e = policy.explain(frame, members: view)
+        return (e, e.member.map { ports[$0].name })
     }
 
     private var countersWithDevice: BondCounters {

@@ -13,8 +13,9 @@ struct Bondctl: ParsableCommand {
           bondctl show                 every running bond, /proc/net/bonding layout
           bondctl show bond0 --json    one bond as JSON
           bondctl set-active bond0 eth1
+          bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
         """,
-        subcommands: [Show.self, SetActive.self])
+        subcommands: [Show.self, SetActive.self, Hash.self])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
     /// option belongs to every subcommand, so a leading one is moved behind the verb.
@@ -93,5 +94,37 @@ struct SetActive: ParsableCommand {
     func run() throws {
         let s = request(ControlRequest(command: "set-active", member: member), at: socket.path(for: bond))
         print("\(bond): active member is now \(s.activeMember ?? "none")")
+    }
+}
+
+struct Hash: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Which member a frame would take, without sending it.",
+        discussion: """
+        The frame is described as field=value words: src=MAC dst=MAC vlan=N
+        src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N.
+        Example: bondctl hash bond0 src=02:00:00:00:01:01 vlan=2
+        """)
+
+    @OptionGroup var socket: SocketOption
+    @Argument(help: "The bond.") var bond: String
+    @Argument(help: "The frame, as field=value words.") var frame: [String] = []
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        let reply: ControlReply
+        do { reply = try ControlClient.send(ControlRequest(command: "hash", frame: frame), to: socket.path(for: bond)) }
+        catch { fail("\(error)") }
+        guard reply.ok, let h = reply.hash else { fail(reply.error ?? "request failed", code: 2) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(h), as: UTF8.self))
+        } else {
+            var line = "member: \(h.member ?? "none")"
+            if let x = h.hash { line += "  hash: \(x)" }
+            if let b = h.bucket { line += "  bucket: \(b)" }
+            print(line + "  (\(h.reason))")
+        }
     }
 }

@@ -129,6 +129,16 @@ final class EngineBox: @unchecked Sendable {
                     return .failure("\(error)")
                 }
             }
+        case "hash":
+            guard let words = request.frame else { return .failure("hash needs a frame description") }
+            return engine.perform { e in
+                do {
+                    let (x, member) = try e.explain(words)
+                    return ControlReply(ok: true, hash: HashReply(hash: x.hash, bucket: x.bucket, member: member, reason: x.reason))
+                } catch {
+                    return .failure("\(error)")
+                }
+            }
         default:
             return .failure("unknown command '\(request.command)'")
         }

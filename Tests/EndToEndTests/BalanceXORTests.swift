@@ -14,6 +14,24 @@ import Testing
         #expect(text.contains("Transmit Hash Policy: layer3+4 (1)"))
     }
 
+    @Test func bondctlHashNamesTheMemberAFrameTakes() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "miimon=100", "xmit_hash_policy=layer3+4"])
+        bond.configureAddresses()
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+        for port in [20000, 20001, 20002, 20003] {
+            let r = tb.inHost("\(Shell.binDirectory)/bondctl hash \(tb.bond) src_ip=\(tb["BOND_IP4"]) dst_ip=\(tb["CLIENT_IP4"]) proto=udp sport=\(port) dport=9 --json")
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.error)")
+            let member = try #require(answer["member"] as? String)
+            let peer = tb.peers[try #require(tb.members.firstIndex(of: member))]
+            let before = tb.switchPortReceived(peer)
+            tb.inHost("/usr/bin/python3 -c \"import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('\(tb["BOND_IP4"])', \(port))); s.sendto(b'x', ('\(tb["CLIENT_IP4"])', 9))\"")
+            #expect(Shell.waitFor(2) { tb.switchPortReceived(peer) > before }, "port \(port) did not leave on \(member)")
+        }
+        let bad = tb.inHost("\(Shell.binDirectory)/bondctl hash \(tb.bond) sport=x")
+        #expect(bad.status == 2 && bad.error.contains("sport: invalid value 'x'"))
+    }
+
     @Test func layer2KeepsOneHostPairOnOneMember() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=balance-xor", "miimon=100", "xmit_hash_policy=layer2"])

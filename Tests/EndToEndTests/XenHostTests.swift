@@ -37,6 +37,12 @@ import Testing
         var table = fdb(tb, macs)
         #expect(macs.allSatisfy { table[$0]?.count == 1 }, "fdb: \(table)")
         #expect(Set(table.values.flatMap { $0 }).count >= 2, "guests all on one member: \(table)")
+        // bondctl shows the same assignment the switch learned.
+        let vifs = try #require(bond.status()?.vifs)
+        for (i, mac) in macs.enumerated() {
+            let member = vifs.first { $0.mac == mac }?.member
+            #expect(member.map { tb.peers[tb.members.firstIndex(of: $0)!] } == table[mac]?.first, "guest \(i + 1)")
+        }
 
         // Guests ping the client throughout; the member carrying guests[0] fails.
         let pingers = try guests.map { try Shell.start("ip netns exec \($0) ping -q -i 0.05 -c 80 -W 1 \(tb["CLIENT_IP4"])") }
