@@ -48,6 +48,10 @@ public enum StatusText {
             out += "\nVIF buckets (bucket: member, bytes, halved each rebalance):\n"
             for x in b { out += "  \(x.bucket): \(x.member), \(x.txBytes) B\n" }
         }
+        if let cl = s.clients, !cl.isEmpty {
+            out += "\nALB clients (client IP, MAC -> member, for our IP):\n"
+            for x in cl { out += "  \(x.ip) \(x.mac ?? "(unknown)") -> \(x.member), for \(x.ourIP)\n" }
+        }
         let c = s.counters
         out += "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
         return out

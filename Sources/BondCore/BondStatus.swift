@@ -25,9 +25,11 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var buckets: [BucketStatus]?
     public var vifBuckets: [BucketStatus]?
     public var vifs: [VIFStatus]?
+    /// balance-alb: the clients receive balancing has spread over members.
+    public var clients: [ClientStatus]?
 
     enum CodingKeys: String, CodingKey {
-        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs
+        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
         case vifBuckets = "vif_buckets"
         case modeDescription = "mode_description"
         case activeMember = "active_member"
@@ -45,8 +47,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
                 numGratARP: Int, primary: String?, primaryReselect: String, packetsPerSlave: Int,
                 xmitHashPolicy: String, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
                 members: [MemberStatus], counters: BondCounters,
-                buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil) {
-        self.buckets = buckets; self.vifBuckets = vifBuckets; self.vifs = vifs
+                buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil,
+                clients: [ClientStatus]? = nil) {
+        self.buckets = buckets; self.vifBuckets = vifBuckets; self.vifs = vifs; self.clients = clients
         self.name = name; self.mode = mode; self.modeDescription = modeDescription
         self.activeMember = activeMember; self.carrier = carrier; self.mac = mac; self.mtu = mtu
         self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
@@ -148,5 +151,21 @@ public struct VIFStatus: Codable, Sendable, Equatable {
     public var member: String?
     public init(mac: String, vlan: Int?, bucket: Int, member: String?) {
         self.mac = mac; self.vlan = vlan; self.bucket = bucket; self.member = member
+    }
+}
+
+/// One balance-alb client: its address, its MAC once known, and the member it sends to.
+public struct ClientStatus: Codable, Sendable, Equatable {
+    public var ip: String
+    public var mac: String?
+    public var ourIP: String
+    public var member: String
+    public var vlan: Int?
+    public init(ip: String, mac: String?, ourIP: String, member: String, vlan: Int?) {
+        self.ip = ip; self.mac = mac; self.ourIP = ourIP; self.member = member; self.vlan = vlan
+    }
+    enum CodingKeys: String, CodingKey {
+        case ip, mac, member, vlan
+        case ourIP = "our_ip"
     }
 }

@@ -32,6 +32,8 @@ public final class Engine: @unchecked Sendable {
     /// balance-tlb: when buckets are next rebalanced, and learning packets next sent.
     private var nextRebalance: Instant?
     private var nextLearning: Instant?
+    /// balance-alb: the 100 ms monitor tick that sends client updates.
+    private var nextClientTick: Instant?
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -78,11 +80,12 @@ public final class Engine: @unchecked Sendable {
         handle(bond.start(at: MonotonicClock.now()))
         refreshCarriers()
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
-        if options.mode == .balanceTLB {
+        if options.mode == .balanceTLB || options.mode == .balanceALB {
             let now = MonotonicClock.now()
             nextLearning = now.adding(milliseconds: options.lpInterval * 1000)
         }
-        if [.balanceTLB, .balanceSLB].contains(options.mode) && options.rebalanceInterval > 0 {
+        if options.mode == .balanceALB { nextClientTick = MonotonicClock.now().adding(milliseconds: 100) }
+        if [.balanceTLB, .balanceALB, .balanceSLB].contains(options.mode) && options.rebalanceInterval > 0 {
             nextRebalance = MonotonicClock.now().adding(milliseconds: options.rebalanceInterval)
         }
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
@@ -194,7 +197,7 @@ public final class Engine: @unchecked Sendable {
     /// In balance-tlb every member keeps a MAC of its own and the active one carries the
     /// bond's; a member whose MAC another already uses gets a locally administered one.
     private func macForNewMember(index: Int, own: MACAddress) -> MACAddress {
-        guard bond.options.mode == .balanceTLB, index > 0 else { return bondMAC }
+        guard usesOwnMACs, index > 0 else { return bondMAC }
         var mac = own
         var n: UInt64 = 0
         while mac == bondMAC || ports.contains(where: { $0.mac == mac }) {
@@ -204,10 +207,13 @@ public final class Engine: @unchecked Sendable {
         return mac
     }
 
+    /// balance-tlb and balance-alb give every member a MAC of its own.
+    private var usesOwnMACs: Bool { bond.options.mode == .balanceTLB || bond.options.mode == .balanceALB }
+
     /// balance-tlb: the new active member takes the bond's MAC from whoever has it, which
     /// takes the new one's (the kernel's alb_swap_mac_addr), then both announce themselves.
     private func swapBondMAC(to new: Int) {
-        guard bond.options.mode == .balanceTLB, ports[new].mac != bondMAC,
+        guard usesOwnMACs, ports[new].mac != bondMAC,
               let holder = ports.first(where: { $0.mac == bondMAC && !$0.gone }) else { return }
         let newPort = ports[new]
         let previous = newPort.mac
@@ -221,6 +227,8 @@ public final class Engine: @unchecked Sendable {
         }
         sendLearningPackets(on: holder)
         sendLearningPackets(on: newPort)
+        policy.clientTable?.renew(member: holder.index)
+        policy.clientTable?.renew(member: newPort.index)
     }
 
     /// Per-VIF buckets moved: one RARP per MAC on its new member, so switches re-learn.
@@ -230,6 +238,14 @@ public final class Engine: @unchecked Sendable {
             try? ports[m.member].socket.send(FrameBuilder.reverseARP(mac: m.mac, vlan: m.vlan))
         }
         logger.info("\(name): announced \(moves.count) MACs on their new members")
+    }
+
+    /// balance-alb: two ARP replies teaching a client its member's MAC for our address.
+    private func sendClientUpdate(_ c: ClientTable.Client) {
+        let port = ports[c.member]
+        guard !port.gone else { return }
+        let frame = FrameBuilder.arpReply(from: port.mac, ourIP: c.ourIP, to: c.clientMAC, clientIP: c.clientIP, vlan: c.vlan)
+        for _ in 0..<ClientTable.burst { try? port.socket.send(frame) }
     }
 
     private func sendLearningPackets(on port: MemberPort) {
@@ -273,7 +289,8 @@ public final class Engine: @unchecked Sendable {
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
-            if let deadline = earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning)) {
+            let timers = earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning))
+            if let deadline = earliest(timers, nextClientTick) {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
             }
@@ -299,6 +316,10 @@ public final class Engine: @unchecked Sendable {
             if let due = nextRebalance, now >= due {
                 announce(policy.rebalance(members: view))
                 nextRebalance = now.adding(milliseconds: bond.options.rebalanceInterval)
+            }
+            if let due = nextClientTick, now >= due, let table = policy.clientTable {
+                for u in table.tick(at: now) { sendClientUpdate(u.client) }
+                nextClientTick = now.adding(milliseconds: 100)
             }
             if let due = nextLearning, now >= due {
                 for p in ports { sendLearningPackets(on: p) }
@@ -331,6 +352,11 @@ public final class Engine: @unchecked Sendable {
                     case .memberWithOwnSource(let i):
                         MutableFrameBytes(frame.bytes).setMAC(6, ports[i].mac)
                         ports[i].queue.append(frame)
+                    case .memberAnnouncingOwnMAC(let i):
+                        let writable = MutableFrameBytes(frame.bytes)
+                        writable.setMAC(6, ports[i].mac)
+                        writable.setMAC(parsed.networkOffset + 8, ports[i].mac)
+                        ports[i].queue.append(frame)
                     case .allMembers: for i in view.usable { ports[i].queue.append(frame) }
                     case .drop: counters.noMember &+= 1
                     }
@@ -356,6 +382,12 @@ public final class Engine: @unchecked Sendable {
                     port.rxDrops &+= 1
                 case .success(let parsed):
                     if policy.admits(parsed, on: port.index, members: view) {
+                        // Peers taught a member's own MAC (balance-alb) address frames to it;
+                        // the bond device only takes its own.
+                        if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
+                            && ports.contains(where: { $0.mac == parsed.destination }) {
+                            MutableFrameBytes(frame.bytes).setMAC(0, bondMAC)
+                        }
                         port.rxPackets &+= 1
                         port.rxBytes &+= frame.wireLength
                         device.queue.append(frame)
@@ -416,7 +448,7 @@ public final class Engine: @unchecked Sendable {
             let old = bondMAC
             bondMAC = MACAddress(bytes: info.mac)
             logger.info("\(name): MAC changed to \(bondMAC), applying to members")
-            if bond.options.mode == .balanceTLB {
+            if usesOwnMACs {
                 // Only the member that carried the bond's MAC follows.
                 for p in ports where p.mac == old && !p.gone {
                     p.mac = bondMAC
@@ -446,9 +478,17 @@ public final class Engine: @unchecked Sendable {
             switch event {
             case .link(let i, let t):
                 logger.info("\(name): \(ports[i].name): \(t.message)")
+                view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
                 if !t.to.carriesTraffic {
-                    view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
                     announce(policy.release(member: i, members: view))
+                    // Peers still send to the dead member's MAC until updated: have the
+                    // switch deliver it to the active member meanwhile (the kernel's
+                    // rlb_teach_disabled_mac_on_primary).
+                    if bond.options.mode == .balanceALB, let a = bond.activeIndex, a != i {
+                        try? ports[a].socket.send(FrameBuilder.learningPacket(mac: ports[i].mac))
+                    }
+                } else if t.to == .up {
+                    policy.memberUp(members: view)
                 }
             case .activeChanged(let from, let to, let reason):
                 if from != nil { failovers += 1 }
@@ -508,12 +548,25 @@ public final class Engine: @unchecked Sendable {
             xmitHashPolicy: "\(o.xmitHashPolicy.kernelName) (\(o.xmitHashPolicy.rawValue))",
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
             failovers: failovers, members: members, counters: countersWithDevice,
-            buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries)
+            buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
+    }
+
+    private var albClients: [ClientStatus]? {
+        guard let t = policy.clientTable else { return nil }
+        return t.clients.values.sorted { ($0.clientIP, $0.ourIP) < ($1.clientIP, $1.ourIP) }.map {
+            ClientStatus(ip: $0.clientIP.description, mac: $0.clientMAC == .zero ? nil : $0.clientMAC.description,
+                         ourIP: $0.ourIP.description, member: ports[$0.member].name, vlan: $0.vlan.map(Int.init))
+        }
     }
 
     private var tlbBuckets: [BucketStatus]? {
-        guard case .transmitLoadBalancing(let m) = policy else { return nil }
-        return m.table.buckets.enumerated().compactMap { i, b in
+        let table: TransmitLoadBalancingMode.BucketTable
+        switch policy {
+        case .transmitLoadBalancing(let m): table = m.table
+        case .adaptiveLoadBalancing(let m): table = m.tlb.table
+        default: return nil
+        }
+        return table.buckets.enumerated().compactMap { i, b in
             b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes, loadHistory: b.loadHistory) }
         }
     }

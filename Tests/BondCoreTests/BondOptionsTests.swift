@@ -44,7 +44,6 @@ import Testing
         (["primary=eth0"], "option primary: mode dependency failed, not supported in mode balance-rr(0)"),
         (["updelay=100"], "updelay: requires miimon > 0"),
         (["arp_interval=100"], "option 'arp_interval' is not supported yet"),
-        (["mode=balance-alb"], "mode balance-alb is not supported yet"),
         (["mode=802.3ad"], "mode 802.3ad is not supported yet"),
     ])
     func refusedWithOneLine(words: [String], message: String) {

@@ -23,7 +23,7 @@ import Testing
         tb.inHost("ip link set \(tb["XBR"]) up")
     }
 
-    @Test(arguments: ["balance-slb", "balance-tlb"])
+    @Test(arguments: ["balance-slb", "balance-tlb", "balance-alb"])
     func guestsArePinnedToOneMemberAndMoveWhenItFails(mode: String) throws {
         let tb = try Testbed(topology: 3)
         let bond = try BondDaemon(tb, options: ["mode=\(mode)"])

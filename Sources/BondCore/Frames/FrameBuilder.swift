@@ -34,6 +34,16 @@ public enum FrameBuilder {
         return header + [UInt8](repeating: 0, count: 60 - 14)
     }
 
+    /// balance-alb's client update: a unicast ARP reply telling `clientIP` that `ourIP`
+    /// is at `memberMAC`.
+    public static func arpReply(from memberMAC: MACAddress, ourIP: IPv4Address, to clientMAC: MACAddress,
+                                clientIP: IPv4Address, vlan: UInt16? = nil) -> [UInt8] {
+        var f = ethernetHeader(destination: clientMAC, source: memberMAC, vlan: vlan, etherType: EtherType.arp)
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02]
+        f += memberMAC.bytes + be32(ourIP.rawValue) + clientMAC.bytes + be32(clientIP.rawValue)
+        return f
+    }
+
     /// The learning frame Open vSwitch sends for a MAC that moved: a broadcast RARP
     /// request from that MAC.
     public static func reverseARP(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {

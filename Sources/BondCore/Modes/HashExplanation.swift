@@ -40,6 +40,8 @@ extension ModePolicy {
             return HashExplanation(hash: h, bucket: b, member: nil, reason: "bucket unassigned: its next frame goes to the least loaded member")
         case .sourceLoadBalancing(let m):
             return explainVIF(m.table, frame, v)
+        case .adaptiveLoadBalancing(let m):
+            return ModePolicy.transmitLoadBalancing(m.tlb).explain(frame, members: v)
         }
     }
 

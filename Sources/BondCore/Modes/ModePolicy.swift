@@ -4,6 +4,9 @@ public enum TransmitTarget: Hashable, Sendable {
     /// On this member, with the member's own MAC written as the frame's source
     /// (balance-tlb/alb on a member that is not the active one).
     case memberWithOwnSource(Int)
+    /// As `memberWithOwnSource`, and the ARP sender hardware address too (balance-alb's
+    /// replies to a client, teaching it this member's MAC).
+    case memberAnnouncingOwnMAC(Int)
     case allMembers
     /// No member can take it (none up): counted as a drop.
     case drop
@@ -43,6 +46,7 @@ public enum ModePolicy {
     case broadcast(BroadcastMode)
     case transmitLoadBalancing(TransmitLoadBalancingMode)
     case sourceLoadBalancing(SourceLoadBalancingMode)
+    case adaptiveLoadBalancing(AdaptiveLoadBalancingMode)
 
     public init(options: BondOptions, members: Int = 0) {
         switch options.mode {
@@ -54,6 +58,11 @@ public enum ModePolicy {
                 dynamic: options.tlbDynamicLB, policy: options.xmitHashPolicy,
                 allSlavesActive: options.allSlavesActive, members: members))
         case .balanceSLB: self = .sourceLoadBalancing(SourceLoadBalancingMode())
+        case .balanceALB:
+            self = .adaptiveLoadBalancing(AdaptiveLoadBalancingMode(
+                tlb: TransmitLoadBalancingMode(dynamic: true, policy: options.xmitHashPolicy,
+                                               allSlavesActive: options.allSlavesActive, members: members),
+                clientCapacity: options.albClients))
         default: self = .activeBackup(ActiveBackupMode(allSlavesActive: options.allSlavesActive))
         }
     }
@@ -74,6 +83,8 @@ public enum ModePolicy {
             return m.transmitTarget(for: frame, members: members)
         case .sourceLoadBalancing(var m):
             return m.transmitTarget(for: frame, members: members)
+        case .adaptiveLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -85,7 +96,19 @@ public enum ModePolicy {
         case .broadcast(let m): m.admits(frame, on: member, members: members)
         case .transmitLoadBalancing(let m): m.admits(frame, on: member, members: members)
         case .sourceLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        case .adaptiveLoadBalancing(let m): m.admits(frame, on: member, members: members)
         }
+    }
+
+    /// balance-alb's client table.
+    public var clientTable: ClientTable? {
+        if case .adaptiveLoadBalancing(let m) = self { return m.clients }
+        return nil
+    }
+
+    /// A member came back: balance-alb spreads its clients again.
+    public func memberUp(members: MemberView) {
+        clientTable?.respread(usable: members.usable)
     }
 
     /// The per-VIF table of the modes that have one.
@@ -93,6 +116,7 @@ public enum ModePolicy {
         switch self {
         case .transmitLoadBalancing(let m): m.vifs
         case .sourceLoadBalancing(let m): m.table
+        case .adaptiveLoadBalancing(let m): m.tlb.vifs
         default: nil
         }
     }
@@ -100,6 +124,7 @@ public enum ModePolicy {
     /// Periodic rebalancing, for the modes that have it; returns MACs to announce.
     public func rebalance(members: MemberView) -> [VIFTable.Move] {
         if case .transmitLoadBalancing(let m) = self { m.rebalance() }
+        if case .adaptiveLoadBalancing(let m) = self { m.tlb.rebalance() }
         return vifTable?.rebalance(usable: members.usable) ?? []
     }
 
@@ -107,6 +132,10 @@ public enum ModePolicy {
     /// returns MACs to announce on their new members.
     public func release(member: Int, members: MemberView) -> [VIFTable.Move] {
         if case .transmitLoadBalancing(let m) = self { m.release(member: member) }
+        if case .adaptiveLoadBalancing(let m) = self {
+            m.tlb.release(member: member)
+            m.clients.release(member: member, usable: members.usable)
+        }
         return vifTable?.release(member: member, usable: members.usable) ?? []
     }
 }

@@ -21,6 +21,8 @@ public struct BondOptions: Sendable, Equatable {
     /// Milliseconds between rebalances in balance-tlb (the kernel's fixed 10 s) and of
     /// per-VIF buckets (Open vSwitch's bond-rebalance-interval); 0 turns it off.
     public var rebalanceInterval: Int = 10_000
+    /// balance-alb: clients the receive-balancing table holds (beyond: counted, unbalanced).
+    public var albClients: Int = 1024
 
     public init() {}
 
@@ -88,6 +90,7 @@ extension BondOptions {
             case "xmit_hash_policy":
                 o.xmitHashPolicy = try choice(name, value, TransmitHashPolicy.allCases, \.kernelName)
             case "tlb_dynamic_lb": o.tlbDynamicLB = try integer(name, value, 0...1) == 1
+            case "alb_clients": o.albClients = try integer(name, value, 16...1_048_576)
             case "rebalance_interval":
                 o.rebalanceInterval = try integer(name, value, 0...3_600_000)
                 if o.rebalanceInterval != 0 && o.rebalanceInterval < 1000 {
@@ -103,8 +106,8 @@ extension BondOptions {
                 throw OptionError("unknown option '\(name)'")
             }
         }
-        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceSLB].contains(o.mode) {
-            throw OptionError("mode \(o.mode.kernelName) is not supported yet (balance-rr, active-backup, balance-xor, broadcast, balance-tlb, balance-slb)")
+        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceALB, .balanceSLB].contains(o.mode) {
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet (only 802.3ad is missing)")
         }
         // Mode dependencies, worded as the kernel words them.
         func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
@@ -117,6 +120,7 @@ extension BondOptions {
         try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
         try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
         try requireModes("tlb_dynamic_lb", [.balanceTLB])
+        try requireModes("alb_clients", [.balanceALB])
         try requireModes("rebalance_interval", [.balanceTLB, .balanceALB, .balanceSLB])
         // As the kernel: these modes cannot work without link monitoring.
         if [.balanceTLB, .balanceALB, .ieee8023ad, .balanceSLB].contains(o.mode) && o.miimon == 0 {

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// balance-alb end to end: four clients behind the switch ARP for the bond's address.
+@Suite(.serialized) struct AdaptiveLoadBalancingTests {
+    /// Extra client namespaces on the switch, removed when the value goes away.
+    final class Clients {
+        let names: [String]
+        let addresses: [String]
+        init(_ tb: Testbed, count: Int) {
+            names = (1...count).map { "\(tb.prefix)-k\($0)" }
+            addresses = (1...count).map { "192.0.2.\(20 + $0)" }
+            for (i, ns) in names.enumerated() {
+                let inner = "\(tb.prefix)k\(i + 1)", outer = "\(tb.prefix)q\(i + 1)"
+                Shell.run("""
+                ip netns add \(ns) && ip -n \(ns) link set lo up &&
+                ip link add \(inner) netns \(ns) type veth peer name \(outer) netns \(tb["NS_SWITCH"]) &&
+                ip -n \(tb["NS_SWITCH"]) link set \(outer) master \(tb["BRIDGE"]) up &&
+                ip -n \(ns) addr add \(addresses[i])/24 dev \(inner) && ip -n \(ns) link set \(inner) up
+                """)
+            }
+        }
+        deinit { for ns in names { Shell.run("ip netns pids \(ns) | xargs -r kill -9; ip netns del \(ns)") } }
+
+        func neighbourMAC(_ i: Int, of ip: String) -> String? {
+            let out = Shell.run("ip -n \(names[i]) -j neigh show \(ip)").output
+            let arr = (try? JSONSerialization.jsonObject(with: Data(out.utf8))) as? [[String: Any]]
+            return arr?.first?["lladdr"] as? String
+        }
+    }
+
+    func memberMACs(_ tb: Testbed) -> [String] { tb.members.map { tb.hostLink($0)?["address"] as? String ?? "" } }
+
+    @Test(arguments: [1, 0])
+    func clientsAreSpreadOverMembersAndFollowAFailure(failing: Int) throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-alb"])
+        bond.configureAddresses()
+        let clients = Clients(tb, count: 4)
+        for ns in clients.names {
+            #expect(Shell.run("ip netns exec \(ns) ping -c 2 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok, "\(ns) cannot reach the bond")
+        }
+        let macs = memberMACs(tb)
+        #expect(Set(macs).count == 2, "members must carry distinct MACs: \(macs)")
+        let learned = (0..<4).compactMap { clients.neighbourMAC($0, of: tb["BOND_IP4"]) }
+        #expect(learned.count == 4 && learned.allSatisfy(macs.contains), "clients learned \(learned), members have \(macs)")
+        #expect(Set(learned).count >= 2, "every client on one member: \(learned)")
+        // Receive counters: clients' traffic arrives on both members.
+        let before = bond.status()?.members.map(\.rxPackets) ?? []
+        for ns in clients.names { Shell.run("ip netns exec \(ns) ping -c 5 -i 0.05 -W 1 \(tb["BOND_IP4"])") }
+        let after = bond.status()?.members.map(\.rxPackets) ?? []
+        #expect(zip(after, before).allSatisfy { $0 - $1 >= 5 }, "rx before \(before) after \(after)")
+        let table = try #require(bond.status()?.clients)
+        #expect(table.filter { $0.ip.hasPrefix("192.0.2.2") && $0.mac != nil }.count >= 4, "\(table)")
+
+        // A member fails (the active one, 0, or the other): every client is taught the
+        // survivor's MAC and keeps pinging.
+        let pingers = try clients.names.map { try Shell.start("ip netns exec \($0) ping -q -i 0.05 -c 60 -W 1 \(tb["BOND_IP4"])") }
+        usleep(500_000)
+        tb.fail(member: failing)
+        let survivor = 1 - failing
+        let live = Shell.waitFor(3) {
+            (0..<4).allSatisfy { clients.neighbourMAC($0, of: tb["BOND_IP4"]) == memberMACs(tb)[survivor] }
+        }
+        #expect(live, "neighbour entries: \((0..<4).map { clients.neighbourMAC($0, of: tb["BOND_IP4"]) ?? "-" })")
+        for p in pingers {
+            p.wait(timeout: 20)
+            let received = p.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+            #expect(received >= 50, "\(p.output)")
+        }
+    }
+}
