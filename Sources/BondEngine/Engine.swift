@@ -244,7 +244,15 @@ public final class Engine: @unchecked Sendable {
     private func sendClientUpdate(_ c: ClientTable.Client) {
         let port = ports[c.member]
         guard !port.gone else { return }
-        let frame = FrameBuilder.arpReply(from: port.mac, ourIP: c.ourIP, to: c.clientMAC, clientIP: c.clientIP, vlan: c.vlan)
+        let frame: [UInt8]
+        switch (c.ourIP, c.clientIP) {
+        case (.v4(let ours), .v4(let client)):
+            frame = FrameBuilder.arpReply(from: port.mac, ourIP: ours, to: c.clientMAC, clientIP: client, vlan: c.vlan)
+        case (.v6(let ours), .v6(let client)):
+            frame = FrameBuilder.neighborAdvertisement(from: port.mac, ourIP: ours, to: c.clientMAC, clientIP: client, vlan: c.vlan)
+        default:
+            return
+        }
         for _ in 0..<ClientTable.burst { try? port.socket.send(frame) }
     }
 
@@ -353,9 +361,7 @@ public final class Engine: @unchecked Sendable {
                         MutableFrameBytes(frame.bytes).setMAC(6, ports[i].mac)
                         ports[i].queue.append(frame)
                     case .memberAnnouncingOwnMAC(let i):
-                        let writable = MutableFrameBytes(frame.bytes)
-                        writable.setMAC(6, ports[i].mac)
-                        writable.setMAC(parsed.networkOffset + 8, ports[i].mac)
+                        FrameRewriter.announce(ports[i].mac, in: MutableFrameBytes(frame.bytes), parsed: parsed)
                         ports[i].queue.append(frame)
                     case .allMembers: for i in view.usable { ports[i].queue.append(frame) }
                     case .drop: counters.noMember &+= 1
@@ -553,7 +559,7 @@ public final class Engine: @unchecked Sendable {
 
     private var albClients: [ClientStatus]? {
         guard let t = policy.clientTable else { return nil }
-        return t.clients.values.sorted { ($0.clientIP, $0.ourIP) < ($1.clientIP, $1.ourIP) }.map {
+        return t.clients.map {
             ClientStatus(ip: $0.clientIP.description, mac: $0.clientMAC == .zero ? nil : $0.clientMAC.description,
                          ourIP: $0.ourIP.description, member: ports[$0.member].name, vlan: $0.vlan.map(Int.init))
         }

@@ -42,7 +42,7 @@ import Testing
         var m = mode()
         for n in 1...4 { _ = m.transmitTarget(for: reply(to: UInt32(n)), members: view) }
         m.clients.release(member: 1, usable: [0])
-        #expect(m.clients.clients.values.allSatisfy { $0.member == 0 })
+        #expect(m.clients.clients.allSatisfy { $0.member == 0 })
         var now = Instant.milliseconds(1000)
         var sent = 0
         for _ in 0..<5 { sent += m.clients.tick(at: now).count; now = now.adding(milliseconds: 100) }
@@ -68,7 +68,7 @@ import Testing
         let newMAC = MACAddress("02:00:00:00:0b:01")!
         let fromClient = Fixtures.parsed(FrameBuilder.arpReply(from: newMAC, ourIP: ip, to: Self.bond, clientIP: ours))
         #expect(m.admits(fromClient, on: 0, members: view))
-        #expect(m.clients.clients.values.first?.clientMAC == newMAC)
+        #expect(m.clients.clients.first?.clientMAC == newMAC)
         #expect(m.clients.tick(at: .milliseconds(1)).count == 1)
     }
 
@@ -79,5 +79,68 @@ import Testing
         let bcast = Fixtures.parsed(FrameBuilder.gratuitousARP(mac: MACAddress("02:00:00:00:00:99")!, ip: IPv4Address("192.0.2.99")!))
         #expect(m.admits(bcast, on: 0, members: view))
         #expect(!m.admits(bcast, on: 1, members: view))
+    }
+}
+
+@Suite struct AdaptiveLoadBalancingIPv6Tests {
+    static let bond = MACAddress("02:00:00:00:00:01")!
+    let view = MemberView(usable: [0, 1], active: 0, speeds: [10000, 10000], bondMAC: bond)
+    let ours = IPv6Address("2001:db8::1")!
+
+    /// Our solicited NA to client n (as the host stack sends it: TLLA = the bond's MAC).
+    func advertisement(to n: UInt64) -> [UInt8] {
+        FrameBuilder.neighborAdvertisement(from: Self.bond, ourIP: ours, to: MACAddress(rawValue: 0x0200_0000_0A00 + n),
+                                           clientIP: IPv6Address(high: ours.high, low: 0x20 + n))
+    }
+
+    @Test func advertisementsToClientsAreSpreadAndRewrittenWithAValidChecksum() throws {
+        var m = AdaptiveLoadBalancingMode(tlb: TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2), clientCapacity: 64)
+        let targets = (1...4).map { m.transmitTarget(for: Fixtures.parsed(advertisement(to: $0)), members: view) }
+        #expect(targets == [.member(0), .memberAnnouncingOwnMAC(1), .member(0), .memberAnnouncingOwnMAC(1)])
+        #expect(m.clients.clients.allSatisfy { $0.clientMAC != .zero })
+
+        var bytes = advertisement(to: 2)
+        let memberMAC = MACAddress("02:00:00:00:00:22")!
+        let parsed = Fixtures.parsed(bytes)
+        bytes.withUnsafeMutableBytes { FrameRewriter.announce(memberMAC, in: MutableFrameBytes($0), parsed: parsed) }
+        let after = Fixtures.parsed(bytes)
+        #expect(after.source == memberMAC)
+        #expect(after.neighborDiscovery?.linkLayerAddress == memberMAC)
+        guard case .ipv6(let ip) = after.network, let t = after.transport else { Issue.record("not IPv6"); return }
+        let icmp = Array(bytes[t.offset...])
+        let pseudo = InternetChecksum.ipv6PseudoHeader(source: ip.source, destination: ip.destination, length: icmp.count, nextHeader: 58)
+        #expect(InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo)) == 0)
+    }
+
+    @Test func unsolicitedAdvertisementsToAllNodesStayOnTheActiveMember() {
+        var m = AdaptiveLoadBalancingMode(tlb: TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2), clientCapacity: 64)
+        let na = Fixtures.parsed(FrameBuilder.unsolicitedNA(mac: Self.bond, ip: ours))
+        #expect(m.transmitTarget(for: na, members: view) == .member(0))
+        #expect(m.clients.clients.isEmpty)
+    }
+
+    @Test func clientUpdatesAreUnicastAdvertisements() {
+        let f = FrameBuilder.neighborAdvertisement(from: MACAddress("02:00:00:00:00:22")!, ourIP: ours,
+                                                   to: MACAddress("02:00:00:00:0a:01")!, clientIP: IPv6Address("2001:db8::21")!)
+        let p = Fixtures.parsed(f)
+        #expect(p.destination == MACAddress("02:00:00:00:0a:01"))
+        #expect(p.neighborDiscovery?.target == ours)
+        #expect(f[54 + 4] == 0x20)   // override, not solicited
+    }
+}
+
+extension AdaptiveLoadBalancingIPv6Tests {
+    @Test func ourSolicitationsCarryTheClientsMemberMAC() {
+        var m = AdaptiveLoadBalancingMode(tlb: TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2), clientCapacity: 64)
+        // An NS from us for client ::22, as the stack sends it (SLLA = bond MAC).
+        let client = IPv6Address("2001:db8::22")!
+        let icmp: [UInt8] = [135, 0, 0, 0, 0, 0, 0, 0] + Fixtures.be(client) + [1, 1] + Self.bond.bytes
+        let ip6: [UInt8] = [0x60, 0, 0, 0, 0, UInt8(icmp.count), 58, 255] + Fixtures.be(ours) + Fixtures.be(client)
+        let ns = Fixtures.parsed(Fixtures.ethernet(dst: [0x33, 0x33, 0xff, 0, 0, 0x22], src: Self.bond.bytes, type: EtherType.ipv6) + ip6 + icmp)
+        let first = m.transmitTarget(for: ns, members: view)
+        let second = m.transmitTarget(for: ns, members: view)
+        #expect(first == second)
+        #expect(m.clients.clients.count == 1)
+        #expect(ns.neighborDiscovery?.linkLayerAddress == Self.bond)
     }
 }

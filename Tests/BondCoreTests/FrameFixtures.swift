@@ -32,6 +32,10 @@ enum Fixtures {
         ethernet(vlan: vlan, type: EtherType.ipv4) + ipv4(proto: IPProtocolNumber.udp, payload: udp(src: srcPort, dst: dstPort))
     }
 
+    static func be(_ a: IPv6Address) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: a.high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: a.low >> (56 - 8 * $0)) }
+    }
+
     static func parse(_ bytes: [UInt8], maxLength: Int = .max) -> Result<ParsedFrame, FrameDefectError> {
         bytes.withUnsafeBytes { FrameParser.parse(FrameBytes($0), maxLength: maxLength) }
     }

@@ -7,16 +7,19 @@ import Testing
     final class Clients {
         let names: [String]
         let addresses: [String]
+        let addresses6: [String]
         init(_ tb: Testbed, count: Int) {
             names = (1...count).map { "\(tb.prefix)-k\($0)" }
             addresses = (1...count).map { "192.0.2.\(20 + $0)" }
+            addresses6 = (1...count).map { "2001:db8::\(20 + $0)" }
             for (i, ns) in names.enumerated() {
                 let inner = "\(tb.prefix)k\(i + 1)", outer = "\(tb.prefix)q\(i + 1)"
                 Shell.run("""
                 ip netns add \(ns) && ip -n \(ns) link set lo up &&
                 ip link add \(inner) netns \(ns) type veth peer name \(outer) netns \(tb["NS_SWITCH"]) &&
                 ip -n \(tb["NS_SWITCH"]) link set \(outer) master \(tb["BRIDGE"]) up &&
-                ip -n \(ns) addr add \(addresses[i])/24 dev \(inner) && ip -n \(ns) link set \(inner) up
+                ip -n \(ns) addr add \(addresses[i])/24 dev \(inner) &&
+                ip -n \(ns) addr add \(addresses6[i])/64 dev \(inner) nodad && ip -n \(ns) link set \(inner) up
                 """)
             }
         }
@@ -63,6 +66,40 @@ import Testing
             (0..<4).allSatisfy { clients.neighbourMAC($0, of: tb["BOND_IP4"]) == memberMACs(tb)[survivor] }
         }
         #expect(live, "neighbour entries: \((0..<4).map { clients.neighbourMAC($0, of: tb["BOND_IP4"]) ?? "-" })")
+        for p in pingers {
+            p.wait(timeout: 20)
+            let received = p.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+            #expect(received >= 50, "\(p.output)")
+        }
+    }
+
+    @Test(arguments: [1, 0])
+    func ipv6ClientsAreSpreadOverMembersAndFollowAFailure(failing: Int) throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-alb"])
+        bond.configureAddresses()
+        let clients = Clients(tb, count: 4)
+        let ours = tb["BOND_IP6"]
+        for ns in clients.names {
+            #expect(Shell.run("ip netns exec \(ns) ping -6 -c 2 -i 0.2 -W 2 \(ours)").ok, "\(ns) cannot reach the bond")
+        }
+        let macs = memberMACs(tb)
+        let learned = (0..<4).compactMap { clients.neighbourMAC($0, of: ours) }
+        #expect(learned.count == 4 && learned.allSatisfy(macs.contains), "clients learned \(learned), members have \(macs)")
+        #expect(Set(learned).count >= 2, "every client on one member: \(learned)")
+        let before = bond.status()?.members.map(\.rxPackets) ?? []
+        for ns in clients.names { Shell.run("ip netns exec \(ns) ping -6 -c 5 -i 0.05 -W 1 \(ours)") }
+        let after = bond.status()?.members.map(\.rxPackets) ?? []
+        #expect(zip(after, before).allSatisfy { $0 - $1 >= 5 }, "rx before \(before) after \(after)")
+
+        let pingers = try clients.names.map { try Shell.start("ip netns exec \($0) ping -6 -q -i 0.05 -c 60 -W 1 \(ours)") }
+        usleep(500_000)
+        tb.fail(member: failing)
+        let survivor = 1 - failing
+        let live = Shell.waitFor(3) {
+            (0..<4).allSatisfy { clients.neighbourMAC($0, of: ours) == memberMACs(tb)[survivor] }
+        }
+        #expect(live, "neighbour entries: \((0..<4).map { clients.neighbourMAC($0, of: ours) ?? "-" })")
         for p in pingers {
             p.wait(timeout: 20)
             let received = p.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0

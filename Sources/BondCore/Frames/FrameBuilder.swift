@@ -44,6 +44,21 @@ public enum FrameBuilder {
         return f
     }
 
+    /// balance-alb's IPv6 client update: a unicast Neighbor Advertisement (override set)
+    /// telling `clientIP` that `ourIP` is at `memberMAC`.
+    public static func neighborAdvertisement(from memberMAC: MACAddress, ourIP: IPv6Address, to clientMAC: MACAddress,
+                                             clientIP: IPv6Address, vlan: UInt16? = nil) -> [UInt8] {
+        var icmp: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]
+        icmp += be64(ourIP.high) + be64(ourIP.low) + [2, 1] + memberMAC.bytes
+        let pseudo = InternetChecksum.ipv6PseudoHeader(source: ourIP, destination: clientIP, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
+        let c = InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo))
+        icmp[2] = UInt8(c >> 8); icmp[3] = UInt8(c & 0xFF)
+        var f = ethernetHeader(destination: clientMAC, source: memberMAC, vlan: vlan, etherType: EtherType.ipv6)
+        f += [0x60, 0, 0, 0] + be16(UInt16(icmp.count)) + [IPProtocolNumber.icmpv6, 255]
+        f += be64(ourIP.high) + be64(ourIP.low) + be64(clientIP.high) + be64(clientIP.low)
+        return f + icmp
+    }
+
     /// The learning frame Open vSwitch sends for a MAC that moved: a broadcast RARP
     /// request from that MAC.
     public static func reverseARP(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {

@@ -53,6 +53,9 @@ public enum FrameParser {
             }
             p.network = outer.header
             p.transport = outer.transport
+            if let t = outer.transport, t.protocolNumber == IPProtocolNumber.icmpv6, t.icmpType == 135 || t.icmpType == 136 {
+                p.neighborDiscovery = parseNeighborDiscovery(frame, at: t.offset, end: outer.end, advertisement: t.icmpType == 136)
+            }
             // One level of IP-in-IP / IPv6-in-IP, for the encap hash policies.
             if outer.transport == nil, outer.payloadProtocol == IPProtocolNumber.ipip || outer.payloadProtocol == IPProtocolNumber.ipv6,
                case .success(let inner) = parseIP(frame, version: outer.payloadProtocol == IPProtocolNumber.ipip ? 4 : 6,
@@ -153,6 +156,28 @@ public enum FrameParser {
             }
         }
         return .success(packet)
+    }
+
+    static func parseNeighborDiscovery(_ frame: FrameBytes, at offset: Int, end: Int, advertisement: Bool) -> NeighborDiscovery? {
+        guard offset + 24 <= end else { return nil }
+        var nd = NeighborDiscovery(
+            isAdvertisement: advertisement,
+            target: IPv6Address(high: UInt64(frame.u32(offset + 8)) << 32 | UInt64(frame.u32(offset + 12)),
+                                low: UInt64(frame.u32(offset + 16)) << 32 | UInt64(frame.u32(offset + 20))),
+            linkLayerAddress: nil, linkLayerOffset: nil)
+        var cursor = offset + 24
+        let wanted: UInt8 = advertisement ? 2 : 1
+        while cursor + 8 <= end {
+            let type = frame.u8(cursor), length = Int(frame.u8(cursor + 1)) * 8
+            guard length > 0, cursor + length <= end else { break }
+            if type == wanted {
+                nd.linkLayerAddress = frame.mac(cursor + 2)
+                nd.linkLayerOffset = cursor + 2
+                break
+            }
+            cursor += length
+        }
+        return nd
     }
 
     static func parseTransport(_ frame: FrameBytes, protocolNumber: UInt8, at offset: Int, end: Int) -> Result<TransportHeader?, FrameDefectError> {

@@ -87,3 +87,25 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         return hex(0..<bestStart) + "::" + hex((bestStart + bestLen)..<8)
     }
 }
+
+/// An IPv4 or IPv6 address, for tables that hold both.
+public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case v4(IPv4Address)
+    case v6(IPv6Address)
+
+    public var description: String {
+        switch self {
+        case .v4(let a): a.description
+        case .v6(let a): a.description
+        }
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)): x < y
+        case (.v6(let x), .v6(let y)): (x.high, x.low) < (y.high, y.low)
+        case (.v4, .v6): true
+        case (.v6, .v4): false
+        }
+    }
+}

@@ -13,6 +13,8 @@ public struct ParsedFrame: Sendable, Equatable {
     public var networkOffset: Int = 14
     public var network: NetworkHeader = .other
     public var transport: TransportHeader?
+    /// Neighbor Solicitations and Advertisements (ICMPv6 135/136).
+    public var neighborDiscovery: NeighborDiscovery?
     /// For IP-in-IP and IPv6-in-IP tunnels: the encapsulated packet's headers.
     public var innerNetwork: NetworkHeader?
     public var innerTransport: TransportHeader?
@@ -95,4 +97,13 @@ public enum FrameDefect: Sendable, Equatable, CaseIterable {
     case truncated
     /// Longer than the MTU allows (and not a GSO frame).
     case oversize
+}
+
+/// The fields of an NS or NA that receive balancing reads and rewrites.
+public struct NeighborDiscovery: Sendable, Equatable {
+    public var isAdvertisement: Bool
+    public var target: IPv6Address
+    /// The source (NS) or target (NA) link-layer address option, and where its address sits.
+    public var linkLayerAddress: MACAddress?
+    public var linkLayerOffset: Int?
 }

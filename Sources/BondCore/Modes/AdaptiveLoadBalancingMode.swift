@@ -1,6 +1,6 @@
-/// balance-alb (mode 6): balance-tlb for what we send, plus receive load balancing for
-/// IPv4 by ARP (`ClientTable`): our ARP replies leave on the client's member carrying
-/// that member's MAC. Unicast is received on every member, broadcast and multicast on
+/// balance-alb (mode 6): balance-tlb for what we send, plus receive load balancing
+/// (`ClientTable`): our ARP replies and Neighbor Advertisements leave on the client's
+/// member carrying that member's MAC. Unicast is received on every member, broadcast and multicast on
 /// the active one. Bridged guests' frames are placed per VIF, as in balance-tlb, so
 /// the mode keeps working when the bond is a bridge port.
 public struct AdaptiveLoadBalancingMode: BondingModePolicy {
@@ -13,8 +13,8 @@ public struct AdaptiveLoadBalancingMode: BondingModePolicy {
     }
 
     public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
-        if frame.source == members.bondMAC, case .arp(let arp) = frame.network {
-            guard let m = clients.outgoing(arp, vlan: frame.vlanID, usable: members.usable) else {
+        if frame.source == members.bondMAC, let r = ClientTable.Resolution(frame) {
+            guard let m = clients.outgoing(r, vlan: frame.vlanID, usable: members.usable) else {
                 return members.active.map { .member($0) } ?? .drop
             }
             return m == members.active ? .member(m) : .memberAnnouncingOwnMAC(m)
@@ -23,7 +23,7 @@ public struct AdaptiveLoadBalancingMode: BondingModePolicy {
     }
 
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
-        if case .arp(let arp) = frame.network { clients.incoming(arp) }
+        if let r = ClientTable.Resolution(frame) { clients.incoming(r) }
         if SourceLoadBalancingMode.isReflected(frame, table: tlb.vifs) { return false }
         if frame.destination.isMulticast { return member == members.active || tlb.allSlavesActive }
         return true

@@ -1,14 +1,16 @@
-/// balance-alb's receive load balancing for IPv4 (the kernel's RLB, bond_alb.c): each
-/// client that talks ARP with one of our addresses is given a member, and is taught
-/// that member's MAC for our address, so clients' traffic arrives spread over members.
+/// balance-alb's receive load balancing (the kernel's RLB, bond_alb.c): each client
+/// that resolves one of our addresses is given a member, and is taught that member's MAC
+/// for our address, so clients' traffic arrives spread over members. IPv4 through ARP
+/// as Linux does; beyond Linux, IPv6 through the target link-layer address of our
+/// Neighbor Advertisements.
 ///
 /// Unlike the kernel's 256-slot table, where two clients hashing alike evict each other
 /// without a word, this table keeps every client up to `capacity` and counts the rest.
 public final class ClientTable: @unchecked Sendable {
     public struct Client: Equatable, Sendable {
-        public var ourIP: IPv4Address
-        public var clientIP: IPv4Address
-        /// Zero until the client's own MAC is known (from its ARP reply).
+        public var ourIP: IPAddress
+        public var clientIP: IPAddress
+        /// Zero until the client's own MAC is known.
         public var clientMAC: MACAddress
         public var member: Int
         public var vlan: UInt16?
@@ -16,85 +18,138 @@ public final class ClientTable: @unchecked Sendable {
         public var updatesLeft: Int
     }
 
-    /// An ARP reply that teaches `client` the MAC of `member` for `ourIP`.
+    /// An ARP reply or NA that teaches `client` the MAC of its member for our address.
     public struct Update: Equatable, Sendable {
         public var client: Client
+    }
+
+    /// An ARP or Neighbor Discovery message, reduced to what the table needs.
+    public struct Resolution: Equatable, Sendable {
+        /// ARP request or NS: asks; ARP reply or NA: answers.
+        public var isAnswer: Bool
+        public var senderIP: IPAddress
+        public var senderMAC: MACAddress
+        public var targetIP: IPAddress
+        public var targetMAC: MACAddress
+
+        /// For frames the host sends (ours) or receives from a client.
+        public init?(_ frame: ParsedFrame) {
+            switch frame.network {
+            case .arp(let a):
+                guard a.operation == ARPHeader.request || a.operation == ARPHeader.reply else { return nil }
+                self.init(isAnswer: a.operation == ARPHeader.reply, senderIP: .v4(a.senderIP), senderMAC: a.senderMAC,
+                          targetIP: .v4(a.targetIP), targetMAC: a.targetMAC)
+            case .ipv6(let ip):
+                guard let nd = frame.neighborDiscovery else { return nil }
+                if nd.isAdvertisement {
+                    // The answerer's address is the target; it answers the IPv6 destination.
+                    self.init(isAnswer: true, senderIP: .v6(nd.target), senderMAC: nd.linkLayerAddress ?? frame.source,
+                              targetIP: .v6(ip.destination), targetMAC: frame.destination)
+                } else {
+                    self.init(isAnswer: false, senderIP: .v6(ip.source), senderMAC: nd.linkLayerAddress ?? frame.source,
+                              targetIP: .v6(nd.target), targetMAC: .zero)
+                }
+            default:
+                return nil
+            }
+        }
+
+        init(isAnswer: Bool, senderIP: IPAddress, senderMAC: MACAddress, targetIP: IPAddress, targetMAC: MACAddress) {
+            self.isAnswer = isAnswer; self.senderIP = senderIP; self.senderMAC = senderMAC
+            self.targetIP = targetIP; self.targetMAC = targetMAC
+        }
     }
 
     public static let burst = 2          // RLB_ARP_BURST_SIZE
     public static let retries = 3        // RLB_UPDATE_RETRY: ticks an update is repeated
     public static let requestDelay = 2000 // RLB_UPDATE_DELAY: ms after our own ARP request
 
+    struct Key: Hashable { var ours: IPAddress; var client: IPAddress }
+
     public let capacity: Int
-    public private(set) var clients: [UInt64: Client] = [:]
+    private var table: [Key: Client] = [:]
     public private(set) var overflow = 0
     private var nextMember = -1
     private var holdUpdatesUntil: Instant?
-    /// Our own ARP request went out since the last tick: hold updates for a while.
+    /// Our own request went out since the last tick: hold updates for a while.
     private var requestSeen = false
 
     public init(capacity: Int) { self.capacity = capacity }
 
-    static func key(_ ours: IPv4Address, _ client: IPv4Address) -> UInt64 { UInt64(ours.rawValue) << 32 | UInt64(client.rawValue) }
+    public var clients: [Client] { table.values.sorted { ($0.clientIP, $0.ourIP) < ($1.clientIP, $1.ourIP) } }
 
-    /// Our host sends an ARP frame. A reply goes out on the client's member, carrying that
-    /// member's MAC; a request goes out as it is (on the active member) but, broadcast,
-    /// it taught every peer the bond's MAC: every client of that address is updated
-    /// again after a delay, as rlb_req_update_subnet_clients.
-    /// - Returns: the member for a reply, nil to leave the frame to the active member.
-    public func outgoing(_ arp: ARPHeader, vlan: UInt16?, usable: [Int]) -> Int? {
-        if arp.operation == ARPHeader.request {
-            for (k, c) in clients where c.ourIP == arp.senderIP { clients[k]!.updatesLeft = Self.retries }
+    /// Our host resolves or answers. An answer goes out on the client's member, carrying
+    /// that member's MAC; a request goes out as it is (on the active member) but,
+    /// multicast, it taught peers the bond's MAC: every client of that address is
+    /// updated again after a delay, as rlb_req_update_subnet_clients.
+    /// - Returns: the member for an answer, nil to leave the frame to the active member.
+    public func outgoing(_ r: Resolution, vlan: UInt16?, usable: [Int]) -> Int? {
+        if !r.isAnswer, case .v6 = r.targetIP {
+            // Beyond Linux: our Neighbor Solicitation names its client, so it carries the
+            // client's member MAC too, and teaches nobody the bond's.
+            return assign(Key(ours: r.senderIP, client: r.targetIP), clientMAC: .zero, vlan: vlan, usable: usable)
+        }
+        guard r.isAnswer else {
+            for (k, c) in table where c.ourIP == r.senderIP { table[k]!.updatesLeft = Self.retries }
             requestSeen = true
             return nil
         }
-        guard arp.operation == ARPHeader.reply else { return nil }
-        let k = Self.key(arp.senderIP, arp.targetIP)
-        if var c = clients[k], usable.contains(c.member) {
-            if c.clientMAC != arp.targetMAC && arp.targetMAC != .zero { c.clientMAC = arp.targetMAC; clients[k] = c }
+        // Announcements to everyone (gratuitous, unsolicited) are not a client's.
+        guard !r.targetMAC.isMulticast else { return nil }
+        return assign(Key(ours: r.senderIP, client: r.targetIP), clientMAC: r.targetMAC, vlan: vlan, usable: usable)
+    }
+
+    /// The client's member, given one if it has none (or its member is gone).
+    private func assign(_ k: Key, clientMAC: MACAddress, vlan: UInt16?, usable: [Int]) -> Int? {
+        if var c = table[k], usable.contains(c.member) {
+            if c.clientMAC != clientMAC && clientMAC != .zero {
+                c.clientMAC = clientMAC
+                table[k] = c
+            }
             return c.member
         }
-        guard let m = nextUsable(usable) else { return nil }
-        if clients[k] == nil && clients.count >= capacity {
+        if table[k] == nil && table.count >= capacity {
             overflow += 1
             return nil   // not balanced, but never evicting another client
         }
-        clients[k] = Client(ourIP: arp.senderIP, clientIP: arp.targetIP, clientMAC: arp.targetMAC,
-                            member: m, vlan: vlan, updatesLeft: 0)
+        guard let m = nextUsable(usable) else { return nil }
+        let known = table[k]?.clientMAC ?? .zero
+        table[k] = Client(ourIP: k.ours, clientIP: k.client, clientMAC: clientMAC == .zero ? known : clientMAC,
+                          member: m, vlan: vlan, updatesLeft: 0)
         return m
     }
 
-    /// A client's ARP reply to us: learn or correct its MAC, and update it if it changed.
-    public func incoming(_ arp: ARPHeader) {
-        guard arp.operation == ARPHeader.reply else { return }
-        let k = Self.key(arp.targetIP, arp.senderIP)
-        guard var c = clients[k], c.clientMAC != arp.senderMAC else { return }
-        c.clientMAC = arp.senderMAC
+    /// A client answers us: learn or correct its MAC, and update it if it changed.
+    public func incoming(_ r: Resolution) {
+        guard r.isAnswer else { return }
+        let k = Key(ours: r.targetIP, client: r.senderIP)
+        guard var c = table[k], c.clientMAC != r.senderMAC else { return }
+        c.clientMAC = r.senderMAC
         c.updatesLeft = Self.retries
-        clients[k] = c
+        table[k] = c
     }
 
     /// A member can no longer receive: its clients move to the others and are updated.
     public func release(member: Int, usable: [Int]) {
-        for (k, c) in clients where c.member == member {
+        for (k, c) in table where c.member == member {
             guard let m = nextUsable(usable) else { continue }
-            clients[k]!.member = m
-            clients[k]!.updatesLeft = Self.retries
+            table[k]!.member = m
+            table[k]!.updatesLeft = Self.retries
         }
     }
 
     /// A member's MAC changed (swapped with the active member's): its clients must
     /// learn the new one (rlb_req_update_slave_clients).
     public func renew(member: Int) {
-        for (k, c) in clients where c.member == member { clients[k]!.updatesLeft = Self.retries }
+        for (k, c) in table where c.member == member { table[k]!.updatesLeft = Self.retries }
     }
 
     /// A member came up: every client is spread again (rlb_rebalance).
     public func respread(usable: [Int]) {
-        for k in clients.keys.sorted() {
+        for k in table.keys.sorted(by: { ($0.client, $0.ours) < ($1.client, $1.ours) }) {
             guard let m = nextUsable(usable) else { return }
-            clients[k]!.member = m
-            clients[k]!.updatesLeft = Self.retries
+            table[k]!.member = m
+            table[k]!.updatesLeft = Self.retries
         }
     }
 
@@ -109,8 +164,8 @@ public final class ClientTable: @unchecked Sendable {
             holdUpdatesUntil = nil
         }
         var out: [Update] = []
-        for (k, c) in clients where c.updatesLeft > 0 {
-            clients[k]!.updatesLeft -= 1
+        for (k, c) in table where c.updatesLeft > 0 {
+            table[k]!.updatesLeft -= 1
             if c.clientMAC != .zero { out.append(Update(client: c)) }
         }
         return out.sorted { $0.client.clientIP < $1.client.clientIP }
