@@ -14,7 +14,7 @@ public final class ClientTable: @unchecked Sendable {
         public var clientMAC: MACAddress
         public var member: Int
         public var vlan: UInt16?
-        /// Update bursts still to send (the kernel's ntt with its retries).
+        /// Ticks left in the client's update schedule (0: nothing to send).
         public var updatesLeft: Int
     }
 
@@ -62,6 +62,13 @@ public final class ClientTable: @unchecked Sendable {
 
     public static let burst = 2          // RLB_ARP_BURST_SIZE
     public static let retries = 3        // RLB_UPDATE_RETRY: ticks an update is repeated
+    /// Beyond the kernel: one more burst 1.1 s later. A Linux client ignores a reply that
+    /// arrives within its neighbour locktime (1 s) of its last update, so a client that
+    /// had just resolved us would otherwise keep a dead member's MAC until its entry
+    /// goes stale (about 5 s).
+    public static let lateRetryTicks = 11
+    /// The schedule's length in ticks: bursts on the first `retries` ticks and the last.
+    static let schedule = lateRetryTicks + 1
     public static let requestDelay = 2000 // RLB_UPDATE_DELAY: ms after our own ARP request
 
     struct Key: Hashable { var ours: IPAddress; var client: IPAddress }
@@ -90,7 +97,7 @@ public final class ClientTable: @unchecked Sendable {
             return assign(Key(ours: r.senderIP, client: r.targetIP), clientMAC: .zero, vlan: vlan, usable: usable)
         }
         guard r.isAnswer else {
-            for (k, c) in table where c.ourIP == r.senderIP { table[k]!.updatesLeft = Self.retries }
+            for (k, c) in table where c.ourIP == r.senderIP { table[k]!.updatesLeft = Self.schedule }
             requestSeen = true
             return nil
         }
@@ -125,7 +132,7 @@ public final class ClientTable: @unchecked Sendable {
         let k = Key(ours: r.targetIP, client: r.senderIP)
         guard var c = table[k], c.clientMAC != r.senderMAC else { return }
         c.clientMAC = r.senderMAC
-        c.updatesLeft = Self.retries
+        c.updatesLeft = Self.schedule
         table[k] = c
     }
 
@@ -134,14 +141,14 @@ public final class ClientTable: @unchecked Sendable {
         for (k, c) in table where c.member == member {
             guard let m = nextUsable(usable) else { continue }
             table[k]!.member = m
-            table[k]!.updatesLeft = Self.retries
+            table[k]!.updatesLeft = Self.schedule
         }
     }
 
     /// A member's MAC changed (swapped with the active member's): its clients must
     /// learn the new one (rlb_req_update_slave_clients).
     public func renew(member: Int) {
-        for (k, c) in table where c.member == member { table[k]!.updatesLeft = Self.retries }
+        for (k, c) in table where c.member == member { table[k]!.updatesLeft = Self.schedule }
     }
 
     /// A member came up: every client is spread again (rlb_rebalance).
@@ -149,7 +156,7 @@ public final class ClientTable: @unchecked Sendable {
         for k in table.keys.sorted(by: { ($0.client, $0.ours) < ($1.client, $1.ours) }) {
             guard let m = nextUsable(usable) else { return }
             table[k]!.member = m
-            table[k]!.updatesLeft = Self.retries
+            table[k]!.updatesLeft = Self.schedule
         }
     }
 
@@ -166,7 +173,9 @@ public final class ClientTable: @unchecked Sendable {
         var out: [Update] = []
         for (k, c) in table where c.updatesLeft > 0 {
             table[k]!.updatesLeft -= 1
-            if c.clientMAC != .zero { out.append(Update(client: c)) }
+            let age = Self.schedule - c.updatesLeft
+            let due = age < Self.retries || c.updatesLeft == 1
+            if due && c.clientMAC != .zero { out.append(Update(client: c)) }
         }
         return out.sorted { $0.client.clientIP < $1.client.clientIP }
     }
