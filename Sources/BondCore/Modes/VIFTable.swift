@@ -78,12 +78,6 @@ public final class VIFTable: @unchecked Sendable {
         return out
     }
 
-    /// Moves a bucket by hand (`bond/migrate`).
-    public func migrate(bucket b: Int, to member: Int) -> [Move] {
-        buckets[b].member = member
-        return macs(inBucket: b, to: member)
-    }
-
     /// Open vSwitch's bond_rebalance: repeatedly shift one bucket from the most to the
     /// least loaded member while the gap is at least ~3% and 100 kB and the move brings
     /// the lighter side at least 10% closer to the mean; a member with one bucket keeps it.
