@@ -3,12 +3,15 @@
 public struct Bond: Sendable {
     public let name: String
     public private(set) var options: BondOptions
-    public private(set) var members: [Member]
+    public internal(set) var members: [Member]
     public private(set) var activeIndex: Int?
     public private(set) var lastFailoverReason: String?
     public private(set) var hasCarrier: Bool = false
     /// Members that may transmit now, in enslave order (rebuilt on change, read per frame).
     public private(set) var usable: [Int] = []
+
+    /// The ARP/NS monitor, when arp_interval is set.
+    public internal(set) var probe: ProbeMonitor?
 
     private var peerNotificationsLeft = 0
     private var nextPeerNotification: Instant?
@@ -17,7 +20,8 @@ public struct Bond: Sendable {
         self.name = name
         self.options = options
         self.members = members
-        if options.miimon == 0 {
+        for i in self.members.indices { self.members[i].prio = options.prio[self.members[i].name] ?? 0 }
+        if options.miimon == 0 && !options.probesLinks {
             // No link monitoring: the kernel takes every member as up for good.
             for i in self.members.indices {
                 self.members[i].monitor = CarrierMonitor(carrier: true)
@@ -32,6 +36,10 @@ public struct Bond: Sendable {
     /// First decision, when the bond comes up.
     public mutating func start(at now: Instant) -> [BondEvent] {
         var events: [BondEvent] = []
+        if options.probesLinks {
+            probe = ProbeMonitor(options: options, carriers: members.map(\.monitor.carrier), at: now)
+            for i in members.indices { members[i].probeVerdict = members[i].monitor.carrier ? .up : .down }
+        }
         var preferred: Int?
         if let a = options.activeSlave, let i = index(of: a), members[i].link == .up { preferred = i }
         reselect(at: now, reason: "bond started", preferring: preferred, into: &events)
@@ -41,13 +49,42 @@ public struct Bond: Sendable {
 
     /// The kernel reported a member's carrier.
     public mutating func carrierChanged(member i: Int, up: Bool, at now: Instant) -> [BondEvent] {
-        guard options.miimon > 0 else { return [] }
+        guard options.miimon > 0 || options.probesLinks else { return [] }
         var events: [BondEvent] = []
         let ignoreUpdelay = noMemberUp
-        if let t = members[i].monitor.carrier(up, at: now, ignoreUpdelay: ignoreUpdelay) {
+        let before = members[i].link
+        guard let t = members[i].monitor.carrier(up, at: now, ignoreUpdelay: ignoreUpdelay) else { return events }
+        if probe == nil {
             apply(t, member: i, at: now, into: &events)
+        } else if !up {
+            // Unlike the kernel's ARP monitor, which waits for missed probes, carrier
+            // loss is final at once; the member returns only when probes answer again.
+            members[i].probeVerdict = .down
+            probe!.records[i].reason = "carrier lost"
+            if probe!.candidate == i { probe!.candidate = nil }
+            if before != .down {
+                apply(LinkTransition(from: before, to: .down, message: "carrier lost, disabling member"), member: i, at: now, into: &events)
+            }
         }
         return events
+    }
+
+    /// A frame (or a batch: `.traffic`) arrived on member `i`, for the ARP/NS monitor.
+    public mutating func received(_ evidence: ProbeEvidence, on i: Int, at now: Instant) {
+        guard probe != nil else { return }
+        let active = i == activeIndex || i == probe!.candidate || !options.mode.usesActiveMember
+        probe!.observe(evidence, on: i, active: active, activeMember: activeIndex, at: now)
+    }
+
+    /// The engine sent the probes a `.probe` event asked for on member `i`.
+    public mutating func probed(member i: Int, at now: Instant) {
+        probe?.sent(on: i, at: now)
+    }
+
+    /// The bond device's addresses changed: the ARP/NS monitor validates against them.
+    public mutating func setOwnAddresses(ipv4: [IPv4Address], ipv6: [IPv6Address]) {
+        probe?.ownIPv4 = ipv4
+        probe?.ownIPv6 = ipv6
     }
 
     /// Time passed: delays may expire, peer notifications may be due.
@@ -59,6 +96,11 @@ public struct Bond: Sendable {
                 apply(t, member: i, at: now, into: &events)
             }
         }
+        if let p = probe, now >= p.nextTick {
+            probe!.nextTick = now.adding(milliseconds: p.interval)
+            if options.mode.usesActiveMember { activeBackupProbeRound(at: now, into: &events) }
+            else { loadBalanceProbeRound(at: now, into: &events) }
+        }
         if let due = nextPeerNotification, now >= due {
             sendPeerNotification(at: now, into: &events)
         }
@@ -68,6 +110,7 @@ public struct Bond: Sendable {
     /// The earliest time `tick` has something to do.
     public var nextDeadline: Instant? {
         var d = nextPeerNotification
+        if let p = probe { d = min(d ?? p.nextTick, p.nextTick) }
         for m in members { if let x = m.monitor.deadline { d = min(d ?? x, x) } }
         return d
     }
@@ -86,9 +129,9 @@ public struct Bond: Sendable {
 
     // MARK: - Internals
 
-    private var noMemberUp: Bool { !members.contains { $0.link.carriesTraffic } }
+    var noMemberUp: Bool { !members.contains { $0.link.carriesTraffic } }
 
-    private mutating func apply(_ t: CarrierMonitor.Transition, member i: Int, at now: Instant, into events: inout [BondEvent]) {
+    mutating func apply(_ t: LinkTransition, member i: Int, at now: Instant, into events: inout [BondEvent]) {
         members[i].lastLinkChange = now
         if t.to == .down && t.from != .back { members[i].linkFailureCount += 1 }
         events.append(.link(member: i, t))
@@ -96,10 +139,16 @@ public struct Bond: Sendable {
         case .down where i == activeIndex:
             reselect(at: now, reason: "link failure on \(members[i].name)", into: &events)
         case .up:
-            // As bond_miimon_commit: reconsider when there is no active member or the
-            // returning one is the primary.
-            if activeIndex == nil || i == primaryIndex {
-                reselect(at: now, reason: activeIndex == nil ? "\(members[i].name) came up" : "primary \(members[i].name) came back", into: &events)
+            // As bond_miimon_commit: reconsider when there is no active member, the
+            // returning one is the primary, or it outranks the active one.
+            if let a = activeIndex {
+                if i == primaryIndex {
+                    reselect(at: now, reason: "primary \(members[i].name) came back", into: &events)
+                } else if members[i].prio > members[a].prio {
+                    reselect(at: now, reason: "\(members[i].name) (prio \(members[i].prio)) came back", into: &events)
+                }
+            } else {
+                reselect(at: now, reason: "\(members[i].name) came up", into: &events)
             }
         default:
             break
@@ -108,29 +157,44 @@ public struct Bond: Sendable {
     }
 
     /// bond_select_active_slave with bond_choose_primary_or_current.
-    private mutating func reselect(at now: Instant, reason: String, preferring preferred: Int? = nil, into events: inout [BondEvent]) {
+    mutating func reselect(at now: Instant, reason: String, preferring preferred: Int? = nil, into events: inout [BondEvent]) {
         let best = preferred ?? chooseBest()
         if best != activeIndex { changeActive(to: best, at: now, reason: reason, into: &events) }
     }
 
+    /// bond_choose_primary_or_current: the primary if up, else the up member of highest
+    /// prio (first in enslave order on a tie); primary_reselect decides against a
+    /// current member that is still up.
     private func chooseBest() -> Int? {
         let current = activeIndex.flatMap { members[$0].link == .up ? $0 : nil }
+        var preferred: Int
         if let p = primaryIndex, members[p].link == .up {
-            guard let c = current, c != p else { return p }
-            switch options.primaryReselect {
-            case .always: return p
-            case .better: return members[p].speed > members[c].speed ? p : c
-            case .failure: return c
+            preferred = p
+        } else {
+            var best: Int?
+            for i in members.indices where members[i].link == .up {
+                if best == nil || members[i].prio > members[best!].prio { best = i }
             }
+            guard let b = best, b != current else { return current }
+            preferred = b
         }
-        if let c = current { return c }
-        return members.firstIndex { $0.link == .up }
+        guard let c = current, c != preferred else { return preferred }
+        switch options.primaryReselect {
+        case .always: return preferred
+        case .better: return members[preferred].speed > members[c].speed ? preferred : c
+        case .failure: return c
+        }
     }
 
     private mutating func changeActive(to new: Int?, at now: Instant, reason: String, into events: inout [BondEvent]) {
         let old = activeIndex
         activeIndex = new
         lastFailoverReason = reason
+        if let n = new, probe != nil {
+            // A new active member gets two intervals before probes can judge it.
+            probe!.records[n].lastLinkUp = now
+            probe!.candidate = nil
+        }
         events.append(.activeChanged(from: old, to: new, reason: reason))
         if let n = new, options.mode == .activeBackup, options.numPeerNotif > 0 {
             peerNotificationsLeft = options.numPeerNotif
@@ -152,7 +216,7 @@ public struct Bond: Sendable {
         nextPeerNotification = peerNotificationsLeft > 0 ? now.adding(milliseconds: options.peerNotifInterval) : nil
     }
 
-    private mutating func refresh(into events: inout [BondEvent]) {
+    mutating func refresh(into events: inout [BondEvent]) {
         usable = members.indices.filter { members[$0].link.carriesTraffic }
         let carrier = !usable.isEmpty
         if carrier != hasCarrier {

@@ -6,6 +6,11 @@ public struct Member: Sendable {
     /// Link speed in Mbit/s (0 when unknown); primary_reselect=better compares it.
     public var speed: Int
     public var monitor: CarrierMonitor
+    /// The ARP/NS monitor's verdict while it runs: up, down, or back (the candidate
+    /// probed while no member is active). Carrier loss overrides it.
+    public var probeVerdict: LinkState?
+    /// Preferred among up members when no primary is usable (higher wins).
+    public var prio: Int = 0
     public var linkFailureCount: Int = 0
     public var lastLinkChange: Instant
 
@@ -18,5 +23,8 @@ public struct Member: Sendable {
         lastLinkChange = now
     }
 
-    public var link: LinkState { monitor.state }
+    public var link: LinkState {
+        guard let v = probeVerdict else { return monitor.state }
+        return monitor.carrier ? v : .down
+    }
 }

@@ -34,6 +34,12 @@ public final class Engine: @unchecked Sendable {
     private var nextLearning: Instant?
     /// balance-alb: the 100 ms monitor tick that sends client updates.
     private var nextClientTick: Instant?
+    /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
+    private let probing: Bool
+    /// The bond device's addresses, which probes speak from; read again every second.
+    private var ownIPv4: [IPv4Address] = []
+    private var ownIPv6: [IPv6Address] = []
+    private var nextAddressRead = Instant.zero
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -50,6 +56,7 @@ public final class Engine: @unchecked Sendable {
     public init(name: String, members memberNames: [String], options: BondOptions, logger: Logger) throws(EngineError) {
         self.name = name
         self.logger = logger
+        probing = options.probesLinks
         do {
             links = try LinkControl()
             linkEvents = try LinkEvents()
@@ -124,6 +131,7 @@ public final class Engine: @unchecked Sendable {
             guard info.mac.count == 6, info.kind != "bond" else { throw EngineError("\(m) is not an Ethernet interface") }
             if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
             if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
+            if let p = options.prio.keys.sorted().first(where: { !members.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
             infos.append(info)
         }
         return infos
@@ -387,6 +395,9 @@ public final class Engine: @unchecked Sendable {
                     counters.count(e.defect)
                     port.rxDrops &+= 1
                 case .success(let parsed):
+                    if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
+                        observeProbeReply(parsed, on: port)
+                    }
                     if policy.admits(parsed, on: port.index, members: view) {
                         // Peers taught a member's own MAC (balance-alb) address frames to it;
                         // the bond device only takes its own.
@@ -404,6 +415,7 @@ public final class Engine: @unchecked Sendable {
             }
             if !device.queue.isEmpty { device.queue.flush() }
         }) { any = true }
+        if any && probing { bond.received(.traffic, on: port.index, at: MonotonicClock.now()) }
         return any
     }
 
@@ -510,9 +522,58 @@ public final class Engine: @unchecked Sendable {
                 catch { logger.error("\(name): cannot set carrier: \(error)") }
             case .notifyPeers(let i):
                 notifyPeers(on: ports[i])
+            case .probe(let i):
+                sendProbes(on: ports[i])
             }
         }
         view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+    }
+
+    /// One ARP request per arp_ip_target and one NS per ns_ip6_target on `port`, from
+    /// the bond's address nearest each target.
+    private func sendProbes(on port: MemberPort) {
+        guard let p = bond.probe, !port.gone else { return }
+        let now = MonotonicClock.now()
+        if now >= nextAddressRead {
+            nextAddressRead = now.adding(milliseconds: 1000)
+            if let a = try? links.addresses(index: device.hostIndex) {
+                ownIPv4 = a.ipv4.map(IPv4Address.init(rawValue:))
+                ownIPv6 = a.ipv6.map { IPv6Address(high: $0.0, low: $0.1) }
+                bond.setOwnAddresses(ipv4: ownIPv4, ipv6: ownIPv6)
+            }
+        }
+        var sent = false
+        for t in p.arpTargets {
+            let source = ownIPv4.max { ($0.rawValue ^ t.rawValue).leadingZeroBitCount < ($1.rawValue ^ t.rawValue).leadingZeroBitCount }
+            let frame = FrameBuilder.arpRequest(from: port.mac, senderIP: source ?? IPv4Address(rawValue: 0), target: t)
+            if (try? port.socket.send(frame)) != nil { sent = true }
+        }
+        for t in p.nsTargets {
+            func shared(_ a: IPv6Address) -> Int {
+                a.high == t.high ? 64 + (a.low ^ t.low).leadingZeroBitCount : (a.high ^ t.high).leadingZeroBitCount
+            }
+            let source = ownIPv6.filter { !$0.isLinkLocal }.max { shared($0) < shared($1) } ?? ownIPv6.first
+            let frame = FrameBuilder.neighborSolicitation(from: port.mac, source: source ?? IPv6Address(high: 0, low: 0), target: t)
+            if (try? port.socket.send(frame)) != nil { sent = true }
+        }
+        if sent { bond.probed(member: port.index, at: now) }
+    }
+
+    /// An ARP or ND frame a member received, for the ARP/NS monitor. Frames for other
+    /// hosts' unicast MACs prove nothing about our path (the kernel skips OTHERHOST).
+    private func observeProbeReply(_ parsed: ParsedFrame, on port: MemberPort) {
+        let d = parsed.destination
+        guard d.isMulticast || d == bondMAC || ports.contains(where: { $0.mac == d }) else { return }
+        switch parsed.network {
+        case .arp(let a):
+            bond.received(.arp(operation: a.operation, sender: a.senderIP, target: a.targetIP), on: port.index, at: MonotonicClock.now())
+        case .ipv6(let h):
+            guard let nd = parsed.neighborDiscovery else { return }
+            bond.received(.neighbor(isAdvertisement: nd.isAdvertisement, source: h.source, destination: h.destination, target: nd.target),
+                          on: port.index, at: MonotonicClock.now())
+        default:
+            return
+        }
     }
 
     /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.

@@ -43,7 +43,19 @@ import Testing
         (["mode=1", "packets_per_slave=2"], "option packets_per_slave: mode dependency failed, not supported in mode active-backup(1)"),
         (["primary=eth0"], "option primary: mode dependency failed, not supported in mode balance-rr(0)"),
         (["updelay=100"], "updelay: requires miimon > 0"),
-        (["arp_interval=100"], "option 'arp_interval' is not supported yet"),
+        (["arp_interval=100"], "arp_interval: needs at least one arp_ip_target or ns_ip6_target"),
+        (["arp_ip_target=192.0.2.300"], "arp_ip_target: invalid ARP target '192.0.2.300'"),
+        (["arp_ip_target=255.255.255.255"], "arp_ip_target: invalid ARP target '255.255.255.255'"),
+        (["arp_ip_target=" + (1...17).map { "192.0.2.\($0)" }.joined(separator: ",")], "arp_ip_target: too many targets (at most 16)"),
+        (["ns_ip6_target=fe80::1"], "ns_ip6_target: invalid NS target 'fe80::1'"),
+        (["ns_ip6_target=ff02::1"], "ns_ip6_target: invalid NS target 'ff02::1'"),
+        (["arp_missed_max=0"], "arp_missed_max: invalid value '0' (allowed range 1-255)"),
+        (["arp_validate=sometimes"], "arp_validate: invalid value 'sometimes' (none|active|backup|all|filter|filter_active|filter_backup or 0-6)"),
+        (["arp_all_targets=2"], "arp_all_targets: invalid value '2' (any|all or 0-1)"),
+        (["resend_igmp=256"], "resend_igmp: invalid value '256' (allowed range 0-255)"),
+        (["mode=1", "prio=m0"], "prio: invalid value 'm0'"),
+        (["mode=1", "prio=m0:x"], "prio: invalid value 'm0:x'"),
+        (["lacp_rate=fast"], "option 'lacp_rate' is not supported yet"),
         (["mode=802.3ad"], "mode 802.3ad is not supported yet"),
     ])
     func refusedWithOneLine(words: [String], message: String) {
@@ -54,6 +66,34 @@ import Testing
             #expect(error.message.hasPrefix(message), "got: \(error.message)")
             #expect(!error.message.contains("\n"))
         }
+    }
+
+    @Test func arpMonitorOptionsAsAdminsWriteThem() throws {
+        let (o, _) = try BondOptions.parse(["mode=active-backup", "arp_interval=100", "arp_ip_target=192.0.2.2,192.0.2.3",
+                                            "ns_ip6_target=2001:db8::2", "arp_validate=filter_backup", "arp_all_targets=all",
+                                            "arp_missed_max=3", "prio=m0:10,m1:-5", "fail_over_mac=follow", "resend_igmp=3"])
+        #expect(o.arpInterval == 100 && o.miimon == 0)
+        #expect(o.arpTargets == [IPv4Address("192.0.2.2")!, IPv4Address("192.0.2.3")!])
+        #expect(o.nsTargets == [IPv6Address("2001:db8::2")!])
+        #expect(o.arpValidate == .filterBackup && o.arpAllTargets == .all && o.arpMissedMax == 3)
+        #expect(o.prio == ["m0": 10, "m1": -5])
+        #expect(o.failOverMAC == .follow && o.resendIGMP == 3)
+        #expect(try BondOptions.parse(["arp_validate=6", "arp_ip_target=192.0.2.2"]).0.arpValidate == .filterBackup)
+    }
+
+    @Test func miimonAndARPMonitorExcludeEachOtherTheLaterWins() throws {
+        let (a, wa) = try BondOptions.parse(["mode=1", "miimon=100", "arp_interval=200", "arp_ip_target=192.0.2.2"])
+        #expect(a.miimon == 0 && a.arpInterval == 200)
+        #expect(wa.contains { $0.contains("disabling MII monitoring") })
+        let (b, wb) = try BondOptions.parse(["mode=1", "arp_interval=200", "arp_ip_target=192.0.2.2", "miimon=100"])
+        #expect(b.miimon == 100 && b.arpInterval == 0)
+        #expect(wb.contains { $0.contains("disabling ARP monitoring") })
+    }
+
+    @Test func arpMonitorIsLinkMonitoringForTLBAndALB() throws {
+        let (o, w) = try BondOptions.parse(["mode=balance-alb", "arp_interval=100", "arp_ip_target=192.0.2.2"])
+        #expect(o.miimon == 0 && o.arpInterval == 100)
+        #expect(!w.contains { $0.contains("miimon") })
     }
 
     @Test func delaysRoundDownToMiimonAsTheKernelDoes() throws {

@@ -34,6 +34,31 @@ import Testing
         #expect(Array(f[(f.count - 6)...]) == mac.bytes)
     }
 
+    @Test func arpProbeIsABroadcastRequestForTheTarget() {
+        let f = FrameBuilder.arpRequest(from: mac, senderIP: IPv4Address("192.0.2.1")!, target: IPv4Address("192.0.2.2")!)
+        let p = Fixtures.parsed(f)
+        #expect(p.destination == .broadcast)
+        guard case .arp(let a) = p.network else { Issue.record("not ARP"); return }
+        #expect(a.operation == ARPHeader.request)
+        #expect(a.senderMAC == mac && a.senderIP == IPv4Address("192.0.2.1"))
+        #expect(a.targetIP == IPv4Address("192.0.2.2") && a.targetMAC == .zero)
+    }
+
+    @Test func nsProbeGoesToTheSolicitedNodeGroupWithAValidChecksum() {
+        let source = IPv6Address("2001:db8::1")!, target = IPv6Address("2001:db8::12:3456")!
+        let f = FrameBuilder.neighborSolicitation(from: mac, source: source, target: target)
+        let p = Fixtures.parsed(f)
+        #expect(p.destination == MACAddress("33:33:ff:12:34:56"))
+        guard case .ipv6(let h) = p.network else { Issue.record("not IPv6"); return }
+        #expect(h.destination == IPv6Address("ff02::1:ff12:3456"))
+        #expect(p.neighborDiscovery?.isAdvertisement == false)
+        #expect(p.neighborDiscovery?.target == target)
+        #expect(p.neighborDiscovery?.linkLayerAddress == mac)
+        let icmp = Array(f[54...])
+        let pseudo = InternetChecksum.ipv6PseudoHeader(source: source, destination: h.destination, length: icmp.count, nextHeader: 58)
+        #expect(InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo)) == 0)
+    }
+
     @Test func checksumOfRFC1071Example() {
         // RFC 1071 section 3 example: sum 0xddf2 → checksum 0x220d.
         let bytes: [UInt8] = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]

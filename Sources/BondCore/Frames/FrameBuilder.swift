@@ -59,6 +59,32 @@ public enum FrameBuilder {
         return f + icmp
     }
 
+    /// The ARP monitor's probe: a broadcast request for `target` from `senderIP` (0.0.0.0
+    /// when the bond has no address to speak from, as the kernel does without a route).
+    public static func arpRequest(from mac: MACAddress, senderIP: IPv4Address, target: IPv4Address, vlan: UInt16? = nil) -> [UInt8] {
+        var f = ethernetHeader(destination: .broadcast, source: mac, vlan: vlan, etherType: EtherType.arp)
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01]
+        f += mac.bytes + be32(senderIP.rawValue) + MACAddress.zero.bytes + be32(target.rawValue)
+        return f
+    }
+
+    /// The NS monitor's probe: a Neighbor Solicitation for `target` to its solicited-node
+    /// multicast group, with our link-layer address.
+    public static func neighborSolicitation(from mac: MACAddress, source: IPv6Address, target: IPv6Address, vlan: UInt16? = nil) -> [UInt8] {
+        let group = IPv6Address(high: 0xFF02_0000_0000_0000, low: 0x0000_0001_FF00_0000 | (target.low & 0xFF_FFFF))
+        var icmp: [UInt8] = [135, 0, 0, 0, 0, 0, 0, 0]
+        icmp += be64(target.high) + be64(target.low)
+        if source != IPv6Address(high: 0, low: 0) { icmp += [1, 1] + mac.bytes }   // source link-layer address
+        let pseudo = InternetChecksum.ipv6PseudoHeader(source: source, destination: group, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
+        let c = InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo))
+        icmp[2] = UInt8(c >> 8); icmp[3] = UInt8(c & 0xFF)
+        let groupMAC = MACAddress(rawValue: 0x3333_FF00_0000 | (target.low & 0xFF_FFFF))
+        var f = ethernetHeader(destination: groupMAC, source: mac, vlan: vlan, etherType: EtherType.ipv6)
+        f += [0x60, 0, 0, 0] + be16(UInt16(icmp.count)) + [IPProtocolNumber.icmpv6, 255]
+        f += be64(source.high) + be64(source.low) + be64(group.high) + be64(group.low)
+        return f + icmp
+    }
+
     /// The learning frame Open vSwitch sends for a MAC that moved: a broadcast RARP
     /// request from that MAC.
     public static func reverseARP(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {

@@ -16,12 +16,7 @@ public struct CarrierMonitor: Sendable {
         state = carrier ? .up : .down
     }
 
-    public struct Transition: Equatable, Sendable {
-        public var from: LinkState
-        public var to: LinkState
-        /// The kernel's log line for this step, e.g. "link status definitely down".
-        public var message: String
-    }
+    public typealias Transition = LinkTransition
 
     /// A carrier report. `ignoreUpdelay` is true when the bond has no usable member:
     /// then waiting would only prolong the outage, so the kernel skips updelay.

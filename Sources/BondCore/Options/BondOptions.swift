@@ -23,14 +23,32 @@ public struct BondOptions: Sendable, Equatable {
     public var rebalanceInterval: Int = 10_000
     /// balance-alb: clients the receive-balancing table holds (beyond: counted, unbalanced).
     public var albClients: Int = 1024
+    /// ARP/NS monitor interval in ms; 0 disables it. Excludes miimon, as in the kernel.
+    public var arpInterval: Int = 0
+    public var arpTargets: [IPv4Address] = []
+    public var nsTargets: [IPv6Address] = []
+    public var arpValidate: ARPValidate = .none
+    public var arpAllTargets: ARPAllTargets = .any
+    public var arpMissedMax: Int = 2
+    /// IGMP membership reports re-sent after a failover, 200 ms apart.
+    public var resendIGMP: Int = 1
+    /// Per-member priority (the kernel's `ip link set M type bond_slave prio N`): without
+    /// a usable primary, the up member with the highest prio is preferred.
+    public var prio: [String: Int] = [:]
 
     public init() {}
 
     /// Interval between peer notifications after a failover: peer_notif_delay, or one
     /// monitor interval when it is 0 (the kernel sends one per miimon tick).
     public var peerNotifInterval: Int {
-        peerNotifDelay > 0 ? peerNotifDelay : (miimon > 0 ? miimon : 100)
+        peerNotifDelay > 0 ? peerNotifDelay : (miimon > 0 ? miimon : (arpInterval > 0 ? arpInterval : 100))
     }
+
+    /// The ARP/NS monitor runs (arp_interval with at least one target).
+    public var probesLinks: Bool { arpInterval > 0 }
+
+    /// The most targets the kernel takes per family.
+    public static let maxTargets = 16
 }
 
 /// A refused option: `message` is the one line a user sees.
@@ -44,9 +62,7 @@ extension BondOptions {
     /// Known kernel options this engine does not implement yet: named so that a user
     /// gets "not supported" rather than "unknown".
     static let notYetSupported: Set<String> = [
-        "arp_interval", "arp_ip_target", "arp_validate", "arp_all_targets", "arp_missed_max",
-        "ns_ip6_target", "lacp_rate", "ad_select", "min_links",
-        "resend_igmp", "ad_actor_sys_prio",
+        "lacp_rate", "ad_select", "min_links", "ad_actor_sys_prio",
         "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
     ]
 
@@ -71,7 +87,45 @@ extension BondOptions {
                     throw OptionError("mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb)")
                 }
                 o.mode = m
-            case "miimon": o.miimon = try integer(name, value, 0...Int(Int32.max))
+            case "miimon":
+                o.miimon = try integer(name, value, 0...Int(Int32.max))
+                if o.miimon > 0 && o.arpInterval > 0 {
+                    warnings.append("MII monitoring cannot be used with ARP monitoring: disabling ARP monitoring")
+                    o.arpInterval = 0
+                }
+            case "arp_interval":
+                o.arpInterval = try integer(name, value, 0...Int(Int32.max))
+                if o.arpInterval > 0 && o.miimon > 0 {
+                    warnings.append("ARP monitoring cannot be used with MII monitoring: disabling MII monitoring")
+                    o.miimon = 0
+                }
+            case "arp_ip_target":
+                o.arpTargets = try targets(name, value) { text throws(OptionError) in
+                    guard let a = IPv4Address(text), a.rawValue != 0, a.rawValue != 0xFFFF_FFFF, a.rawValue >> 28 != 0xE else {
+                        throw OptionError("arp_ip_target: invalid ARP target '\(text)' (a unicast IPv4 address)")
+                    }
+                    return a
+                }
+            case "ns_ip6_target":
+                o.nsTargets = try targets(name, value) { text throws(OptionError) in
+                    guard let a = IPv6Address(text), a != IPv6Address(high: 0, low: 0), a.high >> 56 != 0xFF, !a.isLinkLocal else {
+                        throw OptionError("ns_ip6_target: invalid NS target '\(text)' (a global or unique-local IPv6 address)")
+                    }
+                    return a
+                }
+            case "arp_validate": o.arpValidate = try choice(name, value, ARPValidate.allCases, \.kernelName)
+            case "arp_all_targets": o.arpAllTargets = try choice(name, value, ARPAllTargets.allCases, \.kernelName)
+            case "arp_missed_max", "missed_max": o.arpMissedMax = try integer(name, value, 1...255)
+            case "resend_igmp": o.resendIGMP = try integer(name, value, 0...255)
+            case "prio":
+                for entry in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    let parts = entry.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 15,
+                          let n = Int(parts[1]), (Int(Int32.min)...Int(Int32.max)).contains(n) else {
+                        throw OptionError("prio: invalid value '\(entry)' (MEMBER:PRIO with PRIO \(Int32.min)-\(Int32.max), comma-separated)")
+                    }
+                    o.prio[String(parts[0])] = n
+                }
             case "updelay": o.updelay = try integer(name, value, 0...Int(Int32.max))
             case "downdelay": o.downdelay = try integer(name, value, 0...Int(Int32.max))
             case "primary":
@@ -84,9 +138,6 @@ extension BondOptions {
                 o.primaryReselect = try choice(name, value, PrimaryReselect.allCases, \.kernelName)
             case "fail_over_mac":
                 o.failOverMAC = try choice(name, value, FailOverMAC.allCases, \.kernelName)
-                if o.failOverMAC != .none {
-                    throw OptionError("fail_over_mac: only 'none' is supported yet")
-                }
             case "xmit_hash_policy":
                 o.xmitHashPolicy = try choice(name, value, TransmitHashPolicy.allCases, \.kernelName)
             case "tlb_dynamic_lb": o.tlbDynamicLB = try integer(name, value, 0...1) == 1
@@ -122,8 +173,16 @@ extension BondOptions {
         try requireModes("tlb_dynamic_lb", [.balanceTLB])
         try requireModes("alb_clients", [.balanceALB])
         try requireModes("rebalance_interval", [.balanceTLB, .balanceALB, .balanceSLB])
-        // As the kernel: these modes cannot work without link monitoring.
-        if [.balanceTLB, .balanceALB, .ieee8023ad, .balanceSLB].contains(o.mode) && o.miimon == 0 {
+        try requireModes("arp_validate", [.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceALB, .balanceSLB])
+        if o.arpInterval > 0 && o.arpTargets.isEmpty && o.nsTargets.isEmpty {
+            throw OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")
+        }
+        if o.failOverMAC != .none && o.mode != .activeBackup {
+            warnings.append("fail_over_mac=\(o.failOverMAC.kernelName) acts in active-backup mode only")
+        }
+        // As the kernel: these modes cannot work without link monitoring (unlike the
+        // kernel, the ARP monitor counts as link monitoring in balance-tlb/alb here).
+        if [.balanceTLB, .balanceALB, .ieee8023ad, .balanceSLB].contains(o.mode) && o.miimon == 0 && o.arpInterval == 0 {
             o.miimon = 100
             warnings.append("miimon must be set in mode \(o.mode.kernelName): using 100 ms")
         }
@@ -144,10 +203,23 @@ extension BondOptions {
             round("downdelay", &o.downdelay)
             round("peer_notif_delay", &o.peerNotifDelay)
         }
-        if o.miimon == 0 {
+        if o.miimon == 0 && o.arpInterval == 0 {
             warnings.append("miimon is 0: link failures will not be detected")
         }
         return (o, warnings)
+    }
+
+    /// A comma-separated target list, as iproute2 takes arp_ip_target.
+    private static func targets<T: Equatable>(_ name: String, _ value: String, _ parse: (String) throws(OptionError) -> T) throws(OptionError) -> [T] {
+        var list: [T] = []
+        for text in value.split(separator: ",", omittingEmptySubsequences: false) {
+            let t = try parse(String(text))
+            if !list.contains(t) { list.append(t) }
+        }
+        guard list.count <= maxTargets else {
+            throw OptionError("\(name): too many targets (at most \(maxTargets))")
+        }
+        return list
     }
 
     private static func integer(_ name: String, _ value: String, _ range: ClosedRange<Int>) throws(OptionError) -> Int {

@@ -1,0 +1,150 @@
+/// What a frame received on a member tells the ARP/NS monitor. The engine classifies
+/// frames it already parsed; the monitor decides whether they prove the member's path.
+public enum ProbeEvidence: Sendable, Equatable {
+    /// Frames of any kind arrived (counted where arp_validate neither validates the
+    /// member nor filters).
+    case traffic
+    /// An ARP frame addressed to us (broadcast or our MAC).
+    case arp(operation: UInt16, sender: IPv4Address, target: IPv4Address)
+    /// A Neighbor Solicitation or Advertisement addressed to us. `target` is the ND
+    /// target address (what an NS asks for).
+    case neighbor(isAdvertisement: Bool, source: IPv6Address, destination: IPv6Address, target: IPv6Address)
+
+    var isNeighborProtocol: Bool { if case .traffic = self { false } else { true } }
+}
+
+/// The ARP/NS monitor's record of each member: when it last sent and received, when
+/// each target last answered on it, and its verdict. Timing rules are the kernel's
+/// (bond_ab_arp_inspect, bond_loadbalance_arp_mon); `Bond` acts on the verdicts.
+public struct ProbeMonitor: Sendable {
+    public struct Record: Sendable, Equatable {
+        public var lastRx: Instant
+        public var lastTx: Instant
+        /// When each target (ARP targets, then NS targets) was last heard on this member.
+        public var targetLastRx: [Instant?]
+        /// When the member last came up or became the probe candidate: it gets two
+        /// intervals of grace before it can be judged down.
+        public var lastLinkUp: Instant
+        public var probesSent = 0
+        public var repliesValidated = 0
+        /// Why the verdict is what it is, for `bondctl show`.
+        public var reason: String
+    }
+
+    public let interval: Int
+    public let arpTargets: [IPv4Address]
+    public let nsTargets: [IPv6Address]
+    public let validate: ARPValidate
+    public let allTargets: ARPAllTargets
+    public let missedMax: Int
+    public internal(set) var records: [Record]
+    /// The member probed while no member is active (the kernel's current_arp_slave).
+    public internal(set) var candidate: Int?
+    /// Where the next candidate search starts: after the member that failed last, so
+    /// that the member just found dead is probed last (the kernel starts at the first).
+    var rotationStart = 0
+    public internal(set) var nextTick: Instant
+    /// The bond's own addresses: only ARP and ND between a target and one of these prove
+    /// anything when validating.
+    public var ownIPv4: [IPv4Address] = []
+    public var ownIPv6: [IPv6Address] = []
+
+    public init(options: BondOptions, carriers: [Bool], at now: Instant) {
+        interval = options.arpInterval
+        arpTargets = options.arpTargets
+        nsTargets = options.nsTargets
+        validate = options.arpValidate
+        allTargets = options.arpAllTargets
+        missedMax = options.arpMissedMax
+        // As bond_enslave: a member starts up if it has carrier, last heard one interval
+        // ago, so it is judged only after its grace.
+        let before = Instant(nanoseconds: now.nanoseconds &- UInt64(options.arpInterval) * 1_000_000)
+        records = carriers.map { carrier in
+            Record(lastRx: before, lastTx: before,
+                   targetLastRx: Array(repeating: nil, count: options.arpTargets.count + options.nsTargets.count),
+                   lastLinkUp: now, reason: carrier ? "carrier up at start" : "no carrier at start")
+        }
+        nextTick = now.adding(milliseconds: options.arpInterval)
+    }
+
+    public var targetCount: Int { arpTargets.count + nsTargets.count }
+
+    public func targetDescription(_ t: Int) -> String {
+        t < arpTargets.count ? arpTargets[t].description : nsTargets[t - arpTargets.count].description
+    }
+
+    /// bond_time_in_interval: `last` lies within `intervals` monitor intervals of now
+    /// (plus half an interval of slack, as the kernel allows for timer jitter).
+    func within(_ last: Instant, _ intervals: Int, of now: Instant) -> Bool {
+        let delta = UInt64(interval) * 1_000_000
+        return now.nanoseconds <= last.nanoseconds &+ UInt64(intervals) &* delta &+ delta / 2
+            && now.nanoseconds &+ delta >= last.nanoseconds
+    }
+
+    /// slave_last_rx: with arp_all_targets=all a validated member is as fresh as its
+    /// stalest target.
+    func lastRx(of i: Int, active: Bool) -> Instant {
+        let r = records[i]
+        guard allTargets == .all, validate.validates(active: active), !r.targetLastRx.isEmpty else { return r.lastRx }
+        var oldest = r.lastRx
+        for t in r.targetLastRx {
+            guard let t else { return .zero }
+            oldest = min(oldest, t)
+        }
+        return oldest
+    }
+
+    /// A frame arrived on member `i`. `active` says whether the member is the active
+    /// one (or the probe candidate); `activeMember` is the active member, if any.
+    mutating func observe(_ evidence: ProbeEvidence, on i: Int, active: Bool, activeMember: Int?, at now: Instant) {
+        guard validate.validates(active: active) else {
+            // Unvalidated: any frame counts, or with a filter only ARP/ND.
+            if !validate.filters || evidence.isNeighborProtocol { records[i].lastRx = now }
+            return
+        }
+        if active {
+            accept(evidence, reversed: false, on: i, at: now)
+        } else if let a = activeMember, records[a].lastRx > records[a].lastLinkUp {
+            // A backup sees the active member's probes flooded back by the switch:
+            // the probe's addresses, read the other way round.
+            accept(evidence, reversed: true, on: i, at: now)
+        } else if let c = candidate, case .arp(let op, _, _) = evidence, op == ARPHeader.reply,
+                  within(records[c].lastTx, 1, of: now) {
+            accept(evidence, reversed: false, on: i, at: now)
+        }
+    }
+
+    /// bond_validate_arp / bond_validate_na: a frame between a target and our address.
+    private mutating func accept(_ evidence: ProbeEvidence, reversed: Bool, on i: Int, at now: Instant) {
+        var target: Int?
+        switch evidence {
+        case .traffic:
+            return
+        case .arp(_, let sender, let targetIP):
+            let (from, to) = reversed ? (targetIP, sender) : (sender, targetIP)
+            guard from.rawValue != 0, ownIPv4.contains(to), let t = arpTargets.firstIndex(of: from) else { return }
+            target = t
+        case .neighbor(let isNA, let source, let destination, let ndTarget):
+            if reversed {
+                // Our own NS for a target, seen on a backup.
+                guard !isNA, ownIPv6.contains(source), let t = nsTargets.firstIndex(of: ndTarget) else { return }
+                target = arpTargets.count + t
+            } else {
+                let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
+                guard source != IPv6Address(high: 0, low: 0),
+                      destination == allNodes || ownIPv6.contains(destination),
+                      let t = nsTargets.firstIndex(of: source) else { return }
+                target = arpTargets.count + t
+            }
+        }
+        guard let t = target else { return }
+        records[i].lastRx = now
+        records[i].targetLastRx[t] = now
+        records[i].repliesValidated &+= 1
+    }
+
+    mutating func sent(on i: Int, at now: Instant) {
+        records[i].lastTx = now
+        records[i].probesSent &+= 1
+    }
+}
