@@ -21,6 +21,15 @@ public enum StatusText {
         out += "Up Delay (ms): \(s.updelay)\n"
         out += "Down Delay (ms): \(s.downdelay)\n"
         out += "Peer Notification Delay (ms): \(s.peerNotifDelay)\n"
+        if let a = s.arpMonitor {
+            out += "ARP Polling Interval (ms): \(a.interval)\n"
+            out += "ARP Missed Max: \(a.missedMax)\n"
+            if !a.arpTargets.isEmpty { out += "ARP IP target/s (n.n.n.n form): \(a.arpTargets.joined(separator: ", "))\n" }
+            if !a.nsTargets.isEmpty { out += "NS IPv6 target/s (xx::xx form): \(a.nsTargets.joined(separator: ", "))\n" }
+            out += "ARP Validate: \(a.validate)\n"
+            out += "ARP All Targets: \(a.allTargets)\n"
+        }
+        if s.failOverMAC != "none" { out += "Fail Over MAC: \(s.failOverMAC)\n" }
         if s.mode == "balance-rr" { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
         out += "Failovers: \(s.failovers)"
         if let r = s.lastFailoverReason { out += " (last: \(r))" }
@@ -28,7 +37,13 @@ public enum StatusText {
         for m in s.members {
             out += "\nSlave Interface: \(m.name)\n"
             out += "MII Status: \(m.link)\n"
-            if m.linkState == "fail" || m.linkState == "back" { out += "Link Monitor State: \(m.linkState) (delay running)\n" }
+            out += "Monitor: \(m.verdict) (\(m.lastChangeMillisecondsAgo) ms ago)\n"
+            if m.prio != 0 { out += "Prio: \(m.prio)\n" }
+            if let t = m.targets {
+                let seen = t.map { "\($0.target) " + ($0.lastSeenMillisecondsAgo.map { "\($0) ms ago" } ?? "never") }
+                out += "Targets heard: \(seen.joined(separator: ", "))\n"
+                out += "Probes sent: \(m.probesSent ?? 0)  replies counted: \(m.repliesValidated ?? 0)\n"
+            }
             out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
             out += "Link Failure Count: \(m.linkFailures)\n"
             out += "Permanent HW addr: \(m.permanentMAC)\n"

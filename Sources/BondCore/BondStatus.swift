@@ -27,6 +27,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var vifs: [VIFStatus]?
     /// balance-alb: the clients receive balancing has spread over members.
     public var clients: [ClientStatus]?
+    /// The ARP/NS monitor's settings, when it runs.
+    public var arpMonitor: ARPMonitorStatus?
+    public var failOverMAC: String = "none"
 
     enum CodingKeys: String, CodingKey {
         case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -40,6 +43,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case xmitHashPolicy = "xmit_hash_policy"
         case allSlavesActive = "all_slaves_active"
         case lastFailoverReason = "last_failover_reason"
+        case arpMonitor = "arp_monitor"
+        case failOverMAC = "fail_over_mac"
     }
 
     public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
@@ -78,9 +83,20 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var rxPackets: Int
     public var rxBytes: Int
     public var rxDrops: Int
+    public var prio: Int = 0
+    /// What the link monitor concluded and why, e.g. "carrier up" or "down: no answer for 302 ms".
+    public var verdict: String = ""
+    /// ARP/NS monitor: when each target was last heard on this member, probes sent, replies that counted.
+    public var targets: [TargetStatus]?
+    public var lastReceiveMillisecondsAgo: Int?
+    public var probesSent: Int?
+    public var repliesValidated: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, link, state, speed
+        case name, link, state, speed, prio, verdict, targets
+        case lastReceiveMillisecondsAgo = "last_rx_ms_ago"
+        case probesSent = "probes_sent"
+        case repliesValidated = "replies_validated"
         case linkState = "link_state"
         case linkFailures = "link_failures"
         case permanentMAC = "permanent_mac"
@@ -167,5 +183,41 @@ public struct ClientStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case ip, mac, member, vlan
         case ourIP = "our_ip"
+    }
+}
+
+/// The ARP/NS monitor's settings as `show` reports them.
+public struct ARPMonitorStatus: Codable, Sendable, Equatable {
+    public var interval: Int
+    public var missedMax: Int
+    public var validate: String
+    public var allTargets: String
+    public var arpTargets: [String]
+    public var nsTargets: [String]
+    public init(interval: Int, missedMax: Int, validate: String, allTargets: String, arpTargets: [String], nsTargets: [String]) {
+        self.interval = interval; self.missedMax = missedMax; self.validate = validate
+        self.allTargets = allTargets; self.arpTargets = arpTargets; self.nsTargets = nsTargets
+    }
+    enum CodingKeys: String, CodingKey {
+        case interval
+        case missedMax = "missed_max"
+        case validate
+        case allTargets = "all_targets"
+        case arpTargets = "arp_ip_target"
+        case nsTargets = "ns_ip6_target"
+    }
+}
+
+/// One monitor target as seen on one member.
+public struct TargetStatus: Codable, Sendable, Equatable {
+    public var target: String
+    /// nil: never heard on this member.
+    public var lastSeenMillisecondsAgo: Int?
+    public init(target: String, lastSeenMillisecondsAgo: Int?) {
+        self.target = target; self.lastSeenMillisecondsAgo = lastSeenMillisecondsAgo
+    }
+    enum CodingKeys: String, CodingKey {
+        case target
+        case lastSeenMillisecondsAgo = "last_seen_ms_ago"
     }
 }

@@ -495,7 +495,10 @@ public final class Engine: @unchecked Sendable {
         for event in events {
             switch event {
             case .link(let i, let t):
-                logger.info("\(name): \(ports[i].name): \(t.message)")
+                // The ARP monitor's candidate rotation repeats every interval while no
+                // member answers: only real ups and downs are worth the info level.
+                let rotation = (t.from == .back && t.to == .down) || (t.from == .down && t.to == .back)
+                logger.log(level: rotation ? .debug : .info, "\(name): \(ports[i].name): \(t.message)")
                 view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
                 if !t.to.carriesTraffic {
                     announce(policy.release(member: i, members: view))
@@ -597,15 +600,27 @@ public final class Engine: @unchecked Sendable {
         let members = bond.members.enumerated().map { (i, m) -> MemberStatus in
             let p = ports[i]
             let active = o.mode == .activeBackup ? i == bond.activeIndex : m.link.carriesTraffic
-            return MemberStatus(
+            var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
                 state: active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
                 txPackets: p.queue.packets, txBytes: p.queue.bytes, txDrops: p.queue.errors,
                 rxPackets: p.rxPackets, rxBytes: p.rxBytes, rxDrops: p.rxDrops)
+            s.prio = m.prio
+            s.verdict = verdict(of: i, at: now)
+            if let probe = bond.probe {
+                let r = probe.records[i]
+                s.targets = r.targetLastRx.enumerated().map { t, seen in
+                    TargetStatus(target: probe.targetDescription(t), lastSeenMillisecondsAgo: seen.map { now.milliseconds(since: $0) })
+                }
+                s.lastReceiveMillisecondsAgo = now.milliseconds(since: r.lastRx)
+                s.probesSent = r.probesSent
+                s.repliesValidated = r.repliesValidated
+            }
+            return s
         }
-        return BondStatus(
+        var status = BondStatus(
             name: name, mode: o.mode.kernelName, modeDescription: o.mode.procDescription,
             activeMember: bond.activeIndex.map { bond.members[$0].name },
             carrier: bond.hasCarrier ? "up" : "down", mac: bondMAC.description, mtu: mtu,
@@ -616,6 +631,29 @@ public final class Engine: @unchecked Sendable {
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
             failovers: failovers, members: members, counters: countersWithDevice,
             buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
+        status.failOverMAC = o.failOverMAC.kernelName
+        if o.probesLinks {
+            status.arpMonitor = ARPMonitorStatus(
+                interval: o.arpInterval, missedMax: o.arpMissedMax,
+                validate: "\(o.arpValidate.kernelName) (\(o.arpValidate.rawValue))",
+                allTargets: "\(o.arpAllTargets.kernelName) (\(o.arpAllTargets.rawValue))",
+                arpTargets: o.arpTargets.map(\.description), nsTargets: o.nsTargets.map(\.description))
+        }
+        return status
+    }
+
+    /// The link monitor's conclusion for member `i`, in words.
+    private func verdict(of i: Int, at now: Instant) -> String {
+        let m = bond.members[i]
+        if !m.monitor.carrier { return "down: no carrier" }
+        if let probe = bond.probe {
+            return "\(m.link == .back ? "probing" : m.link.rawValue): \(probe.records[i].reason)"
+        }
+        switch m.link {
+        case .fail: return "carrier lost, down in \(m.monitor.deadline.map { $0.milliseconds(since: now) } ?? 0) ms (downdelay)"
+        case .back: return "carrier back, up in \(m.monitor.deadline.map { $0.milliseconds(since: now) } ?? 0) ms (updelay)"
+        default: return bond.options.miimon > 0 ? "carrier up" : "up (no link monitoring)"
+        }
     }
 
     private var albClients: [ClientStatus]? {

@@ -7,11 +7,13 @@ final class BondDaemon {
     let process: Spawned
     let socketPath: String
     let testbed: Testbed
+    let name: String
 
-    init(_ testbed: Testbed, options: [String], members: [String]? = nil) throws {
+    init(_ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil) throws {
         self.testbed = testbed
-        socketPath = "/run/bondd/\(testbed.bond).sock"
-        process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", testbed.bond,
+        self.name = name ?? testbed.bond
+        socketPath = "/run/bondd/\(self.name).sock"
+        process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
                                "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options)
         let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: "show"), to: socketPath))?.ok == true }
         guard ready else {
@@ -35,10 +37,10 @@ final class BondDaemon {
         return process.wait(timeout: 10)
     }
     /// Addresses the bond and brings it up, as a user would.
-    func configureAddresses() {
-        let b = testbed.bond
-        testbed.inHost("ip addr add \(testbed["BOND_IP4"])/24 dev \(b)")
-        testbed.inHost("ip addr add \(testbed["BOND_IP6"])/64 dev \(b) nodad")
+    func configureAddresses(ip4: String? = nil, ip6: String? = nil) {
+        let b = name
+        testbed.inHost("ip addr add \(ip4 ?? testbed["BOND_IP4"])/24 dev \(b)")
+        testbed.inHost("ip addr add \(ip6 ?? testbed["BOND_IP6"])/64 dev \(b) nodad")
         testbed.inHost("ip link set \(b) up")
     }
 }

@@ -9,7 +9,8 @@ final class Testbed {
         // Unique per test: interface names carry the prefix, 15 characters at most.
         prefix = "e" + String(UInt32.random(in: 0..<(36 * 36 * 36 * 36)), radix: 36)
         let tool = Shell.packageRoot.appendingPathComponent("tools/testbed").path
-        let up = Shell.run("\(tool) up \(prefix) --topology \(topology) --members \(members)", timeout: 120)
+        let memberOption = topology == 2 ? "" : " --members \(members)"
+        let up = Shell.run("\(tool) up \(prefix) --topology \(topology)\(memberOption)", timeout: 120)
         guard up.ok else {
             Shell.run("\(tool) down \(prefix)")
             throw TestbedError(message: "testbed up failed: \(up.error)")
@@ -45,6 +46,12 @@ final class Testbed {
     @discardableResult
     func inSwitch(_ command: String, timeout: TimeInterval = 60) -> Shell.Result {
         Shell.run("ip netns exec \(self["NS_SWITCH"]) \(command)", timeout: timeout)
+    }
+
+    /// Topology 2: an ESM's uplink to the external switch (members keep carrier), or
+    /// with `trunk` the ESM's blade-facing ports too.
+    func uplink(_ esm: String, up: Bool, trunk: Bool = false) {
+        Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) \(trunk ? "trunk-failover" : "uplink") \(prefix) \(esm) \(up ? "up" : "down")")
     }
 
     func fail(member i: Int) { Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) fail \(prefix) \(i)") }
