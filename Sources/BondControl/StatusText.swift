@@ -47,6 +47,7 @@ public enum StatusText {
             out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
             out += "Link Failure Count: \(m.linkFailures)\n"
             out += "Permanent HW addr: \(m.permanentMAC)\n"
+            if let mac = m.mac, mac != s.mac || s.failOverMAC != "none" { out += "Current HW addr: \(mac)\n" }
             out += "State: \(m.state)\n"
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"

@@ -15,6 +15,11 @@ public struct Bond: Sendable {
 
     private var peerNotificationsLeft = 0
     private var nextPeerNotification: Instant?
+    /// resend_igmp: membership reports still to send, and when the next is due.
+    private var multicastResendsLeft = 0
+    private var nextMulticastResend: Instant?
+    /// The kernel's spacing of repeated reports (bond_resend_igmp_join_requests_delayed).
+    public static let multicastResendInterval = 200
 
     public init(name: String, options: BondOptions, members: [Member]) {
         self.name = name
@@ -104,12 +109,16 @@ public struct Bond: Sendable {
         if let due = nextPeerNotification, now >= due {
             sendPeerNotification(at: now, into: &events)
         }
+        if let due = nextMulticastResend, now >= due {
+            resendMulticastReports(at: now, into: &events)
+        }
         return events
     }
 
     /// The earliest time `tick` has something to do.
     public var nextDeadline: Instant? {
         var d = nextPeerNotification
+        if let x = nextMulticastResend { d = min(d ?? x, x) }
         if let p = probe { d = min(d ?? p.nextTick, p.nextTick) }
         for m in members { if let x = m.monitor.deadline { d = min(d ?? x, x) } }
         return d
@@ -204,6 +213,29 @@ public struct Bond: Sendable {
             peerNotificationsLeft = 0
             nextPeerNotification = nil
         }
+        if new != nil && (options.mode.usesActiveMember || options.mode == .balanceRR) {
+            scheduleMulticastResends(at: now, into: &events)
+        }
+    }
+
+    /// bond_change_active_slave: after a new active member the groups joined on the bond
+    /// are reported again, resend_igmp times, 200 ms apart, so that snooping switches
+    /// learn the new port. balance-rr keeps a current member for this, as the kernel does.
+    mutating func scheduleMulticastResends(at now: Instant, into events: inout [BondEvent]) {
+        guard options.resendIGMP > 0 else { return }
+        multicastResendsLeft = options.resendIGMP
+        resendMulticastReports(at: now, into: &events)
+    }
+
+    private mutating func resendMulticastReports(at now: Instant, into events: inout [BondEvent]) {
+        guard multicastResendsLeft > 0, !usable.isEmpty || activeIndex != nil else {
+            multicastResendsLeft = 0
+            nextMulticastResend = nil
+            return
+        }
+        events.append(.resendMulticastReports)
+        multicastResendsLeft -= 1
+        nextMulticastResend = multicastResendsLeft > 0 ? now.adding(milliseconds: Self.multicastResendInterval) : nil
     }
 
     private mutating func sendPeerNotification(at now: Instant, into events: inout [BondEvent]) {

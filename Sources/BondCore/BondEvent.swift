@@ -10,4 +10,7 @@ public enum BondEvent: Equatable, Sendable {
     /// Send an ARP request or Neighbor Solicitation to every monitor target on `member`
     /// (and report it with `Bond.probed`).
     case probe(member: Int)
+    /// Re-send IGMP/MLD membership reports for the groups joined on the bond (resend_igmp),
+    /// on the active member, or any usable one in modes without.
+    case resendMulticastReports
 }

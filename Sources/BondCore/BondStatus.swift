@@ -84,6 +84,8 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var rxBytes: Int
     public var rxDrops: Int
     public var prio: Int = 0
+    /// The MAC the member carries now (the bond's, its own, or a swapped one).
+    public var mac: String?
     /// What the link monitor concluded and why, e.g. "carrier up" or "down: no answer for 302 ms".
     public var verdict: String = ""
     /// ARP/NS monitor: when each target was last heard on this member, probes sent, replies that counted.
@@ -93,7 +95,7 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var repliesValidated: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, link, state, speed, prio, verdict, targets
+        case name, link, state, speed, prio, verdict, targets, mac
         case lastReceiveMillisecondsAgo = "last_rx_ms_ago"
         case probesSent = "probes_sent"
         case repliesValidated = "replies_validated"

@@ -202,9 +202,12 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Which MAC a member carries while enslaved. Normally the bond's (fail_over_mac=none).
-    /// In balance-tlb every member keeps a MAC of its own and the active one carries the
-    /// bond's; a member whose MAC another already uses gets a locally administered one.
+    /// In balance-tlb/alb and with fail_over_mac=follow every member keeps a MAC of its
+    /// own and the active one carries the bond's; a member whose MAC another already
+    /// uses gets a locally administered one, so a later swap cannot duplicate a MAC.
+    /// With fail_over_mac=active members keep theirs untouched and the bond follows.
     private func macForNewMember(index: Int, own: MACAddress) -> MACAddress {
+        if bondFollowsActive { return own }
         guard usesOwnMACs, index > 0 else { return bondMAC }
         var mac = own
         var n: UInt64 = 0
@@ -215,11 +218,33 @@ public final class Engine: @unchecked Sendable {
         return mac
     }
 
-    /// balance-tlb and balance-alb give every member a MAC of its own.
-    private var usesOwnMACs: Bool { bond.options.mode == .balanceTLB || bond.options.mode == .balanceALB }
+    /// balance-tlb and balance-alb give every member a MAC of its own, and so does
+    /// fail_over_mac=follow in active-backup; the active member carries the bond's.
+    private var usesOwnMACs: Bool {
+        let o = bond.options
+        return o.mode == .balanceTLB || o.mode == .balanceALB || (o.mode == .activeBackup && o.failOverMAC == .follow)
+    }
 
-    /// balance-tlb: the new active member takes the bond's MAC from whoever has it, which
-    /// takes the new one's (the kernel's alb_swap_mac_addr), then both announce themselves.
+    /// fail_over_mac=active: the bond device takes the active member's MAC.
+    private var bondFollowsActive: Bool { bond.options.mode == .activeBackup && bond.options.failOverMAC == .active }
+
+    /// fail_over_mac=active: the bond device takes the new active member's MAC; the
+    /// peer notifications that follow teach neighbours the new one.
+    private func takeMAC(of port: MemberPort) {
+        guard port.mac != bondMAC else { return }
+        let old = bondMAC
+        bondMAC = port.mac
+        do {
+            try links.change(index: device.hostIndex, LinkChange(mac: bondMAC.bytes))
+            logger.info("\(name): MAC \(old) -> \(bondMAC), following \(port.name) (fail_over_mac=active)")
+        } catch {
+            logger.error("\(name): cannot take the MAC of \(port.name): \(error)")
+        }
+    }
+
+    /// The new active member takes the bond's MAC from whoever has it, which takes the
+    /// new one's (the kernel's alb_swap_mac_addr, and bond_do_fail_over_mac for
+    /// fail_over_mac=follow), then both announce themselves.
     private func swapBondMAC(to new: Int) {
         guard usesOwnMACs, ports[new].mac != bondMAC,
               let holder = ports.first(where: { $0.mac == bondMAC && !$0.gone }) else { return }
@@ -462,7 +487,12 @@ public final class Engine: @unchecked Sendable {
             change.mtu = mtu
             try? links.change(index: device.engineIndex, LinkChange(mtu: mtu))
         }
-        if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
+        if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC && bondFollowsActive {
+            // As the kernel: with fail_over_mac=active the bond's MAC is the active
+            // member's and an administrator's change does not take.
+            logger.warning("\(name): the MAC follows the active member (fail_over_mac=active); restoring \(bondMAC)")
+            try? links.change(index: device.hostIndex, LinkChange(mac: bondMAC.bytes))
+        } else if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
             let old = bondMAC
             bondMAC = MACAddress(bytes: info.mac)
             logger.info("\(name): MAC changed to \(bondMAC), applying to members")
@@ -515,7 +545,7 @@ public final class Engine: @unchecked Sendable {
                 if from != nil { failovers += 1 }
                 if let to {
                     logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
-                    swapBondMAC(to: to)
+                    if bondFollowsActive { takeMAC(of: ports[to]) } else { swapBondMAC(to: to) }
                 } else {
                     logger.error("\(name): now running without any active interface! (\(reason))")
                 }
@@ -527,6 +557,8 @@ public final class Engine: @unchecked Sendable {
                 notifyPeers(on: ports[i])
             case .probe(let i):
                 sendProbes(on: ports[i])
+            case .resendMulticastReports:
+                if let i = bond.activeIndex ?? bond.usable.first { resendMulticastReports(on: ports[i]) }
             }
         }
         view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
@@ -579,6 +611,32 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// resend_igmp: the host's IGMP and MLD reports for the groups joined on the bond
+    /// device, built from /proc as the kernel's rejoin would send them, on `port`.
+    private func resendMulticastReports(on port: MemberPort) {
+        guard !port.gone else { return }
+        func read(_ path: String) -> String { KernelTextFile.read(path) ?? "" }
+        let groups = MulticastMemberships.parse(
+            index: device.hostIndex, igmp: read("/proc/net/igmp"), igmp6: read("/proc/net/igmp6"),
+            mcfilter: read("/proc/net/mcfilter"), mcfilter6: read("/proc/net/mcfilter6"))
+        guard !groups.isEmpty else { return }
+        let addresses = try? links.addresses(index: device.hostIndex)
+        var frames: [[UInt8]] = []
+        if !groups.ipv4.isEmpty {
+            let source = addresses?.ipv4.first.map(IPv4Address.init(rawValue:)) ?? IPv4Address(rawValue: 0)
+            frames += FrameBuilder.igmpReports(groups, mac: bondMAC, source: source, mtu: mtu)
+        }
+        if !groups.ipv6.isEmpty {
+            let linkLocal = addresses?.ipv6.map { IPv6Address(high: $0.0, low: $0.1) }.first { $0.isLinkLocal }
+            let forced = Int(read("/proc/sys/net/ipv6/conf/\(name)/force_mld_version").filter(\.isNumber)) ?? 0
+            frames += FrameBuilder.mldReports(groups, mac: bondMAC, source: linkLocal ?? IPv6Address(high: 0, low: 0),
+                                              version: forced == 1 ? 1 : 2, mtu: mtu)
+        }
+        var sent = 0
+        for f in frames where (try? port.socket.send(f)) != nil { sent += 1 }
+        logger.debug("\(name): re-sent \(sent) membership reports for \(groups.ipv4.count + groups.ipv6.count) groups on \(port.name)")
+    }
+
     /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.
     private func notifyPeers(on port: MemberPort) {
         guard let addresses = try? links.addresses(index: device.hostIndex) else { return }
@@ -608,6 +666,7 @@ public final class Engine: @unchecked Sendable {
                 txPackets: p.queue.packets, txBytes: p.queue.bytes, txDrops: p.queue.errors,
                 rxPackets: p.rxPackets, rxBytes: p.rxBytes, rxDrops: p.rxDrops)
             s.prio = m.prio
+            s.mac = p.mac.description
             s.verdict = verdict(of: i, at: now)
             if let probe = bond.probe {
                 let r = probe.records[i]
