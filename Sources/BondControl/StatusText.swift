@@ -32,7 +32,7 @@ public enum StatusText {
         if s.failOverMAC != "none" { out += "Fail Over MAC: \(s.failOverMAC)\n" }
         if s.mode == "balance-rr" { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
         out += "Failovers: \(s.failovers)"
-        if let r = s.lastFailoverReason { out += " (last: \(r))" }
+        if let r = s.lastFailoverReason { out += " (last: \(r)\(s.lastFailoverMillisecondsAgo.map { ", \($0) ms ago" } ?? ""))" }
         out += "\n"
         for m in s.members {
             out += "\nSlave Interface: \(m.name)\n"

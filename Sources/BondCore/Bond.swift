@@ -6,6 +6,8 @@ public struct Bond: Sendable {
     public internal(set) var members: [Member]
     public private(set) var activeIndex: Int?
     public private(set) var lastFailoverReason: String?
+    /// When the active member last changed (nil: never).
+    public private(set) var lastFailoverAt: Instant?
     public private(set) var hasCarrier: Bool = false
     /// Members that may transmit now, in enslave order (rebuilt on change, read per frame).
     public private(set) var usable: [Int] = []
@@ -199,6 +201,7 @@ public struct Bond: Sendable {
         let old = activeIndex
         activeIndex = new
         lastFailoverReason = reason
+        lastFailoverAt = now
         if let n = new, probe != nil {
             // A new active member gets two intervals before probes can judge it.
             probe!.records[n].lastLinkUp = now

@@ -30,6 +30,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
     /// The ARP/NS monitor's settings, when it runs.
     public var arpMonitor: ARPMonitorStatus?
     public var failOverMAC: String = "none"
+    /// CLOCK_MONOTONIC of the last change of active member, for tools that time failovers.
+    public var lastFailoverMonotonicNanoseconds: UInt64?
+    public var lastFailoverMillisecondsAgo: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -45,6 +48,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case lastFailoverReason = "last_failover_reason"
         case arpMonitor = "arp_monitor"
         case failOverMAC = "fail_over_mac"
+        case lastFailoverMonotonicNanoseconds = "last_failover_monotonic_ns"
+        case lastFailoverMillisecondsAgo = "last_failover_ms_ago"
     }
 
     public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
@@ -86,6 +91,8 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var prio: Int = 0
     /// The MAC the member carries now (the bond's, its own, or a swapped one).
     public var mac: String?
+    /// CLOCK_MONOTONIC of the last link state change.
+    public var lastChangeMonotonicNanoseconds: UInt64?
     /// What the link monitor concluded and why, e.g. "carrier up" or "down: no answer for 302 ms".
     public var verdict: String = ""
     /// ARP/NS monitor: when each target was last heard on this member, probes sent, replies that counted.
@@ -103,6 +110,7 @@ public struct MemberStatus: Codable, Sendable, Equatable {
         case linkFailures = "link_failures"
         case permanentMAC = "permanent_mac"
         case lastChangeMillisecondsAgo = "last_change_ms_ago"
+        case lastChangeMonotonicNanoseconds = "last_change_monotonic_ns"
         case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
     }
@@ -176,6 +184,8 @@ public struct VIFStatus: Codable, Sendable, Equatable {
 public struct ClientStatus: Codable, Sendable, Equatable {
     public var ip: String
     public var mac: String?
+    /// CLOCK_MONOTONIC of the last link state change.
+    public var lastChangeMonotonicNanoseconds: UInt64?
     public var ourIP: String
     public var member: String
     public var vlan: Int?

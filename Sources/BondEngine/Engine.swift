@@ -667,6 +667,7 @@ public final class Engine: @unchecked Sendable {
                 rxPackets: p.rxPackets, rxBytes: p.rxBytes, rxDrops: p.rxDrops)
             s.prio = m.prio
             s.mac = p.mac.description
+            s.lastChangeMonotonicNanoseconds = m.lastLinkChange.nanoseconds
             s.verdict = verdict(of: i, at: now)
             if let probe = bond.probe {
                 let r = probe.records[i]
@@ -691,6 +692,8 @@ public final class Engine: @unchecked Sendable {
             failovers: failovers, members: members, counters: countersWithDevice,
             buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
         status.failOverMAC = o.failOverMAC.kernelName
+        status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
+        status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
         if o.probesLinks {
             status.arpMonitor = ARPMonitorStatus(
                 interval: o.arpInterval, missedMax: o.arpMissedMax,

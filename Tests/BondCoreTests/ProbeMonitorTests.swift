@@ -234,3 +234,16 @@ struct ProbeWorld {
         #expect(h.active == "m0")
     }
 }
+
+@Suite struct ProbeMonitorTargetsHeardTests {
+    @Test(arguments: ["none", "all"])
+    func showTellsWhenTheActiveMemberLastHeardTheTarget(validate: String) throws {
+        var w = try ProbeWorld(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2", "arp_validate=\(validate)"])
+        _ = w.rounds(3)
+        let records = try #require(w.h.bond.probe?.records)
+        // The reply came 1 ms after the last round's probe.
+        #expect(records[0].targetLastRx == [w.h.now.adding(milliseconds: 1)])
+        // The backup hears only the active member's requests, which are not the target speaking.
+        #expect(records[1].targetLastRx == [validate == "all" ? w.h.now.adding(milliseconds: 1) : nil])
+    }
+}

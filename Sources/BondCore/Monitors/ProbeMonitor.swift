@@ -100,6 +100,8 @@ public struct ProbeMonitor: Sendable {
         guard validate.validates(active: active) else {
             // Unvalidated: any frame counts, or with a filter only ARP/ND.
             if !validate.filters || evidence.isNeighborProtocol { records[i].lastRx = now }
+            // Not evidence here, but `show` still tells which targets this member hears.
+            if let t = targetIndex(of: evidence, reversed: false) { records[i].targetLastRx[t] = now }
             return
         }
         if active {
@@ -116,31 +118,33 @@ public struct ProbeMonitor: Sendable {
 
     /// bond_validate_arp / bond_validate_na: a frame between a target and our address.
     private mutating func accept(_ evidence: ProbeEvidence, reversed: Bool, on i: Int, at now: Instant) {
-        var target: Int?
-        switch evidence {
-        case .traffic:
-            return
-        case .arp(_, let sender, let targetIP):
-            let (from, to) = reversed ? (targetIP, sender) : (sender, targetIP)
-            guard from.rawValue != 0, ownIPv4.contains(to), let t = arpTargets.firstIndex(of: from) else { return }
-            target = t
-        case .neighbor(let isNA, let source, let destination, let ndTarget):
-            if reversed {
-                // Our own NS for a target, seen on a backup.
-                guard !isNA, ownIPv6.contains(source), let t = nsTargets.firstIndex(of: ndTarget) else { return }
-                target = arpTargets.count + t
-            } else {
-                let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
-                guard source != IPv6Address(high: 0, low: 0),
-                      destination == allNodes || ownIPv6.contains(destination),
-                      let t = nsTargets.firstIndex(of: source) else { return }
-                target = arpTargets.count + t
-            }
-        }
-        guard let t = target else { return }
+        guard let t = targetIndex(of: evidence, reversed: reversed) else { return }
         records[i].lastRx = now
         records[i].targetLastRx[t] = now
         records[i].repliesValidated &+= 1
+    }
+
+    /// Which target (ARP targets first, then NS targets) a frame shows talking to our
+    /// address; `reversed`: our own probe to that target, flooded back to a backup.
+    private func targetIndex(of evidence: ProbeEvidence, reversed: Bool) -> Int? {
+        switch evidence {
+        case .traffic:
+            return nil
+        case .arp(_, let sender, let targetIP):
+            let (from, to) = reversed ? (targetIP, sender) : (sender, targetIP)
+            guard from.rawValue != 0, ownIPv4.contains(to), let t = arpTargets.firstIndex(of: from) else { return nil }
+            return t
+        case .neighbor(let isNA, let source, let destination, let ndTarget):
+            if reversed {
+                guard !isNA, ownIPv6.contains(source), let t = nsTargets.firstIndex(of: ndTarget) else { return nil }
+                return arpTargets.count + t
+            }
+            let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
+            guard source != IPv6Address(high: 0, low: 0),
+                  destination == allNodes || ownIPv6.contains(destination),
+                  let t = nsTargets.firstIndex(of: source) else { return nil }
+            return arpTargets.count + t
+        }
     }
 
     mutating func sent(on i: Int, at now: Instant) {
