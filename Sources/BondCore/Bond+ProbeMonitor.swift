@@ -129,6 +129,25 @@ extension Bond {
     }
 
     /// Logs a member's move as the bond sees it (carrier and verdict together).
+    /// Better than the kernel, which waits for its next round: a probe candidate whose
+    /// answer arrives while no member is active takes over at once. Only evidence that
+    /// would bring it up in the next round counts, so nothing is taken on less proof.
+    mutating func promoteAnsweringCandidate(_ i: Int, at now: Instant) -> [BondEvent] {
+        guard let p = probe, options.mode.usesActiveMember, activeIndex == nil, p.candidate == i,
+              members[i].monitor.carrier, members[i].probeVerdict != .up,
+              p.within(p.lastRx(of: i, active: true), 1, of: now) else { return [] }
+        var events: [BondEvent] = []
+        let before = members[i].link
+        members[i].probeVerdict = .up
+        probe!.records[i].lastLinkUp = now
+        probe!.records[i].reason = "probe answered"
+        probe!.candidate = nil
+        note(i, from: before, "link status definitely up (probe answered)", at: now, into: &events)
+        reselect(at: now, reason: "ARP monitor: \(members[i].name) answered a probe", into: &events)
+        refresh(into: &events)
+        return events
+    }
+
     private mutating func note(_ i: Int, from before: LinkState, _ message: String, at now: Instant, into events: inout [BondEvent]) {
         let after = members[i].link
         guard after != before else { return }

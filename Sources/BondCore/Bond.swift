@@ -77,10 +77,16 @@ public struct Bond: Sendable {
     }
 
     /// A frame (or a batch: `.traffic`) arrived on member `i`, for the ARP/NS monitor.
-    public mutating func received(_ evidence: ProbeEvidence, on i: Int, at now: Instant) {
-        guard probe != nil else { return }
-        let active = i == activeIndex || i == probe!.candidate || !options.mode.usesActiveMember
+    /// Events only when a probe candidate's answer ends a time without an active member.
+    @discardableResult
+    public mutating func received(_ evidence: ProbeEvidence, on i: Int, at now: Instant) -> [BondEvent] {
+        guard probe != nil else { return [] }
+        let isCandidate = i == probe!.candidate
+        let active = i == activeIndex || isCandidate || !options.mode.usesActiveMember
+        let before = isCandidate ? probe!.lastRx(of: i, active: true) : .zero
         probe!.observe(evidence, on: i, active: active, activeMember: activeIndex, at: now)
+        guard isCandidate, probe!.lastRx(of: i, active: true) != before else { return [] }
+        return promoteAnsweringCandidate(i, at: now)
     }
 
     /// The engine sent the probes a `.probe` event asked for on member `i`.

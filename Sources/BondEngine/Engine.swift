@@ -40,6 +40,8 @@ public final class Engine: @unchecked Sendable {
     private var ownIPv4: [IPv4Address] = []
     private var ownIPv6: [IPv6Address] = []
     private var nextAddressRead = Instant.zero
+    /// Bond events raised while a receive batch is walked, handled after it.
+    private var pendingEvents: [BondEvent] = []
     private var counters = BondCounters()
     private var failovers = 0
     private var stopping = false
@@ -440,7 +442,14 @@ public final class Engine: @unchecked Sendable {
             }
             if !device.queue.isEmpty { device.queue.flush() }
         }) { any = true }
-        if any && probing { bond.received(.traffic, on: port.index, at: MonotonicClock.now()) }
+        if any && probing {
+            pendingEvents += bond.received(.traffic, on: port.index, at: MonotonicClock.now())
+            if !pendingEvents.isEmpty {
+                let events = pendingEvents
+                pendingEvents.removeAll(keepingCapacity: true)
+                handle(events)
+            }
+        }
         return any
     }
 
@@ -601,10 +610,10 @@ public final class Engine: @unchecked Sendable {
         guard d.isMulticast || d == bondMAC || ports.contains(where: { $0.mac == d }) else { return }
         switch parsed.network {
         case .arp(let a):
-            bond.received(.arp(operation: a.operation, sender: a.senderIP, target: a.targetIP), on: port.index, at: MonotonicClock.now())
+            pendingEvents += bond.received(.arp(operation: a.operation, sender: a.senderIP, target: a.targetIP), on: port.index, at: MonotonicClock.now())
         case .ipv6(let h):
             guard let nd = parsed.neighborDiscovery else { return }
-            bond.received(.neighbor(isAdvertisement: nd.isAdvertisement, source: h.source, destination: h.destination, target: nd.target),
+            pendingEvents += bond.received(.neighbor(isAdvertisement: nd.isAdvertisement, source: h.source, destination: h.destination, target: nd.target),
                           on: port.index, at: MonotonicClock.now())
         default:
             return

@@ -21,14 +21,14 @@ struct ProbeWorld {
     /// One monitor interval: the bond's round, then the world's answers to its probes.
     mutating func round() {
         h.advance(interval)
-        let events = h.events
+        var events = h.events
         for case .probe(let m) in h.events {
             h.bond.probed(member: m, at: h.now)
             guard pathUp[m] else { continue }
             let at = h.now.adding(milliseconds: 1)
-            h.bond.received(.arp(operation: ARPHeader.reply, sender: target, target: own), on: m, at: at)
+            events += h.bond.received(.arp(operation: ARPHeader.reply, sender: target, target: own), on: m, at: at)
             for j in pathUp.indices where j != m && pathUp[j] {
-                h.bond.received(.arp(operation: ARPHeader.request, sender: own, target: target), on: j, at: at)
+                events += h.bond.received(.arp(operation: ARPHeader.request, sender: own, target: target), on: j, at: at)
             }
         }
         h.events = events
@@ -245,5 +245,38 @@ struct ProbeWorld {
         #expect(records[0].targetLastRx == [w.h.now.adding(milliseconds: 1)])
         // The backup hears only the active member's requests, which are not the target speaking.
         #expect(records[1].targetLastRx == [validate == "all" ? w.h.now.adding(milliseconds: 1) : nil])
+    }
+}
+
+@Suite struct ProbeCandidatePromotionTests {
+    @Test(arguments: ["none", "active", "all"])
+    func anAnsweringCandidateTakesOverOnItsAnswerNotAtTheNextRound(validate: String) throws {
+        var w = try ProbeWorld(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2", "arp_validate=\(validate)"])
+        _ = w.rounds(3)
+        w.pathUp = [false, false]
+        _ = w.rounds(10)
+        #expect(w.h.active == nil)
+        w.pathUp[1] = true
+        var probedAt: Instant?
+        for _ in 0..<6 where w.h.active == nil {
+            w.round()
+            if w.h.events.contains(.probe(member: 1)) { probedAt = w.h.now }
+        }
+        #expect(w.h.active == "m1")
+        let probed = try #require(probedAt)
+        #expect(w.h.bond.lastFailoverAt == probed.adding(milliseconds: 1))
+        #expect(w.h.events.contains(.activeChanged(from: nil, to: 1, reason: "ARP monitor: m1 answered a probe")))
+        #expect(w.link("m1") == .up && w.link("m0") == .down)
+    }
+
+    @Test func aSilentCandidateIsNotPromoted() throws {
+        var w = try ProbeWorld(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2", "arp_validate=all"])
+        w.pathUp = [false, false]
+        _ = w.rounds(10)
+        // Another host's ARP on the candidate is not an answer to its probe.
+        for m in [0, 1] {
+            w.h.bond.received(.arp(operation: ARPHeader.request, sender: IPv4Address("192.0.2.99")!, target: IPv4Address("192.0.2.98")!), on: m, at: w.h.now)
+        }
+        #expect(w.h.active == nil)
     }
 }
