@@ -13,18 +13,24 @@ struct Bondd: ParsableCommand {
         abstract: "Run one bond in the foreground: create its device, drive its members.",
         discussion: """
         Options are written as for the kernel's bonding driver, name=value.
-        Supported: mode (balance-rr|active-backup or 0|1), miimon, updelay, downdelay,
-        primary, primary_reselect (always|better|failure), active_slave,
-        all_slaves_active, packets_per_slave, num_grat_arp/num_unsol_na,
-        peer_notif_delay, fail_over_mac (none).
+        Modes: balance-rr, active-backup, balance-xor, broadcast, balance-tlb,
+        balance-alb (0-3, 5, 6) and balance-slb (per-VIF source MAC hashing).
+        Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
+        arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets,
+        arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,...,
+        active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay,
+        fail_over_mac (none|active|follow), resend_igmp. Also all_slaves_active,
+        packets_per_slave, xmit_hash_policy, tlb_dynamic_lb, lp_interval,
+        rebalance_interval, alb_clients. The README lists values and ranges.
 
         The bond device is created in the current network namespace, with the first
-        member's MAC address; members get the bond's MAC and MTU while enslaved and are
-        restored on SIGINT/SIGTERM.
+        member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
+        its MAC) while enslaved and are restored on SIGINT/SIGTERM.
 
         Examples:
           bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
           bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
+          bondd bond0 --members eth0,eth1 mode=1 arp_interval=100 arp_ip_target=192.0.2.254
         """)
 
     @Argument(help: "Name of the bond device to create (e.g. bond0).")
