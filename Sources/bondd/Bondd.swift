@@ -30,7 +30,8 @@ struct Bondd: ParsableCommand {
         Examples:
           bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
           bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
-          bondd bond0 --members eth0,eth1 mode=1 arp_interval=100 arp_ip_target=192.0.2.254
+          bondd bond0 --members eth0,eth1 mode=active-backup \\
+                arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
         """)
 
     @Argument(help: "Name of the bond device to create (e.g. bond0).")
