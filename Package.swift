@@ -28,7 +28,7 @@ let package = Package(
         // Control protocol (JSON over a Unix socket), server and client.
         .target(name: "BondControl", dependencies: ["BondCore"]),
         .executableTarget(name: "bondd", dependencies: [
-            "BondEngine", "BondControl", "BondCore",
+            "BondEngine", "BondControl", "BondCore", "PacketIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -13,7 +13,7 @@ public final class Engine: @unchecked Sendable {
     private var bond: Bond
     private var policy: ModePolicy
     private var view: MemberView
-    private let links: LinkControl
+    let links: LinkControl
     private let linkEvents: LinkEvents
     private let poller: Poller
     private let wakeup: WakeupEvent
@@ -22,6 +22,8 @@ public final class Engine: @unchecked Sendable {
     private let logger: Logger
     private var ports: [MemberPort] = []
     private var device: BondDevicePort!
+    /// The host end of the bond device.
+    var hostIndex: Int32 { device.hostIndex }
     private var bondMAC: MACAddress
     private var mtu: Int
     private var bondPromiscuous = false
@@ -101,6 +103,14 @@ public final class Engine: @unchecked Sendable {
     }
 
     // MARK: - Set-up and restore
+
+    /// Everything `init` checks before it changes anything, for callers that start
+    /// several bonds and want every refusal before the first bond exists.
+    public static func check(name: String, members: [String], options: BondOptions) throws(EngineError) {
+        let links: LinkControl
+        do { links = try LinkControl() } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
+        _ = try validate(name: name, members: members, options: options, links: links)
+    }
 
     private static func validate(name: String, members: [String], options: BondOptions, links: LinkControl) throws(EngineError) -> [LinkInfo] {
         guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }

@@ -59,10 +59,12 @@ public struct LinkChange {
     public var mtu: Int?
     /// An empty string clears the alias.
     public var alias: String?
+    /// The index of a master device (a bridge) to join; 0 leaves the current master.
+    public var master: Int32?
     public init(up: Bool? = nil, allMulticast: Bool? = nil, promiscuous: Bool? = nil,
-                mac: [UInt8]? = nil, mtu: Int? = nil, alias: String? = nil) {
+                mac: [UInt8]? = nil, mtu: Int? = nil, alias: String? = nil, master: Int32? = nil) {
         self.up = up; self.allMulticast = allMulticast; self.promiscuous = promiscuous
-        self.mac = mac; self.mtu = mtu; self.alias = alias
+        self.mac = mac; self.mtu = mtu; self.alias = alias; self.master = master
     }
 }
 
@@ -130,7 +132,23 @@ public final class LinkControl {
         if let mac = c.mac { r.attribute(Int32(IFLA_ADDRESS), mac) }
         if let mtu = c.mtu { r.attribute(Int32(IFLA_MTU), u32: UInt32(mtu)) }
         if let alias = c.alias { r.attribute(Int32(IFLA_IFALIAS), Array(alias.utf8)) }
+        if let master = c.master { r.attribute(Int32(IFLA_MASTER), u32: UInt32(bitPattern: master)) }
         _ = try socket.transact(r, what: "change link \(index)")
+    }
+
+    /// Adds an address (4 or 16 bytes, network order) to an interface, as `ip addr add`;
+    /// `noDAD` skips IPv6 duplicate address detection.
+    public func addAddress(index: Int32, _ address: [UInt8], prefixLength: Int, noDAD: Bool = false) throws(SystemError) {
+        var r = NetlinkRequest(type: Int32(RTM_NEWADDR), flags: NLM_F_CREATE | NLM_F_EXCL)
+        var h = ifaddrmsg()
+        h.ifa_family = UInt8(address.count == 4 ? AF_INET : AF_INET6)
+        h.ifa_prefixlen = UInt8(prefixLength)
+        h.ifa_index = UInt32(bitPattern: index)
+        if noDAD { h.ifa_flags = UInt8(IFA_F_NODAD) }
+        r.append(fixed: h)
+        if address.count == 4 { r.attribute(Int32(IFA_LOCAL), address) }
+        r.attribute(Int32(IFA_ADDRESS), address)
+        _ = try socket.transact(r, what: "add address to link \(index)")
     }
 
     /// The IPv4 and IPv6 addresses on an interface (host byte order / two halves).

@@ -40,7 +40,13 @@ import Testing
         let tb = try Testbed(members: 3)
         let m = tb.members
         let first = try BondDaemon(tb, options: ["mode=1", "miimon=100"], members: [m[0], m[1]])
-        let before = snapshot(tb)
+        // The running bond's links settle (operstate, carrier) before the comparison starts.
+        var before = snapshot(tb)
+        _ = Shell.waitFor(3, every: 0.3) {
+            let now = snapshot(tb)
+            defer { before = now }
+            return now == before
+        }
         let r = bondd(tb, "other0 --members \(m[2]),\(m[1]) mode=1")
         #expect(r.status == 2)
         #expect(r.error.contains("\(m[1]) is already a member of \(tb.bond)"), "\(r.error)")
