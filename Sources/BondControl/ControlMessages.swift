@@ -28,8 +28,10 @@ public struct ControlReply: Codable, Sendable {
     public var error: String?
     public var status: BondStatus?
     public var hash: HashReply?
-    public init(ok: Bool, error: String? = nil, status: BondStatus? = nil, hash: HashReply? = nil) {
-        self.ok = ok; self.error = error; self.status = status; self.hash = hash
+    /// What a command did, in lines for people (`reload`).
+    public var message: String?
+    public init(ok: Bool, error: String? = nil, status: BondStatus? = nil, hash: HashReply? = nil, message: String? = nil) {
+        self.ok = ok; self.error = error; self.status = status; self.hash = hash; self.message = message
     }
     public static func failure(_ message: String) -> ControlReply { ControlReply(ok: false, error: message) }
 }

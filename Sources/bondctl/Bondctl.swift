@@ -14,8 +14,9 @@ struct Bondctl: ParsableCommand {
           bondctl show bond0 --json    one bond as JSON
           bondctl set-active bond0 eth1
           bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
+          bondctl reload               apply a changed bondd --config file
         """,
-        subcommands: [Show.self, SetActive.self, Hash.self])
+        subcommands: [Show.self, SetActive.self, Hash.self, Reload.self])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
     /// option belongs to every subcommand, so a leading one is moved behind the verb.
@@ -53,6 +54,12 @@ func request(_ r: ControlRequest, at path: String) -> BondStatus {
     return status
 }
 
+/// Every running bond's control socket, by name.
+func runningSockets() -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: ControlPaths.directory)) ?? []
+    return entries.filter { $0.hasSuffix(".sock") }.sorted().map { "\(ControlPaths.directory)/\($0)" }
+}
+
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a bond's state (all bonds when none is named).")
 
@@ -65,8 +72,7 @@ struct Show: ParsableCommand {
         if let bond { paths = [socket.path(for: bond)] }
         else if let s = socket.socket { paths = [s] }
         else {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: ControlPaths.directory)) ?? []
-            paths = entries.filter { $0.hasSuffix(".sock") }.sorted().map { "\(ControlPaths.directory)/\($0)" }
+            paths = runningSockets()
             if paths.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory))") }
         }
         let statuses = paths.map { request(ControlRequest(command: "show"), at: $0) }
@@ -126,5 +132,34 @@ struct Hash: ParsableCommand {
             if let b = h.bucket { line += "  bucket: \(b)" }
             print(line + "  (\(h.reason))")
         }
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a changed configuration file to the bondd that runs BOND.",
+        discussion: """
+        bondd reads its --config file again: bonds no longer in it stop, new ones start,
+        changed ones are rebuilt, and the others are not touched. A file with an error
+        changes nothing. Without BOND, the bondd of the first running bond is asked.
+        (SIGHUP to bondd does the same.)
+        Example: bondctl reload bond0
+        """)
+
+    @OptionGroup var socket: SocketOption
+    @Argument(help: "Any bond of the bondd to reload.") var bond: String?
+
+    func run() throws {
+        let path: String
+        if let bond { path = socket.path(for: bond) }
+        else if let s = socket.socket { path = s }
+        else {
+            guard let first = runningSockets().first else { fail("no bonds are running (no control sockets in \(ControlPaths.directory))") }
+            path = first
+        }
+        let reply: ControlReply
+        do { reply = try ControlClient.send(ControlRequest(command: "reload"), to: path) } catch { fail("\(error)") }
+        guard reply.ok else { fail(reply.error ?? "reload failed") }
+        if let m = reply.message, !m.isEmpty { print(m) }
     }
 }

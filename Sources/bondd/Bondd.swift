@@ -100,121 +100,50 @@ struct Bondd: ParsableCommand {
         }
         let logger = Logger(label: "bondd")
 
-        // All or nothing: every bond is checked before the first is created, and a bond
-        // that still cannot start takes the ones already started down.
-        for plan in plans {
-            do { try Engine.check(name: plan.name, members: plan.members, options: plan.options) } catch { Self.fail(error.message) }
-        }
-        var bonds: [BondInstance] = []
-        for plan in plans {
-            do {
-                bonds.append(try BondInstance(plan, socket: socket, attach: config != nil, logger: logger))
-            } catch {
-                for b in bonds.reversed() { b.shutdown() }
-                Self.fail(error.message)
-            }
-        }
+        let supervisor = Supervisor(configPath: config, socket: socket, logger: logger)
+        do { try supervisor.start(plans) } catch { Self.fail(error.message) }
 
-        // Signals become a stop request handled on each engine's own thread. A parent may
-        // have left them blocked (children of threaded programs inherit masks): unblock.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        // Signals become a stop request handled on each engine's own thread (SIGHUP: a
+        // reload). A parent may have left them blocked (children of threaded programs
+        // inherit masks): unblock.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler {
-                logger.info("signal \(sig), stopping")
-                for b in bonds { b.engine.requestStop() }
+                if sig == SIGHUP {
+                    let r = supervisor.reload()
+                    if !r.ok { logger.error("SIGHUP: \(r.error ?? "reload failed")") }
+                } else {
+                    logger.info("signal \(sig), stopping")
+                    supervisor.stopAll()
+                }
             }
             s.resume()
             sources.append(s)
         }
 
-        let failures = BondInstance.runAll(bonds)
-        if bonds.count == 1, let f = failures.first { Self.fail(f, code: 1) }
+        let failures = supervisor.waitUntilDone()
+        if plans.count == 1 && config == nil, let f = failures.first { Self.fail(f, code: 1) }
         for f in failures { FileHandleStderr.write("bondd: \(f)\n") }
         if !failures.isEmpty { Glibc.exit(1) }
+        _ = sources
     }
-}
-
-/// One running bond: its engine, its control socket, the thread its loop runs on.
-final class BondInstance: @unchecked Sendable {
-    let engine: Engine
-    let server: ControlServer
-    let name: String
-
-    init(_ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger) throws(EngineError) {
-        name = plan.name
-        let box = EngineBox()
-        do {
-            server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name)) { request in box.handle(request) }
-        } catch { throw EngineError("\(error)") }
-        do {
-            engine = try Engine(name: plan.name, members: plan.members, options: plan.options, logger: logger)
-        } catch {
-            server.stop()
-            throw error
-        }
-        if attach {
-            do { try engine.attach(addresses: plan.addresses, mtu: plan.mtu, bridge: plan.bridge) } catch {
-                server.stop()
-                engine.shutdown()
-                throw error
-            }
-        }
-        box.engine = engine
-        server.start()
-        // Only once the bond is up: a refused start says one line, nothing more.
-        for w in plan.warnings { logger.warning("\(plan.name): \(w)") }
-        logger.info("\(plan.name): control socket \(server.path)")
-    }
-
-    /// Before any loop runs (a later bond failed to start).
-    func shutdown() {
-        server.stop()
-        engine.shutdown()
-    }
-
-    /// Runs every bond's loop on a thread of its own until each stops; returns why any
-    /// stopped on its own (a bond whose device was removed stops alone).
-    static func runAll(_ bonds: [BondInstance]) -> [String] {
-        let group = DispatchGroup()
-        let failures = FailureList()
-        for b in bonds {
-            group.enter()
-            let thread = Thread {
-                var failure: String?
-                do { try b.engine.run() } catch { failure = (error as? EngineError)?.message ?? "\(error)" }
-                b.server.stop()
-                b.engine.shutdown()
-                if let failure { failures.append(failure) }
-                group.leave()
-            }
-            thread.name = "bondd \(b.name)"
-            thread.start()
-        }
-        group.wait()
-        return failures.all
-    }
-}
-
-/// Why bonds stopped, collected from their threads.
-final class FailureList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ s: String) { lock.withLock { items.append(s) } }
-    var all: [String] { lock.withLock { items } }
 }
 
 /// Lets the control server answer before and after the engine exists.
 final class EngineBox: @unchecked Sendable {
     var engine: Engine?
+    private let reload: @Sendable () -> ControlReply
+
+    init(reload: @escaping @Sendable () -> ControlReply) { self.reload = reload }
 
     func handle(_ request: ControlRequest) -> ControlReply {
+        if request.command == "reload" { return reload() }
         guard let engine else { return .failure("the bond is still starting") }
         switch request.command {
         case "show", "status":

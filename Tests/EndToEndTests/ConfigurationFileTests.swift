@@ -89,4 +89,79 @@ import Testing
         #expect(r.status == 2)
         #expect(r.error == "bondd: \(path):3: [bond9]: miimon: invalid value 'often' (allowed range 0-2147483647)\n")
     }
+
+    @Test func reloadTouchesOnlyWhatChangedWhileTrafficFlows() throws {
+        let tb = try Testbed(members: 4)
+        let m = tb.members
+        let (a, b) = (tb.prefix + "b0", tb.prefix + "b1")
+        func file(a aOptions: String?, bValid: Bool = true) -> String {
+            var text = ""
+            if let aOptions {
+                text += "[\(a)]\nmembers = \(m[0]) \(m[1])\nmode = active-backup\n\(aOptions)\naddress = 192.0.2.1/24\n\n"
+            }
+            text += "[\(b)]\nmembers = \(m[2]) \(m[3])\nmode = active-backup\nmiimon = \(bValid ? "100" : "often")\naddress = 198.51.100.11/24\n"
+            return text
+        }
+        // B in a subnet of its own, so that replies never route through A while it is rebuilt;
+        // and ARP answered only by the device that owns the address: otherwise Linux answers
+        // for B through A too, and the client may send B's traffic to A's MAC.
+        #expect(tb.inHost("sysctl -qw net.ipv4.conf.all.arp_ignore=1").ok)
+        #expect(tb.inClient("ip addr add 198.51.100.2/24 dev \(tb["CLIENT_IF"])").ok)
+        let path = try write(file(a: "miimon = 100"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(a) != nil && status(b) != nil }, "\(daemon.errorOutput)")
+        #expect(tb.inClient("ping -c 2 -W 2 198.51.100.11").ok)
+        let bIndex = tb.hostLink(b)?["ifindex"] as? Int
+        let neighbour = tb.inClient("ip neigh show 198.51.100.11").output
+        #expect(neighbour.contains(tb.hostLink(b)?["address"] as? String ?? "?"), "client resolved B to \(neighbour)")
+        let aIndex = tb.hostLink(a)?["ifindex"] as? Int
+        func reload() -> Shell.Result { tb.inHost("\(Shell.binDirectory)/bondctl reload \(b)") }
+
+        // A changes while the client pings B every 20 ms: B is not touched, nothing is lost.
+        let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.02 -c 150 -W 1 198.51.100.11")
+        usleep(500_000)
+        try file(a: "miimon = 200").write(toFile: path, atomically: true, encoding: .utf8)
+        let r1 = reload()
+        #expect(r1.ok, "\(r1.error)")
+        #expect(r1.output == "\(a): rebuilt (changed)\n\(b): unchanged\n")
+        pinger.wait(timeout: 20)
+        #expect(pinger.output.contains(" 0% packet loss"), "\(pinger.output.suffix(300)) \(daemon.errorOutput)")
+        #expect(tb.hostLink(b)?["ifindex"] as? Int == bIndex)
+        #expect(tb.hostLink(a)?["ifindex"] as? Int != aIndex)
+        #expect(status(a)?.miimon == 200)
+        #expect(tb.inClient("ping -c 2 -W 2 192.0.2.1").ok)
+
+        // A file with an error changes nothing.
+        try file(a: "miimon = 200", bValid: false).write(toFile: path, atomically: true, encoding: .utf8)
+        let r2 = reload()
+        #expect(r2.status == 1)
+        #expect(r2.error.contains("\(path):10: [\(b)]: miimon: invalid value 'often'"), "\(r2.error)")
+        #expect(status(a) != nil && status(b) != nil)
+
+        // A leaves the file: it stops and gives its members back; SIGHUP brings it back.
+        try file(a: nil).write(toFile: path, atomically: true, encoding: .utf8)
+        let r3 = reload()
+        #expect(r3.output == "\(a): stopped (no longer in the file)\n\(b): unchanged\n", "\(r3.error)")
+        #expect(tb.hostLink(a) == nil)
+        #expect(tb.hostLink(m[0])?["ifalias"] == nil)
+        try file(a: "miimon = 100").write(toFile: path, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(Shell.waitFor(5) { status(a)?.miimon == 100 }, "\(daemon.errorOutput)")
+        #expect(tb.hostLink(b)?["ifindex"] as? Int == bIndex)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 15) == 0, "\(daemon.errorOutput)")
+        #expect(tb.hostLink(a) == nil && tb.hostLink(b) == nil)
+    }
+
+    @Test func reloadWithoutAConfigurationFileIsRefused() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=1", "miimon=100"])
+        let r = tb.inHost("\(Shell.binDirectory)/bondctl reload \(tb.bond)")
+        #expect(r.status == 1)
+        #expect(r.error == "bondctl: reload: this bondd runs no configuration file (start it with --config)\n")
+        #expect(bond.status() != nil)
+    }
 }

@@ -1,0 +1,72 @@
+import BondControl
+import BondCore
+import BondEngine
+import Dispatch
+import Foundation
+import Logging
+
+/// One running bond: its engine, its control socket, the thread its loop runs on.
+final class BondInstance: @unchecked Sendable {
+    let engine: Engine
+    let server: ControlServer
+    let plan: BondConfiguration
+    var name: String { plan.name }
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Creates the bond (and with `attach`, its addresses, MTU and bridge port); on
+    /// failure nothing of it is left. `reload` answers `bondctl reload`.
+    init(_ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger,
+         reload: @escaping @Sendable () -> ControlReply) throws(EngineError) {
+        self.plan = plan
+        let box = EngineBox(reload: reload)
+        do {
+            server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name)) { request in box.handle(request) }
+        } catch { throw EngineError("\(error)") }
+        do {
+            engine = try Engine(name: plan.name, members: plan.members, options: plan.options, logger: logger)
+        } catch {
+            server.stop()
+            throw error
+        }
+        if attach {
+            do { try engine.attach(addresses: plan.addresses, mtu: plan.mtu, bridge: plan.bridge) } catch {
+                server.stop()
+                engine.shutdown()
+                throw error
+            }
+        }
+        box.engine = engine
+        server.start()
+        // Only once the bond is up: a refused start says one line, nothing more.
+        for w in plan.warnings { logger.warning("\(plan.name): \(w)") }
+        logger.info("\(plan.name): control socket \(server.path)")
+    }
+
+    /// Before its loop runs (another bond failed to start).
+    func shutdown() {
+        server.stop()
+        engine.shutdown()
+    }
+
+    /// Runs the loop on a thread of its own; `ended` gets why it stopped on its own
+    /// (nil after a requested stop) once the bond is removed.
+    func launch(ended: @escaping @Sendable (BondInstance, String?) -> Void) {
+        let thread = Thread { [self] in
+            var failure: String?
+            do { try engine.run() } catch { failure = (error as? EngineError)?.message ?? "\(error)" }
+            server.stop()
+            engine.shutdown()
+            ended(self, failure)
+            finished.signal()
+        }
+        thread.name = "bondd \(plan.name)"
+        thread.start()
+    }
+
+    /// Asks the loop to stop and waits until the bond is removed.
+    func stopAndWait() {
+        engine.requestStop()
+        finished.wait()
+        finished.signal()
+    }
+}

@@ -1,0 +1,123 @@
+import BondControl
+import BondCore
+import BondEngine
+import Dispatch
+import Foundation
+import Logging
+import PacketIO
+
+/// The bonds of one bondd: started together, stopped together, and with a
+/// configuration file, reloaded: bonds that did not change are not touched.
+final class Supervisor: @unchecked Sendable {
+    private let configPath: String?
+    private let socket: String?
+    private let logger: Logger
+    private let lock = NSLock()
+    private var running: [BondInstance] = []
+    private var failures: [String] = []
+    private var stopping = false
+    /// A reload may stop every bond for a moment: the daemon is not done then.
+    private var reloading = false
+    /// Reloads run one at a time, on whatever thread asked.
+    private let reloads = NSLock()
+    private let wake = DispatchSemaphore(value: 0)
+
+    init(configPath: String?, socket: String?, logger: Logger) {
+        self.configPath = configPath; self.socket = socket; self.logger = logger
+    }
+
+    /// Starts every plan, all or nothing: each is checked before the first is created,
+    /// and one that still fails takes the others down. Throws the first refusal.
+    func start(_ plans: [BondConfiguration]) throws(EngineError) {
+        for plan in plans { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
+        var started: [BondInstance] = []
+        for plan in plans {
+            do { started.append(try makeInstance(plan)) } catch {
+                for b in started.reversed() { b.shutdown() }
+                throw error
+            }
+        }
+        for b in started { launch(b) }
+    }
+
+    /// Blocks until every bond has stopped, on request or on its own. Returns why any
+    /// stopped on its own.
+    func waitUntilDone() -> [String] {
+        while true {
+            wake.wait()
+            let done = lock.withLock { running.isEmpty && !reloading }
+            if done { return lock.withLock { failures } }
+        }
+    }
+
+    func stopAll() {
+        let bonds = lock.withLock { () -> [BondInstance] in stopping = true; return running }
+        for b in bonds { b.engine.requestStop() }
+    }
+
+    /// Reads the configuration file again and applies the differences: bonds gone from
+    /// the file stop, new ones start, changed ones are rebuilt; the others keep running
+    /// untouched. A file that does not parse changes nothing.
+    func reload() -> ControlReply {
+        guard let configPath else { return .failure("reload: this bondd runs no configuration file (start it with --config)") }
+        return reloads.withLock {
+            let refused = lock.withLock { () -> Bool in
+                if stopping { return true }
+                reloading = true
+                return false
+            }
+            if refused { return .failure("reload: bondd is stopping") }
+            defer {
+                lock.withLock { reloading = false }
+                wake.signal()
+            }
+            guard let text = KernelTextFile.read(configPath) else { return .failure("reload: cannot read \(configPath)") }
+            let plans: [BondConfiguration]
+            do { plans = try ConfigurationFile.parse(text, file: configPath) } catch { return .failure("reload: \(error)") }
+            if plans.isEmpty { return .failure("reload: \(configPath) declares no bonds; stop bondd to remove them all") }
+            let current = lock.withLock { running }
+            let wanted = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0) })
+            var lines: [String] = []
+            var problems: [String] = []
+            // Stop first: a rebuilt bond's members must be free before it starts again.
+            for b in current {
+                if let w = wanted[b.name], !w.differs(from: b.plan) { continue }
+                b.stopAndWait()
+                if wanted[b.name] == nil { lines.append("\(b.name): stopped (no longer in the file)") }
+            }
+            let kept = Set(current.filter { b in wanted[b.name].map { !$0.differs(from: b.plan) } ?? false }.map(\.name))
+            for plan in plans {
+                if kept.contains(plan.name) { lines.append("\(plan.name): unchanged"); continue }
+                let verb = current.contains { $0.name == plan.name } ? "rebuilt (changed)" : "started"
+                do {
+                    try Engine.check(name: plan.name, members: plan.members, options: plan.options)
+                    launch(try makeInstance(plan))
+                    lines.append("\(plan.name): \(verb)")
+                } catch {
+                    problems.append("\(plan.name): not started: \((error as? EngineError)?.message ?? "\(error)")")
+                }
+            }
+            for l in lines + problems { logger.notice("reload: \(l)") }
+            if !problems.isEmpty { return ControlReply(ok: false, error: (lines + problems).joined(separator: "\n")) }
+            return ControlReply(ok: true, message: lines.joined(separator: "\n"))
+        }
+    }
+
+    private func makeInstance(_ plan: BondConfiguration) throws(EngineError) -> BondInstance {
+        try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger) { [weak self] in
+            self?.reload() ?? .failure("bondd is stopping")
+        }
+    }
+
+    private func launch(_ b: BondInstance) {
+        lock.withLock { running.append(b) }
+        b.launch { [weak self] instance, failure in
+            guard let self else { return }
+            self.lock.withLock {
+                self.running.removeAll { $0 === instance }
+                if let failure { self.failures.append(failure) }
+            }
+            self.wake.signal()
+        }
+    }
+}
