@@ -6,7 +6,7 @@ extension Bond {
     mutating func activeBackupProbeRound(at now: Instant, into events: inout [BondEvent]) {
         guard let p = probe else { return }
         var proposals: [(member: Int, verdict: LinkState, why: String)] = []
-        for i in members.indices where members[i].monitor.carrier {
+        for i in members.indices where members[i].usableCarrier {
             let verdict = members[i].probeVerdict ?? .down
             let r = p.records[i]
             let isActive = i == activeIndex
@@ -78,7 +78,7 @@ extension Bond {
         var next: Int?
         for k in 0..<n {
             let i = (start + k) % n
-            if members[i].monitor.carrier { next = i; break }
+            if members[i].usableCarrier { next = i; break }
         }
         guard let c = next else { return }
         let before = members[c].link
@@ -98,7 +98,7 @@ extension Bond {
     mutating func loadBalanceProbeRound(at now: Instant, into events: inout [BondEvent]) {
         guard let p = probe else { return }
         var changed = false
-        for i in members.indices where members[i].monitor.carrier {
+        for i in members.indices where members[i].usableCarrier {
             let r = p.records[i]
             let before = members[i].link
             if members[i].probeVerdict != .up {
@@ -134,7 +134,7 @@ extension Bond {
     /// would bring it up in the next round counts, so nothing is taken on less proof.
     mutating func promoteAnsweringCandidate(_ i: Int, at now: Instant) -> [BondEvent] {
         guard let p = probe, options.mode.usesActiveMember, activeIndex == nil, p.candidate == i,
-              members[i].monitor.carrier, members[i].probeVerdict != .up,
+              members[i].usableCarrier, members[i].probeVerdict != .up,
               p.within(p.lastRx(of: i, active: true), 1, of: now) else { return [] }
         var events: [BondEvent] = []
         let before = members[i].link

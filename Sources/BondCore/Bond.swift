@@ -2,7 +2,7 @@
 /// notification. Pure: events in (carrier reports, time, admin requests), events out.
 public struct Bond: Sendable {
     public let name: String
-    public private(set) var options: BondOptions
+    public internal(set) var options: BondOptions
     public internal(set) var members: [Member]
     public private(set) var activeIndex: Int?
     public private(set) var lastFailoverReason: String?
@@ -36,7 +36,7 @@ public struct Bond: Sendable {
         }
     }
 
-    public func index(of name: String) -> Int? { members.firstIndex { $0.name == name } }
+    public func index(of name: String) -> Int? { members.firstIndex { $0.name == name && !$0.isRemoved } }
 
     public var primaryIndex: Int? { options.primary.flatMap(index(of:)) }
 
@@ -61,6 +61,9 @@ public struct Bond: Sendable {
         let ignoreUpdelay = noMemberUp
         let before = members[i].link
         guard let t = members[i].monitor.carrier(up, at: now, ignoreUpdelay: ignoreUpdelay) else { return events }
+        // A disabled or removed member's monitor follows its carrier silently: enabling
+        // it later starts from the truth.
+        guard members[i].isEligible else { return events }
         if probe == nil {
             apply(t, member: i, at: now, into: &events)
         } else if !up {
@@ -105,7 +108,7 @@ public struct Bond: Sendable {
         var events: [BondEvent] = []
         for i in members.indices {
             let ignoreUpdelay = noMemberUp
-            if let t = members[i].monitor.tick(at: now, ignoreUpdelay: ignoreUpdelay) {
+            if let t = members[i].monitor.tick(at: now, ignoreUpdelay: ignoreUpdelay), members[i].isEligible {
                 apply(t, member: i, at: now, into: &events)
             }
         }
@@ -148,9 +151,9 @@ public struct Bond: Sendable {
 
     var noMemberUp: Bool { !members.contains { $0.link.carriesTraffic } }
 
-    mutating func apply(_ t: LinkTransition, member i: Int, at now: Instant, into events: inout [BondEvent]) {
+    mutating func apply(_ t: LinkTransition, member i: Int, at now: Instant, countsAsFailure: Bool = true, into events: inout [BondEvent]) {
         members[i].lastLinkChange = now
-        if t.to == .down && t.from != .back { members[i].linkFailureCount += 1 }
+        if countsAsFailure && t.to == .down && t.from != .back { members[i].linkFailureCount += 1 }
         events.append(.link(member: i, t))
         switch t.to {
         case .down where i == activeIndex:

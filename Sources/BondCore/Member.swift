@@ -13,6 +13,12 @@ public struct Member: Sendable {
     public var prio: Int = 0
     public var linkFailureCount: Int = 0
     public var lastLinkChange: Instant
+    /// Disabled by hand (`bondctl disable-member`, as Open vSwitch's bond/disable-member):
+    /// the member carries nothing until enabled, whatever its link says.
+    public var adminDisabled = false
+    /// The member was removed at runtime; its slot waits for the next member added, so
+    /// that indices held by modes and monitors never shift.
+    public var isRemoved = false
 
     public init(name: String, permanentMAC: MACAddress, speed: Int = 0, carrier: Bool,
                 updelay: Int = 0, downdelay: Int = 0, at now: Instant) {
@@ -23,7 +29,14 @@ public struct Member: Sendable {
         lastLinkChange = now
     }
 
+    /// The member may carry traffic when its link allows it.
+    public var isEligible: Bool { !adminDisabled && !isRemoved }
+
+    /// Carrier as the monitors may use it: an ineligible member is never probed.
+    public var usableCarrier: Bool { isEligible && monitor.carrier }
+
     public var link: LinkState {
+        guard isEligible else { return .down }
         guard let v = probeVerdict else { return monitor.state }
         return monitor.carrier ? v : .down
     }

@@ -128,6 +128,57 @@ public enum ModePolicy {
         return vifTable?.rebalance(usable: members.usable) ?? []
     }
 
+    /// Settings changed at runtime: the mode keeps its tables (buckets, clients, VIFs)
+    /// and takes the new parameters.
+    public mutating func reconfigure(_ options: BondOptions) {
+        switch self {
+        case .roundRobin(var m): m.packetsPerSlave = options.packetsPerSlave; self = .roundRobin(m)
+        case .activeBackup(var m): m.allSlavesActive = options.allSlavesActive; self = .activeBackup(m)
+        case .balanceXOR(var m): m.policy = options.xmitHashPolicy; self = .balanceXOR(m)
+        case .transmitLoadBalancing(var m):
+            m.policy = options.xmitHashPolicy
+            m.allSlavesActive = options.allSlavesActive
+            m.dynamic = options.tlbDynamicLB
+            self = .transmitLoadBalancing(m)
+        case .adaptiveLoadBalancing(var m):
+            m.tlb.policy = options.xmitHashPolicy
+            m.tlb.allSlavesActive = options.allSlavesActive
+            self = .adaptiveLoadBalancing(m)
+        case .broadcast, .sourceLoadBalancing: break
+        }
+    }
+
+    /// A member was added in slot `i`.
+    public func makeRoom(forMember i: Int) {
+        if case .transmitLoadBalancing(let m) = self { m.makeRoom(forMember: i) }
+        if case .adaptiveLoadBalancing(let m) = self { m.tlb.makeRoom(forMember: i) }
+    }
+
+    /// `bondctl migrate`: hash bucket `bucket` (or, with `vif`, the per-VIF bucket) now
+    /// leaves on `member`, until the next rebalance places it again. Returns MACs to
+    /// announce on their new member.
+    public func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [VIFTable.Move] {
+        guard members.usable.contains(member) else { throw OptionError("migrate: the member is not up") }
+        if vif {
+            guard let t = vifTable else { throw OptionError("migrate: this mode has no per-VIF buckets") }
+            guard t.buckets.indices.contains(bucket) else { throw OptionError("migrate: bucket \(bucket) out of range (0-\(t.buckets.count - 1))") }
+            return t.migrate(bucket: bucket, to: member)
+        }
+        let table: TransmitLoadBalancingMode.BucketTable
+        switch self {
+        case .transmitLoadBalancing(let m): table = m.table
+        case .adaptiveLoadBalancing(let m): table = m.tlb.table
+        case .sourceLoadBalancing(let m):
+            guard m.table.buckets.indices.contains(bucket) else { throw OptionError("migrate: bucket \(bucket) out of range (0-\(m.table.buckets.count - 1))") }
+            return m.table.migrate(bucket: bucket, to: member)
+        default:
+            throw OptionError("migrate: only balance-tlb, balance-alb and balance-slb have buckets")
+        }
+        guard table.buckets.indices.contains(bucket) else { throw OptionError("migrate: bucket \(bucket) out of range (0-\(table.buckets.count - 1))") }
+        table.move(bucket: bucket, to: member)
+        return []
+    }
+
     /// A member can no longer transmit: modes with assignments move its share now;
     /// returns MACs to announce on their new members.
     public func release(member: Int, members: MemberView) -> [VIFTable.Move] {

@@ -40,6 +40,15 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
             buckets = Array(repeating: Bucket(), count: TransmitLoadBalancingMode.bucketCount)
             load = Array(repeating: 0, count: members)
         }
+
+        /// Bucket `i` leaves on `member` from now on (until the next rebalance), its
+        /// load history going along.
+        public func move(bucket i: Int, to member: Int) {
+            if let old = buckets[i].member, old < load.count { load[old] -= buckets[i].loadHistory }
+            if load.count <= member { load += Array(repeating: 0, count: member + 1 - load.count) }
+            buckets[i].member = member
+            load[member] += buckets[i].loadHistory
+        }
     }
 
     /// Does this frame take part in balancing? Unicast IPv4 and IPv6 except neighbour
@@ -110,6 +119,11 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
             table.buckets[i].member = nil
         }
         for m in table.load.indices { table.load[m] = 0 }
+    }
+
+    /// Room for member index `i` (a member added at runtime).
+    public func makeRoom(forMember i: Int) {
+        if table.load.count <= i { table.load += Array(repeating: 0, count: i + 1 - table.load.count) }
     }
 
     /// A member stopped transmitting: its buckets are placed again on their next frame.

@@ -78,6 +78,14 @@ public final class VIFTable: @unchecked Sendable {
         return out
     }
 
+    /// `bondctl migrate` (Open vSwitch's bond/migrate): bucket `b` leaves on `member`
+    /// from now on, until a rebalance moves it; its MACs are announced there.
+    public func migrate(bucket b: Int, to member: Int) -> [Move] {
+        guard buckets[b].member != member else { return [] }
+        buckets[b].member = member
+        return macs(inBucket: b, to: member)
+    }
+
     /// Open vSwitch's bond_rebalance: repeatedly shift one bucket from the most to the
     /// least loaded member while the gap is at least ~3% and 100 kB and the move brings
     /// the lighter side at least 10% closer to the mean; a member with one bucket keeps it.

@@ -58,13 +58,25 @@ public struct ProbeMonitor: Sendable {
         missedMax = options.arpMissedMax
         // As bond_enslave: a member starts up if it has carrier, last heard one interval
         // ago, so it is judged only after its grace.
-        let before = Instant(nanoseconds: now.nanoseconds &- UInt64(options.arpInterval) * 1_000_000)
         records = carriers.map { carrier in
-            Record(lastRx: before, lastTx: before,
-                   targetLastRx: Array(repeating: nil, count: options.arpTargets.count + options.nsTargets.count),
-                   lastLinkUp: now, reason: carrier ? "carrier up at start" : "no carrier at start")
+            Self.record(interval: options.arpInterval, targets: options.arpTargets.count + options.nsTargets.count,
+                        at: now, reason: carrier ? "carrier up at start" : "no carrier at start")
         }
         nextTick = now.adding(milliseconds: options.arpInterval)
+    }
+
+    private static func record(interval: Int, targets: Int, at now: Instant, reason: String) -> Record {
+        let before = Instant(nanoseconds: now.nanoseconds &- UInt64(interval) * 1_000_000)
+        return Record(lastRx: before, lastTx: before, targetLastRx: Array(repeating: nil, count: targets),
+                      lastLinkUp: now, reason: reason)
+    }
+
+    /// Member `i` joined (or came back from being disabled): judged afresh, after the
+    /// same grace as at enslave.
+    mutating func restart(member i: Int, at now: Instant, reason: String) {
+        let r = Self.record(interval: interval, targets: targetCount, at: now, reason: reason)
+        if i < records.count { records[i] = r } else { records.append(r) }
+        if candidate == i { candidate = nil }
     }
 
     public var targetCount: Int { arpTargets.count + nsTargets.count }
