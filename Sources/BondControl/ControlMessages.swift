@@ -6,8 +6,15 @@ public struct ControlRequest: Codable, Sendable {
     public var member: String?
     /// `hash`: the frame, described as field=value words.
     public var frame: [String]?
-    public init(command: String, member: String? = nil, frame: [String]? = nil) {
-        self.command = command; self.member = member; self.frame = frame
+    /// `set`: options as name=value words.
+    public var options: [String]?
+    /// `migrate`: the bucket, and whether it is a per-VIF one.
+    public var bucket: Int?
+    public var vif: Bool?
+    public init(command: String, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
+                bucket: Int? = nil, vif: Bool? = nil) {
+        self.command = command; self.member = member; self.frame = frame; self.options = options
+        self.bucket = bucket; self.vif = vif
     }
 }
 

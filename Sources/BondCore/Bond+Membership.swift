@@ -71,12 +71,13 @@ extension Bond {
         let before = members[i].link
         change(&members[i])
         if probe?.candidate == i { probe!.candidate = nil }
+        // Reselect first, so that the failover gives the real reason.
+        if activeIndex == i { reselect(at: now, reason: "\(members[i].name) \(message)", into: &events) }
         if before != .down {
             apply(LinkTransition(from: before, to: .down, message: message), member: i, at: now, countsAsFailure: false, into: &events)
         } else {
             members[i].lastLinkChange = now
         }
-        if activeIndex == i { reselect(at: now, reason: "\(members[i].name) \(message)", into: &events) }
         refresh(into: &events)
     }
 }

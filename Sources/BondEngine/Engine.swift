@@ -10,34 +10,34 @@ import PacketIO
 /// threads reach it only through `perform`.
 public final class Engine: @unchecked Sendable {
     public let name: String
-    private var bond: Bond
-    private var policy: ModePolicy
-    private var view: MemberView
+    var bond: Bond
+    var policy: ModePolicy
+    var view: MemberView
     let links: LinkControl
     private let linkEvents: LinkEvents
-    private let poller: Poller
+    let poller: Poller
     private let wakeup: WakeupEvent
     private let mailbox = Mailbox()
-    private let undo = UndoStack()
-    private let logger: Logger
-    private var ports: [MemberPort] = []
-    private var device: BondDevicePort!
+    let undo = UndoStack()
+    let logger: Logger
+    var ports: [MemberPort] = []
+    var device: BondDevicePort!
     /// The host end of the bond device.
     var hostIndex: Int32 { device.hostIndex }
-    private var bondMAC: MACAddress
-    private var mtu: Int
+    var bondMAC: MACAddress
+    var mtu: Int
     private var bondPromiscuous = false
     /// Carrier is followed by netlink events, which arrive within microseconds for veth
     /// but may be batched by the kernel's linkwatch for up to a second on other
     /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
-    private var nextCarrierPoll: Instant?
+    var nextCarrierPoll: Instant?
     /// balance-tlb: when buckets are next rebalanced, and learning packets next sent.
-    private var nextRebalance: Instant?
-    private var nextLearning: Instant?
+    var nextRebalance: Instant?
+    var nextLearning: Instant?
     /// balance-alb: the 100 ms monitor tick that sends client updates.
-    private var nextClientTick: Instant?
+    var nextClientTick: Instant?
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
-    private let probing: Bool
+    var probing: Bool
     /// The bond device's addresses, which probes speak from; read again every second.
     private var ownIPv4: [IPv4Address] = []
     private var ownIPv6: [IPv6Address] = []
@@ -45,9 +45,13 @@ public final class Engine: @unchecked Sendable {
     /// Bond events raised while a receive batch is walked, handled after it.
     private var pendingEvents: [BondEvent] = []
     private var counters = BondCounters()
-    private var failovers = 0
+    var failovers = 0
     private var stopping = false
     private var fatal: EngineError?
+    /// The options as given (name=value words): `bondctl set` adds to them.
+    var optionWords: [String]
+    /// Which member sockets epoll reported ready, by slot.
+    private var socketReady: [Bool] = []
 
     private enum Token {
         static let bondDevice: UInt64 = 1 << 32
@@ -57,8 +61,10 @@ public final class Engine: @unchecked Sendable {
 
     /// Validates everything, then creates the bond device and takes the members over.
     /// On any failure every step already taken is undone before the error is thrown.
-    public init(name: String, members memberNames: [String], options: BondOptions, logger: Logger) throws(EngineError) {
+    public init(name: String, members memberNames: [String], options: BondOptions, optionWords: [String],
+                logger: Logger) throws(EngineError) {
         self.name = name
+        self.optionWords = optionWords
         self.logger = logger
         probing = options.probesLinks
         do {
@@ -128,25 +134,31 @@ public final class Engine: @unchecked Sendable {
         if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
         var infos: [LinkInfo] = []
         for m in members {
-            guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
-            if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
-                // A marker whose bond device is gone was left by a daemon that died
-                // without restoring (SIGKILL): the member is free again.
-                let owner = String(alias.dropFirst(MemberMarker.prefix.count))
-                if all.contains(where: { $0.name == owner }) {
-                    throw EngineError("\(m) is already a member of \(owner)")
-                }
-            }
-            if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
-                throw EngineError("\(m) is already enslaved to another device (bond or bridge)")
-            }
-            guard info.mac.count == 6, info.kind != "bond" else { throw EngineError("\(m) is not an Ethernet interface") }
+            let info = try freeInterface(m, in: all)
             if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
             if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
             if let p = options.prio.keys.sorted().first(where: { !members.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
             infos.append(info)
         }
         return infos
+    }
+
+    /// The interface `m`, if it exists, is Ethernet and belongs to no bond or bridge.
+    static func freeInterface(_ m: String, in all: [LinkInfo]) throws(EngineError) -> LinkInfo {
+        guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
+        if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
+            // A marker whose bond device is gone was left by a daemon that died
+            // without restoring (SIGKILL): the member is free again.
+            let owner = String(alias.dropFirst(MemberMarker.prefix.count))
+            if all.contains(where: { $0.name == owner }) {
+                throw EngineError("\(m) is already a member of \(owner)")
+            }
+        }
+        if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
+            throw EngineError("\(m) is already enslaved to another device (bond or bridge)")
+        }
+        guard info.mac.count == 6, info.kind != "bond" else { throw EngineError("\(m) is not an Ethernet interface") }
+        return info
     }
 
     private func setUp(infos: [LinkInfo]) throws(EngineError) {
@@ -178,39 +190,50 @@ public final class Engine: @unchecked Sendable {
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
     /// host stack off it, opens its socket. Each step registers its own undo.
-    private func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
+    func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
         let m = info.name, ix = info.index
+        let steps = UndoStack()
         do {
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
-            undo.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
+            steps.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
             // MAC and MTU are restored unconditionally: they follow the bond device's
             // while enslaved, whatever they were at the start.
-            undo.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
+            steps.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
             let mac = macForNewMember(index: index, own: MACAddress(bytes: info.mac))
             if info.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
-            undo.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
+            steps.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
             if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
             if info.flags & InterfaceFlags.promiscuous == 0 {
-                undo.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
+                steps.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
             }
             // Multicast must reach the engine whatever the NIC's filter holds.
             if info.flags & InterfaceFlags.allMulticast == 0 {
                 try links.change(index: ix, LinkChange(allMulticast: true))
-                undo.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
+                steps.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
             }
             let bypass = try StackBypass(interfaceIndex: ix)
-            undo.push("tc on \(m)") { bypass.remove() }
+            steps.push("tc on \(m)") { bypass.remove() }
             let socket = try PacketSocket(interfaceIndex: ix)
             if !info.isAdminUp {
                 try links.change(index: ix, LinkChange(up: true))
-                undo.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
+                steps.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
             }
-            let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket, mac: mac)
+            let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket, mac: mac, undo: steps)
             try poller.add(socket.fd, token: UInt64(index))
-            // A member that has vanished needs no restoring: skip its undo steps quietly.
-            undo.push("forget \(m)") { [weak port] in _ = port }
+            steps.push("close \(m)") { [poller] in
+                poller.remove(socket.fd)
+                socket.close()
+            }
+            undo.push("restore \(m)") { [weak port] in
+                guard let port, !port.removed else { return }
+                let failures = port.undo.unwind()
+                if !failures.isEmpty { throw EngineError(failures.joined(separator: "; ")) }
+            }
             return port
-        } catch { throw EngineError("cannot take over \(m): \(error)") }
+        } catch {
+            for f in steps.unwind() { logger.error("\(name): while undoing \(m): \(f)") }
+            throw EngineError("cannot take over \(m): \(error)")
+        }
     }
 
     /// Which MAC a member carries while enslaved. Normally the bond's (fail_over_mac=none).
@@ -218,12 +241,13 @@ public final class Engine: @unchecked Sendable {
     /// own and the active one carries the bond's; a member whose MAC another already
     /// uses gets a locally administered one, so a later swap cannot duplicate a MAC.
     /// With fail_over_mac=active members keep theirs untouched and the bond follows.
-    private func macForNewMember(index: Int, own: MACAddress) -> MACAddress {
+    func macForNewMember(index: Int, own: MACAddress) -> MACAddress {
         if bondFollowsActive { return own }
-        guard usesOwnMACs, index > 0 else { return bondMAC }
+        let live = ports.filter(\.isLive)
+        guard usesOwnMACs, live.contains(where: { $0.mac == bondMAC }) else { return bondMAC }
         var mac = own
         var n: UInt64 = 0
-        while mac == bondMAC || ports.contains(where: { $0.mac == mac }) {
+        while mac == bondMAC || live.contains(where: { $0.mac == mac }) {
             n += 1
             mac = MACAddress(rawValue: (bondMAC.rawValue ^ (n << 8)) | 0x0200_0000_0000)
         }
@@ -238,7 +262,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// fail_over_mac=active: the bond device takes the active member's MAC.
-    private var bondFollowsActive: Bool { bond.options.mode == .activeBackup && bond.options.failOverMAC == .active }
+    var bondFollowsActive: Bool { bond.options.mode == .activeBackup && bond.options.failOverMAC == .active }
 
     /// fail_over_mac=active: the bond device takes the new active member's MAC; the
     /// peer notifications that follow teach neighbours the new one.
@@ -259,7 +283,7 @@ public final class Engine: @unchecked Sendable {
     /// fail_over_mac=follow), then both announce themselves.
     private func swapBondMAC(to new: Int) {
         guard usesOwnMACs, ports[new].mac != bondMAC,
-              let holder = ports.first(where: { $0.mac == bondMAC && !$0.gone }) else { return }
+              let holder = ports.first(where: { $0.mac == bondMAC && $0.isLive }) else { return }
         let newPort = ports[new]
         let previous = newPort.mac
         do {
@@ -277,9 +301,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Per-VIF buckets moved: one RARP per MAC on its new member, so switches re-learn.
-    private func announce(_ moves: [VIFTable.Move]) {
+    func announce(_ moves: [VIFTable.Move]) {
         guard !moves.isEmpty else { return }
-        for m in moves where !ports[m.member].gone {
+        for m in moves where ports[m.member].isLive {
             try? ports[m.member].socket.send(FrameBuilder.reverseARP(mac: m.mac, vlan: m.vlan))
         }
         logger.info("\(name): announced \(moves.count) MACs on their new members")
@@ -288,7 +312,7 @@ public final class Engine: @unchecked Sendable {
     /// balance-alb: two ARP replies teaching a client its member's MAC for our address.
     private func sendClientUpdate(_ c: ClientTable.Client) {
         let port = ports[c.member]
-        guard !port.gone else { return }
+        guard port.isLive else { return }
         let frame: [UInt8]
         switch (c.ourIP, c.clientIP) {
         case (.v4(let ours), .v4(let client)):
@@ -301,8 +325,8 @@ public final class Engine: @unchecked Sendable {
         for _ in 0..<ClientTable.burst { try? port.socket.send(frame) }
     }
 
-    private func sendLearningPackets(on port: MemberPort) {
-        guard !port.gone else { return }
+    func sendLearningPackets(on port: MemberPort) {
+        guard port.isLive else { return }
         try? port.socket.send(FrameBuilder.learningPacket(mac: port.mac))
     }
 
@@ -314,7 +338,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Gives every member back as it was and removes the bond device.
     public func shutdown() {
-        for p in ports where !p.queue.isEmpty { p.queue.flush() }
+        for p in ports where !p.removed && !p.queue.isEmpty { p.queue.flush() }
         for f in undo.unwind() where !f.contains("No such device") {
             logger.warning("\(name): restore step failed: \(f)")
         }
@@ -338,7 +362,6 @@ public final class Engine: @unchecked Sendable {
 
     /// Moves frames until `requestStop` or a fatal error.
     public func run() throws(EngineError) {
-        var socketReady = [Bool](repeating: false, count: ports.count)
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
@@ -347,6 +370,7 @@ public final class Engine: @unchecked Sendable {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
             }
+            if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
             poller.wait(timeout: timeout) { token in
                 switch token {
                 case Token.bondDevice: deviceReady = true
@@ -356,7 +380,7 @@ public final class Engine: @unchecked Sendable {
             }
             if !forwardFromBondDevice() && deviceReady { _ = device.socket.clearError() }
             deviceReady = false
-            for p in ports {
+            for p in ports where !p.removed {
                 if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }
                 socketReady[p.index] = false
             }
@@ -375,7 +399,7 @@ public final class Engine: @unchecked Sendable {
                 nextClientTick = now.adding(milliseconds: 100)
             }
             if let due = nextLearning, now >= due {
-                for p in ports { sendLearningPackets(on: p) }
+                for p in ports where !p.removed { sendLearningPackets(on: p) }
                 nextLearning = now.adding(milliseconds: bond.options.lpInterval * 1000)
             }
             handle(bond.tick(at: now))
@@ -422,6 +446,8 @@ public final class Engine: @unchecked Sendable {
     @discardableResult
     private func forwardFromMember(_ port: MemberPort) -> Bool {
         var any = false
+        // A member disabled by hand delivers nothing, as Open vSwitch's disabled members.
+        let enabled = !bond.members[port.index].adminDisabled
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         while port.socket.receiveBlock({ frames in
             while let frame = frames.next() {
@@ -435,7 +461,7 @@ public final class Engine: @unchecked Sendable {
                     if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
                         observeProbeReply(parsed, on: port)
                     }
-                    if policy.admits(parsed, on: port.index, members: view) {
+                    if enabled && policy.admits(parsed, on: port.index, members: view) {
                         // Peers taught a member's own MAC (balance-alb) address frames to it;
                         // the bond device only takes its own.
                         if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
@@ -477,7 +503,7 @@ public final class Engine: @unchecked Sendable {
                 return
             }
             if info.isBridgePortNotice { return }
-            guard let port = ports.first(where: { $0.interfaceIndex == info.index }) else { return }
+            guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else { return }
             if deleted {
                 port.gone = true
                 logger.warning("\(name): member \(port.name) was removed")
@@ -488,9 +514,9 @@ public final class Engine: @unchecked Sendable {
         if !complete { refreshCarriers() }
     }
 
-    private func refreshCarriers() {
+    func refreshCarriers() {
         guard let all = try? links.links() else { return }
-        for p in ports where !p.gone {
+        for p in ports where p.isLive {
             let info = all.first { $0.index == p.interfaceIndex }
             handle(bond.carrierChanged(member: p.index, up: info?.hasCarrier ?? false, at: MonotonicClock.now()))
         }
@@ -517,7 +543,7 @@ public final class Engine: @unchecked Sendable {
             logger.info("\(name): MAC changed to \(bondMAC), applying to members")
             if usesOwnMACs {
                 // Only the member that carried the bond's MAC follows.
-                for p in ports where p.mac == old && !p.gone {
+                for p in ports where p.mac == old && p.isLive {
                     p.mac = bondMAC
                     try? links.change(index: p.interfaceIndex, LinkChange(mac: info.mac))
                 }
@@ -533,13 +559,13 @@ public final class Engine: @unchecked Sendable {
             change.promiscuous = promiscuous
         }
         guard change.mtu != nil || change.mac != nil || change.promiscuous != nil else { return }
-        for p in ports where !p.gone {
+        for p in ports where p.isLive {
             do { try links.change(index: p.interfaceIndex, change) }
             catch { logger.error("\(name): cannot update \(p.name): \(error)") }
         }
     }
 
-    private func handle(_ events: [BondEvent]) {
+    func handle(_ events: [BondEvent]) {
         guard !events.isEmpty else { return }
         for event in events {
             switch event {
@@ -586,7 +612,7 @@ public final class Engine: @unchecked Sendable {
     /// One ARP request per arp_ip_target and one NS per ns_ip6_target on `port`, from
     /// the bond's address nearest each target.
     private func sendProbes(on port: MemberPort) {
-        guard let p = bond.probe, !port.gone else { return }
+        guard let p = bond.probe, port.isLive else { return }
         let now = MonotonicClock.now()
         if now >= nextAddressRead {
             nextAddressRead = now.adding(milliseconds: 1000)
@@ -633,7 +659,7 @@ public final class Engine: @unchecked Sendable {
     /// resend_igmp: the host's IGMP and MLD reports for the groups joined on the bond
     /// device, built from /proc as the kernel's rejoin would send them, on `port`.
     private func resendMulticastReports(on port: MemberPort) {
-        guard !port.gone else { return }
+        guard port.isLive else { return }
         func read(_ path: String) -> String { KernelTextFile.read(path) ?? "" }
         let groups = MulticastMemberships.parse(
             index: device.hostIndex, igmp: read("/proc/net/igmp"), igmp6: read("/proc/net/igmp6"),
@@ -674,12 +700,12 @@ public final class Engine: @unchecked Sendable {
     public func status() -> BondStatus {
         let now = MonotonicClock.now()
         let o = bond.options
-        let members = bond.members.enumerated().map { (i, m) -> MemberStatus in
+        let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in
             let p = ports[i]
             let active = o.mode == .activeBackup ? i == bond.activeIndex : m.link.carriesTraffic
             var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
-                state: active ? "active" : "backup", linkFailures: m.linkFailureCount,
+                state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
                 txPackets: p.queue.packets, txBytes: p.queue.bytes, txDrops: p.queue.errors,
@@ -726,6 +752,7 @@ public final class Engine: @unchecked Sendable {
     /// The link monitor's conclusion for member `i`, in words.
     private func verdict(of i: Int, at now: Instant) -> String {
         let m = bond.members[i]
+        if m.adminDisabled { return "disabled by administrator" }
         if !m.monitor.carrier { return "down: no carrier" }
         if let probe = bond.probe {
             return "\(m.link == .back ? "probing" : m.link.rawValue): \(probe.records[i].reason)"
@@ -788,9 +815,6 @@ public final class Engine: @unchecked Sendable {
         return c
     }
 
-    public func setActive(_ member: String) throws(OptionError) {
-        handle(try bond.setActive(member, at: MonotonicClock.now()))
-    }
 }
 
 private func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {

@@ -16,9 +16,16 @@ final class MemberPort {
     var gone = false
     /// The MAC the member carries now: the bond's, or (balance-tlb) its own.
     var mac: MACAddress
+    /// How to give the interface back as it was: run at removal or shutdown.
+    let undo: UndoStack
+    /// Removed at runtime: its socket is closed and its slot waits for the next member.
+    var removed = false
+    /// Active in the data plane: neither removed nor vanished.
+    var isLive: Bool { !removed && !gone }
 
-    init(index: Int, name: String, interfaceIndex: Int32, socket: PacketSocket, mac: MACAddress) {
+    init(index: Int, name: String, interfaceIndex: Int32, socket: PacketSocket, mac: MACAddress, undo: UndoStack) {
         self.index = index
+        self.undo = undo
         self.mac = mac
         self.name = name
         self.interfaceIndex = interfaceIndex

@@ -42,6 +42,8 @@ public final class PacketSocket {
     private let ring: UnsafeMutableRawPointer
     private let configuration: PacketRingConfiguration
     private var currentBlock = 0
+    /// Closed before its owner let go of it (a member removed at runtime).
+    public private(set) var isClosed = false
 
     public init(interfaceIndex: Int32, configuration: PacketRingConfiguration = .init()) throws(SystemError) {
         self.interfaceIndex = interfaceIndex
@@ -85,16 +87,21 @@ public final class PacketSocket {
             }, "bind(AF_PACKET, ifindex \(interfaceIndex))")
         } catch {
             if let mapped { munmap(mapped, configuration.blockSize * configuration.blockCount) }
-            close(fd)
+            Glibc.close(fd)
             throw error
         }
         self.fd = fd
         ring = mapped!
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Releases the ring and the descriptor now; the socket receives and sends nothing more.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         munmap(ring, configuration.blockSize * configuration.blockCount)
-        close(fd)
+        Glibc.close(fd)
     }
 
     private static func set(_ fd: Int32, _ option: Int32, _ value: Int32, _ name: String) throws(SystemError) {
@@ -108,6 +115,7 @@ public final class PacketSocket {
     /// - Returns: false when no block was ready.
     @inline(__always)
     public func receiveBlock(_ body: (inout BlockFrames) -> Void) -> Bool {
+        if isClosed { return false }
         let block = ring + currentBlock * configuration.blockSize
         guard cln_block_status(block) & UInt32(TP_STATUS_USER) != 0 else { return false }
         var frames = BlockFrames(block: block)
@@ -128,6 +136,7 @@ public final class PacketSocket {
 
     /// Sends one frame the engine built itself (rare: peer notifications and the like).
     public func send(_ frame: [UInt8]) throws(SystemError) {
+        if isClosed { throw SystemError("send on ifindex \(interfaceIndex)", errno: EBADF) }
         var packet = [UInt8](repeating: 0, count: VirtioNetHeader.size) + frame
         let n = packet.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         if n < 0 { throw SystemError("send on ifindex \(interfaceIndex)") }

@@ -23,7 +23,8 @@ final class BondInstance: @unchecked Sendable {
             server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name)) { request in box.handle(request) }
         } catch { throw EngineError("\(error)") }
         do {
-            engine = try Engine(name: plan.name, members: plan.members, options: plan.options, logger: logger)
+            engine = try Engine(name: plan.name, members: plan.members, options: plan.options,
+                                optionWords: plan.optionWords, logger: logger)
         } catch {
             server.stop()
             throw error

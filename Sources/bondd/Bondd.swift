@@ -150,14 +150,29 @@ final class EngineBox: @unchecked Sendable {
             return ControlReply(ok: true, status: engine.perform { $0.status() })
         case "set-active":
             guard let m = request.member else { return .failure("set-active needs a member") }
+            return change(engine) { e throws(OptionError) in try e.setActive(m); return nil }
+        case "add-member", "remove-member":
+            guard let m = request.member else { return .failure("\(request.command) needs a member") }
             return engine.perform { e in
-                do {
-                    try e.setActive(m)
+                do throws(EngineError) {
+                    if request.command == "add-member" { try e.addMember(m) } else { try e.removeMember(m) }
                     return ControlReply(ok: true, status: e.status())
                 } catch {
-                    return .failure("\(error)")
+                    return .failure(error.message)
                 }
             }
+        case "enable-member", "disable-member":
+            guard let m = request.member else { return .failure("\(request.command) needs a member") }
+            return change(engine) { e throws(OptionError) in try e.setEnabled(m, request.command == "enable-member"); return nil }
+        case "set":
+            let words = request.options ?? []
+            return change(engine) { e throws(OptionError) in
+                let warnings = try e.setOptions(words)
+                return warnings.isEmpty ? nil : warnings.map { "warning: \($0)" }.joined(separator: "\n")
+            }
+        case "migrate":
+            guard let m = request.member, let b = request.bucket else { return .failure("migrate needs a bucket and a member") }
+            return change(engine) { e throws(OptionError) in try e.migrate(bucket: b, to: m, vif: request.vif ?? false); return nil }
         case "hash":
             guard let words = request.frame else { return .failure("hash needs a frame description") }
             return engine.perform { e in
@@ -170,6 +185,19 @@ final class EngineBox: @unchecked Sendable {
             }
         default:
             return .failure("unknown command '\(request.command)'")
+        }
+    }
+
+    /// Runs a change on the engine's thread; the reply carries the status after it, and
+    /// what the change had to say.
+    private func change(_ engine: Engine, _ work: @escaping (Engine) throws(OptionError) -> String?) -> ControlReply {
+        engine.perform { e in
+            do throws(OptionError) {
+                let message = try work(e)
+                return ControlReply(ok: true, status: e.status(), message: message)
+            } catch {
+                return .failure(error.message)
+            }
         }
     }
 }

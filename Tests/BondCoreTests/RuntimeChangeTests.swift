@@ -29,7 +29,7 @@ import Testing
         var h = try BondHarness(["mode=1", "miimon=100"], members: ["m0", "m1", "m2"])
         let events = h.bond.remove(member: 0, at: h.now)
         #expect(h.active == "m1")
-        #expect(events.contains(.activeChanged(from: 0, to: 1, reason: "link failure on m0")))
+        #expect(events.contains(.activeChanged(from: 0, to: 1, reason: "m0 removed from the bond")))
         #expect(h.bond.members[0].linkFailureCount == 0, "a removal is not a link failure")
         #expect(h.bond.index(of: "m0") == nil)
         #expect(h.bond.memberCount == 2)
@@ -135,5 +135,19 @@ import Testing
         h.events = h.bond.reconfigure(try options(["mode=0"]), at: h.now)
         #expect(h.bond.usable == [0, 1])
         #expect(h.events.contains(.link(member: 1, LinkTransition(from: .down, to: .up, message: "link monitor reconfigured"))))
+    }
+}
+
+@Suite struct FixedOptionTests {
+    @Test func aModeChangeIsRefusedBeforeItsDependenciesAreChecked() throws {
+        let current = try BondOptions.parse(["mode=1", "miimon=100", "primary=m1"]).0
+        #expect(throws: OptionError("mode: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")) {
+            try current.fixedOptionChange(in: ["mode=balance-rr"], bond: "bond0")
+        }
+        #expect(throws: OptionError("fail_over_mac: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")) {
+            try current.fixedOptionChange(in: ["fail_over_mac=active"], bond: "bond0")
+        }
+        // The same value again is no change.
+        try current.fixedOptionChange(in: ["mode=active-backup", "miimon=50"], bond: "bond0")
     }
 }

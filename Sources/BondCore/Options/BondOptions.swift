@@ -188,7 +188,12 @@ extension BondOptions {
         }
         if o.miimon == 0 {
             for d in ["updelay", "downdelay"] where given.contains(d) && (d == "updelay" ? o.updelay : o.downdelay) > 0 {
-                throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
+                // As the kernel: the ARP monitor replacing miimon leaves the delays set, unused.
+                if o.arpInterval > 0 {
+                    warnings.append("\(d) has no effect under the ARP monitor (it needs miimon)")
+                } else {
+                    throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
+                }
             }
         } else {
             let miimon = o.miimon

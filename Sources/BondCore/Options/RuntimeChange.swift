@@ -7,6 +7,21 @@ extension BondOptions {
     /// sizes the table that tlb_dynamic_lb's sibling state lives in, so it follows suit.
     public static let fixedWhileUp: [String] = ["tlb_dynamic_lb", "alb_clients"]
 
+    /// A word among `words` that changes an option fixed while the bond has members,
+    /// found before the words are read together (whose mode checks would otherwise
+    /// speak first, of options that depend on the new mode).
+    public func fixedOptionChange(in words: [String], bond: String) throws(OptionError) {
+        for w in words {
+            guard let eq = w.firstIndex(of: "="), Self.fixedWhileMembers.contains(String(w[..<eq])) else { continue }
+            let parsed = try Self.parse([w, "miimon=100"]).0
+            var alone = self
+            if w.hasPrefix("mode=") { alone.mode = parsed.mode } else { alone.failOverMAC = parsed.failOverMAC }
+            if alone != self {
+                try checkRuntimeChange(to: alone, bond: bond, deviceUp: true)
+            }
+        }
+    }
+
     /// The kernel names of the options that differ between `self` and `new`.
     public func changedOptions(to new: BondOptions) -> [String] {
         var names: [String] = []

@@ -1,0 +1,75 @@
+import BondCore
+import PacketIO
+
+/// Members joining and leaving while frames flow. Everything runs on the engine's
+/// thread between two batches, so members that stay lose nothing.
+extension Engine {
+    /// Takes `member` over as at start (MAC, MTU, alias, socket) and lets the bond use
+    /// it. On failure nothing of it is left changed.
+    public func addMember(_ member: String) throws(EngineError) {
+        guard BondDevice.isValidName(member) else { throw EngineError("invalid member name '\(member)'") }
+        guard member != name else { throw EngineError("\(member) cannot be a member of itself") }
+        if bond.index(of: member) != nil { throw EngineError("\(member) is already a member of \(name)") }
+        let all: [LinkInfo]
+        do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
+        let info = try Self.freeInterface(member, in: all)
+        let slot = bond.nextSlot
+        let port = try enslave(info, index: slot)
+        if slot < ports.count { ports[slot] = port } else { ports.append(port) }
+        policy.makeRoom(forMember: slot)
+        let now = MonotonicClock.now()
+        let o = bond.options
+        let m = Member(name: member, permanentMAC: MACAddress(bytes: info.mac), speed: links.speed(of: member) ?? 0,
+                       carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
+        let (_, events) = bond.add(m, at: now)
+        logger.notice("\(name): \(member) added (\(m.link.rawValue))")
+        handle(events)
+        rebuildView()
+        // Switches learn where the bond's MACs are now.
+        sendLearningPackets(on: port)
+    }
+
+    /// Stops using `member` (failing over first if it was active) and gives it back as
+    /// it was. The last member cannot go: stop the bond instead.
+    public func removeMember(_ member: String) throws(EngineError) {
+        guard let i = bond.index(of: member) else { throw EngineError("\(member) is not a member of \(name)") }
+        guard bond.memberCount > 1 else {
+            throw EngineError("\(member) is the last member of \(name); stop the bond instead")
+        }
+        let port = ports[i]
+        handle(bond.remove(member: i, at: MonotonicClock.now()))
+        rebuildView()
+        relearnBondMAC()
+        if !port.queue.isEmpty { port.queue.flush() }
+        port.removed = true
+        for f in port.undo.unwind() where !f.contains("No such device") {
+            logger.warning("\(name): restoring \(member): \(f)")
+        }
+        logger.notice("\(name): \(member) removed; its MAC, MTU and flags restored")
+        if bond.members[i].permanentMAC == bondMAC && !bondFollowsActive {
+            // As the kernel warns: two interfaces on the segment now share a MAC.
+            logger.warning("\(name): the permanent MAC of \(member) (\(bondMAC)) is still the bond's; give the bond another (ip link set \(name) address ...) to avoid conflicts")
+        }
+    }
+
+    /// `bondctl enable-member` / `disable-member` (Open vSwitch's bond/enable-member):
+    /// a disabled member neither sends nor delivers until enabled again.
+    public func setEnabled(_ member: String, _ enabled: Bool) throws(OptionError) {
+        handle(try bond.setEnabled(member, enabled, at: MonotonicClock.now()))
+        rebuildView()
+        if !enabled { relearnBondMAC() }
+        logger.notice("\(name): \(member) \(enabled ? "enabled" : "disabled") by administrator")
+    }
+
+    /// A member taken out of use by hand keeps its carrier, so the switch keeps sending
+    /// the bond's frames to its port until it learns otherwise: teach it now, on the
+    /// member that carries the bond's MAC.
+    private func relearnBondMAC() {
+        guard let a = bond.activeIndex ?? bond.usable.first else { return }
+        sendLearningPackets(on: ports[a])
+    }
+
+    func rebuildView() {
+        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+    }
+}

@@ -1,0 +1,48 @@
+import BondCore
+import PacketIO
+
+/// Options changed while the bond runs (`bondctl set`), with the kernel's rules on
+/// which may change: see `BondOptions.checkRuntimeChange`.
+extension Engine {
+    /// Applies `words` (name=value, as at start) on top of the current options.
+    /// - Returns: warnings the change raised (values rounded, monitors switched).
+    public func setOptions(_ words: [String]) throws(OptionError) -> [String] {
+        guard !words.isEmpty else { throw OptionError("set: give at least one option as name=value") }
+        try bond.options.fixedOptionChange(in: words, bond: name)
+        let before = (try? BondOptions.parse(optionWords))?.1 ?? []
+        let (new, warnings) = try BondOptions.parse(optionWords + words)
+        let old = bond.options
+        let deviceUp = (try? links.link(index: device.hostIndex))?.isAdminUp ?? true
+        try old.checkRuntimeChange(to: new, bond: name, deviceUp: deviceUp)
+        let names = Set(bond.members.filter { !$0.isRemoved }.map(\.name))
+        if let p = new.primary, p != old.primary, !names.contains(p) { throw OptionError("primary: \(p) is not a member of \(name)") }
+        if let p = new.prio.keys.sorted().first(where: { !names.contains($0) }) { throw OptionError("prio: \(p) is not a member of \(name)") }
+        if let a = new.activeSlave, a != old.activeSlave {
+            guard let i = bond.index(of: a) else { throw OptionError("active_slave: \(a) is not a member of \(name)") }
+            guard bond.members[i].link == .up else { throw OptionError("active_slave: \(a) is not up") }
+        }
+        let changed = old.changedOptions(to: new)
+        guard !changed.isEmpty else { return [] }
+        optionWords += words
+        let now = MonotonicClock.now()
+        handle(bond.reconfigure(new, at: now))
+        if changed.contains(where: BondOptions.fixedWhileUp.contains) {
+            // Only while the bond is down (checked above): its tables start empty.
+            policy = ModePolicy(options: new, members: ports.count)
+        } else {
+            policy.reconfigure(new)
+        }
+        probing = new.probesLinks
+        nextCarrierPoll = new.miimon > 0 ? now.adding(milliseconds: new.miimon) : nil
+        if changed.contains("rebalance_interval") {
+            let balances = [BondMode.balanceTLB, .balanceALB, .balanceSLB].contains(new.mode)
+            nextRebalance = balances && new.rebalanceInterval > 0 ? now.adding(milliseconds: new.rebalanceInterval) : nil
+        }
+        if changed.contains("lp_interval"), nextLearning != nil { nextLearning = now.adding(milliseconds: new.lpInterval * 1000) }
+        if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }
+        if let a = new.activeSlave, a != old.activeSlave { handle(try bond.setActive(a, at: now)) }
+        rebuildView()
+        logger.notice("\(name): options changed: \(changed.joined(separator: ", ")) (\(words.joined(separator: " ")))")
+        return warnings.filter { !before.contains($0) }
+    }
+}

@@ -1,0 +1,18 @@
+import BondCore
+
+/// An administrator steering traffic by hand: the active member, and where a bucket
+/// of flows or guests leaves.
+extension Engine {
+    public func setActive(_ member: String) throws(OptionError) {
+        handle(try bond.setActive(member, at: MonotonicClock.now()))
+    }
+
+    /// `bondctl migrate` (Open vSwitch's bond/migrate): bucket `bucket` leaves on
+    /// `member` until the next rebalance; guests' MACs moved are announced there.
+    public func migrate(bucket: Int, to member: String, vif: Bool) throws(OptionError) {
+        guard let i = bond.index(of: member) else { throw OptionError("migrate: \(member) is not a member of \(name)") }
+        let moves = try policy.migrate(bucket: bucket, to: i, vif: vif, members: view)
+        announce(moves)
+        logger.notice("\(name): \(vif ? "VIF " : "")bucket \(bucket) migrated to \(member)")
+    }
+}
