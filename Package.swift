@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure bonding logic: frames, options, modes, monitors. No I/O, no clock of its own.
@@ -24,6 +26,7 @@ let package = Package(
         .target(name: "BondEngine", dependencies: [
             "BondCore", "PacketIO",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Control protocol (JSON over a Unix socket), server and client.
         .target(name: "BondControl", dependencies: ["BondCore"]),
@@ -37,6 +40,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
+        .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
     ],
     swiftLanguageModes: [.v5]

@@ -10,10 +10,11 @@ public enum ControlClient {
         do { fd = try UnixSocket.connect(to: path) } catch { throw Failure(description: "\(error)") }
         defer { close(fd) }
         let data = try JSONEncoder().encode(request)
-        guard UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")]) else {
-            throw Failure(description: "cannot write to \(path): \(String(cString: strerror(errno)))")
-        }
+        let written = UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")])
+        let writeError = errno
+        // Even a refused write may have an answer waiting (the daemon says why it closed).
         guard let line = UnixSocket.readLine(fd, limit: 16 << 20), !line.isEmpty else {
+            if !written { throw Failure(description: "cannot write to \(path): \(String(cString: strerror(writeError)))") }
             throw Failure(description: "no reply from \(path)")
         }
         do { return try JSONDecoder().decode(ControlReply.self, from: Data(line)) }

@@ -40,7 +40,8 @@ enum UnixSocket {
     static func writeAll(_ fd: Int32, _ data: [UInt8]) -> Bool {
         var off = 0
         while off < data.count {
-            let n = data[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a peer that went away must not kill the daemon with SIGPIPE.
+            let n = data[off...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 { if errno == EINTR { continue }; return false }
             off += n
         }

@@ -23,6 +23,7 @@ extension Engine {
                        carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
         let (_, events) = bond.add(m, at: now)
         logger.notice("\(name): \(member) added (\(m.link.rawValue))")
+        journal.record(.member, member: member, "added (link \(m.link.rawValue))")
         handle(events)
         rebuildView()
         // Switches learn where the bond's MACs are now.
@@ -46,6 +47,7 @@ extension Engine {
             logger.warning("\(name): restoring \(member): \(f)")
         }
         logger.notice("\(name): \(member) removed; its MAC, MTU and flags restored")
+        journal.record(.member, member: member, "removed")
         if bond.members[i].permanentMAC == bondMAC && !bondFollowsActive {
             // As the kernel warns: two interfaces on the segment now share a MAC.
             logger.warning("\(name): the permanent MAC of \(member) (\(bondMAC)) is still the bond's; give the bond another (ip link set \(name) address ...) to avoid conflicts")
@@ -59,6 +61,7 @@ extension Engine {
         rebuildView()
         if !enabled { relearnBondMAC() }
         logger.notice("\(name): \(member) \(enabled ? "enabled" : "disabled") by administrator")
+        journal.record(.member, member: member, enabled ? "enabled by administrator" : "disabled by administrator")
     }
 
     /// A member taken out of use by hand keeps its carrier, so the switch keeps sending

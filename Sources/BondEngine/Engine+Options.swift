@@ -42,6 +42,7 @@ extension Engine {
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }
         if let a = new.activeSlave, a != old.activeSlave { handle(try bond.setActive(a, at: now)) }
         rebuildView()
+        journal.record(.options, member: nil, "\(words.joined(separator: " ")) (changed: \(changed.joined(separator: ", ")))")
         logger.notice("\(name): options changed: \(changed.joined(separator: ", ")) (\(words.joined(separator: " ")))")
         return warnings.filter { !before.contains($0) }
     }

@@ -14,5 +14,6 @@ extension Engine {
         let moves = try policy.migrate(bucket: bucket, to: i, vif: vif, members: view)
         announce(moves)
         logger.notice("\(name): \(vif ? "VIF " : "")bucket \(bucket) migrated to \(member)")
+        journal.record(.migrate, member: member, "\(vif ? "VIF " : "")bucket \(bucket) now leaves on \(member)")
     }
 }

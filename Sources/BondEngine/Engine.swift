@@ -1,4 +1,5 @@
 import BondCore
+import CoreMetrics
 import Dispatch
 import Glibc
 import Logging
@@ -48,6 +49,10 @@ public final class Engine: @unchecked Sendable {
     var failovers = 0
     private var stopping = false
     private var fatal: EngineError?
+    /// State changes for `bondctl events`.
+    public let journal: EventJournal
+    /// Failover durations (a no-op unless bondd serves metrics).
+    let failoverTimer: CoreMetrics.Timer
     /// The options as given (name=value words): `bondctl set` adds to them.
     var optionWords: [String]
     /// Which member sockets epoll reported ready, by slot.
@@ -65,6 +70,8 @@ public final class Engine: @unchecked Sendable {
                 logger: Logger) throws(EngineError) {
         self.name = name
         self.optionWords = optionWords
+        journal = EventJournal(bond: name)
+        failoverTimer = CoreMetrics.Timer(label: "bondd_failover_seconds", dimensions: [("bond", name)])
         self.logger = logger
         probing = options.probesLinks
         do {
@@ -338,6 +345,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Gives every member back as it was and removes the bond device.
     public func shutdown() {
+        journal.close()
         for p in ports where !p.removed && !p.queue.isEmpty { p.queue.flush() }
         for f in undo.unwind() where !f.contains("No such device") {
             logger.warning("\(name): restore step failed: \(f)")
@@ -567,6 +575,7 @@ public final class Engine: @unchecked Sendable {
 
     func handle(_ events: [BondEvent]) {
         guard !events.isEmpty else { return }
+        let handlingStarted = MonotonicClock.now()
         for event in events {
             switch event {
             case .link(let i, let t):
@@ -574,6 +583,7 @@ public final class Engine: @unchecked Sendable {
                 // member answers: only real ups and downs are worth the info level.
                 let rotation = (t.from == .back && t.to == .down) || (t.from == .down && t.to == .back)
                 logger.log(level: rotation ? .debug : .info, "\(name): \(ports[i].name): \(t.message)")
+                if !rotation { journal.record(.link, member: ports[i].name, "\(t.from.rawValue) -> \(t.to.rawValue): \(t.message)") }
                 view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
                 if !t.to.carriesTraffic {
                     announce(policy.release(member: i, members: view))
@@ -594,8 +604,12 @@ public final class Engine: @unchecked Sendable {
                 } else {
                     logger.error("\(name): now running without any active interface! (\(reason))")
                 }
+                let names = (from.map { ports[$0].name } ?? "none", to.map { ports[$0].name } ?? "none")
+                journal.record(.active, member: to.map { ports[$0].name }, "active member \(names.0) -> \(names.1) (\(reason))")
+                if let from, let to { recordFailover(from: from, to: to, handlingStarted: handlingStarted) }
             case .carrier(let up):
                 logger.info("\(name): carrier \(up ? "up" : "down")")
+                journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
                 do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
                 catch { logger.error("\(name): cannot set carrier: \(error)") }
             case .notifyPeers(let i):

@@ -8,6 +8,15 @@ struct SocketOption: ParsableArguments {
     var socket: String?
 
     func path(for bond: String) -> String { socket ?? ControlPaths.socket(for: bond) }
+
+    /// The bond's socket, the one --socket names, or every running bond's.
+    func paths(bond: String?) -> [String] {
+        if let bond { return [path(for: bond)] }
+        if let socket { return [socket] }
+        let all = runningSockets()
+        if all.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory)); start one with bondd") }
+        return all
+    }
 }
 
 func fail(_ message: String, code: Int32 = 1) -> Never {

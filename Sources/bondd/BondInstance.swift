@@ -20,7 +20,9 @@ final class BondInstance: @unchecked Sendable {
         self.plan = plan
         let box = EngineBox(reload: reload)
         do {
-            server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name)) { request in box.handle(request) }
+            server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name),
+                                       handler: { request in box.handle(request) },
+                                       stream: { request, out in box.stream(request, to: out) })
         } catch { throw EngineError("\(error)") }
         do {
             engine = try Engine(name: plan.name, members: plan.members, options: plan.options,

@@ -188,6 +188,24 @@ final class EngineBox: @unchecked Sendable {
         }
     }
 
+    /// `events`: the bond's state changes as they happen, one JSON line each, until
+    /// the client goes or the bond stops.
+    func stream(_ request: ControlRequest, to out: LineWriter) {
+        guard let engine else {
+            _ = out.send(ControlReply.failure("the bond is still starting"))
+            return
+        }
+        var seen = engine.journal.latest
+        guard out.send(ControlReply(ok: true)) else { return }
+        while let changes = engine.journal.changes(after: seen, timeout: 1) {
+            for c in changes {
+                guard out.send(c) else { return }
+                seen = c.sequence
+            }
+            if changes.isEmpty && out.peerClosed { return }
+        }
+    }
+
     /// Runs a change on the engine's thread; the reply carries the status after it, and
     /// what the change had to say.
     private func change(_ engine: Engine, _ work: @escaping (Engine) throws(OptionError) -> String?) -> ControlReply {

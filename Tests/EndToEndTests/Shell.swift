@@ -99,6 +99,9 @@ enum Shell {
         try Spawned(["/bin/bash", "-c", "exec " + command])
     }
 
+    /// One word for bash, whatever it holds.
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
     /// Polls `condition` until it holds or `timeout` passes; the wait is never the assertion.
     static func waitFor(_ timeout: TimeInterval, every interval: TimeInterval = 0.02, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import BondControl
+import BondCore
+import Foundation
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One line per running bond: mode, carrier, active member, members.",
+        discussion: """
+        Members disabled by hand are marked (disabled), members whose link is down (down).
+        Example: bondctl list
+        """)
+
+    @OptionGroup var socket: SocketOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let statuses = socket.paths(bond: nil).map { request(ControlRequest(command: "show"), at: $0) }
+        if json {
+            struct Entry: Encodable { var name, mode, carrier: String; var active: String?; var members: [String] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let entries = statuses.map { Entry(name: $0.name, mode: $0.mode, carrier: $0.carrier, active: $0.activeMember, members: $0.members.map(\.name)) }
+            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            return
+        }
+        let rows = statuses.map { s -> [String] in
+            let members = s.members.map { m in
+                m.state == "disabled" ? "\(m.name)(disabled)" : m.link == "up" ? m.name : "\(m.name)(down)"
+            }
+            return [s.name, s.mode, "carrier \(s.carrier)", "active \(s.activeMember ?? "-")", members.joined(separator: ",")]
+        }
+        let widths = (0..<5).map { i in rows.map { $0[i].count }.max() ?? 0 }
+        for r in rows {
+            print(r.enumerated().map { i, c in i == 4 ? c : c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  "))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import BondControl
+import BondCore
+import Foundation
+import Testing
+
+/// bondctl as a user meets it: list, stats, events, and the control socket's refusals.
+@Suite(.serialized) struct ControlSurfaceEndToEndTests {
+    private func bondctl(_ tb: Testbed, _ args: String, timeout: TimeInterval = 60) -> Shell.Result {
+        tb.inHost("\(Shell.binDirectory)/bondctl \(args)", timeout: timeout)
+    }
+
+    @Test func listAndStatsWithRatesDuringTraffic() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100"])
+        bond.configureAddresses()
+        let list = bondctl(tb, "list")
+        #expect(list.output == "\(tb.bond)  balance-rr  carrier up  active \(m[0])  \(m[0]),\(m[1])\n", "\(list.error)")
+
+        let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 300 -W 1 \(tb["BOND_IP4"])")
+        usleep(500_000)
+        let watch = bondctl(tb, "stats \(tb.bond) --watch --interval 1 --count 2")
+        pinger.wait(timeout: 30)
+        #expect(watch.ok, "\(watch.error)")
+        let tables = watch.output.components(separatedBy: "\n\n")
+        #expect(tables.count == 2)
+        // The second table has rates: both members carry about half of ~100 pps each way.
+        let rows = tables.last!.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let header = try #require(rows.first { $0.first == "MEMBER" })
+        #expect(header.suffix(6) == ["RX", "PPS", "RX", "RATE", "TX", "PPS"] || header.contains("PPS"))
+        let total = try #require(rows.first { $0.first == "total" })
+        // total RX PKTS RX BYTES RX DROPS TX PKTS TX BYTES TX DROPS RX-PPS RX-RATE(2 words) TX-PPS TX-RATE
+        let rxPPS = try #require(Double(total[7]))
+        #expect(rxPPS > 30 && rxPPS < 200, "\(tables.last!)")
+
+        let json = bondctl(tb, "stats --json")
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+        let members = try #require(records.first?["members"] as? [[String: Any]])
+        #expect(members.count == 2)
+        #expect(members.allSatisfy { ($0["rx_packets"] as? Int ?? 0) > 50 })
+
+        let badCount = bondctl(tb, "stats \(tb.bond) --count 2")
+        #expect(badCount.status == 64 && badCount.error.hasPrefix("Error: --count goes with --watch"))
+    }
+
+    @Test func eventsFollowStateChangesAsTheyHappen() throws {
+        let tb = try Testbed(members: 3)
+        let m = tb.members
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"], members: [m[0], m[1]])
+        bond.configureAddresses()
+        let follower = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl events \(tb.bond) --json --count 5 --timeout 20")
+        #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
+        #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
+        #expect(Shell.waitFor(5) { bond.status()?.activeMember == m[1] })
+        #expect(bondctl(tb, "add-member \(tb.bond) \(m[2])").ok)
+        #expect(bondctl(tb, "set \(tb.bond) miimon=50").ok)
+        #expect(follower.wait(timeout: 25) == 0, "\(follower.errorOutput)")
+        let changes = follower.output.split(separator: "\n").compactMap {
+            try? JSONDecoder().decode(StateChange.self, from: Data($0.utf8))
+        }
+        #expect(changes.map(\.kind) == [.link, .active, .member, .link, .options], "\(follower.output)")
+        #expect(changes.first?.member == m[0] && changes.first?.message.hasPrefix("up -> down") == true)
+        #expect(changes.dropFirst().first?.message == "active member \(m[0]) -> \(m[1]) (link failure on \(m[0]))")
+        #expect(zip(changes, changes.dropFirst()).allSatisfy { $1.sequence == $0.sequence + 1 })
+
+        // Text lines, and the end of the stream when the bond stops.
+        let text = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl events")
+        #expect(Shell.waitFor(5) { text.errorOutput.contains("following 1 bond") })
+        #expect(bondctl(tb, "disable-member \(tb.bond) \(m[2])").ok)
+        #expect(Shell.waitFor(5) { text.output.contains("\(tb.bond) member \(m[2]): disabled by administrator") }, "\(text.output)")
+        #expect(bond.stop() == 0)
+        #expect(text.wait(timeout: 10) == 0)
+        #expect(text.errorOutput.contains("the bond stopped"))
+    }
+
+    @Test func theControlSocketRefusesWhatItShould() throws {
+        let tb = try Testbed(members: 2)
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        bond.configureAddresses()
+        let path = bond.socketPath
+        // No daemon, and not root: one line each, exit 1.
+        let absent = bondctl(tb, "show nosuch9")
+        #expect(absent.status == 1 && absent.error == "bondctl: no bondd is running for /run/bondd/nosuch9.sock (No such file or directory)\n")
+        let user = tb.inHost("setpriv --reuid=65534 --regid=65534 --clear-groups \(Shell.binDirectory)/bondctl show \(tb.bond)")
+        #expect(user.status == 1 && user.error == "bondctl: permission denied on \(path): run as root\n")
+        #expect(Shell.run("stat -c %a \(path)").output == "600\n")
+        // A non-root peer that reaches the socket anyway is refused by its credentials.
+        #expect(Shell.run("chmod 666 \(path)").ok)
+        let peer = tb.inHost("setpriv --reuid=65534 --regid=65534 --clear-groups \(Shell.binDirectory)/bondctl show \(tb.bond)")
+        #expect(peer.status == 1 && peer.error == "bondctl: permission denied: the control socket accepts root only\n", "\(peer.error)")
+        #expect(Shell.run("chmod 600 \(path)").ok)
+
+        // Malformed and oversized requests get an error; traffic goes on meanwhile.
+        let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.02 -c 100 -W 1 \(tb["BOND_IP4"])")
+        func raw(_ payload: String) -> String {
+            let script = """
+            import socket,sys
+            s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode().replace(b'@BIG', b'x'*100000))
+            s.shutdown(socket.SHUT_WR); print(s.makefile().readline().strip())
+            """
+            return Shell.run("python3 -c \(Shell.quote(script)) \(path) \(Shell.quote(payload))").output
+        }
+        #expect(raw("this is not json\n") == "{\"error\":\"malformed request: expected one JSON object with a \\\"command\\\"\",\"ok\":false}\n")
+        #expect(raw("{\"command\": 7}\n").contains("malformed request"))
+        #expect(raw("{\"command\":\"@BIG\"}\n") == "{\"error\":\"request too large (limit 65536 bytes)\",\"ok\":false}\n")
+        #expect(raw("{\"command\":\"reboot\"}\n") == "{\"error\":\"unknown command 'reboot'\",\"ok\":false}\n")
+        #expect(raw("{\"command\":\"set\",\"options\":[\"miimon\"]}\n").contains("not of the form name=value"))
+        pinger.wait(timeout: 20)
+        #expect(pinger.output.contains(" 0% packet loss"), "\(pinger.output)")
+        #expect(bond.status()?.miimon == 100)
+    }
+}
