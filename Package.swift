@@ -28,10 +28,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // The Prometheus endpoint: bonds' status as metrics, over a small HTTP server.
+        .target(name: "BondMetrics", dependencies: [
+            "BondCore",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // Control protocol (JSON over a Unix socket), server and client.
         .target(name: "BondControl", dependencies: ["BondCore"]),
         .executableTarget(name: "bondd", dependencies: [
-            "BondEngine", "BondControl", "BondCore", "PacketIO",
+            "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -41,6 +47,7 @@ let package = Package(
         ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore"]),
+        .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
     ],
     swiftLanguageModes: [.v5]

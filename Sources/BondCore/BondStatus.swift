@@ -33,6 +33,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     /// CLOCK_MONOTONIC of the last change of active member, for tools that time failovers.
     public var lastFailoverMonotonicNanoseconds: UInt64?
     public var lastFailoverMillisecondsAgo: Int?
+    /// Buckets (hash or per-VIF) moved to another member: failures, rebalancing, by hand.
+    public var bucketMoves: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -50,6 +52,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case failOverMAC = "fail_over_mac"
         case lastFailoverMonotonicNanoseconds = "last_failover_monotonic_ns"
         case lastFailoverMillisecondsAgo = "last_failover_ms_ago"
+        case bucketMoves = "bucket_moves"
     }
 
     public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,

@@ -353,23 +353,27 @@ public final class Engine: @unchecked Sendable {
         logger.info("\(name): removed; members restored")
     }
 
-    /// Runs `work` on the engine's thread and returns its result (control requests).
-    public func perform<T>(_ work: @escaping (Engine) -> T) -> T {
+    /// Runs `work` on the engine's thread and returns its result (control requests);
+    /// nil when the loop has ended.
+    public func perform<T>(_ work: @escaping (Engine) -> T) -> T? {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: T?
-        mailbox.post { [unowned self] in
+        let posted = mailbox.post { [unowned self] in
             result = work(self)
             done.signal()
         }
+        guard posted else { return nil }
         wakeup.signal()
         done.wait()
-        return result!
+        return result
     }
 
     // MARK: - The loop
 
     /// Moves frames until `requestStop` or a fatal error.
     public func run() throws(EngineError) {
+        // Requests that arrive after the loop are refused rather than left waiting.
+        defer { mailbox.close() }
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
@@ -751,6 +755,7 @@ public final class Engine: @unchecked Sendable {
             failovers: failovers, members: members, counters: countersWithDevice,
             buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
         status.failOverMAC = o.failOverMAC.kernelName
+        status.bucketMoves = bucketMoves
         status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
         if o.probesLinks {
@@ -796,6 +801,17 @@ public final class Engine: @unchecked Sendable {
         return table.buckets.enumerated().compactMap { i, b in
             b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes, loadHistory: b.loadHistory) }
         }
+    }
+
+    private var bucketMoves: Int? {
+        var moves: Int?
+        switch policy {
+        case .transmitLoadBalancing(let m): moves = m.table.moves
+        case .adaptiveLoadBalancing(let m): moves = m.tlb.table.moves
+        default: break
+        }
+        if let v = policy.vifTable { moves = (moves ?? 0) + v.moves }
+        return moves
     }
 
     private var vifBuckets: [BucketStatus]? {

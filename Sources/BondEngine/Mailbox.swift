@@ -5,11 +5,24 @@ import Foundation
 final class Mailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
+    private var closed = false
 
-    func post(_ work: @escaping () -> Void) {
+    /// False once the loop has ended: nobody would run `work`.
+    @discardableResult
+    func post(_ work: @escaping () -> Void) -> Bool {
         lock.lock()
+        defer { lock.unlock() }
+        if closed { return false }
         pending.append(work)
+        return true
+    }
+
+    /// The loop ends: work already posted still runs, later posts are refused.
+    func close() {
+        lock.lock()
+        closed = true
         lock.unlock()
+        drain()
     }
 
     func drain() {

@@ -2,6 +2,8 @@ import ArgumentParser
 import BondControl
 import BondCore
 import BondEngine
+import BondMetrics
+import CoreMetrics
 import Dispatch
 import Foundation
 import Glibc
@@ -36,7 +38,7 @@ struct Bondd: ParsableCommand {
         Examples:
           bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
           bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
-          bondd --config /etc/bondd.conf
+          bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
           bondd bond0 --members eth0,eth1 mode=active-backup \\
                 arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
         """)
@@ -52,6 +54,9 @@ struct Bondd: ParsableCommand {
 
     @Option(name: .long, help: "Control socket path (default: /run/bondd/BOND.sock); one bond only.")
     var socket: String?
+
+    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).", valueName: "host:port"))
+    var metrics: String?
 
     @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -101,7 +106,23 @@ struct Bondd: ParsableCommand {
         let logger = Logger(label: "bondd")
 
         let supervisor = Supervisor(configPath: config, socket: socket, logger: logger)
+        // The endpoint is bound before any bond exists: a taken port changes nothing.
+        var metricsServer: MetricsServer?
+        if let metrics {
+            let exporter = MetricsExporter()
+            MetricsSystem.bootstrap(exporter.factory)
+            do {
+                metricsServer = try MetricsServer(address: metrics) {
+                    exporter.update(supervisor.statuses())
+                    return exporter.render()
+                }
+            } catch { Self.fail("\(error)") }
+        }
         do { try supervisor.start(plans) } catch { Self.fail(error.message) }
+        if let metricsServer {
+            metricsServer.start()
+            logger.info("metrics at http://\(metricsServer.address)/metrics")
+        }
 
         // Signals become a stop request handled on each engine's own thread (SIGHUP: a
         // reload). A parent may have left them blocked (children of threaded programs
@@ -129,6 +150,7 @@ struct Bondd: ParsableCommand {
 
         let failures = supervisor.waitUntilDone()
         if plans.count == 1 && config == nil, let f = failures.first { Self.fail(f, code: 1) }
+        metricsServer?.stop()
         for f in failures { FileHandleStderr.write("bondd: \(f)\n") }
         if !failures.isEmpty { Glibc.exit(1) }
         _ = sources
@@ -147,7 +169,8 @@ final class EngineBox: @unchecked Sendable {
         guard let engine else { return .failure("the bond is still starting") }
         switch request.command {
         case "show", "status":
-            return ControlReply(ok: true, status: engine.perform { $0.status() })
+            guard let status = engine.perform({ $0.status() }) else { return Self.stopping }
+            return ControlReply(ok: true, status: status)
         case "set-active":
             guard let m = request.member else { return .failure("set-active needs a member") }
             return change(engine) { e throws(OptionError) in try e.setActive(m); return nil }
@@ -160,7 +183,7 @@ final class EngineBox: @unchecked Sendable {
                 } catch {
                     return .failure(error.message)
                 }
-            }
+            } ?? Self.stopping
         case "enable-member", "disable-member":
             guard let m = request.member else { return .failure("\(request.command) needs a member") }
             return change(engine) { e throws(OptionError) in try e.setEnabled(m, request.command == "enable-member"); return nil }
@@ -182,11 +205,13 @@ final class EngineBox: @unchecked Sendable {
                 } catch {
                     return .failure("\(error)")
                 }
-            }
+            } ?? Self.stopping
         default:
             return .failure("unknown command '\(request.command)'")
         }
     }
+
+    private static let stopping = ControlReply.failure("the bond is stopping")
 
     /// `events`: the bond's state changes as they happen, one JSON line each, until
     /// the client goes or the bond stops.
@@ -216,7 +241,7 @@ final class EngineBox: @unchecked Sendable {
             } catch {
                 return .failure(error.message)
             }
-        }
+        } ?? Self.stopping
     }
 }
 

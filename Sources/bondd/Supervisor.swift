@@ -50,6 +50,12 @@ final class Supervisor: @unchecked Sendable {
         }
     }
 
+    /// Every running bond's status, read on each bond's own thread (metrics scrapes).
+    func statuses() -> [BondStatus] {
+        let bonds = lock.withLock { running }
+        return bonds.compactMap { b in b.engine.perform { $0.status() } }.sorted { $0.name < $1.name }
+    }
+
     func stopAll() {
         let bonds = lock.withLock { () -> [BondInstance] in stopping = true; return running }
         for b in bonds { b.engine.requestStop() }

@@ -35,6 +35,9 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
         public internal(set) var buckets: [Bucket]
         /// Per member: the sum of the load history of its buckets (bytes per second).
         public internal(set) var load: [Int]
+        /// Buckets moved off a member that stopped, or by hand (not the periodic
+        /// unassignment, which is the kernel's way of rebalancing every bucket).
+        public internal(set) var moves = 0
 
         init(members: Int) {
             buckets = Array(repeating: Bucket(), count: TransmitLoadBalancingMode.bucketCount)
@@ -48,6 +51,7 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
             if load.count <= member { load += Array(repeating: 0, count: member + 1 - load.count) }
             buckets[i].member = member
             load[member] += buckets[i].loadHistory
+            moves += 1
         }
     }
 
@@ -130,6 +134,7 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
     public func release(member: Int) {
         for i in table.buckets.indices where table.buckets[i].member == member {
             table.buckets[i].member = nil
+            table.moves += 1
         }
         table.load[member] = 0
     }

@@ -1,0 +1,100 @@
+import BondCore
+import Prometheus
+
+/// The Prometheus view of running bonds. Counters are read from the engines' own
+/// counters when scraped (the data plane keeps no extra state for metrics); failover
+/// durations arrive through swift-metrics as they happen.
+public final class MetricsExporter: @unchecked Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private var counters: [String: Counter] = [:]
+    private var gauges: [String: Gauge] = [:]
+
+    /// Buckets of `bondd_failover_seconds`: from carrier failovers (well under a
+    /// millisecond) to slow ARP monitors (seconds).
+    public static let failoverBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5),
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) { self.registry = registry }
+
+    /// A factory for `MetricsSystem.bootstrap`, sharing this exporter's registry.
+    public var factory: PrometheusMetricsFactory {
+        var f = PrometheusMetricsFactory(registry: registry)
+        f.durationHistogramBuckets["bondd_failover_seconds"] = Self.failoverBuckets
+        return f
+    }
+
+    /// Sets every metric from the bonds' status; metrics of bonds and members that are
+    /// gone are dropped. Call from one thread at a time (the scrape).
+    public func update(_ statuses: [BondStatus]) {
+        var seen: Set<String> = []
+        func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
+            let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+            seen.insert(key)
+            let c = counters[key] ?? {
+                let made = registry.makeCounter(name: name, labels: labels, help: help)
+                counters[key] = made
+                return made
+            }()
+            c.reset()
+            c.increment(by: Int64(max(value, 0)))
+        }
+        func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+            let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+            seen.insert(key)
+            let g = gauges[key] ?? {
+                let made = registry.makeGauge(name: name, labels: labels, help: help)
+                gauges[key] = made
+                return made
+            }()
+            g.set(value)
+        }
+        for s in statuses {
+            let b = [("bond", s.name)]
+            gauge("bondd_bond_carrier", "1 while at least one member carries traffic", b, s.carrier == "up" ? 1 : 0)
+            gauge("bondd_bond_members", "Members in the bond", b, Double(s.members.count))
+            counter("bondd_bond_failovers_total", "Changes of active member", b, s.failovers)
+            if let moves = s.bucketMoves {
+                counter("bondd_bond_bucket_moves_total", "Hash or per-VIF buckets moved to another member", b, moves)
+            }
+            if let clients = s.clients {
+                gauge("bondd_bond_alb_clients", "Clients balance-alb spreads over members", b, Double(clients.count))
+            }
+            let c = s.counters
+            for (reason, value) in [("runt", c.runt), ("truncated", c.truncated), ("oversize", c.oversize),
+                                    ("no_member", c.noMember), ("not_delivered", c.deliveryDrops)] {
+                counter("bondd_bond_frames_refused_total", "Frames the engine could not move, by reason", b + [("reason", reason)], value)
+            }
+            for m in s.members {
+                let l = b + [("member", m.name)]
+                counter("bondd_member_rx_packets_total", "Frames a member received for the bond", l, m.rxPackets)
+                counter("bondd_member_rx_bytes_total", "Bytes a member received for the bond", l, m.rxBytes)
+                counter("bondd_member_rx_drops_total", "Frames a member received that the bond refused", l, m.rxDrops)
+                counter("bondd_member_tx_packets_total", "Frames the bond sent on a member", l, m.txPackets)
+                counter("bondd_member_tx_bytes_total", "Bytes the bond sent on a member", l, m.txBytes)
+                counter("bondd_member_tx_drops_total", "Frames a member's socket refused", l, m.txDrops)
+                counter("bondd_member_link_failures_total", "Times the member's link went down", l, m.linkFailures)
+                gauge("bondd_member_up", "1 while the member's link carries traffic", l, m.link == "up" ? 1 : 0)
+                gauge("bondd_member_active", "1 for the active member (every usable one in load-balancing modes)", l, m.state == "active" ? 1 : 0)
+                gauge("bondd_member_enabled", "0 while disabled by hand", l, m.state == "disabled" ? 0 : 1)
+                if let sent = m.probesSent {
+                    counter("bondd_member_probes_sent_total", "ARP/NS monitor probes sent on the member", l, sent)
+                    counter("bondd_member_probes_answered_total", "Probe replies the ARP/NS monitor counted on the member", l, m.repliesValidated ?? 0)
+                }
+            }
+        }
+        for (key, c) in counters where !seen.contains(key) {
+            registry.unregisterCounter(c)
+            counters[key] = nil
+        }
+        for (key, g) in gauges where !seen.contains(key) {
+            registry.unregisterGauge(g)
+            gauges[key] = nil
+        }
+    }
+
+    /// The text exposition format.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,31 @@
+import BondCore
+import BondMetrics
+import Testing
+
+@Suite struct MetricsExporterTests {
+    private func status(members: [String], rx: Int) -> BondStatus {
+        let ms = members.map {
+            MemberStatus(name: $0, link: "up", linkState: "up", state: "active", linkFailures: 0, permanentMAC: "", speed: 0,
+                         lastChangeMillisecondsAgo: 0, txPackets: 1, txBytes: 60, txDrops: 0, rxPackets: rx, rxBytes: rx * 60, rxDrops: 0)
+        }
+        return BondStatus(name: "bond0", mode: "balance-rr", modeDescription: "", activeMember: members.first, carrier: "up",
+                          mac: "", mtu: 1500, miimon: 100, updelay: 0, downdelay: 0, peerNotifDelay: 0, numGratARP: 1,
+                          primary: nil, primaryReselect: "always", packetsPerSlave: 1, xmitHashPolicy: "layer2", allSlavesActive: false,
+                          lastFailoverReason: nil, failovers: 0, members: ms, counters: BondCounters())
+    }
+
+    @Test func countersFollowTheEngineAndGoneMembersDisappear() {
+        let e = MetricsExporter()
+        e.update([status(members: ["eth0", "eth1"], rx: 5)])
+        e.update([status(members: ["eth0", "eth1"], rx: 7)])
+        var text = String(decoding: e.render(), as: UTF8.self)
+        #expect(text.contains("bondd_member_rx_packets_total{bond=\"bond0\",member=\"eth0\"} 7\n"))
+        #expect(text.contains("member=\"eth1\""))
+        e.update([status(members: ["eth0"], rx: 9)])
+        text = String(decoding: e.render(), as: UTF8.self)
+        #expect(text.contains("bondd_member_rx_packets_total{bond=\"bond0\",member=\"eth0\"} 9\n"))
+        #expect(!text.contains("member=\"eth1\""))
+        e.update([])
+        #expect(!String(decoding: e.render(), as: UTF8.self).contains("bond0"))
+    }
+}
