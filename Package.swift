@@ -20,8 +20,10 @@ let package = Package(
         // Linux kernel headers and a few inline helpers Swift cannot express (ring barriers, macros).
         .target(name: "CLinuxNet"),
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf"),
-        // Sockets, rings, netlink, tc: everything that touches the kernel. Knows nothing of modes.
-        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF"]),
+        // libpcap's file writer, kept apart: its BPF headers clash with libbpf's.
+        .target(name: "CPcapFile", linkerSettings: [.linkedLibrary("pcap")]),
+        // Sockets, rings, netlink, tc, pcap files: everything that touches the kernel. Knows nothing of modes.
+        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CPcapFile"]),
         // Wires backends to the bond's policy and monitors; the per-frame loop.
         .target(name: "BondEngine", dependencies: [
             "BondCore", "PacketIO",

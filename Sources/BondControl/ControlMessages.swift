@@ -11,10 +11,14 @@ public struct ControlRequest: Codable, Sendable {
     /// `migrate`: the bucket, and whether it is a per-VIF one.
     public var bucket: Int?
     public var vif: Bool?
+    /// `capture`: the pcap file (absolute), and its bounds: frames and seconds.
+    public var path: String?
+    public var count: Int?
+    public var seconds: Double?
     public init(command: String, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
-                bucket: Int? = nil, vif: Bool? = nil) {
+                bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil) {
         self.command = command; self.member = member; self.frame = frame; self.options = options
-        self.bucket = bucket; self.vif = vif
+        self.bucket = bucket; self.vif = vif; self.path = path; self.count = count; self.seconds = seconds
     }
 }
 

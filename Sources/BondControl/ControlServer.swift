@@ -14,7 +14,7 @@ public final class ControlServer: @unchecked Sendable {
     /// writing lines until the peer goes or it has nothing more to say.
     public typealias Stream = @Sendable (ControlRequest, LineWriter) -> Void
     /// The commands answered by `stream` rather than `handler`.
-    public static let streamingCommands: Set<String> = ["events"]
+    public static let streamingCommands: Set<String> = ["events", "capture"]
 
     public struct SetupError: Error, CustomStringConvertible { public var description: String }
 

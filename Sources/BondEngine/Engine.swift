@@ -55,6 +55,8 @@ public final class Engine: @unchecked Sendable {
     let failoverTimer: CoreMetrics.Timer
     /// The options as given (name=value words): `bondctl set` adds to them.
     var optionWords: [String]
+    /// Captures running (`bondctl capture`), published once per loop turn.
+    var taps: [FrameTap] = []
     /// Which member sockets epoll reported ready, by slot.
     private var socketReady: [Bool] = []
 
@@ -311,7 +313,7 @@ public final class Engine: @unchecked Sendable {
     func announce(_ moves: [VIFTable.Move]) {
         guard !moves.isEmpty else { return }
         for m in moves where ports[m.member].isLive {
-            try? ports[m.member].socket.send(FrameBuilder.reverseARP(mac: m.mac, vlan: m.vlan))
+            try? ports[m.member].send(FrameBuilder.reverseARP(mac: m.mac, vlan: m.vlan))
         }
         logger.info("\(name): announced \(moves.count) MACs on their new members")
     }
@@ -329,12 +331,12 @@ public final class Engine: @unchecked Sendable {
         default:
             return
         }
-        for _ in 0..<ClientTable.burst { try? port.socket.send(frame) }
+        for _ in 0..<ClientTable.burst { try? port.send(frame) }
     }
 
     func sendLearningPackets(on port: MemberPort) {
         guard port.isLive else { return }
-        try? port.socket.send(FrameBuilder.learningPacket(mac: port.mac))
+        try? port.send(FrameBuilder.learningPacket(mac: port.mac))
     }
 
     /// Stops the loop from any thread (signal handlers included).
@@ -415,6 +417,7 @@ public final class Engine: @unchecked Sendable {
                 nextLearning = now.adding(milliseconds: bond.options.lpInterval * 1000)
             }
             handle(bond.tick(at: now))
+            for t in taps { t.publish() }
             wakeup.drain()
             mailbox.drain()
             if let fatal { throw fatal }
@@ -426,8 +429,10 @@ public final class Engine: @unchecked Sendable {
     private func forwardFromBondDevice() -> Bool {
         var any = false
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        let tap = device.tap
         while device.socket.receiveBlock({ frames in
             while let frame = frames.next() {
+                if let tap { tap.record(frame, .sent) }
                 device.rxPackets &+= 1
                 device.rxBytes &+= frame.wireLength
                 if frame.isCut { counters.count(.truncated); continue }
@@ -437,14 +442,14 @@ public final class Engine: @unchecked Sendable {
                     counters.count(e.defect)
                 case .success(let parsed):
                     switch policy.transmitTarget(for: parsed, members: view) {
-                    case .member(let i): ports[i].queue.append(frame)
+                    case .member(let i): ports[i].transmit(frame)
                     case .memberWithOwnSource(let i):
                         MutableFrameBytes(frame.bytes).setMAC(6, ports[i].mac)
-                        ports[i].queue.append(frame)
+                        ports[i].transmit(frame)
                     case .memberAnnouncingOwnMAC(let i):
                         FrameRewriter.announce(ports[i].mac, in: MutableFrameBytes(frame.bytes), parsed: parsed)
-                        ports[i].queue.append(frame)
-                    case .allMembers: for i in view.usable { ports[i].queue.append(frame) }
+                        ports[i].transmit(frame)
+                    case .allMembers: for i in view.usable { ports[i].transmit(frame) }
                     case .drop: counters.noMember &+= 1
                     }
                 }
@@ -461,8 +466,10 @@ public final class Engine: @unchecked Sendable {
         // A member disabled by hand delivers nothing, as Open vSwitch's disabled members.
         let enabled = !bond.members[port.index].adminDisabled
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        let tap = port.tap
         while port.socket.receiveBlock({ frames in
             while let frame = frames.next() {
+                if let tap { tap.record(frame, .received) }
                 if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
                 let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
                 switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
@@ -482,7 +489,7 @@ public final class Engine: @unchecked Sendable {
                         }
                         port.rxPackets &+= 1
                         port.rxBytes &+= frame.wireLength
-                        device.queue.append(frame)
+                        device.deliver(frame)
                     } else {
                         port.rxDrops &+= 1
                     }
@@ -595,7 +602,7 @@ public final class Engine: @unchecked Sendable {
                     // switch deliver it to the active member meanwhile (the kernel's
                     // rlb_teach_disabled_mac_on_primary).
                     if bond.options.mode == .balanceALB, let a = bond.activeIndex, a != i {
-                        try? ports[a].socket.send(FrameBuilder.learningPacket(mac: ports[i].mac))
+                        try? ports[a].send(FrameBuilder.learningPacket(mac: ports[i].mac))
                     }
                 } else if t.to == .up {
                     policy.memberUp(members: view)
@@ -644,7 +651,7 @@ public final class Engine: @unchecked Sendable {
         for t in p.arpTargets {
             let source = ownIPv4.max { ($0.rawValue ^ t.rawValue).leadingZeroBitCount < ($1.rawValue ^ t.rawValue).leadingZeroBitCount }
             let frame = FrameBuilder.arpRequest(from: port.mac, senderIP: source ?? IPv4Address(rawValue: 0), target: t)
-            if (try? port.socket.send(frame)) != nil { sent = true }
+            if (try? port.send(frame)) != nil { sent = true }
         }
         for t in p.nsTargets {
             func shared(_ a: IPv6Address) -> Int {
@@ -652,7 +659,7 @@ public final class Engine: @unchecked Sendable {
             }
             let source = ownIPv6.filter { !$0.isLinkLocal }.max { shared($0) < shared($1) } ?? ownIPv6.first
             let frame = FrameBuilder.neighborSolicitation(from: port.mac, source: source ?? IPv6Address(high: 0, low: 0), target: t)
-            if (try? port.socket.send(frame)) != nil { sent = true }
+            if (try? port.send(frame)) != nil { sent = true }
         }
         if sent { bond.probed(member: port.index, at: now) }
     }
@@ -696,7 +703,7 @@ public final class Engine: @unchecked Sendable {
                                               version: forced == 1 ? 1 : 2, mtu: mtu)
         }
         var sent = 0
-        for f in frames where (try? port.socket.send(f)) != nil { sent += 1 }
+        for f in frames where (try? port.send(f)) != nil { sent += 1 }
         logger.debug("\(name): re-sent \(sent) membership reports for \(groups.ipv4.count + groups.ipv6.count) groups on \(port.name)")
     }
 
@@ -705,10 +712,10 @@ public final class Engine: @unchecked Sendable {
         guard let addresses = try? links.addresses(index: device.hostIndex) else { return }
         var sent = 0
         for a in addresses.ipv4 {
-            if (try? port.socket.send(FrameBuilder.gratuitousARP(mac: bondMAC, ip: IPv4Address(rawValue: a)))) != nil { sent += 1 }
+            if (try? port.send(FrameBuilder.gratuitousARP(mac: bondMAC, ip: IPv4Address(rawValue: a)))) != nil { sent += 1 }
         }
         for (hi, lo) in addresses.ipv6 {
-            if (try? port.socket.send(FrameBuilder.unsolicitedNA(mac: bondMAC, ip: IPv6Address(high: hi, low: lo)))) != nil { sent += 1 }
+            if (try? port.send(FrameBuilder.unsolicitedNA(mac: bondMAC, ip: IPv6Address(high: hi, low: lo)))) != nil { sent += 1 }
         }
         if sent > 0 { logger.debug("\(name): sent \(sent) peer notifications on \(port.name)") }
     }

@@ -51,6 +51,13 @@ public final class EventJournal: @unchecked Sendable {
         return fresh
     }
 
+    /// The bond has stopped.
+    public var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
     /// The bond stopped: followers are released.
     func close() {
         condition.lock()

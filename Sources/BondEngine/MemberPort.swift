@@ -22,6 +22,21 @@ final class MemberPort {
     var removed = false
     /// Active in the data plane: neither removed nor vanished.
     var isLive: Bool { !removed && !gone }
+    /// `bondctl capture` on this member: copies of what it sends and receives.
+    var tap: FrameTap?
+
+    /// Queues a frame for this member (sent with the batch).
+    @inline(__always)
+    func transmit(_ frame: ReceivedFrame) {
+        if let tap { tap.record(frame, .sent) }
+        queue.append(frame)
+    }
+
+    /// Sends a frame the engine built itself (notifications, probes, learning frames).
+    func send(_ frame: [UInt8]) throws(SystemError) {
+        if let tap { tap.record(frame, .sent) }
+        try socket.send(frame)
+    }
 
     init(index: Int, name: String, interfaceIndex: Int32, socket: PacketSocket, mac: MACAddress, undo: UndoStack) {
         self.index = index
@@ -44,6 +59,16 @@ final class BondDevicePort {
     let queue: TransmitQueue
     var rxPackets = 0
     var rxBytes = 0
+    /// `bondctl capture` on the bond: what the host sends on it ("sent") and what the
+    /// engine delivers to it ("received"), as tcpdump on the bond would see them.
+    var tap: FrameTap?
+
+    /// Hands a frame to the host.
+    @inline(__always)
+    func deliver(_ frame: ReceivedFrame) {
+        if let tap { tap.record(frame, .received) }
+        queue.append(frame)
+    }
 
     init(hostIndex: Int32, engineIndex: Int32, socket: PacketSocket) {
         self.hostIndex = hostIndex

@@ -21,10 +21,11 @@ struct Bondctl: ParsableCommand {
           bondctl add-member bond0 eth2
           bondctl disable-member bond0 eth1
           bondctl migrate bond0 17 eth1
+          bondctl capture bond0 eth1 -w eth1.pcap -c 100
           bondctl reload               apply a changed bondd --config file
         """,
         subcommands: [Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
-                      EnableMember.self, DisableMember.self, Migrate.self, Hash.self, Reload.self])
+                      EnableMember.self, DisableMember.self, Migrate.self, Hash.self, Capture.self, Reload.self])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
     /// option belongs to every subcommand, so a leading one is moved behind the verb.

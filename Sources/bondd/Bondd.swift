@@ -214,10 +214,14 @@ final class EngineBox: @unchecked Sendable {
     private static let stopping = ControlReply.failure("the bond is stopping")
 
     /// `events`: the bond's state changes as they happen, one JSON line each, until
-    /// the client goes or the bond stops.
+    /// the client goes or the bond stops; `capture`: see `CaptureSession`.
     func stream(_ request: ControlRequest, to out: LineWriter) {
         guard let engine else {
             _ = out.send(ControlReply.failure("the bond is still starting"))
+            return
+        }
+        if request.command == "capture" {
+            CaptureSession.run(request, engine: engine, out: out)
             return
         }
         var seen = engine.journal.latest
