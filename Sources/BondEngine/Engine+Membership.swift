@@ -26,8 +26,10 @@ extension Engine {
         journal.record(.member, member: member, "added (link \(m.link.rawValue))")
         handle(events)
         rebuildView()
-        // Switches learn where the bond's MACs are now.
-        sendLearningPackets(on: port)
+        // A member with a MAC of its own (tlb, alb, follow) makes switches learn it; one
+        // that carries the bond's MAC must not, or the switch would send the bond's
+        // traffic to a backup: the active member says where the bond's MAC is instead.
+        if port.mac != bondMAC { sendLearningPackets(on: port) } else { relearnBondMAC() }
     }
 
     /// Stops using `member` (failing over first if it was active) and gives it back as
@@ -74,5 +76,9 @@ extension Engine {
 
     func rebuildView() {
         view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+        // Only while that member is still up and the mode has an active member.
+        if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
+            view.draining = d.member
+        }
     }
 }

@@ -55,6 +55,9 @@ public final class Engine: @unchecked Sendable {
     let failoverTimer: CoreMetrics.Timer
     /// The options as given (name=value words): `bondctl set` adds to them.
     var optionWords: [String]
+    /// The previous active member and until when its unicast is still taken.
+    var draining: (member: Int, until: Instant)?
+    static let drainingMilliseconds = 500
     /// Captures running (`bondctl capture`), published once per loop turn.
     var taps: [FrameTap] = []
     /// Which member sockets epoll reported ready, by slot.
@@ -205,6 +208,11 @@ public final class Engine: @unchecked Sendable {
         do {
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
             steps.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
+            // The host stack goes quiet first: a MAC change makes it announce itself (IPv6
+            // neighbour and MLD frames), and with the bond's MAC that would teach switches
+            // to send the bond's traffic to this member. Undone last, for the same reason.
+            let bypass = try StackBypass(interfaceIndex: ix)
+            steps.push("tc on \(m)") { bypass.remove() }
             // MAC and MTU are restored unconditionally: they follow the bond device's
             // while enslaved, whatever they were at the start.
             steps.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
@@ -220,8 +228,6 @@ public final class Engine: @unchecked Sendable {
                 try links.change(index: ix, LinkChange(allMulticast: true))
                 steps.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
             }
-            let bypass = try StackBypass(interfaceIndex: ix)
-            steps.push("tc on \(m)") { bypass.remove() }
             let socket = try PacketSocket(interfaceIndex: ix)
             if !info.isAdminUp {
                 try links.change(index: ix, LinkChange(up: true))
@@ -379,7 +385,7 @@ public final class Engine: @unchecked Sendable {
         var deviceReady = false
         while !stopping {
             var timeout: Int32 = -1
-            let timers = earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning))
+            let timers = earliest(earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning)), draining?.until)
             if let deadline = earliest(timers, nextClientTick) {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
@@ -417,6 +423,10 @@ public final class Engine: @unchecked Sendable {
                 nextLearning = now.adding(milliseconds: bond.options.lpInterval * 1000)
             }
             handle(bond.tick(at: now))
+            if let d = draining, now >= d.until {
+                draining = nil
+                rebuildView()
+            }
             for t in taps { t.publish() }
             wakeup.drain()
             mailbox.drain()
@@ -595,7 +605,7 @@ public final class Engine: @unchecked Sendable {
                 let rotation = (t.from == .back && t.to == .down) || (t.from == .down && t.to == .back)
                 logger.log(level: rotation ? .debug : .info, "\(name): \(ports[i].name): \(t.message)")
                 if !rotation { journal.record(.link, member: ports[i].name, "\(t.from.rawValue) -> \(t.to.rawValue): \(t.message)") }
-                view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: view.speeds, bondMAC: bondMAC)
+                rebuildView()
                 if !t.to.carriesTraffic {
                     announce(policy.release(member: i, members: view))
                     // Peers still send to the dead member's MAC until updated: have the
@@ -609,6 +619,13 @@ public final class Engine: @unchecked Sendable {
                 }
             case .activeChanged(let from, let to, let reason):
                 if from != nil { failovers += 1 }
+                // A change by choice leaves the old member up: switches still send the
+                // bond's frames there until the new one's announcement reaches them.
+                if let from, to != nil, bond.members[from].link == .up {
+                    draining = (from, handlingStarted.adding(milliseconds: Self.drainingMilliseconds))
+                } else {
+                    draining = nil
+                }
                 if let to {
                     logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
                     if bondFollowsActive { takeMAC(of: ports[to]) } else { swapBondMAC(to: to) }
@@ -631,7 +648,7 @@ public final class Engine: @unchecked Sendable {
                 if let i = bond.activeIndex ?? bond.usable.first { resendMulticastReports(on: ports[i]) }
             }
         }
-        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+        rebuildView()
     }
 
     /// One ARP request per arp_ip_target and one NS per ns_ip6_target on `port`, from

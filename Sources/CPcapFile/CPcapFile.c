@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct bondd_pcap_file {
@@ -23,6 +24,8 @@ bondd_pcap_file *bondd_pcap_open(const char *path, int snaplen) {
         errno = e;
         return NULL;
     }
+    // Frames are small and many: write the file in large blocks.
+    setvbuf(pcap_dump_file(f->dumper), NULL, _IOFBF, 1 << 20);
     return f;
 }
 

@@ -75,6 +75,18 @@ import Testing
         #expect(ActiveBackupMode(allSlavesActive: true).admits(frame, on: 1, members: view))
     }
 
+    @Test func theFormerActiveMemberStillDeliversUnicastWhileDraining() {
+        var view = MemberView(usable: [0, 1], active: 1)
+        view.draining = 0
+        let mode = ActiveBackupMode(allSlavesActive: false)
+        #expect(mode.admits(frame, on: 0, members: view), "switches still send the bond's unicast there")
+        let flooded = Fixtures.parsed(Fixtures.ethernet(dst: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], type: EtherType.ipv4)
+            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2)))
+        #expect(!mode.admits(flooded, on: 0, members: view), "a flooded frame arrives on the new active member too")
+        view.draining = nil
+        #expect(!mode.admits(frame, on: 0, members: view))
+    }
+
     @Test func modePolicyDispatchesToTheConfiguredMode() throws {
         var policy = ModePolicy(options: try BondOptions.parse(["mode=active-backup"]).0)
         #expect(policy.transmitTarget(for: frame, members: MemberView(usable: [0, 1], active: 1)) == .member(1))

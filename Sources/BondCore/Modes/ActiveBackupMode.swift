@@ -13,5 +13,7 @@ public struct ActiveBackupMode: BondingModePolicy, Sendable {
     @inlinable
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
         allSlavesActive || member == members.active
+            // Unicast only: flooded frames arrive on the new active member as well.
+            || (member == members.draining && !frame.destination.isMulticast)
     }
 }

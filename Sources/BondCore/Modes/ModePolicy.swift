@@ -21,6 +21,9 @@ public struct MemberView: Sendable {
     public var speeds: [Int]
     /// The bond's own MAC: frames from any other source are bridged guests' (per-VIF hashing).
     public var bondMAC: MACAddress
+    /// The member that was active until a change made by choice (not a failure), while
+    /// switches may still send to it: its unicast is still taken (make before break).
+    public var draining: Int?
     public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero) {
         self.usable = usable
         self.active = active
