@@ -48,3 +48,13 @@ func change(_ r: ControlRequest, at path: String) -> BondStatus {
     }
     return status
 }
+
+/// Shell completion: running bonds, and interfaces for member arguments.
+enum Completions {
+    static let bonds = CompletionKind.custom { _, _, _ in
+        runningSockets().map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".sock", with: "") }
+    }
+    static let interfaces = CompletionKind.custom { _, _, _ in
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).sorted()
+    }
+}

@@ -73,6 +73,30 @@ import Testing
         #expect(text.errorOutput.contains("the bond stopped"))
     }
 
+    @Test func shellCompletionOffersRunningBondsAndInterfaces() throws {
+        let tb = try Testbed(members: 2)
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        let script = NSTemporaryDirectory() + "bondctl-\(UUID().uuidString).bash"
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        #expect(Shell.run("\(Shell.binDirectory)/bondctl --generate-completion-script bash > \(script) && bash -n \(script)").ok)
+        func complete(_ words: [String]) -> [String] {
+            let line = words.joined(separator: " ")
+            let program = """
+            source \(script)
+            COMP_WORDS=(\(words.map { Shell.quote($0) }.joined(separator: " "))); COMP_CWORD=\(words.count - 1)
+            COMP_LINE=\(Shell.quote(line)); COMP_POINT=${#COMP_LINE}
+            _bondctl bondctl \(Shell.quote(words.last!)) \(Shell.quote(words[words.count - 2]))
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+            return tb.inHost("env PATH=\(Shell.binDirectory):/usr/sbin:/usr/bin:/sbin:/bin bash -c \(Shell.quote(program))")
+                .output.split(separator: "\n").map(String.init)
+        }
+        #expect(complete(["bondctl", "show", ""]).contains(tb.bond))
+        #expect(complete(["bondctl", "add-member", tb.bond, ""]).contains(tb.members[0]))
+        #expect(complete(["bondctl", "sta"]).contains("stats"))
+        withExtendedLifetime(bond) {}
+    }
+
     @Test func theControlSocketRefusesWhatItShould() throws {
         let tb = try Testbed(members: 2)
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])

@@ -23,8 +23,8 @@ struct Capture: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond.") var bond: String
-    @Argument(help: "The member (default: the bond device).") var member: String?
+    @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
+    @Argument(help: "The member (default: the bond device).", completion: Completions.interfaces) var member: String?
     @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file")) var file: String
     @Option(name: [.customShort("c"), .long], help: "Stop after this many frames.") var count: Int?
     @Option(help: "Stop after this many seconds.") var duration: Double?

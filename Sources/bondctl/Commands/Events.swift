@@ -18,7 +18,7 @@ struct Events: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond (default: every running bond).") var bond: String?
+    @Argument(help: "The bond (default: every running bond).", completion: Completions.bonds) var bond: String?
     @Flag(help: "One JSON object per line.") var json = false
     @Option(help: "Exit after this many changes.") var count: Int?
     @Option(help: "Exit after this many seconds (status 0).") var timeout: Double?

@@ -13,7 +13,7 @@ struct Hash: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond.") var bond: String
+    @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
     @Argument(help: "The frame, as field=value words.") var frame: [String] = []
     @Flag(help: "Print JSON instead of text.") var json = false
 

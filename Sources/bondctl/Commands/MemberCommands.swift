@@ -6,8 +6,8 @@ import Foundation
 /// The arguments every member command takes.
 struct MemberArguments: ParsableArguments {
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond.") var bond: String
-    @Argument(help: "The member interface.") var member: String
+    @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
+    @Argument(help: "The member interface.", completion: Completions.interfaces) var member: String
 
     func send(_ command: String) -> BondStatus {
         change(ControlRequest(command: command, member: member), at: socket.path(for: bond))

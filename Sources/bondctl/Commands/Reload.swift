@@ -15,7 +15,7 @@ struct Reload: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "Any bond of the bondd to reload.") var bond: String?
+    @Argument(help: "Any bond of the bondd to reload.", completion: Completions.bonds) var bond: String?
 
     func run() throws {
         let path: String

@@ -9,8 +9,8 @@ struct SetActive: ParsableCommand {
         abstract: "Make MEMBER the active member (active-backup).")
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond.") var bond: String
-    @Argument(help: "The member to make active.") var member: String
+    @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
+    @Argument(help: "The member to make active.", completion: Completions.interfaces) var member: String
 
     func run() throws {
         let s = request(ControlRequest(command: "set-active", member: member), at: socket.path(for: bond))

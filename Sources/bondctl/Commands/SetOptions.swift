@@ -25,7 +25,7 @@ struct SetOptions: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond.") var bond: String
+    @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
     @Argument(help: "Options as name=value.") var options: [String] = []
 
     func validate() throws {

@@ -7,7 +7,7 @@ struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a bond's state (all bonds when none is named).")
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond to show.") var bond: String?
+    @Argument(help: "The bond to show.", completion: Completions.bonds) var bond: String?
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {

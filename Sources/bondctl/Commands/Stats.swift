@@ -19,7 +19,7 @@ struct Stats: ParsableCommand {
         """)
 
     @OptionGroup var socket: SocketOption
-    @Argument(help: "The bond (default: every running bond).") var bond: String?
+    @Argument(help: "The bond (default: every running bond).", completion: Completions.bonds) var bond: String?
     @Flag(help: "Refresh in place with rates.") var watch = false
     @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 1
     @Option(help: "With --watch: stop after this many tables.") var count: Int?
