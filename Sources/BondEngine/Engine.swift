@@ -656,7 +656,9 @@ public final class Engine: @unchecked Sendable {
     private func sendProbes(on port: MemberPort) {
         guard let p = bond.probe, port.isLive else { return }
         let now = MonotonicClock.now()
-        if now >= nextAddressRead {
+        // Without an address yet (the bond was just created) read every round: probes
+        // from 0.0.0.0 prove nothing, and the first members would be judged dead.
+        if now >= nextAddressRead || (ownIPv4.isEmpty && ownIPv6.isEmpty) {
             nextAddressRead = now.adding(milliseconds: 1000)
             if let a = try? links.addresses(index: device.hostIndex) {
                 ownIPv4 = a.ipv4.map(IPv4Address.init(rawValue:))

@@ -42,7 +42,12 @@ import Testing
         let (b0, b1) = try bonds(tb, ["mode=active-backup", "arp_interval=\(interval)", target, "arp_validate=all", "arp_missed_max=\(missedMax)"])
         let members0 = tb["BOND_MEMBERS"].split(separator: " ").map(String.init)
         let members1 = tb["BOND1_MEMBERS"].split(separator: " ").map(String.init)
-        #expect(Shell.waitFor(5) { b0.status()?.activeMember == members0[0] && b0.status()?.members[1].link == "up" })
+        // Settled: both members validated by probes, not merely up from the start.
+        #expect(Shell.waitFor(5) {
+            guard let s = b0.status() else { return false }
+            return s.activeMember == members0[0] && s.members[1].link == "up"
+                && s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 }
+        }, "\(b0.log())")
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 500 -W 1 \(tb["BOND_IP4"])")
         usleep(1_000_000)
         let start = Date()
