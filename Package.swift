@@ -22,8 +22,10 @@ let package = Package(
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf"),
         // libpcap's file writer, kept apart: its BPF headers clash with libbpf's.
         .target(name: "CPcapFile", linkerSettings: [.linkedLibrary("pcap")]),
-        // Sockets, rings, netlink, tc, pcap files: everything that touches the kernel. Knows nothing of modes.
-        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CPcapFile"]),
+        // The XDP programs of bpf/, compiled with clang -target bpf and embedded in PacketIO.
+        .plugin(name: "BPFCompiler", capability: .buildTool()),
+        // Sockets, rings, netlink, tc, XDP, pcap files: everything that touches the kernel. Knows nothing of modes.
+        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CPcapFile"], plugins: ["BPFCompiler"]),
         // Wires backends to the bond's policy and monitors; the per-frame loop.
         .target(name: "BondEngine", dependencies: [
             "BondCore", "PacketIO",
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
+        .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
     ],
     swiftLanguageModes: [.v5]

@@ -29,3 +29,14 @@ static inline int bondd_tc_detach(int ifindex, int egress, __u32 handle, __u32 p
     DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = priority);
     return bpf_tc_detach(&hook, &opts);
 }
+
+// Runs an XDP program once on `data` (BPF_PROG_TEST_RUN), as if it arrived on
+// `ingress_ifindex`; returns 0 and the program's verdict in `retval`, or -errno.
+static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, __u32 ingress_ifindex, __u32 *retval) {
+    struct xdp_md ctx = { .data_end = size, .ingress_ifindex = ingress_ifindex };
+    DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
+                        .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .repeat = 1);
+    int r = bpf_prog_test_run_opts(prog_fd, &opts);
+    *retval = opts.retval;
+    return r;
+}

@@ -1,0 +1,81 @@
+import BondCore
+import Glibc
+import PacketIO
+import Testing
+
+/// The XDP fast path's decisions, run by the kernel itself (BPF_PROG_TEST_RUN) on
+/// frames built here, with the loopback device standing in for members. Needs root.
+@Suite(.serialized) struct XDPBondProgramTests {
+    static let pass: UInt32 = 2, drop: UInt32 = 1, redirect: UInt32 = 4
+    let lo: Int32 = 1
+
+    private func frame(dst: UInt8 = 0x02, type: UInt16 = 0x0800) -> [UInt8] {
+        var f: [UInt8] = [0x02, 0, 0, 0, 0, dst, 0x02, 0, 0, 0, 0, 0x01, UInt8(type >> 8), UInt8(type & 0xFF)]
+        // IPv4/UDP 192.0.2.1 -> 192.0.2.2, enough for the program's look at the protocol.
+        f += [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0x03, 0xE8, 0x07, 0xD0, 0, 8, 0, 0]
+        f += [UInt8](repeating: 0, count: 64 - f.count)
+        return f
+    }
+
+    @Test func activeBackupSendsOnTheActiveMemberAndLeavesARPToTheEngine() throws {
+        let p = try XDPBondProgram()
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .activeBackup, active: 0, usable: [0, 1]))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.redirect)
+        #expect(try p.verdict(transmit: true, frame: frame(type: 0x0806)) == Self.pass, "ARP: the monitors must see it")
+        // The active member's slot has no interface: nothing to redirect to.
+        try p.configure(.init(mode: .activeBackup, active: 1, usable: [0, 1]))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.drop)
+        try p.configure(.init(mode: .activeBackup, active: nil, usable: []))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.drop)
+        try p.configure(.init(mode: .none, active: nil, usable: []))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.pass, "mode none: the engine decides")
+        #expect(p.counters().redirected == 1 && p.counters().dropped == 2 && p.counters().passed == 2)
+    }
+
+    @Test func receiveAdmissionDropsWhatBackupsReceive() throws {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .activeBackup, active: 0, usable: [0]))
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.redirect)
+        try p.configure(.init(mode: .activeBackup, active: 3, usable: [3]))
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.drop, "a backup's frame")
+        try p.configure(.init(mode: .activeBackup, active: 3, usable: [3], allMembersActive: true))
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.redirect, "all_slaves_active")
+        try p.configure(.init(mode: .roundRobin, active: 0, usable: [0]))
+        #expect(try p.verdict(transmit: false, frame: frame(type: 0x86DD), ingress: lo) == Self.pass, "a truncated IPv6 header goes up")
+        try p.setMember(slot: 0, ifindex: nil, previous: lo)
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.pass, "not a member: the engine decides")
+    }
+
+    @Test func balanceXORLayer2PicksTheMemberTheEngineWould() throws {
+        let p = try XDPBondProgram()
+        // Only slot 0 has an interface: a redirect shows slot 0 was chosen, a drop slot 1.
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .xorLayer2, active: 0, usable: [0, 1]))
+        var seen: Set<Bool> = []
+        for last in UInt8(0)..<32 {
+            let bytes = frame(dst: last)
+            let parsed = try #require(bytes.withUnsafeBytes { raw -> ParsedFrame? in
+                if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
+                return nil
+            })
+            let expected = Int(TransmitHashPolicy.layer2.hash(parsed) % 2)
+            let verdict = try p.verdict(transmit: true, frame: bytes)
+            #expect(verdict == (expected == 0 ? Self.redirect : Self.drop), "destination ...:\(last)")
+            seen.insert(expected == 0)
+        }
+        #expect(seen.count == 2, "both members chosen")
+    }
+
+    @Test func roundRobinSpreadsOverUsableMembers() throws {
+        let p = try XDPBondProgram()
+        try p.setMember(slot: 2, ifindex: lo)
+        try p.configure(.init(mode: .roundRobin, active: 2, usable: [2, 5]))
+        var verdicts: [UInt32] = []
+        for _ in 0..<6 { verdicts.append(try p.verdict(transmit: true, frame: frame())) }
+        #expect(verdicts.filter { $0 == Self.redirect }.count == 3, "\(verdicts)")
+        #expect(zip(verdicts, verdicts.dropFirst()).allSatisfy { $0 != $1 }, "alternating: \(verdicts)")
+    }
+}
