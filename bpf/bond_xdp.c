@@ -114,17 +114,28 @@ static __always_inline __u32 layer2_hash(struct ethhdr *eth)
 	return eth->h_dest[5] ^ eth->h_source[5] ^ bpf_ntohs(eth->h_proto);
 }
 
+/* The configuration, when the fast path decides this frame; NULL: pass it up. */
+static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, struct ethhdr **eth)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	*eth = data;
+	if ((void *)(*eth + 1) > end)
+		return NULL;
+	__u32 zero = 0;
+	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(*eth, end))
+		return NULL;
+	return cfg;
+}
+
 SEC("xdp")
 int bondd_tx(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	if ((void *)(eth + 1) > end)
+	struct ethhdr *eth;
+	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
+	if (!cfg)
 		return count(XDP_PASS);
 	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
-	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(eth, end))
-		return count(XDP_PASS);
 	__u32 n = cfg->usable_count;
 	if (n == 0 || n > BONDD_MAX_MEMBERS)
 		return count(XDP_DROP);
@@ -164,13 +175,9 @@ int bondd_tx(struct xdp_md *ctx)
 SEC("xdp")
 int bondd_rx(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	if ((void *)(eth + 1) > end)
-		return count(XDP_PASS);
-	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
-	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(eth, end))
+	struct ethhdr *eth;
+	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
+	if (!cfg)
 		return count(XDP_PASS);
 	__u32 ifindex = ctx->ingress_ifindex;
 	__u32 *slot = bpf_map_lookup_elem(&bondd_slots, &ifindex);

@@ -3,7 +3,7 @@ import PacketIO
 
 /// `bondctl capture`: copies of what the engine sends and receives on one member, or
 /// on the bond device, for a pcap writer on another thread. Without a capture the data
-/// plane pays one nil check per batch.
+/// plane pays one nil check per frame.
 extension Engine {
     /// Starts copying the frames of `member` (nil: the bond device) into `tap`.
     public func startCapture(member: String?, into tap: FrameTap) throws(OptionError) {

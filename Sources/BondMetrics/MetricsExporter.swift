@@ -30,9 +30,13 @@ public final class MetricsExporter: @unchecked Sendable {
     /// gone are dropped. Call from one thread at a time (the scrape).
     public func update(_ statuses: [BondStatus]) {
         var seen: Set<String> = []
+        func seenKey(_ name: String, _ labels: [(String, String)]) -> String {
+            let k = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+            seen.insert(k)
+            return k
+        }
         func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
-            let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-            seen.insert(key)
+            let key = seenKey(name, labels)
             let c = counters[key] ?? {
                 let made = registry.makeCounter(name: name, labels: labels, help: help)
                 counters[key] = made
@@ -42,8 +46,7 @@ public final class MetricsExporter: @unchecked Sendable {
             c.increment(by: Int64(max(value, 0)))
         }
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
-            let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-            seen.insert(key)
+            let key = seenKey(name, labels)
             let g = gauges[key] ?? {
                 let made = registry.makeGauge(name: name, labels: labels, help: help)
                 gauges[key] = made

@@ -5,21 +5,17 @@ import Testing
 
 /// bondctl as a user meets it: list, stats, events, and the control socket's refusals.
 @Suite(.serialized) struct ControlSurfaceEndToEndTests {
-    private func bondctl(_ tb: Testbed, _ args: String, timeout: TimeInterval = 60) -> Shell.Result {
-        tb.inHost("\(Shell.binDirectory)/bondctl \(args)", timeout: timeout)
-    }
-
     @Test func listAndStatsWithRatesDuringTraffic() throws {
         let tb = try Testbed(members: 2)
         let m = tb.members
         let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100"])
         bond.configureAddresses()
-        let list = bondctl(tb, "list")
+        let list = tb.bondctl("list")
         #expect(list.output == "\(tb.bond)  balance-rr  carrier up  active \(m[0])  \(m[0]),\(m[1])\n", "\(list.error)")
 
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 300 -W 1 \(tb["BOND_IP4"])")
         usleep(500_000)
-        let watch = bondctl(tb, "stats \(tb.bond) --watch --interval 1 --count 2")
+        let watch = tb.bondctl("stats \(tb.bond) --watch --interval 1 --count 2")
         pinger.wait(timeout: 30)
         #expect(watch.ok, "\(watch.error)")
         let tables = watch.output.components(separatedBy: "\n\n")
@@ -33,13 +29,13 @@ import Testing
         let rxPPS = try #require(Double(total[7]))
         #expect(rxPPS > 30 && rxPPS < 200, "\(tables.last!)")
 
-        let json = bondctl(tb, "stats --json")
+        let json = tb.bondctl("stats --json")
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
         let members = try #require(records.first?["members"] as? [[String: Any]])
         #expect(members.count == 2)
         #expect(members.allSatisfy { ($0["rx_packets"] as? Int ?? 0) > 50 })
 
-        let badCount = bondctl(tb, "stats \(tb.bond) --count 2")
+        let badCount = tb.bondctl("stats \(tb.bond) --count 2")
         #expect(badCount.status == 64 && badCount.error.hasPrefix("Error: --count goes with --watch"))
     }
 
@@ -52,8 +48,8 @@ import Testing
         #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
         #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
         #expect(Shell.waitFor(5) { bond.status()?.activeMember == m[1] })
-        #expect(bondctl(tb, "add-member \(tb.bond) \(m[2])").ok)
-        #expect(bondctl(tb, "set \(tb.bond) miimon=50").ok)
+        #expect(tb.bondctl("add-member \(tb.bond) \(m[2])").ok)
+        #expect(tb.bondctl("set \(tb.bond) miimon=50").ok)
         #expect(follower.wait(timeout: 25) == 0, "\(follower.errorOutput)")
         let changes = follower.output.split(separator: "\n").compactMap {
             try? JSONDecoder().decode(StateChange.self, from: Data($0.utf8))
@@ -66,7 +62,7 @@ import Testing
         // Text lines, and the end of the stream when the bond stops.
         let text = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl events")
         #expect(Shell.waitFor(5) { text.errorOutput.contains("following 1 bond") })
-        #expect(bondctl(tb, "disable-member \(tb.bond) \(m[2])").ok)
+        #expect(tb.bondctl("disable-member \(tb.bond) \(m[2])").ok)
         #expect(Shell.waitFor(5) { text.output.contains("\(tb.bond) member \(m[2]): disabled by administrator") }, "\(text.output)")
         #expect(bond.stop() == 0)
         #expect(text.wait(timeout: 10) == 0)
@@ -103,7 +99,7 @@ import Testing
         bond.configureAddresses()
         let path = bond.socketPath
         // No daemon, and not root: one line each, exit 1.
-        let absent = bondctl(tb, "show nosuch9")
+        let absent = tb.bondctl("show nosuch9")
         #expect(absent.status == 1 && absent.error == "bondctl: no bondd is running for /run/bondd/nosuch9.sock (No such file or directory)\n")
         let user = tb.inHost("setpriv --reuid=65534 --regid=65534 --clear-groups \(Shell.binDirectory)/bondctl show \(tb.bond)")
         #expect(user.status == 1 && user.error == "bondctl: permission denied on \(path): run as root\n")

@@ -6,10 +6,6 @@ import Testing
 /// `bondctl add-member/remove-member/disable-member/enable-member/set/migrate` on a
 /// running bond while a client pings through it every 20 ms.
 @Suite(.serialized) struct RuntimeChangeEndToEndTests {
-    private func bondctl(_ tb: Testbed, _ args: String) -> Shell.Result {
-        tb.inHost("\(Shell.binDirectory)/bondctl \(args)")
-    }
-
     /// Pings the bond from the client every 20 ms while `body` runs; returns ping's summary.
     private func whilePinging(_ tb: Testbed, count: Int = 150, _ body: () throws -> Void) throws -> String {
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.02 -c \(count) -W 1 \(tb["BOND_IP4"])")
@@ -29,13 +25,13 @@ import Testing
         #expect(tb.inClient("ping -c 2 -W 2 \(tb["BOND_IP4"])").ok)
 
         let summary = try whilePinging(tb) {
-            let add = bondctl(tb, "add-member \(tb.bond) \(m[2])")
+            let add = tb.bondctl("add-member \(tb.bond) \(m[2])")
             #expect(add.ok, "\(add.error)")
             #expect(add.output == "\(tb.bond): \(m[2]) added (link up, backup)\n")
             #expect(bond.status()?.members.map(\.name) == [m[0], m[1], m[2]])
             #expect(tb.hostLink(m[2])?["address"] as? String == bond.status()?.mac, "fail_over_mac=none: the bond's MAC")
             #expect((tb.hostLink(m[2])?["ifalias"] as? String)?.hasPrefix("bondd member of") == true)
-            let remove = bondctl(tb, "remove-member \(tb.bond) \(m[1])")
+            let remove = tb.bondctl("remove-member \(tb.bond) \(m[1])")
             #expect(remove.ok, "\(remove.error)")
             #expect(remove.output == "\(tb.bond): \(m[1]) removed; active member \(m[0])\n")
             usleep(300_000)
@@ -49,22 +45,22 @@ import Testing
         #expect(bond.status()?.members.map(\.name) == [m[0], m[2]])
 
         // The active member leaves: the other takes over, and says why.
-        let remove = bondctl(tb, "remove-member \(tb.bond) \(m[0])")
+        let remove = tb.bondctl("remove-member \(tb.bond) \(m[0])")
         #expect(remove.output == "\(tb.bond): \(m[0]) removed; active member \(m[2])\n", "\(remove.error)")
         #expect(bond.status()?.lastFailoverReason == "\(m[0]) removed from the bond")
         #expect(tb.inClient("ping -c 3 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
 
         // Refusals: one line each, exit 1, nothing changed.
-        let last = bondctl(tb, "remove-member \(tb.bond) \(m[2])")
+        let last = tb.bondctl("remove-member \(tb.bond) \(m[2])")
         #expect(last.status == 1 && last.error == "bondctl: \(m[2]) is the last member of \(tb.bond); stop the bond instead\n")
-        let twice = bondctl(tb, "add-member \(tb.bond) \(m[2])")
+        let twice = tb.bondctl("add-member \(tb.bond) \(m[2])")
         #expect(twice.status == 1 && twice.error == "bondctl: \(m[2]) is already a member of \(tb.bond)\n")
-        let none = bondctl(tb, "add-member \(tb.bond) nosuch9")
+        let none = tb.bondctl("add-member \(tb.bond) nosuch9")
         #expect(none.status == 1 && none.error == "bondctl: member nosuch9 does not exist\n")
         #expect(bond.status()?.members.map(\.name) == [m[2]])
 
         // A slot emptied by a removal is taken again.
-        #expect(bondctl(tb, "add-member \(tb.bond) \(m[0])").ok)
+        #expect(tb.bondctl("add-member \(tb.bond) \(m[0])").ok)
         #expect(bond.status()?.members.map(\.name) == [m[0], m[2]])
         #expect(bond.stop() == 0)
         #expect(tb.hostLink(m[2])?["address"] as? String == m2Before["address"] as? String)
@@ -79,17 +75,17 @@ import Testing
         func tx(_ name: String) -> Int { bond.status()?.members.first { $0.name == name }?.txPackets ?? -1 }
         var frozen = 0
         let summary = try whilePinging(tb) {
-            let r = bondctl(tb, "disable-member \(tb.bond) \(m[1])")
+            let r = tb.bondctl("disable-member \(tb.bond) \(m[1])")
             #expect(r.ok, "\(r.error)")
             frozen = tx(m[1])
             #expect(bond.status()?.members.first { $0.name == m[1] }?.state == "disabled")
             usleep(1_000_000)
             #expect(tx(m[1]) == frozen, "a disabled member sends nothing")
-            #expect(bondctl(tb, "enable-member \(tb.bond) \(m[1])").ok)
+            #expect(tb.bondctl("enable-member \(tb.bond) \(m[1])").ok)
         }
         #expect(summary.contains(" 0% packet loss"), "\(summary)")
         #expect(tx(m[1]) > frozen, "enabled again, it takes its share")
-        let unknown = bondctl(tb, "disable-member \(tb.bond) nosuch9")
+        let unknown = tb.bondctl("disable-member \(tb.bond) nosuch9")
         #expect(unknown.status == 1 && unknown.error == "bondctl: nosuch9 is not a member of \(tb.bond)\n")
     }
 
@@ -100,12 +96,12 @@ import Testing
         bond.configureAddresses()
         #expect(tb.inClient("ping -c 2 -W 2 \(tb["BOND_IP4"])").ok)
         let summary = try whilePinging(tb) {
-            let r = bondctl(tb, "set \(tb.bond) miimon=50 updelay=200 downdelay=100")
+            let r = tb.bondctl("set \(tb.bond) miimon=50 updelay=200 downdelay=100")
             #expect(r.ok && r.output == "\(tb.bond): miimon=50 updelay=200 downdelay=100\n", "\(r.error)")
             let s = bond.status()
             #expect(s?.miimon == 50 && s?.updelay == 200 && s?.downdelay == 100)
             // The ARP monitor replaces the MII monitor; the client answers its probes.
-            let arp = bondctl(tb, "set \(tb.bond) arp_interval=100 arp_ip_target=\(tb["CLIENT_IP4"])")
+            let arp = tb.bondctl("set \(tb.bond) arp_interval=100 arp_ip_target=\(tb["CLIENT_IP4"])")
             #expect(arp.ok, "\(arp.error)")
             #expect(arp.error.contains("ARP monitoring cannot be used with MII monitoring"))
             #expect(bond.status()?.arpMonitor?.interval == 100 && bond.status()?.miimon == 0)
@@ -116,15 +112,15 @@ import Testing
         #expect((bond.status()?.members.first?.repliesValidated ?? 0) + (bond.status()?.members.first?.probesSent ?? 0) > 0)
 
         // primary reselects at once.
-        #expect(bondctl(tb, "set \(tb.bond) primary=\(m[1])").ok)
+        #expect(tb.bondctl("set \(tb.bond) primary=\(m[1])").ok)
         #expect(bond.status()?.activeMember == m[1])
         // What the kernel refuses, with what to do instead; nothing changes.
-        let mode = bondctl(tb, "set \(tb.bond) mode=balance-rr")
+        let mode = tb.bondctl("set \(tb.bond) mode=balance-rr")
         #expect(mode.status == 1)
         #expect(mode.error == "bondctl: mode: cannot change while \(tb.bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond\n")
-        let bad = bondctl(tb, "set \(tb.bond) miimon=often")
+        let bad = tb.bondctl("set \(tb.bond) miimon=often")
         #expect(bad.error == "bondctl: miimon: invalid value 'often' (allowed range 0-2147483647)\n")
-        let notMember = bondctl(tb, "set \(tb.bond) primary=nosuch9")
+        let notMember = tb.bondctl("set \(tb.bond) primary=nosuch9")
         #expect(notMember.error == "bondctl: primary: nosuch9 is not a member of \(tb.bond)\n")
         #expect(bond.status()?.mode == "active-backup" && bond.status()?.activeMember == m[1])
     }
@@ -142,13 +138,13 @@ import Testing
         func tx(_ name: String) -> Int { bond.status()?.members.first { $0.name == name }?.txPackets ?? -1 }
         let before = tx(other)
         let summary = try whilePinging(tb, count: 80) {
-            let r = bondctl(tb, "migrate \(tb.bond) \(bucket.bucket) \(other)")
+            let r = tb.bondctl("migrate \(tb.bond) \(bucket.bucket) \(other)")
             #expect(r.ok && r.output == "\(tb.bond): bucket \(bucket.bucket) now leaves on \(other)\n", "\(r.error)")
         }
         #expect(summary.contains(" 0% packet loss"), "\(summary)")
         #expect(tx(other) >= before + 50, "the replies now leave on \(other)")
         #expect(bond.status()?.buckets?.first { $0.bucket == bucket.bucket }?.member == other)
-        let range = bondctl(tb, "migrate \(tb.bond) 256 \(other)")
+        let range = tb.bondctl("migrate \(tb.bond) 256 \(other)")
         #expect(range.status == 1 && range.error == "bondctl: migrate: bucket 256 out of range (0-255)\n")
     }
 }

@@ -88,6 +88,11 @@ final class Testbed {
     }
 
     /// One interface's state in the host namespace, as `ip -j link` reports it.
+    /// bondctl in the host namespace, as a user would run it there.
+    func bondctl(_ args: String, timeout: TimeInterval = 60) -> Shell.Result {
+        inHost("\(Shell.binDirectory)/bondctl \(args)", timeout: timeout)
+    }
+
     func hostLink(_ name: String) -> [String: Any]? {
         let r = inHost("ip -j -d link show dev \(name)")
         guard r.ok, let data = r.output.data(using: .utf8),

@@ -13,7 +13,7 @@ extension BondOptions {
     public func fixedOptionChange(in words: [String], bond: String) throws(OptionError) {
         for w in words {
             guard let eq = w.firstIndex(of: "="), Self.fixedWhileMembers.contains(String(w[..<eq])) else { continue }
-            let parsed = try Self.parse([w, "miimon=100"]).0
+            let parsed = try Self.parse([w]).0
             var alone = self
             if w.hasPrefix("mode=") { alone.mode = parsed.mode } else { alone.failOverMAC = parsed.failOverMAC }
             if alone != self {
