@@ -1,13 +1,16 @@
 // The bond's XDP fast path. `bondd_tx` runs on the engine's end of the bond device
 // (frames the host sends on the bond) and redirects each to the member its mode
 // chooses; `bondd_rx` runs on the members and redirects what the bond accepts to the
-// bond device. Decisions come from maps the Swift engine keeps current; a frame the
-// fast path does not decide (ARP and neighbour discovery, which the monitors and
-// balance-alb must see, LACP, and every mode it does not implement) is passed up,
-// where the engine's AF_PACKET sockets take it as before.
+// bond device. Decisions come from maps the Swift engine keeps current. A frame the
+// fast path does not decide is passed up, where the engine's AF_PACKET sockets take
+// it and the engine decides as it does without the fast path: ARP and neighbour
+// discovery (the monitors and balance-alb must see them), LACP, IGMP and MLD, tagged
+// frames, frames whose hash the fast path does not compute exactly as the engine
+// would, and every frame of a mode the fast path does not implement.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
+#include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/icmpv6.h>
 #include <bpf/bpf_helpers.h>
@@ -29,6 +32,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } bondd_members SEC(".maps");
+
+/* The usable members only: broadcast mode sends to every entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, BONDD_MAX_MEMBERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_broadcast SEC(".maps");
 
 /* Member ifindex -> member slot, for frames arriving on members. */
 struct {
@@ -60,6 +71,13 @@ struct {
 	__type(value, struct bondd_xdp_counters);
 } bondd_counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BONDD_MAX_MEMBERS);
+	__type(key, __u32);
+	__type(value, struct bondd_xdp_member_stats);
+} bondd_member_stats SEC(".maps");
+
 static __always_inline int count(int action)
 {
 	__u32 zero = 0;
@@ -75,14 +93,20 @@ static __always_inline int count(int action)
 	return action;
 }
 
-/* Frames the control plane must see: ARP, neighbour discovery, slow protocols. */
+static __always_inline struct bondd_xdp_member_stats *member_stats(__u32 slot)
+{
+	return bpf_map_lookup_elem(&bondd_member_stats, &slot);
+}
+
+/* Frames the control plane must see: ARP, neighbour discovery, slow protocols,
+ * IGMP and MLD (which go to the active member only), tagged frames. */
 static __always_inline int for_the_engine(struct ethhdr *eth, void *end)
 {
 	__u16 proto = eth->h_proto;
 	if (proto == bpf_htons(ETH_P_ARP) || proto == bpf_htons(ETH_P_SLOW))
 		return 1;
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
-		return 1; /* tagged frames: the engine parses them (for now) */
+		return 1;
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > end)
@@ -95,23 +119,115 @@ static __always_inline int for_the_engine(struct ethhdr *eth, void *end)
 				return 1;
 		}
 		if (ip6->nexthdr == IPPROTO_HOPOPTS)
-			return 1; /* MLD reports, resend_igmp */
+			return 1;
 	}
 	if (proto == bpf_htons(ETH_P_IP)) {
-		/* IGMP goes to the active member only, as the engine decides. */
-		__u8 *p = (void *)(eth + 1);
-		if ((void *)(p + 10) > end)
+		struct iphdr *ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > end)
 			return 1;
-		if (p[9] == IPPROTO_IGMP)
+		if (ip->protocol == IPPROTO_IGMP)
 			return 1;
 	}
 	return 0;
 }
 
-/* The kernel's layer2 hash: bond_xmit_hash returns bond_eth_hash unfolded for it. */
-static __always_inline __u32 layer2_hash(struct ethhdr *eth)
+/* layer3+4's transport word, as the engine's TransmitHashPolicy.transportWord (and
+ * the kernel's flow dissector) reads it; -1: the header is cut short (pass it up,
+ * where the engine drops it as a defect). */
+static __always_inline int transport_word(__u8 proto, __u8 *l4, void *end, __u32 *word)
 {
-	return eth->h_dest[5] ^ eth->h_source[5] ^ bpf_ntohs(eth->h_proto);
+	switch (proto) {
+	case IPPROTO_TCP:
+		if ((void *)(l4 + 20) > end)
+			return -1;
+		*word = *(__u32 *)l4;
+		return 0;
+	case IPPROTO_UDP:
+		if ((void *)(l4 + 8) > end)
+			return -1;
+		*word = *(__u32 *)l4;
+		return 0;
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_ESP: /* the SPI's two halves, as the kernel hashes them */
+		if ((void *)(l4 + 4) > end)
+			return -1;
+		*word = *(__u32 *)l4;
+		return 0;
+	case IPPROTO_AH:
+		if ((void *)(l4 + 8) > end)
+			return -1;
+		*word = *(__u32 *)(l4 + 4);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		if ((void *)(l4 + 4) > end)
+			return -1;
+		__u8 type = l4[0];
+		int has_id = proto == IPPROTO_ICMP
+			? (type == 0 || type == 8 || (type >= 13 && type <= 18)) /* echo, timestamp, info, mask */
+			: (type == 128 || type == 129);
+		__u16 id = 0;
+		if (has_id && (void *)(l4 + 6) <= end)
+			id = *(__u16 *)(l4 + 4);
+		*word = id ? (__u32)type | (__u32)l4[1] << 8 | (__u32)id << 16 : 0;
+		return 0;
+	}
+	default:
+		*word = 0;
+		return 0;
+	}
+}
+
+/* The kernel's bond_xmit_hash for layer2, layer2+3 and layer3+4, bit for bit as the
+ * engine's TransmitHashPolicy.hash; -1: pass the frame up. Loads are little-endian
+ * host loads of big-endian fields, as the kernel's. */
+static __always_inline int flow_hash(struct ethhdr *eth, void *end, __u32 policy, __u32 *out)
+{
+	__u32 ethernet = (eth->h_dest[5] ^ eth->h_source[5]) ^ bpf_ntohs(eth->h_proto);
+	if (policy == BONDD_XDP_HASH_LAYER2) {
+		*out = ethernet;
+		return 0;
+	}
+	if (policy != BONDD_XDP_HASH_LAYER23 && policy != BONDD_XDP_HASH_LAYER34)
+		return -1;
+	__u32 addresses, word = 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > end || ip->ihl < 5)
+			return -1;
+		addresses = ip->saddr ^ ip->daddr;
+		int fragment = (ip->frag_off & bpf_htons(0x3FFF)) != 0;
+		if (policy == BONDD_XDP_HASH_LAYER34 && !fragment) {
+			__u8 *l4 = (__u8 *)ip + ip->ihl * 4;
+			if (transport_word(ip->protocol, l4, end, &word))
+				return -1;
+		}
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		__u32 *s = (__u32 *)&ip6->saddr, *d = (__u32 *)&ip6->daddr;
+		addresses = (s[0] ^ s[1] ^ s[2] ^ s[3]) ^ (d[0] ^ d[1] ^ d[2] ^ d[3]);
+		__u8 next = ip6->nexthdr;
+		/* After extension headers (fragments included) the kernel takes no ports. */
+		int extensions = next == 0 || next == 43 || next == 44 || next == 60;
+		if (policy == BONDD_XDP_HASH_LAYER34 && !extensions) {
+			if (transport_word(next, (__u8 *)(ip6 + 1), end, &word))
+				return -1;
+		}
+	} else {
+		/* Not IP: the kernel's flow dissection fails and it falls back to layer2. */
+		*out = ethernet;
+		return 0;
+	}
+	__u32 h = policy == BONDD_XDP_HASH_LAYER23 ? ethernet : word;
+	h ^= addresses;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	*out = policy == BONDD_XDP_HASH_LAYER34 ? h >> 1 : h;
+	return 0;
 }
 
 /* The configuration, when the fast path decides this frame; NULL: pass it up. */
@@ -128,6 +244,23 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	return cfg;
 }
 
+static __always_inline int is_bond_mac(const __u8 *a, const __u8 *bond)
+{
+	return a[0] == bond[0] && a[1] == bond[1] && a[2] == bond[2] && a[3] == bond[3] && a[4] == bond[4] && a[5] == bond[5];
+}
+
+static __always_inline int to_member(__u32 slot, __u64 length)
+{
+	slot &= BONDD_MAX_MEMBERS - 1;
+	int action = bpf_redirect_map(&bondd_members, slot, XDP_DROP);
+	struct bondd_xdp_member_stats *s = member_stats(slot);
+	if (s && action == XDP_REDIRECT) {
+		s->tx_packets++;
+		s->tx_bytes += length;
+	}
+	return count(action);
+}
+
 SEC("xdp")
 int bondd_tx(struct xdp_md *ctx)
 {
@@ -135,6 +268,8 @@ int bondd_tx(struct xdp_md *ctx)
 	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
 	if (!cfg)
 		return count(XDP_PASS);
+	void *end = (void *)(long)ctx->data_end;
+	__u64 length = ctx->data_end - ctx->data;
 	__u32 zero = 0;
 	__u32 n = cfg->usable_count;
 	if (n == 0 || n > BONDD_MAX_MEMBERS)
@@ -144,7 +279,7 @@ int bondd_tx(struct xdp_md *ctx)
 	case BONDD_XDP_MODE_ACTIVE_BACKUP:
 		if (cfg->active >= BONDD_MAX_MEMBERS)
 			return count(XDP_DROP);
-		return count(bpf_redirect_map(&bondd_members, cfg->active, XDP_DROP));
+		return to_member(cfg->active, length);
 	case BONDD_XDP_MODE_ROUND_ROBIN: {
 		__u32 *counter = bpf_map_lookup_elem(&bondd_rr_counter, &zero);
 		if (!counter)
@@ -159,9 +294,23 @@ int bondd_tx(struct xdp_md *ctx)
 		index = id % n;
 		break;
 	}
-	case BONDD_XDP_MODE_XOR_LAYER2:
-		index = layer2_hash(eth) % n;
+	case BONDD_XDP_MODE_XOR: {
+		__u32 h;
+		if (flow_hash(eth, end, cfg->hash_policy, &h))
+			return count(XDP_PASS);
+		index = h % n;
 		break;
+	}
+	case BONDD_XDP_MODE_BROADCAST: {
+		for (__u32 i = 0; i < BONDD_MAX_MEMBERS && i < n; i++) {
+			struct bondd_xdp_member_stats *s = member_stats(cfg->usable[i] & (BONDD_MAX_MEMBERS - 1));
+			if (s) {
+				s->tx_packets++;
+				s->tx_bytes += length;
+			}
+		}
+		return count(bpf_redirect_map(&bondd_broadcast, 0, BPF_F_BROADCAST));
+	}
 	default:
 		return count(XDP_PASS);
 	}
@@ -169,7 +318,7 @@ int bondd_tx(struct xdp_md *ctx)
 	 * loses the bound across the division. */
 	asm volatile("" : "+r"(index));
 	index &= BONDD_MAX_MEMBERS - 1;
-	return count(bpf_redirect_map(&bondd_members, cfg->usable[index], XDP_DROP));
+	return to_member(cfg->usable[index], length);
 }
 
 SEC("xdp")
@@ -180,11 +329,28 @@ int bondd_rx(struct xdp_md *ctx)
 	if (!cfg)
 		return count(XDP_PASS);
 	__u32 ifindex = ctx->ingress_ifindex;
-	__u32 *slot = bpf_map_lookup_elem(&bondd_slots, &ifindex);
-	if (!slot)
+	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
+	if (!found)
 		return count(XDP_PASS);
-	if (cfg->mode == BONDD_XDP_MODE_ACTIVE_BACKUP && *slot != cfg->active && !cfg->all_members_active)
+	__u32 slot = *found & (BONDD_MAX_MEMBERS - 1);
+	struct bondd_xdp_member_stats *s = member_stats(slot);
+	if (!s)
+		return count(XDP_PASS);
+	/* Any frame is a sign of life for the ARP monitor (arp_validate=none). */
+	s->last_rx_ns = bpf_ktime_get_ns();
+	int unicast = !(eth->h_dest[0] & 1);
+	int admitted = (cfg->receiving >> slot) & 1;
+	if (admitted && cfg->mode == BONDD_XDP_MODE_ACTIVE_BACKUP)
+		admitted = slot == cfg->active || cfg->all_members_active || (slot == cfg->draining && unicast);
+	if (!admitted) {
+		s->rx_dropped++;
 		return count(XDP_DROP);
+	}
+	/* Frames for a member's own MAC: the engine rewrites them for the bond device. */
+	if (cfg->own_macs && unicast && !is_bond_mac(eth->h_dest, cfg->bond_mac))
+		return count(XDP_PASS);
+	s->rx_packets++;
+	s->rx_bytes += ctx->data_end - ctx->data;
 	return count(bpf_redirect_map(&bondd_device, 0, XDP_PASS));
 }
 

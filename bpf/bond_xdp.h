@@ -1,5 +1,5 @@
 /* Shared between the XDP programs and the Swift control plane that fills the maps:
- * keep the layouts in step with PacketIO/XDPBondMaps.swift. */
+ * keep the layouts in step with PacketIO/XDPBondProgram.swift. */
 #ifndef BONDD_BOND_XDP_H
 #define BONDD_BOND_XDP_H
 
@@ -10,7 +10,16 @@ enum bondd_xdp_mode {
 	BONDD_XDP_MODE_NONE = 0,          /* pass every frame up (the engine decides) */
 	BONDD_XDP_MODE_ROUND_ROBIN = 1,
 	BONDD_XDP_MODE_ACTIVE_BACKUP = 2,
-	BONDD_XDP_MODE_XOR_LAYER2 = 3,
+	BONDD_XDP_MODE_XOR = 3,
+	BONDD_XDP_MODE_BROADCAST = 4,
+};
+
+/* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
+ * other policies go up. */
+enum bondd_xdp_hash {
+	BONDD_XDP_HASH_LAYER2 = 0,
+	BONDD_XDP_HASH_LAYER34 = 1,
+	BONDD_XDP_HASH_LAYER23 = 2,
 };
 
 /* One entry, swapped whole by the control plane on every state change. */
@@ -20,6 +29,12 @@ struct bondd_xdp_config {
 	__u32 usable_count;
 	__u32 all_members_active;         /* all_slaves_active: backups deliver too */
 	__u32 packets_per_member;         /* balance-rr; 0: random */
+	__u32 hash_policy;                /* balance-xor */
+	__u32 receiving;                  /* bit per slot: its frames may reach the bond */
+	__u32 draining;                   /* slot whose unicast is still taken, or BONDD_NO_MEMBER */
+	__u32 own_macs;                   /* members carry MACs of their own (fail_over_mac) */
+	__u8 bond_mac[6];
+	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */
 };
 
@@ -30,6 +45,16 @@ struct bondd_xdp_counters {
 	__u64 redirected;
 	__u64 passed;
 	__u64 dropped;
+};
+
+/* Per member slot and CPU: what the fast path moved for it. */
+struct bondd_xdp_member_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 rx_dropped;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 last_rx_ns;                 /* CLOCK_MONOTONIC of the last frame received */
 };
 
 #endif

@@ -16,6 +16,7 @@ public enum StatusText {
             }
             out += "Currently Active Slave: \(s.activeMember ?? "None")\n"
         }
+        if let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"
         out += "Up Delay (ms): \(s.updelay)\n"

@@ -35,6 +35,11 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var lastFailoverMillisecondsAgo: Int?
     /// Buckets (hash or per-VIF) moved to another member: failures, rebalancing, by hand.
     public var bucketMoves: Int?
+    /// How frames move: "afpacket" or "xdp", and in words how and why.
+    public var backend: String?
+    public var backendDetail: String?
+    /// Frames the XDP fast path redirected, passed up to the engine, dropped.
+    public var fastPath: FastPathCounters?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -53,6 +58,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case lastFailoverMonotonicNanoseconds = "last_failover_monotonic_ns"
         case lastFailoverMillisecondsAgo = "last_failover_ms_ago"
         case bucketMoves = "bucket_moves"
+        case backend
+        case backendDetail = "backend_detail"
+        case fastPath = "fast_path"
     }
 
     public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
@@ -234,5 +242,15 @@ public struct TargetStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case target
         case lastSeenMillisecondsAgo = "last_seen_ms_ago"
+    }
+}
+
+/// What the XDP programs did with the frames they saw, since the bond started.
+public struct FastPathCounters: Codable, Sendable, Equatable {
+    public var redirected: Int
+    public var passed: Int
+    public var dropped: Int
+    public init(redirected: Int, passed: Int, dropped: Int) {
+        self.redirected = redirected; self.passed = passed; self.dropped = dropped
     }
 }

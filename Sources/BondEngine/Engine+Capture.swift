@@ -16,6 +16,7 @@ extension Engine {
             device.tap = tap
         }
         taps.append(tap)
+        syncFastPath()
         logger.info("\(name): capture started on \(member ?? name)")
     }
 
@@ -25,6 +26,7 @@ extension Engine {
         if device.tap === tap { device.tap = nil }
         tap.publish()
         taps.removeAll { $0 === tap }
+        syncFastPath()
         logger.info("\(name): capture stopped")
     }
 }

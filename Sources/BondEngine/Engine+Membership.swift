@@ -15,6 +15,11 @@ extension Engine {
         let info = try Self.freeInterface(member, in: all)
         let slot = bond.nextSlot
         let port = try enslave(info, index: slot)
+        do { try attachFastPath(to: port, kind: info.kind) } catch {
+            port.removed = true
+            for f in port.undo.unwind() { logger.error("\(name): while undoing \(member): \(f)") }
+            throw error
+        }
         if slot < ports.count { ports[slot] = port } else { ports.append(port) }
         policy.makeRoom(forMember: slot)
         let now = MonotonicClock.now()
@@ -80,5 +85,6 @@ extension Engine {
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member
         }
+        syncFastPath()
     }
 }

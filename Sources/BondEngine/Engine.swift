@@ -60,6 +60,10 @@ public final class Engine: @unchecked Sendable {
     static let drainingMilliseconds = 500
     /// Captures running (`bondctl capture`), published once per loop turn.
     var taps: [FrameTap] = []
+    /// The XDP fast path, when it is attached (`backend=xdp`, the default where it works).
+    var fastPath: FastPath?
+    /// Why the bond runs without it, when it was wanted.
+    var backendDetail: String?
     /// Which member sockets epoll reported ready, by slot.
     private var socketReady: [Bool] = []
 
@@ -198,6 +202,7 @@ public final class Engine: @unchecked Sendable {
             try poller.add(linkEvents.fd, token: Token.linkEvents)
             try poller.add(wakeup.fd, token: Token.wakeup)
         } catch { throw EngineError("cannot open \(engineEnd): \(error)") }
+        startFastPath(kinds: Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) }))
     }
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
@@ -271,7 +276,7 @@ public final class Engine: @unchecked Sendable {
 
     /// balance-tlb and balance-alb give every member a MAC of its own, and so does
     /// fail_over_mac=follow in active-backup; the active member carries the bond's.
-    private var usesOwnMACs: Bool {
+    var usesOwnMACs: Bool {
         let o = bond.options
         return o.mode == .balanceTLB || o.mode == .balanceALB || (o.mode == .activeBackup && o.failOverMAC == .follow)
     }
@@ -422,6 +427,7 @@ public final class Engine: @unchecked Sendable {
                 for p in ports where !p.removed { sendLearningPackets(on: p) }
                 nextLearning = now.adding(milliseconds: bond.options.lpInterval * 1000)
             }
+            if fastPath != nil, let d = bond.nextDeadline, now >= d { feedFastPathTraffic() }
             handle(bond.tick(at: now))
             if let d = draining, now >= d.until {
                 draining = nil
@@ -554,6 +560,7 @@ public final class Engine: @unchecked Sendable {
     /// The host changed the bond device: members follow its MTU, MAC and promiscuity
     /// (a bridge port is promiscuous), as the kernel's slaves do.
     private func followBondDevice(_ info: LinkInfo) {
+        defer { syncFastPath() }
         var change = LinkChange()
         if info.mtu > 0 && info.mtu != mtu {
             logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
@@ -747,13 +754,15 @@ public final class Engine: @unchecked Sendable {
         let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in
             let p = ports[i]
             let active = o.mode == .activeBackup ? i == bond.activeIndex : m.link.carriesTraffic
+            // Frames the XDP programs moved never passed through the engine's queues.
+            let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
             var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
                 state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
-                txPackets: p.queue.packets, txBytes: p.queue.bytes, txDrops: p.queue.errors,
-                rxPackets: p.rxPackets, rxBytes: p.rxBytes, rxDrops: p.rxDrops)
+                txPackets: p.queue.packets + fast.txPackets, txBytes: p.queue.bytes + fast.txBytes, txDrops: p.queue.errors,
+                rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
             s.prio = m.prio
             s.mac = p.mac.description
             s.lastChangeMonotonicNanoseconds = m.lastLinkChange.nanoseconds
@@ -781,6 +790,7 @@ public final class Engine: @unchecked Sendable {
             failovers: failovers, members: members, counters: countersWithDevice,
             buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
         status.failOverMAC = o.failOverMAC.kernelName
+        (status.backend, status.backendDetail, status.fastPath) = backendStatus
         status.bucketMoves = bucketMoves
         status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }

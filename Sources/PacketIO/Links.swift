@@ -180,6 +180,15 @@ public final class LinkControl {
         return s < 0 ? nil : Int(s)
     }
 
+    /// Generic receive offload of `name` on or off (on a veth it also starts NAPI,
+    /// which native XDP redirects into the veth need).
+    public func setGenericReceiveOffload(name: String, on: Bool) throws(SystemError) {
+        let fd = socket_fd_for_ioctl()
+        defer { close(fd) }
+        let r = name.withCString { cln_ethtool_set_gro(fd, $0, on ? 1 : 0) }
+        if r < 0 { throw SystemError("GRO on \(name)", errno: -r) }
+    }
+
     private func socket_fd_for_ioctl() -> Int32 { Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
 }
 

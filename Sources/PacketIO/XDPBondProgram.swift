@@ -7,7 +7,7 @@ import Glibc
 public final class XDPBondProgram {
     /// The modes the fast path decides; others pass every frame up to the engine.
     public enum Mode: UInt32, Sendable {
-        case none = 0, roundRobin = 1, activeBackup = 2, xorLayer2 = 3
+        case none = 0, roundRobin = 1, activeBackup = 2, xor = 3, broadcast = 4
     }
 
     /// Mirrors `struct bondd_xdp_config`.
@@ -17,14 +17,40 @@ public final class XDPBondProgram {
         public var usable: [Int]
         public var allMembersActive = false
         public var packetsPerMember = 1
-        public init(mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1) {
+        /// balance-xor's xmit_hash_policy, the kernel's value (0, 1 and 2 are computed).
+        public var hashPolicy = 0
+        /// Slots whose frames may reach the bond (not disabled by hand); nil: all.
+        public var receiving: Set<Int>?
+        /// The former active member whose unicast is still taken (make before break).
+        public var draining: Int?
+        /// Members carry MACs of their own: unicast for any other MAC than the bond's
+        /// goes up, for the engine to rewrite.
+        public var ownMACs = false
+        public var bondMAC: [UInt8] = [0, 0, 0, 0, 0, 0]
+        public init(mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
+                    hashPolicy: Int = 0) {
             self.mode = mode; self.active = active; self.usable = usable
             self.allMembersActive = allMembersActive; self.packetsPerMember = packetsPerMember
+            self.hashPolicy = hashPolicy
         }
     }
 
     public struct Counters: Equatable, Sendable {
         public var redirected: UInt64 = 0, passed: UInt64 = 0, dropped: UInt64 = 0
+    }
+
+    /// What the fast path moved for one member, summed over CPUs.
+    public struct MemberCounters: Equatable, Sendable {
+        public var rxPackets = 0, rxBytes = 0, rxDropped = 0, txPackets = 0, txBytes = 0
+        /// CLOCK_MONOTONIC nanoseconds of the last frame received, 0 if none.
+        public var lastReceive: UInt64 = 0
+        public init() {}
+    }
+
+    /// How a program is attached: in the driver, or in the generic (skb) path.
+    public enum AttachMode: String, Sendable {
+        case native, generic
+        var flag: UInt32 { self == .native ? XDPBondProgram.driverMode : XDPBondProgram.genericMode }
     }
 
     public static let maximumMembers = 32
@@ -35,8 +61,12 @@ public final class XDPBondProgram {
     private let object: OpaquePointer
     public let transmitProgram: Int32
     public let receiveProgram: Int32
-    private let configMap: Int32, membersMap: Int32, slotsMap: Int32, deviceMap: Int32, countersMap: Int32
+    private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
+    private let countersMap: Int32, memberStatsMap: Int32
     private var attached: [(ifindex: Int32, flags: UInt32)] = []
+    /// slot -> ifindex, as given to `setMember`, for the broadcast map.
+    private var members: [Int: Int32] = [:]
+    private var broadcasting: Set<Int> = []
 
     public init() throws(SystemError) {
         let bytes = BPFObject.bond_xdp.bytes
@@ -57,10 +87,11 @@ public final class XDPBondProgram {
         func map(_ name: String) -> Int32 { bpf_object__find_map_fd_by_name(opened, name) }
         transmitProgram = program("bondd_tx")
         receiveProgram = program("bondd_rx")
-        configMap = map("bondd_config"); membersMap = map("bondd_members"); slotsMap = map("bondd_slots")
-        deviceMap = map("bondd_device"); countersMap = map("bondd_counters")
-        guard transmitProgram >= 0, receiveProgram >= 0, configMap >= 0, membersMap >= 0, slotsMap >= 0,
-              deviceMap >= 0, countersMap >= 0 else {
+        configMap = map("bondd_config"); membersMap = map("bondd_members"); broadcastMap = map("bondd_broadcast")
+        slotsMap = map("bondd_slots"); deviceMap = map("bondd_device"); countersMap = map("bondd_counters")
+        memberStatsMap = map("bondd_member_stats")
+        guard transmitProgram >= 0, receiveProgram >= 0, configMap >= 0, membersMap >= 0, broadcastMap >= 0,
+              slotsMap >= 0, deviceMap >= 0, countersMap >= 0, memberStatsMap >= 0 else {
             bpf_object__close(opened)
             throw SystemError("bond_xdp: a program or map is missing", errno: ENOENT)
         }
@@ -72,13 +103,15 @@ public final class XDPBondProgram {
     }
 
     /// Attaches `bondd_tx` (the bond device's engine end) or `bondd_rx` (a member) to
-    /// an interface, in driver mode when `native`, else in generic (skb) mode.
-    public func attach(transmit: Bool, to ifindex: Int32, native: Bool) throws(SystemError) {
-        let mode = native ? Self.driverMode : Self.genericMode
-        let r = bpf_xdp_attach(ifindex, transmit ? transmitProgram : receiveProgram, mode | Self.onlyIfNone, nil)
-        guard r == 0 else { throw SystemError("XDP attach on ifindex \(ifindex)", errno: -r) }
-        attached.append((ifindex, mode))
+    /// an interface. Refuses an interface that already has an XDP program.
+    public func attach(transmit: Bool, to ifindex: Int32, mode: AttachMode) throws(SystemError) {
+        let r = bpf_xdp_attach(ifindex, transmit ? transmitProgram : receiveProgram, mode.flag | Self.onlyIfNone, nil)
+        guard r == 0 else { throw SystemError("XDP attach (\(mode.rawValue)) on ifindex \(ifindex)", errno: -r) }
+        attached.append((ifindex, mode.flag))
     }
+
+    /// The interfaces a program of ours is attached to.
+    public var attachedInterfaces: [Int32] { attached.map(\.ifindex) }
 
     public func detach(from ifindex: Int32) {
         for a in attached where a.ifindex == ifindex { _ = bpf_xdp_detach(a.ifindex, a.flags, nil) }
@@ -96,26 +129,65 @@ public final class XDPBondProgram {
         if let ifindex {
             try update(membersMap, key: key, value: UInt32(ifindex))
             try update(slotsMap, key: UInt32(ifindex), value: key)
+            members[slot] = ifindex
         } else {
             _ = bpf_map_delete_elem(membersMap, &key)
-            if var old = previous.map(UInt32.init) { _ = bpf_map_delete_elem(slotsMap, &old) }
+            _ = bpf_map_delete_elem(broadcastMap, &key)
+            broadcasting.remove(slot)
+            if var old = (previous ?? members[slot]).map(UInt32.init) { _ = bpf_map_delete_elem(slotsMap, &old) }
+            members[slot] = nil
         }
     }
 
     /// Replaces the whole configuration in one map update: a frame sees the old one or
-    /// the new one, never a mix.
+    /// the new one, never a mix. (Broadcast's member map is brought in line first.)
     public func configure(_ c: Configuration) throws(SystemError) {
-        var words = [UInt32](repeating: 0, count: 5 + Self.maximumMembers)
+        let usable = Array(c.usable.prefix(Self.maximumMembers))
+        let wanted = c.mode == .broadcast ? Set(usable.filter { members[$0] != nil }) : []
+        for slot in broadcasting.subtracting(wanted) {
+            var key = UInt32(slot)
+            _ = bpf_map_delete_elem(broadcastMap, &key)
+        }
+        for slot in wanted.subtracting(broadcasting) {
+            try update(broadcastMap, key: UInt32(slot), value: UInt32(members[slot]!))
+        }
+        broadcasting = wanted
+        var words = [UInt32](repeating: 0, count: 11 + Self.maximumMembers)
         words[0] = c.mode.rawValue
         words[1] = c.active.map(UInt32.init) ?? Self.noMember
-        let usable = c.usable.prefix(Self.maximumMembers)
         words[2] = UInt32(usable.count)
         words[3] = c.allMembersActive ? 1 : 0
         words[4] = UInt32(c.packetsPerMember)
-        for (i, m) in usable.enumerated() { words[5 + i] = UInt32(m) }
+        words[5] = UInt32(c.hashPolicy)
+        words[6] = c.receiving.map { $0.reduce(UInt32(0)) { $1 < Self.maximumMembers ? $0 | 1 << UInt32($1) : $0 } } ?? .max
+        words[7] = c.draining.map(UInt32.init) ?? Self.noMember
+        words[8] = c.ownMACs ? 1 : 0
+        let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
+        words[9] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
+        words[10] = UInt32(mac[4]) | UInt32(mac[5]) << 8
+        for (i, m) in usable.enumerated() { words[11 + i] = UInt32(m) }
         var key: UInt32 = 0
         let r = words.withUnsafeBytes { bpf_map_update_elem(configMap, &key, $0.baseAddress, UInt64(BPF_ANY)) }
         guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
+    }
+
+    /// What the fast path moved for member `slot`, summed over CPUs.
+    public func memberCounters(slot: Int) -> MemberCounters {
+        let cpus = Int(libbpf_num_possible_cpus())
+        guard cpus > 0 else { return MemberCounters() }
+        let fields = 6
+        var values = [UInt64](repeating: 0, count: cpus * fields)
+        var key = UInt32(slot)
+        guard values.withUnsafeMutableBytes({ bpf_map_lookup_elem(memberStatsMap, &key, $0.baseAddress) }) == 0 else {
+            return MemberCounters()
+        }
+        var c = MemberCounters()
+        for cpu in 0..<cpus {
+            let v = values[(cpu * fields)..<(cpu * fields + fields)].map { Int(truncatingIfNeeded: $0) }
+            c.rxPackets += v[0]; c.rxBytes += v[1]; c.rxDropped += v[2]; c.txPackets += v[3]; c.txBytes += v[4]
+            c.lastReceive = max(c.lastReceive, values[cpu * fields + 5])
+        }
+        return c
     }
 
     /// What the fast path did, summed over CPUs.

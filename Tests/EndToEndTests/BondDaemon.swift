@@ -9,16 +9,28 @@ final class BondDaemon {
     let testbed: Testbed
     let name: String
 
+    /// The backend every test runs on: BONDD_TEST_BACKEND (tools/test runs the
+    /// end-to-end suite once per backend), xdp by default.
+    static var backend: String { ProcessInfo.processInfo.environment["BONDD_TEST_BACKEND"] ?? "xdp" }
+
+    /// Starts bondd with `options`, on the test backend unless `options` names one; a
+    /// bond that fell back to another backend than the one asked for is an error.
     init(_ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil) throws {
         self.testbed = testbed
         self.name = name ?? testbed.bond
         socketPath = "/run/bondd/\(self.name).sock"
+        let chosen = options.contains { $0.hasPrefix("backend=") }
+        let backend = chosen ? [] : ["backend=" + Self.backend]
         process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
-                               "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options)
+                               "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options + backend)
         let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: "show"), to: socketPath))?.ok == true }
         guard ready else {
             stop()
             throw TestbedError(message: "bondd did not come up: \(log())")
+        }
+        if !chosen, let s = status(), s.backend != Self.backend {
+            stop()
+            throw TestbedError(message: "bondd runs on \(s.backend ?? "?") instead of \(Self.backend): \(s.backendDetail ?? "")")
         }
     }
 

@@ -53,7 +53,7 @@ import Testing
         let p = try XDPBondProgram()
         // Only slot 0 has an interface: a redirect shows slot 0 was chosen, a drop slot 1.
         try p.setMember(slot: 0, ifindex: lo)
-        try p.configure(.init(mode: .xorLayer2, active: 0, usable: [0, 1]))
+        try p.configure(.init(mode: .xor, active: 0, usable: [0, 1]))
         var seen: Set<Bool> = []
         for last in UInt8(0)..<32 {
             let bytes = frame(dst: last)
@@ -77,5 +77,97 @@ import Testing
         for _ in 0..<6 { verdicts.append(try p.verdict(transmit: true, frame: frame())) }
         #expect(verdicts.filter { $0 == Self.redirect }.count == 3, "\(verdicts)")
         #expect(zip(verdicts, verdicts.dropFirst()).allSatisfy { $0 != $1 }, "alternating: \(verdicts)")
+    }
+
+    private func parsed(_ bytes: [UInt8]) throws -> ParsedFrame {
+        try #require(bytes.withUnsafeBytes { raw -> ParsedFrame? in
+            if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
+            return nil
+        })
+    }
+
+    /// Frames of every kind the hashes treat differently: TCP, UDP, ICMP echo, IPv4
+    /// fragments, IPv6, and a protocol that is not IP.
+    private func hashFrames() throws -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        for i in 0..<12 {
+            let port = UInt16(1000 + 37 * i)
+            frames.append(try FrameDescription.build(["src_ip=192.0.2.\(i + 1)", "dst_ip=198.51.100.\(3 * i + 7)", "proto=tcp", "sport=\(port)", "dport=\(80 + i)"]))
+            frames.append(try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.2", "proto=udp", "sport=\(port)", "dport=53"]))
+            frames.append(try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.\(i + 2)", "proto=icmp", "sport=\(port)"]))
+            frames.append(try FrameDescription.build(["src_ip=2001:db8::\(i + 1)", "dst_ip=2001:db8:1::\(2 * i + 5)", "proto=udp", "sport=\(port)", "dport=443"]))
+            frames.append(try FrameDescription.build(["src_ip=2001:db8::1", "dst_ip=2001:db8::2", "proto=icmp", "sport=\(port)"]))
+            var fragment = try FrameDescription.build(["src_ip=192.0.2.\(i + 1)", "dst_ip=192.0.2.200", "proto=udp", "sport=\(port)", "dport=9"])
+            fragment[14 + 6] = 0x20   // more fragments: the kernel takes no ports
+            frames.append(fragment)
+            frames.append(try FrameDescription.build(["src=02:00:00:00:00:\(String(format: "%02x", i))", "dst=02:00:00:00:01:\(String(format: "%02x", 3 * i))"]))
+        }
+        return frames
+    }
+
+    @Test(arguments: [TransmitHashPolicy.layer2, .layer23, .layer34])
+    func balanceXORHashesAsTheEngineDoes(policy: TransmitHashPolicy) throws {
+        let p = try XDPBondProgram()
+        // Only slot 0 has an interface: a redirect shows slot 0 was chosen, a drop slot 1.
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .xor, active: 0, usable: [0, 1], hashPolicy: policy.rawValue))
+        var chosen: [Int: Int] = [:]
+        for bytes in try hashFrames() {
+            let expected = Int(policy.hash(try parsed(bytes)) % 2)
+            let verdict = try p.verdict(transmit: true, frame: bytes)
+            #expect(verdict == (expected == 0 ? Self.redirect : Self.drop), "\(policy.kernelName): \(bytes.prefix(48).map { String(format: "%02x", $0) }.joined())")
+            chosen[expected, default: 0] += 1
+        }
+        #expect(chosen.count == 2, "both members chosen: \(chosen)")
+    }
+
+    @Test func balanceXORPassesUpWhatItCannotHash() throws {
+        let p = try XDPBondProgram()
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .xor, active: 0, usable: [0], hashPolicy: TransmitHashPolicy.layer34.rawValue))
+        let tcp = try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.2", "proto=tcp", "sport=1", "dport=2"])
+        #expect(try p.verdict(transmit: true, frame: Array(tcp.prefix(14 + 20 + 12))) == Self.pass, "a TCP header cut short: the engine drops it as a defect")
+        try p.configure(.init(mode: .xor, active: 0, usable: [0], hashPolicy: TransmitHashPolicy.encap34.rawValue))
+        #expect(try p.verdict(transmit: true, frame: tcp) == Self.pass, "encap3+4: the engine hashes")
+    }
+
+    @Test func broadcastSendsToEveryUsableMemberAndCountsEach() throws {
+        let p = try XDPBondProgram()
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.configure(.init(mode: .broadcast, active: 0, usable: [0]))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.redirect)
+        #expect(p.memberCounters(slot: 0).txPackets == 1)
+        #expect(p.memberCounters(slot: 0).txBytes == 64)
+        try p.configure(.init(mode: .broadcast, active: nil, usable: []))
+        #expect(try p.verdict(transmit: true, frame: frame()) == Self.drop, "no usable member")
+    }
+
+    @Test func receiveHonoursDisabledMembersDrainingAndOwnMACs() throws {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        var c = XDPBondProgram.Configuration(mode: .roundRobin, active: 0, usable: [0])
+        c.receiving = []
+        try p.configure(c)
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.drop, "disabled by hand: delivers nothing")
+        #expect(p.memberCounters(slot: 0).rxDropped == 1)
+        #expect(p.memberCounters(slot: 0).lastReceive > 0, "still a sign of life for the ARP monitor")
+
+        c = .init(mode: .activeBackup, active: 3, usable: [3])
+        c.draining = 0
+        try p.configure(c)
+        #expect(try p.verdict(transmit: false, frame: frame(), ingress: lo) == Self.redirect, "the former active member's unicast")
+        var multicast = frame()
+        multicast[0] = 0x01
+        #expect(try p.verdict(transmit: false, frame: multicast, ingress: lo) == Self.drop, "flooded frames come in on the new one too")
+
+        c = .init(mode: .activeBackup, active: 0, usable: [0])
+        c.ownMACs = true
+        c.bondMAC = [0x02, 0, 0, 0, 0, 0x02]
+        try p.configure(c)
+        #expect(try p.verdict(transmit: false, frame: frame(dst: 0x02), ingress: lo) == Self.redirect, "for the bond's MAC")
+        #expect(try p.verdict(transmit: false, frame: frame(dst: 0x07), ingress: lo) == Self.pass, "for a member's own MAC: the engine rewrites")
+        #expect(p.memberCounters(slot: 0).rxPackets == 2)
+        #expect(p.memberCounters(slot: 0).rxBytes == 128)
     }
 }

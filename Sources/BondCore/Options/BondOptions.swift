@@ -35,6 +35,8 @@ public struct BondOptions: Sendable, Equatable {
     /// Per-member priority (the kernel's `ip link set M type bond_slave prio N`): without
     /// a usable primary, the up member with the highest prio is preferred.
     public var prio: [String: Int] = [:]
+    /// How frames move (bondd's own option); nil: the fastest that works here.
+    public var backend: Backend?
 
     public init() {}
 
@@ -152,6 +154,12 @@ extension BondOptions {
             case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
             case "num_grat_arp", "num_unsol_na": o.numPeerNotif = try integer(name, value, 0...255)
             case "peer_notif_delay": o.peerNotifDelay = try integer(name, value, 0...300_000)
+            case "backend":
+                guard let b = Backend(rawValue: value) else {
+                    throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.name).joined(separator: "|")))")
+                }
+                o.backend = b
+                if o.backend == .afxdp { throw OptionError("backend afxdp is not available yet (use xdp or afpacket)") }
             default:
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
                 throw OptionError("unknown option '\(name)'")

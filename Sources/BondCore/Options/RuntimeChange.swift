@@ -39,6 +39,7 @@ extension BondOptions {
         check("arp_ip_target", \.arpTargets); check("ns_ip6_target", \.nsTargets)
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
+        check("backend", \.backend)
         return names
     }
 
@@ -46,6 +47,9 @@ extension BondOptions {
     /// an option that cannot change now.
     public func checkRuntimeChange(to new: BondOptions, bond: String, deviceUp: Bool) throws(OptionError) {
         let changed = changedOptions(to: new)
+        if changed.contains("backend") {
+            throw OptionError("backend: cannot change while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
+        }
         if let o = changed.first(where: Self.fixedWhileMembers.contains) {
             throw OptionError("\(o): cannot change while \(bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")
         }

@@ -26,6 +26,7 @@
 #include <linux/virtio_net.h>
 #include <linux/sockios.h>
 #include <linux/ethtool.h>
+#include <errno.h>
 
 // MARK: TPACKET_V3 receive ring
 
@@ -98,6 +99,18 @@ static inline int cln_ethtool_speed(int fd, const char *ifname, int *duplex) {
     uint32_t speed = ethtool_cmd_speed(&cmd);
     if (duplex) *duplex = cmd.duplex;
     return speed == (uint32_t)SPEED_UNKNOWN ? -1 : (int)speed;
+}
+
+/// Turns generic receive offload of `ifname` on or off (ETHTOOL_SGRO); 0 or -errno.
+static inline int cln_ethtool_set_gro(int fd, const char *ifname, int on) {
+    struct ethtool_value value;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    value.cmd = ETHTOOL_SGRO;
+    value.data = on ? 1 : 0;
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    ifr.ifr_data = (char *)&value;
+    return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }
 
 #endif

@@ -1,0 +1,107 @@
+import BondCore
+import PacketIO
+
+/// `backend=`: the XDP fast path when it can be had, AF_PACKET otherwise. The engine's
+/// logic is the same either way: the programs decide from a picture of the bond's
+/// state that the engine rewrites on every change, and hand up what they do not decide.
+extension Engine {
+    /// Attaches the fast path unless `backend=afpacket`. If it cannot be attached the
+    /// bond runs on AF_PACKET alone, and one log line says why.
+    func startFastPath(kinds: [Int: String?]) {
+        backendDetail = nil
+        guard bond.options.backend != .afpacket else { return }
+        var attempt: FastPath?
+        do {
+            let fp = try FastPath(engineIndex: device.engineIndex)
+            attempt = fp
+            for p in ports where p.isLive {
+                try fp.attachMember(slot: p.index, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil)
+            }
+            for p in ports where p.isLive { detachOnRemoval(p, from: fp) }
+            if fp.needsNAPIOnBondDevice {
+                // Native redirects into a veth land in its peer's NAPI queue, which GRO turns on.
+                try links.setGenericReceiveOffload(name: name, on: true)
+            }
+            fastPath = fp
+            undo.push("XDP programs of \(name)") { [weak self] in
+                self?.fastPath?.detachAll()
+                self?.fastPath = nil
+            }
+            syncFastPath()
+            logger.info("\(name): backend xdp (\(fp.describe(memberNames: memberNames)))")
+        } catch {
+            attempt?.detachAll()
+            backendDetail = "xdp unavailable: \(error)"
+            logger.notice("\(name): XDP fast path unavailable (\(error)); frames move through AF_PACKET")
+        }
+    }
+
+    private var memberNames: [Int: String] {
+        Dictionary(uniqueKeysWithValues: ports.filter(\.isLive).map { ($0.index, $0.name) })
+    }
+
+    /// A member added at runtime gets the receive program; its undo takes it off again.
+    func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {
+        guard let fp = fastPath else { return }
+        do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind) }
+        catch { throw EngineError("cannot attach the XDP fast path to \(port.name): \(error)") }
+        detachOnRemoval(port, from: fp)
+    }
+
+    private func detachOnRemoval(_ port: MemberPort, from fp: FastPath) {
+        let slot = port.index, ifindex = port.interfaceIndex
+        port.undo.push("XDP on \(port.name)") { [weak fp] in fp?.detachMember(slot: slot, ifindex: ifindex) }
+    }
+
+    /// The bond's state as the programs read it; written whenever it changes.
+    func syncFastPath() {
+        guard let fp = fastPath else { return }
+        let o = bond.options
+        var mode: XDPBondProgram.Mode
+        switch o.mode {
+        case .activeBackup: mode = .activeBackup
+        case .balanceRR: mode = .roundRobin
+        case .balanceXOR where [.layer2, .layer23, .layer34].contains(o.xmitHashPolicy): mode = .xor
+        case .broadcast: mode = .broadcast
+        default: mode = .none
+        }
+        // A capture must see every frame, and sees only what reaches the engine.
+        if !taps.isEmpty { mode = .none }
+        var c = XDPBondProgram.Configuration(
+            mode: mode, active: view.active, usable: view.usable, allMembersActive: o.allSlavesActive,
+            packetsPerMember: o.packetsPerSlave, hashPolicy: o.xmitHashPolicy.rawValue)
+        c.receiving = Set(bond.members.indices.filter { !bond.members[$0].adminDisabled && !bond.members[$0].isRemoved })
+        c.draining = view.draining
+        c.ownMACs = usesOwnMACs
+        c.bondMAC = bondMAC.bytes
+        do { try fp.update(c) } catch { logger.error("\(name): cannot update the XDP fast path: \(error)") }
+    }
+
+    /// Under the ARP/NS monitor every frame a member receives is a sign of life; those
+    /// the fast path took never reached the engine, so their time is read from the
+    /// programs' counters before each monitor round.
+    func feedFastPathTraffic() {
+        guard let fp = fastPath, probing else { return }
+        var events: [BondEvent] = []
+        for p in ports where p.isLive {
+            let last = fp.program.memberCounters(slot: p.index).lastReceive
+            if last > fp.lastReceiveSeen[p.index] ?? 0 {
+                fp.lastReceiveSeen[p.index] = last
+                events += bond.received(.traffic, on: p.index, at: Instant(nanoseconds: last))
+            }
+        }
+        handle(events)
+    }
+
+    /// What the fast path moved for member `i`, to add to the engine's own counters.
+    func fastPathCounters(member i: Int) -> XDPBondProgram.MemberCounters? {
+        fastPath?.program.memberCounters(slot: i)
+    }
+
+    var backendStatus: (name: String, detail: String?, counters: FastPathCounters?) {
+        guard let fp = fastPath else { return ("afpacket", backendDetail, nil) }
+        let c = fp.program.counters()
+        return ("xdp", fp.describe(memberNames: memberNames),
+                FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped)))
+    }
+}

@@ -1,0 +1,79 @@
+import BondCore
+import PacketIO
+
+/// One bond's XDP fast path (`backend=xdp`): `bondd_tx` on the engine's end of the
+/// bond device, `bondd_rx` on every member, and the maps they decide from. The engine
+/// keeps its AF_PACKET sockets: what the programs pass up reaches it as before.
+final class FastPath {
+    let program: XDPBondProgram
+    private let engineIndex: Int32
+    /// How each member's program is attached, by slot.
+    private(set) var memberModes: [Int: XDPBondProgram.AttachMode] = [:]
+    private var configured: XDPBondProgram.Configuration?
+    /// The last frame each slot received, as last fed to the ARP/NS monitor.
+    var lastReceiveSeen: [Int: UInt64] = [:]
+
+    /// Loads the programs and attaches `bondd_tx` to the bond device's engine end.
+    ///
+    /// A veth is always driven in generic mode: its native XDP converts every skb the
+    /// host sends into an xdp_frame and back, and a native redirect into a veth is
+    /// dropped unless its peer runs NAPI (GRO or XDP there). Measured on this testbed,
+    /// bond -> member at 64 B: native 0.04 Mpps, generic 0.33 Mpps.
+    init(engineIndex: Int32) throws(SystemError) {
+        program = try XDPBondProgram()
+        self.engineIndex = engineIndex
+        try program.setDevice(ifindex: engineIndex)
+        try program.attach(transmit: true, to: engineIndex, mode: .generic)
+    }
+
+    deinit { detachAll() }
+
+    /// Attaches `bondd_rx` to a member: natively where its driver has XDP (not veth),
+    /// generically otherwise or when native attach is refused.
+    /// - Returns: the mode used.
+    @discardableResult
+    func attachMember(slot: Int, ifindex: Int32, kind: String?) throws(SystemError) -> XDPBondProgram.AttachMode {
+        try program.setMember(slot: slot, ifindex: ifindex)
+        var mode = XDPBondProgram.AttachMode.generic
+        if kind != "veth", (try? program.attach(transmit: false, to: ifindex, mode: .native)) != nil {
+            mode = .native
+        } else {
+            do { try program.attach(transmit: false, to: ifindex, mode: .generic) }
+            catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
+        }
+        memberModes[slot] = mode
+        lastReceiveSeen[slot] = program.memberCounters(slot: slot).lastReceive
+        configured = nil
+        return mode
+    }
+
+    func detachMember(slot: Int, ifindex: Int32) {
+        program.detach(from: ifindex)
+        try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
+        memberModes[slot] = nil
+        lastReceiveSeen[slot] = nil
+        configured = nil
+    }
+
+    /// Every program off every interface (idempotent).
+    func detachAll() {
+        for ix in program.attachedInterfaces { program.detach(from: ix) }
+    }
+
+    /// Writes the configuration if it changed since the last write.
+    func update(_ c: XDPBondProgram.Configuration) throws(SystemError) {
+        guard c != configured else { return }
+        try program.configure(c)
+        configured = c
+    }
+
+    /// Some member is attached natively: its redirects into the bond device (a veth)
+    /// need NAPI on the host end.
+    var needsNAPIOnBondDevice: Bool { memberModes.values.contains(.native) }
+
+    /// How each program is attached, for `bondctl show`.
+    func describe(memberNames: [Int: String]) -> String {
+        let members = memberModes.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(memberModes[$0]!.rawValue)" }
+        return "bond device generic; members \(members.joined(separator: ", "))"
+    }
+}

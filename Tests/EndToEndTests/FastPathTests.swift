@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// The XDP fast path (`backend=xdp`) as a user meets it: frames decided in the kernel,
+/// programs following members in and out, a fallback that says why, and nothing left
+/// behind. (The rest of the suite runs on every backend: see BondDaemon.backend.)
+@Suite(.serialized) struct FastPathTests {
+    /// "xdpgeneric" or "xdp" in `ip -d link show` output for `device`.
+    private func hasXDP(_ tb: Testbed, _ device: String) -> Bool {
+        let out = tb.inHost("ip -d link show dev \(device)").output
+        return out.contains("prog/xdp")
+    }
+
+    private func ourPrograms() -> String {
+        let progs = Shell.run("bpftool prog show").output
+        let maps = Shell.run("bpftool map show").output
+        return (progs + maps).split(separator: "\n").filter { $0.contains("bondd_") && !$0.contains("bondd_drop") }.joined(separator: "\n")
+    }
+
+    @Test func framesAreDecidedInTheKernelAndCountedPerMember() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "backend=xdp"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
+        let s = try #require(bond.status())
+        #expect(s.backend == "xdp", "\(s.backendDetail ?? "")")
+        #expect(s.backendDetail?.contains("\(tb.members[0]) generic") == true, "\(s.backendDetail ?? "")")
+        let fast = try #require(s.fastPath)
+        // 100 requests in, 100 replies out, through the programs; ARP went up to the engine.
+        #expect(fast.redirected >= 200, "\(fast)")
+        #expect(fast.passed >= 1, "\(fast)")
+        #expect(s.members[0].rxPackets >= 100 && s.members[0].txPackets >= 100, "\(s.members[0])")
+        #expect(s.members[1].txPackets == 0)
+        #expect(hasXDP(tb, tb.members[0]) && hasXDP(tb, tb.members[1]))
+        #expect(bond.stop() == 0)
+    }
+
+    @Test func aCleanExitLeavesNoProgramMapOrSocketBehind() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100", "backend=xdp"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 5 -i 0.05 -W 2 \(tb["BOND_IP4"])").ok)
+        #expect(!ourPrograms().isEmpty, "the programs and maps are loaded while the bond runs")
+        #expect(tb.inHost("cat /proc/net/packet").output.split(separator: "\n").count > 1)
+        #expect(bond.stop() == 0)
+        for m in tb.members { #expect(!hasXDP(tb, m), "\(m) keeps an XDP program") }
+        #expect(ourPrograms().isEmpty, "left behind:\n\(ourPrograms())")
+        #expect(tb.inHost("cat /proc/net/packet").output.split(separator: "\n").count == 1, "packet sockets left open")
+    }
+
+    @Test func membersAddedAtRuntimeGetTheProgramAndLoseItOnRemoval() throws {
+        let tb = try Testbed(members: 3)
+        let m = tb.members
+        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=xdp"],
+                                  members: [m[0], m[1]])
+        bond.configureAddresses()
+        #expect(!hasXDP(tb, m[2]))
+        #expect(tb.bondctl("add-member \(tb.bond) \(m[2])").ok)
+        #expect(hasXDP(tb, m[2]))
+        #expect(tb.inClient("ping -c 3 -i 0.1 -W 2 \(tb["BOND_IP4"])").ok)
+        #expect(tb.bondctl("remove-member \(tb.bond) \(m[2])").ok)
+        #expect(!hasXDP(tb, m[2]), "the removed member keeps the program")
+        #expect(tb.inClient("ping -c 3 -i 0.1 -W 2 \(tb["BOND_IP4"])").ok)
+        #expect(bond.stop() == 0)
+    }
+
+    @Test func fallsBackToAFPacketWithOneLineSayingWhy() throws {
+        let tb = try Testbed()
+        // Another XDP program on a member: ours may not replace it.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bondd-xdp-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = dir.appendingPathComponent("pass.c").path
+        try "#include <linux/bpf.h>\n__attribute__((section(\"xdp\"), used)) int pass(struct xdp_md *c) { return XDP_PASS; }\nchar LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n"
+            .write(toFile: source, atomically: true, encoding: .utf8)
+        let object = dir.appendingPathComponent("pass.o").path
+        let cc = Shell.run("clang -O2 -target bpf -I/usr/include/x86_64-linux-gnu -I/usr/include/aarch64-linux-gnu -c \(source) -o \(object)")
+        try #require(cc.ok, "\(cc.error)")
+        try #require(tb.inHost("ip link set dev \(tb.members[1]) xdpgeneric obj \(object) sec xdp").ok)
+
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "backend=xdp"])
+        bond.configureAddresses()
+        let s = try #require(bond.status())
+        #expect(s.backend == "afpacket")
+        #expect(s.backendDetail?.contains("xdp unavailable") == true, "\(s.backendDetail ?? "")")
+        #expect(tb.inClient("ping -c 3 -i 0.1 -W 2 \(tb["BOND_IP4"])").ok, "the bond works on AF_PACKET")
+        let lines = bond.log().split(separator: "\n").filter { $0.contains("XDP fast path unavailable") }
+        #expect(lines.count == 1, "\(bond.log())")
+        #expect(lines.first?.contains("AF_PACKET") == true)
+        // Nothing of ours stays attached after the failed attempt; theirs is untouched.
+        #expect(!hasXDP(tb, tb.members[0]))
+        #expect(bond.stop() == 0)
+        #expect(hasXDP(tb, tb.members[1]), "the other program was removed")
+        #expect(ourPrograms().isEmpty)
+    }
+
+    @Test func anUnknownBackendIsRefusedInOneLine() throws {
+        let tb = try Testbed()
+        let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) backend=dpdk")
+        #expect(r.status == 2 || r.status == 1)
+        #expect(r.error.contains("backend: invalid value 'dpdk' (afpacket|afxdp|xdp)"), "\(r.error)")
+        #expect(r.error.split(separator: "\n").count == 1)
+        #expect(tb.hostLink(tb.bond) == nil, "nothing created")
+    }
+}
