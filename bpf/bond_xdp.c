@@ -64,6 +64,62 @@ struct {
 	__type(value, __u32);
 } bondd_rr_counter SEC(".maps");
 
+/* Member slot -> the MAC it carries (low 6 bytes), for frames that leave on a member
+ * with its own MAC as source (tlb, alb). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BONDD_MAX_MEMBERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} bondd_member_macs SEC(".maps");
+
+/* A member's own MAC -> its slot: frames peers address to it are the bond's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BONDD_MAX_MEMBERS);
+	__type(key, __u64);
+	__type(value, __u32);
+} bondd_mac_slots SEC(".maps");
+
+/* tlb hash bucket -> member slot (BONDD_NO_MEMBER: unplaced, the engine places it),
+ * and the bytes each bucket sent, which the engine folds into its load figures. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BONDD_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_tlb_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BONDD_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} bondd_tlb_bytes SEC(".maps");
+
+/* Host-side source MACs (MAC | VLAN << 48) -> per-VIF bucket, bucket -> member slot,
+ * and bytes per bucket. A MAC not in the table goes up for the engine to learn. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} bondd_vifs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BONDD_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_vif_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BONDD_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} bondd_vif_bytes SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -77,6 +133,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bondd_xdp_member_stats);
 } bondd_member_stats SEC(".maps");
+
+/* TCP flows that sent a super-frame (GSO, GRO) lately, with when: their frames all
+ * go up to the engine for a while, so that a flow never takes two paths at once and
+ * its segments stay in order. */
+struct bondd_flow {
+	__u32 source;                     /* IPv4 address, or the IPv6 address folded */
+	__u32 destination;
+	__u32 ports;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bondd_flow);
+	__type(value, __u64);
+} bondd_offload_flows SEC(".maps");
+
+#define BONDD_OFFLOAD_HOLD_NS 1000000000ull
 
 static __always_inline int count(int action)
 {
@@ -230,6 +304,34 @@ static __always_inline int flow_hash(struct ethhdr *eth, void *end, __u32 policy
 	return 0;
 }
 
+/* The TCP flow a frame belongs to; 0 if it is not TCP. */
+static __always_inline int tcp_flow(struct ethhdr *eth, void *end, struct bondd_flow *flow)
+{
+	__u16 *ports;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl < 5)
+			return 0;
+		flow->source = ip->saddr;
+		flow->destination = ip->daddr;
+		ports = (void *)((__u8 *)ip + ip->ihl * 4);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+			return 0;
+		__u32 *s = (__u32 *)&ip6->saddr, *d = (__u32 *)&ip6->daddr;
+		flow->source = s[0] ^ s[1] ^ s[2] ^ s[3];
+		flow->destination = d[0] ^ d[1] ^ d[2] ^ d[3];
+		ports = (void *)(ip6 + 1);
+	} else {
+		return 0;
+	}
+	if ((void *)(ports + 2) > end)
+		return 0;
+	flow->ports = (__u32)ports[0] | (__u32)ports[1] << 16;
+	return 1;
+}
+
 /* The configuration, when the fast path decides this frame; NULL: pass it up. */
 static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, struct ethhdr **eth)
 {
@@ -241,12 +343,115 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
 	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(*eth, end))
 		return NULL;
+	/* GSO and GRO super-frames: a generic XDP redirect refuses frames longer than
+	 * the target's MTU, while the engine's sockets carry them whole (virtio-net
+	 * headers), so TCP keeps its offloads. The rest of such a flow follows them. */
+	int super = end - data > cfg->max_frame;
+	struct bondd_flow flow;
+	if (tcp_flow(*eth, end, &flow)) {
+		__u64 now = bpf_ktime_get_ns();
+		if (super) {
+			bpf_map_update_elem(&bondd_offload_flows, &flow, &now, BPF_ANY);
+			return NULL;
+		}
+		__u64 *seen = bpf_map_lookup_elem(&bondd_offload_flows, &flow);
+		if (seen && now - *seen < BONDD_OFFLOAD_HOLD_NS)
+			return NULL;
+	}
+	if (super)
+		return NULL;
 	return cfg;
 }
 
 static __always_inline int is_bond_mac(const __u8 *a, const __u8 *bond)
 {
 	return a[0] == bond[0] && a[1] == bond[1] && a[2] == bond[2] && a[3] == bond[3] && a[4] == bond[4] && a[5] == bond[5];
+}
+
+static __always_inline __u64 mac_key(const __u8 *m)
+{
+	return (__u64)m[0] << 40 | (__u64)m[1] << 32 | (__u64)m[2] << 24 | (__u64)m[3] << 16 | (__u64)m[4] << 8 | m[5];
+}
+
+static __always_inline int usable(struct bondd_xdp_config *cfg, __u32 slot)
+{
+	return slot < BONDD_MAX_MEMBERS && ((cfg->usable_mask >> slot) & 1);
+}
+
+static __always_inline void add_bytes(void *map, __u32 bucket, __u64 length)
+{
+	__u64 *v = bpf_map_lookup_elem(map, &bucket);
+	if (v)
+		*v += length;
+}
+
+/* The member of a host-side source MAC's per-VIF bucket; -1: the engine learns the
+ * MAC or places the bucket. (Tagged frames never get here.) */
+static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_config *cfg, __u64 length, __u32 *slot)
+{
+	__u64 key = mac_key(eth->h_source);
+	__u32 *b = bpf_map_lookup_elem(&bondd_vifs, &key);
+	if (!b)
+		return -1;
+	__u32 bucket = *b & (BONDD_BUCKETS - 1);
+	__u32 *m = bpf_map_lookup_elem(&bondd_vif_buckets, &bucket);
+	if (!m || !usable(cfg, *m))
+		return -1;
+	add_bytes(&bondd_vif_bytes, bucket, length);
+	*slot = *m;
+	return 0;
+}
+
+/* balance-tlb and balance-alb, as the engine's TransmitLoadBalancingMode: bridged
+ * guests per VIF; the bond's own unicast IP by hash bucket (or hash modulo members
+ * without tlb_dynamic_lb); everything else on the active member. A frame that leaves
+ * on another member than the active one carries that member's MAC as source.
+ * Returns the member slot, TLB_PASS (the engine decides) or TLB_DROP (no member). */
+#define TLB_PASS (-1)
+#define TLB_DROP (-2)
+static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u64 length, __u32 n)
+{
+	__u32 slot;
+	if (!is_bond_mac(eth->h_source, cfg->bond_mac))
+		return vif_member(eth, cfg, length, &slot) ? TLB_PASS : (long)slot;
+	__u32 chosen = cfg->active;
+	int ip = eth->h_proto == bpf_htons(ETH_P_IP) || eth->h_proto == bpf_htons(ETH_P_IPV6);
+	if (ip && !(eth->h_dest[0] & 1)) {
+		__u32 h;
+		if (flow_hash(eth, end, cfg->hash_policy, &h))
+			return TLB_PASS;
+		if (cfg->tlb_dynamic) {
+			__u32 bucket = h & (BONDD_BUCKETS - 1);
+			__u32 *m = bpf_map_lookup_elem(&bondd_tlb_buckets, &bucket);
+			if (!m)
+				return TLB_PASS;
+			chosen = *m;
+			if (!usable(cfg, chosen))
+				return TLB_PASS;
+			add_bytes(&bondd_tlb_bytes, bucket, length);
+		} else {
+			__u32 index = h % n;
+			/* The verifier loses the bound across the division (see bondd_tx). */
+			asm volatile("" : "+r"(index));
+			index &= BONDD_MAX_MEMBERS - 1;
+			chosen = cfg->usable[index];
+		}
+	}
+	if (chosen >= BONDD_MAX_MEMBERS)
+		return TLB_DROP;
+	if (chosen != cfg->active) {
+		__u64 *mac = bpf_map_lookup_elem(&bondd_member_macs, &chosen);
+		if (!mac)
+			return TLB_PASS;
+		__u64 v = *mac;
+		eth->h_source[0] = v >> 40;
+		eth->h_source[1] = v >> 32;
+		eth->h_source[2] = v >> 24;
+		eth->h_source[3] = v >> 16;
+		eth->h_source[4] = v >> 8;
+		eth->h_source[5] = v;
+	}
+	return chosen;
 }
 
 static __always_inline int to_member(__u32 slot, __u64 length)
@@ -311,6 +516,21 @@ int bondd_tx(struct xdp_md *ctx)
 		}
 		return count(bpf_redirect_map(&bondd_broadcast, 0, BPF_F_BROADCAST));
 	}
+	case BONDD_XDP_MODE_TLB:
+	case BONDD_XDP_MODE_ALB: {
+		long slot = tlb_member(eth, end, cfg, length, n);
+		if (slot == TLB_DROP)
+			return count(XDP_DROP);
+		if (slot < 0)
+			return count(XDP_PASS);
+		return to_member(slot, length);
+	}
+	case BONDD_XDP_MODE_SLB: {
+		__u32 slot;
+		if (vif_member(eth, cfg, length, &slot))
+			return count(XDP_PASS);
+		return to_member(slot, length);
+	}
 	default:
 		return count(XDP_PASS);
 	}
@@ -339,16 +559,47 @@ int bondd_rx(struct xdp_md *ctx)
 	/* Any frame is a sign of life for the ARP monitor (arp_validate=none). */
 	s->last_rx_ns = bpf_ktime_get_ns();
 	int unicast = !(eth->h_dest[0] & 1);
+	int active = slot == cfg->active;
 	int admitted = (cfg->receiving >> slot) & 1;
-	if (admitted && cfg->mode == BONDD_XDP_MODE_ACTIVE_BACKUP)
-		admitted = slot == cfg->active || cfg->all_members_active || (slot == cfg->draining && unicast);
+	if (admitted) {
+		switch (cfg->mode) {
+		case BONDD_XDP_MODE_ACTIVE_BACKUP:
+			admitted = active || cfg->all_members_active || (slot == cfg->draining && unicast);
+			break;
+		case BONDD_XDP_MODE_TLB:
+			if (!active && (!unicast || is_bond_mac(eth->h_dest, cfg->bond_mac)))
+				admitted = cfg->all_members_active;
+			break;
+		case BONDD_XDP_MODE_ALB:
+			if (!unicast)
+				admitted = active || cfg->all_members_active;
+			break;
+		case BONDD_XDP_MODE_SLB:
+			if (!unicast)
+				admitted = active;
+			break;
+		}
+	}
+	/* One of our own frames, flooded back by the switch (tlb, alb, slb). */
+	if (admitted && cfg->mode >= BONDD_XDP_MODE_TLB) {
+		__u64 key = mac_key(eth->h_source);
+		if (bpf_map_lookup_elem(&bondd_vifs, &key))
+			admitted = 0;
+	}
 	if (!admitted) {
 		s->rx_dropped++;
 		return count(XDP_DROP);
 	}
-	/* Frames for a member's own MAC: the engine rewrites them for the bond device. */
-	if (cfg->own_macs && unicast && !is_bond_mac(eth->h_dest, cfg->bond_mac))
-		return count(XDP_PASS);
+	/* Peers taught a member's own MAC address frames to it: the bond device takes
+	 * only its own. */
+	if (cfg->own_macs && unicast && !is_bond_mac(eth->h_dest, cfg->bond_mac)) {
+		__u64 key = mac_key(eth->h_dest);
+		if (bpf_map_lookup_elem(&bondd_mac_slots, &key)) {
+			__u8 *d = eth->h_dest;
+			d[0] = cfg->bond_mac[0]; d[1] = cfg->bond_mac[1]; d[2] = cfg->bond_mac[2];
+			d[3] = cfg->bond_mac[3]; d[4] = cfg->bond_mac[4]; d[5] = cfg->bond_mac[5];
+		}
+	}
 	s->rx_packets++;
 	s->rx_bytes += ctx->data_end - ctx->data;
 	return count(bpf_redirect_map(&bondd_device, 0, XDP_PASS));

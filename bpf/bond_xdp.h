@@ -12,7 +12,12 @@ enum bondd_xdp_mode {
 	BONDD_XDP_MODE_ACTIVE_BACKUP = 2,
 	BONDD_XDP_MODE_XOR = 3,
 	BONDD_XDP_MODE_BROADCAST = 4,
+	BONDD_XDP_MODE_TLB = 5,           /* balance-tlb: hash buckets, guests per VIF */
+	BONDD_XDP_MODE_ALB = 6,           /* balance-alb: as tlb; ARP goes up */
+	BONDD_XDP_MODE_SLB = 7,           /* balance-slb: every source MAC per VIF */
 };
+
+#define BONDD_BUCKETS 256             /* tlb hash buckets and per-VIF buckets */
 
 /* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
  * other policies go up. */
@@ -32,7 +37,10 @@ struct bondd_xdp_config {
 	__u32 hash_policy;                /* balance-xor */
 	__u32 receiving;                  /* bit per slot: its frames may reach the bond */
 	__u32 draining;                   /* slot whose unicast is still taken, or BONDD_NO_MEMBER */
-	__u32 own_macs;                   /* members carry MACs of their own (fail_over_mac) */
+	__u32 own_macs;                   /* members carry MACs of their own: rewrite to the bond's */
+	__u32 usable_mask;                /* bit per slot: may transmit */
+	__u32 tlb_dynamic;                /* tlb_dynamic_lb: buckets, else hash modulo members */
+	__u32 max_frame;                  /* MTU + Ethernet header: longer frames go up */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

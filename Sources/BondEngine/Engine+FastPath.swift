@@ -63,6 +63,9 @@ extension Engine {
         case .balanceRR: mode = .roundRobin
         case .balanceXOR where [.layer2, .layer23, .layer34].contains(o.xmitHashPolicy): mode = .xor
         case .broadcast: mode = .broadcast
+        case .balanceTLB where o.xmitHashPolicy.rawValue <= 2: mode = .transmitLoadBalancing
+        case .balanceALB where o.xmitHashPolicy.rawValue <= 2: mode = .adaptiveLoadBalancing
+        case .balanceSLB: mode = .sourceLoadBalancing
         default: mode = .none
         }
         // A capture must see every frame, and sees only what reaches the engine.
@@ -74,7 +77,62 @@ extension Engine {
         c.draining = view.draining
         c.ownMACs = usesOwnMACs
         c.bondMAC = bondMAC.bytes
-        do { try fp.update(c) } catch { logger.error("\(name): cannot update the XDP fast path: \(error)") }
+        c.tlbDynamic = o.mode == .balanceALB || o.tlbDynamicLB
+        c.maximumFrame = mtu + FrameParser.ethernetHeaderLength
+        do {
+            for p in ports where p.isLive && fp.memberMACs[p.index] != p.mac.rawValue {
+                try fp.program.setMemberMAC(slot: p.index, mac: p.mac.rawValue)
+                fp.memberMACs[p.index] = p.mac.rawValue
+            }
+            try fp.update(c)
+        } catch { logger.error("\(name): cannot update the XDP fast path: \(error)") }
+        syncFastPathBuckets()
+    }
+
+    private var hashBuckets: TransmitLoadBalancingMode.BucketTable? {
+        switch policy {
+        case .transmitLoadBalancing(let m): m.table
+        case .adaptiveLoadBalancing(let m): m.tlb.table
+        default: nil
+        }
+    }
+
+    /// tlb hash buckets, per-VIF buckets and learned MACs, as the engine placed them
+    /// since the last turn of the loop (the programs hand up what is not placed yet).
+    func syncFastPathBuckets() {
+        guard let fp = fastPath else { return }
+        do {
+            if let t = hashBuckets {
+                for (i, b) in t.buckets.enumerated() where b.member != fp.hashBucketMembers[i] {
+                    try fp.program.setHashBucket(i, member: b.member)
+                    fp.hashBucketMembers[i] = b.member
+                }
+            }
+            if let v = policy.vifTable {
+                for (i, b) in v.buckets.enumerated() where b.member != fp.vifBucketMembers[i] {
+                    try fp.program.setVIFBucket(i, member: b.member)
+                    fp.vifBucketMembers[i] = b.member
+                }
+                if v.macs.count != fp.vifKeys.count {
+                    for (key, bucket) in v.macs where !fp.vifKeys.contains(key) {
+                        try fp.program.addVIF(key: key, bucket: bucket)
+                        fp.vifKeys.insert(key)
+                    }
+                }
+            }
+        } catch { logger.error("\(name): cannot update the XDP fast path's buckets: \(error)") }
+    }
+
+    /// Bytes the programs sent per bucket, added to the engine's tables: rebalancing
+    /// and `bondctl show` see all traffic, whichever path it took.
+    func foldFastPathBytes() {
+        guard let fp = fastPath else { return }
+        if let t = hashBuckets {
+            for (b, n) in fp.program.takeHashBucketBytes().enumerated() where n > 0 { t.addTransmitted(bucket: b, bytes: n) }
+        }
+        if let v = policy.vifTable {
+            for (b, n) in fp.program.takeVIFBucketBytes().enumerated() where n > 0 { v.addTransmitted(bucket: b, bytes: n) }
+        }
     }
 
     /// Under the ARP/NS monitor every frame a member receives is a sign of life; those

@@ -416,6 +416,7 @@ public final class Engine: @unchecked Sendable {
                 nextCarrierPoll = now.adding(milliseconds: bond.options.miimon)
             }
             if let due = nextRebalance, now >= due {
+                foldFastPathBytes()
                 announce(policy.rebalance(members: view))
                 nextRebalance = now.adding(milliseconds: bond.options.rebalanceInterval)
             }
@@ -434,6 +435,7 @@ public final class Engine: @unchecked Sendable {
                 rebuildView()
             }
             for t in taps { t.publish() }
+            syncFastPathBuckets()
             wakeup.drain()
             mailbox.drain()
             if let fatal { throw fatal }
@@ -749,6 +751,7 @@ public final class Engine: @unchecked Sendable {
     // MARK: - Control
 
     public func status() -> BondStatus {
+        foldFastPathBytes()
         let now = MonotonicClock.now()
         let o = bond.options
         let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in

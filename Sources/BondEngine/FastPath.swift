@@ -12,6 +12,11 @@ final class FastPath {
     private var configured: XDPBondProgram.Configuration?
     /// The last frame each slot received, as last fed to the ARP/NS monitor.
     var lastReceiveSeen: [Int: UInt64] = [:]
+    /// What the maps hold, as last written: only changes are written.
+    var memberMACs: [Int: UInt64] = [:]
+    var hashBucketMembers = [Int?](repeating: nil, count: XDPBondProgram.bucketCount)
+    var vifBucketMembers = [Int?](repeating: nil, count: XDPBondProgram.bucketCount)
+    var vifKeys: Set<UInt64> = []
 
     /// Loads the programs and attaches `bondd_tx` to the bond device's engine end.
     ///
@@ -52,6 +57,7 @@ final class FastPath {
         try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
         memberModes[slot] = nil
         lastReceiveSeen[slot] = nil
+        if memberMACs.removeValue(forKey: slot) != nil { try? program.setMemberMAC(slot: slot, mac: nil) }
         configured = nil
     }
 

@@ -31,12 +31,17 @@ static inline int bondd_tc_detach(int ifindex, int egress, __u32 handle, __u32 p
 }
 
 // Runs an XDP program once on `data` (BPF_PROG_TEST_RUN), as if it arrived on
-// `ingress_ifindex`; returns 0 and the program's verdict in `retval`, or -errno.
-static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, __u32 ingress_ifindex, __u32 *retval) {
+// `ingress_ifindex`; returns 0 and the program's verdict in `retval`, or -errno. The
+// frame as the program left it is copied to `out` (`out_size` bytes at most) and its
+// length stored in `out_length`.
+static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, __u32 ingress_ifindex, __u32 *retval,
+                                     void *out, __u32 out_size, __u32 *out_length) {
     struct xdp_md ctx = { .data_end = size, .ingress_ifindex = ingress_ifindex };
     DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
+                        .data_out = out, .data_size_out = out_size,
                         .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .repeat = 1);
     int r = bpf_prog_test_run_opts(prog_fd, &opts);
     *retval = opts.retval;
+    *out_length = opts.data_size_out;
     return r;
 }

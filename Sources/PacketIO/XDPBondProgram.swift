@@ -8,7 +8,11 @@ public final class XDPBondProgram {
     /// The modes the fast path decides; others pass every frame up to the engine.
     public enum Mode: UInt32, Sendable {
         case none = 0, roundRobin = 1, activeBackup = 2, xor = 3, broadcast = 4
+        case transmitLoadBalancing = 5, adaptiveLoadBalancing = 6, sourceLoadBalancing = 7
     }
+
+    /// tlb hash buckets, and per-VIF buckets.
+    public static let bucketCount = 256
 
     /// Mirrors `struct bondd_xdp_config`.
     public struct Configuration: Equatable, Sendable {
@@ -27,6 +31,10 @@ public final class XDPBondProgram {
         /// goes up, for the engine to rewrite.
         public var ownMACs = false
         public var bondMAC: [UInt8] = [0, 0, 0, 0, 0, 0]
+        /// tlb_dynamic_lb: tlb places hash buckets (else hash modulo usable members).
+        public var tlbDynamic = true
+        /// Longer frames (GSO, GRO) go up to the engine: MTU + Ethernet header.
+        public var maximumFrame = 1514
         public init(mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
                     hashPolicy: Int = 0) {
             self.mode = mode; self.active = active; self.usable = usable
@@ -63,6 +71,12 @@ public final class XDPBondProgram {
     public let receiveProgram: Int32
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
     private let countersMap: Int32, memberStatsMap: Int32
+    private let memberMACsMap: Int32, macSlotsMap: Int32
+    private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
+    /// Bucket byte totals as last read, so each read returns what was sent since.
+    private var tlbBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
+    private var vifBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
+    private var memberMACs: [Int: UInt64] = [:]
     private var attached: [(ifindex: Int32, flags: UInt32)] = []
     /// slot -> ifindex, as given to `setMember`, for the broadcast map.
     private var members: [Int: Int32] = [:]
@@ -90,10 +104,23 @@ public final class XDPBondProgram {
         configMap = map("bondd_config"); membersMap = map("bondd_members"); broadcastMap = map("bondd_broadcast")
         slotsMap = map("bondd_slots"); deviceMap = map("bondd_device"); countersMap = map("bondd_counters")
         memberStatsMap = map("bondd_member_stats")
+        memberMACsMap = map("bondd_member_macs"); macSlotsMap = map("bondd_mac_slots")
+        tlbBucketsMap = map("bondd_tlb_buckets"); tlbBytesMap = map("bondd_tlb_bytes")
+        vifsMap = map("bondd_vifs"); vifBucketsMap = map("bondd_vif_buckets"); vifBytesMap = map("bondd_vif_bytes")
         guard transmitProgram >= 0, receiveProgram >= 0, configMap >= 0, membersMap >= 0, broadcastMap >= 0,
-              slotsMap >= 0, deviceMap >= 0, countersMap >= 0, memberStatsMap >= 0 else {
+              slotsMap >= 0, deviceMap >= 0, countersMap >= 0, memberStatsMap >= 0, memberMACsMap >= 0, macSlotsMap >= 0,
+              tlbBucketsMap >= 0, tlbBytesMap >= 0, vifsMap >= 0, vifBucketsMap >= 0, vifBytesMap >= 0 else {
             bpf_object__close(opened)
             throw SystemError("bond_xdp: a program or map is missing", errno: ENOENT)
+        }
+        // Array entries start at 0, which is a member slot: every bucket starts unplaced.
+        for b in 0..<Self.bucketCount {
+            var key = UInt32(b), none = Self.noMember
+            guard bpf_map_update_elem(tlbBucketsMap, &key, &none, UInt64(BPF_ANY)) == 0,
+                  bpf_map_update_elem(vifBucketsMap, &key, &none, UInt64(BPF_ANY)) == 0 else {
+                bpf_object__close(opened)
+                throw SystemError("bond_xdp: cannot clear the bucket maps", errno: EINVAL)
+            }
         }
     }
 
@@ -152,23 +179,83 @@ public final class XDPBondProgram {
             try update(broadcastMap, key: UInt32(slot), value: UInt32(members[slot]!))
         }
         broadcasting = wanted
-        var words = [UInt32](repeating: 0, count: 11 + Self.maximumMembers)
+        var words = [UInt32](repeating: 0, count: 14 + Self.maximumMembers)
         words[0] = c.mode.rawValue
         words[1] = c.active.map(UInt32.init) ?? Self.noMember
         words[2] = UInt32(usable.count)
         words[3] = c.allMembersActive ? 1 : 0
         words[4] = UInt32(c.packetsPerMember)
         words[5] = UInt32(c.hashPolicy)
-        words[6] = c.receiving.map { $0.reduce(UInt32(0)) { $1 < Self.maximumMembers ? $0 | 1 << UInt32($1) : $0 } } ?? .max
+        words[6] = c.receiving.map { Self.mask($0) } ?? .max
         words[7] = c.draining.map(UInt32.init) ?? Self.noMember
         words[8] = c.ownMACs ? 1 : 0
+        words[9] = Self.mask(usable)
+        words[10] = c.tlbDynamic ? 1 : 0
+        words[11] = UInt32(c.maximumFrame)
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
-        words[9] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
-        words[10] = UInt32(mac[4]) | UInt32(mac[5]) << 8
-        for (i, m) in usable.enumerated() { words[11 + i] = UInt32(m) }
+        words[12] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
+        words[13] = UInt32(mac[4]) | UInt32(mac[5]) << 8
+        for (i, m) in usable.enumerated() { words[14 + i] = UInt32(m) }
         var key: UInt32 = 0
         let r = words.withUnsafeBytes { bpf_map_update_elem(configMap, &key, $0.baseAddress, UInt64(BPF_ANY)) }
         guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
+    }
+
+    private static func mask<S: Sequence<Int>>(_ slots: S) -> UInt32 {
+        slots.reduce(UInt32(0)) { $1 >= 0 && $1 < maximumMembers ? $0 | 1 << UInt32($1) : $0 }
+    }
+
+    /// The MAC member `slot` carries (nil: none), as a MACAddress's raw value: the
+    /// source of frames that leave on it with its own MAC, and a destination that is
+    /// the bond's.
+    public func setMemberMAC(slot: Int, mac: UInt64?) throws(SystemError) {
+        if let old = memberMACs[slot] {
+            var k = old
+            _ = bpf_map_delete_elem(macSlotsMap, &k)
+        }
+        memberMACs[slot] = mac
+        var key = UInt32(slot)
+        var value = mac ?? 0
+        var r = bpf_map_update_elem(memberMACsMap, &key, &value, UInt64(BPF_ANY))
+        if r == 0, var k = mac { r = bpf_map_update_elem(macSlotsMap, &k, &key, UInt64(BPF_ANY)) }
+        guard r == 0 else { throw SystemError("bondd_member_macs update", errno: -r) }
+    }
+
+    /// tlb hash bucket `bucket` leaves on `member` (nil: unplaced, the engine places it).
+    public func setHashBucket(_ bucket: Int, member: Int?) throws(SystemError) {
+        try update(tlbBucketsMap, key: UInt32(bucket), value: member.map(UInt32.init) ?? Self.noMember)
+    }
+
+    /// Per-VIF bucket `bucket` leaves on `member` (nil: unplaced).
+    public func setVIFBucket(_ bucket: Int, member: Int?) throws(SystemError) {
+        try update(vifBucketsMap, key: UInt32(bucket), value: member.map(UInt32.init) ?? Self.noMember)
+    }
+
+    /// A host-side source MAC (MAC | VLAN << 48) hashes to per-VIF bucket `bucket`.
+    public func addVIF(key: UInt64, bucket: Int) throws(SystemError) {
+        var k = key, v = UInt32(bucket)
+        let r = bpf_map_update_elem(vifsMap, &k, &v, UInt64(BPF_ANY))
+        guard r == 0 else { throw SystemError("bondd_vifs update", errno: -r) }
+    }
+
+    /// Bytes each tlb hash bucket sent since the last call, summed over CPUs.
+    public func takeHashBucketBytes() -> [Int] { take(tlbBytesMap, &tlbBytesSeen) }
+    /// Bytes each per-VIF bucket sent since the last call.
+    public func takeVIFBucketBytes() -> [Int] { take(vifBytesMap, &vifBytesSeen) }
+
+    private func take(_ map: Int32, _ seen: inout [UInt64]) -> [Int] {
+        let cpus = Int(libbpf_num_possible_cpus())
+        var out = [Int](repeating: 0, count: Self.bucketCount)
+        guard cpus > 0 else { return out }
+        var values = [UInt64](repeating: 0, count: cpus)
+        for b in 0..<Self.bucketCount {
+            var key = UInt32(b)
+            guard values.withUnsafeMutableBytes({ bpf_map_lookup_elem(map, &key, $0.baseAddress) }) == 0 else { continue }
+            let total = values.reduce(0, &+)
+            out[b] = Int(truncatingIfNeeded: total &- seen[b])
+            seen[b] = total
+        }
+        return out
     }
 
     /// What the fast path moved for member `slot`, summed over CPUs.
@@ -207,12 +294,21 @@ public final class XDPBondProgram {
     /// Runs a program once on `frame` as if it arrived on `ingress` (BPF_PROG_TEST_RUN):
     /// its verdict (XDP_PASS, XDP_DROP, XDP_REDIRECT...). For tests and diagnostics.
     public func verdict(transmit: Bool, frame: [UInt8], ingress: Int32 = 1) throws(SystemError) -> UInt32 {
-        var retval: UInt32 = 0
-        let r = frame.withUnsafeBytes {
-            bondd_xdp_test_run(transmit ? transmitProgram : receiveProgram, $0.baseAddress, UInt32($0.count), UInt32(ingress), &retval)
+        try run(transmit: transmit, frame: frame, ingress: ingress).verdict
+    }
+
+    /// As `verdict`, with the frame as the program left it (MACs rewritten, say).
+    public func run(transmit: Bool, frame: [UInt8], ingress: Int32 = 1) throws(SystemError) -> (verdict: UInt32, frame: [UInt8]) {
+        var retval: UInt32 = 0, length: UInt32 = 0
+        var out = [UInt8](repeating: 0, count: frame.count + 256)
+        let r = frame.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { output in
+                bondd_xdp_test_run(transmit ? transmitProgram : receiveProgram, input.baseAddress, UInt32(input.count),
+                                   UInt32(ingress), &retval, output.baseAddress, UInt32(output.count), &length)
+            }
         }
         guard r == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r) }
-        return retval
+        return (retval, Array(out.prefix(Int(length))))
     }
 
     private func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {

@@ -166,8 +166,81 @@ import Testing
         c.bondMAC = [0x02, 0, 0, 0, 0, 0x02]
         try p.configure(c)
         #expect(try p.verdict(transmit: false, frame: frame(dst: 0x02), ingress: lo) == Self.redirect, "for the bond's MAC")
-        #expect(try p.verdict(transmit: false, frame: frame(dst: 0x07), ingress: lo) == Self.pass, "for a member's own MAC: the engine rewrites")
-        #expect(p.memberCounters(slot: 0).rxPackets == 2)
-        #expect(p.memberCounters(slot: 0).rxBytes == 128)
+        let other = try p.run(transmit: false, frame: frame(dst: 0x07), ingress: lo)
+        #expect(other.verdict == Self.redirect && other.frame[5] == 0x07, "another host's MAC: delivered as it is, as the engine does")
+        #expect(p.memberCounters(slot: 0).rxPackets == 3)
+        #expect(p.memberCounters(slot: 0).rxBytes == 192)
+    }
+
+    private static let bondMAC: [UInt8] = [0x02, 0, 0, 0, 0, 0xB0]
+    private static let memberMAC: UInt64 = 0x02_00_00_00_00_A1
+
+    @Test func balanceTLBPlacedBucketsLeaveWithTheMembersOwnMAC() throws {
+        let p = try XDPBondProgram()
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.setMemberMAC(slot: 0, mac: Self.memberMAC)
+        var c = XDPBondProgram.Configuration(mode: .transmitLoadBalancing, active: 1, usable: [0, 1])
+        c.bondMAC = Self.bondMAC
+        try p.configure(c)
+        var bytes = try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.9", "proto=tcp", "sport=4000", "dport=80"])
+        bytes.replaceSubrange(6..<12, with: Self.bondMAC)
+        let bucket = Int(TransmitHashPolicy.layer2.hash(try parsed(bytes)) & 0xFF)
+        #expect(try p.verdict(transmit: true, frame: bytes) == Self.pass, "an unplaced bucket: the engine places it")
+        try p.setHashBucket(bucket, member: 0)
+        let (verdict, out) = try p.run(transmit: true, frame: bytes)
+        #expect(verdict == Self.redirect)
+        #expect(Array(out[6..<12]) == [0x02, 0, 0, 0, 0, 0xA1], "the member's own MAC as source")
+        #expect(p.takeHashBucketBytes()[bucket] == bytes.count)
+        #expect(p.takeHashBucketBytes()[bucket] == 0, "counted once")
+        // Not balanced (broadcast): the active member, whose slot has no interface here.
+        var broadcast = bytes
+        broadcast.replaceSubrange(0..<6, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(try p.verdict(transmit: true, frame: broadcast) == Self.drop)
+        // A bridged guest's frame goes per VIF: up until the engine learned its MAC.
+        let guest = try FrameDescription.build(["src=02:00:00:00:00:77", "dst_ip=192.0.2.9", "src_ip=192.0.2.77"])
+        #expect(try p.verdict(transmit: true, frame: guest) == Self.pass)
+        try p.addVIF(key: 0x02_00_00_00_00_77, bucket: 9)
+        try p.setVIFBucket(9, member: 0)
+        let (v2, out2) = try p.run(transmit: true, frame: guest)
+        #expect(v2 == Self.redirect)
+        #expect(Array(out2[6..<12]) == [0x02, 0, 0, 0, 0, 0x77], "a guest keeps its own source")
+        #expect(p.takeVIFBucketBytes()[9] == guest.count)
+    }
+
+    @Test func balanceSLBSendsPerVIFAndDropsReflectedFrames() throws {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        var c = XDPBondProgram.Configuration(mode: .sourceLoadBalancing, active: 0, usable: [0])
+        c.bondMAC = Self.bondMAC
+        try p.configure(c)
+        let guest = try FrameDescription.build(["src=02:00:00:00:00:77", "dst=02:00:00:00:00:99"])
+        #expect(try p.verdict(transmit: true, frame: guest) == Self.pass, "unknown MAC: the engine learns it")
+        try p.addVIF(key: 0x02_00_00_00_00_77, bucket: 3)
+        try p.setVIFBucket(3, member: 0)
+        #expect(try p.verdict(transmit: true, frame: guest) == Self.redirect)
+        try p.setVIFBucket(3, member: 5)
+        #expect(try p.verdict(transmit: true, frame: guest) == Self.pass, "the bucket's member is not usable: the engine moves it")
+        #expect(try p.verdict(transmit: false, frame: guest, ingress: lo) == Self.drop, "our own frame, flooded back")
+        let peer = try FrameDescription.build(["src=02:00:00:00:00:99", "dst=02:00:00:00:00:77"])
+        #expect(try p.verdict(transmit: false, frame: peer, ingress: lo) == Self.redirect)
+    }
+
+    @Test func balanceALBHandsFramesForAMembersMACToTheBond() throws {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.setMemberMAC(slot: 0, mac: Self.memberMAC)
+        var c = XDPBondProgram.Configuration(mode: .adaptiveLoadBalancing, active: 1, usable: [0, 1])
+        c.bondMAC = Self.bondMAC
+        c.ownMACs = true
+        try p.configure(c)
+        let toMember = try FrameDescription.build(["dst=02:00:00:00:00:a1", "src=02:00:00:00:00:99", "src_ip=192.0.2.9", "dst_ip=192.0.2.1"])
+        let (verdict, out) = try p.run(transmit: false, frame: toMember, ingress: lo)
+        #expect(verdict == Self.redirect, "unicast arrives on every member")
+        #expect(Array(out[0..<6]) == Self.bondMAC, "for the bond device, addressed to the bond")
+        var multicast = toMember
+        multicast[0] = 0x01
+        #expect(try p.verdict(transmit: false, frame: multicast, ingress: lo) == Self.drop, "multicast on the active member only")
     }
 }

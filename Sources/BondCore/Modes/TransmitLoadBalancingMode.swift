@@ -44,6 +44,12 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
             load = Array(repeating: 0, count: members)
         }
 
+        /// Bytes bucket `i` sent outside the engine (the XDP fast path), counted
+        /// towards its load at the next rebalance as the engine's own are.
+        public func addTransmitted(bucket i: Int, bytes: Int) {
+            buckets[i].txBytes &+= bytes
+        }
+
         /// Bucket `i` leaves on `member` from now on (until the next rebalance), its
         /// load history going along.
         public func move(bucket i: Int, to member: Int) {

@@ -62,6 +62,11 @@ public final class VIFTable: @unchecked Sendable {
         return m
     }
 
+    /// Bytes bucket `b` sent outside the engine (the XDP fast path), for rebalancing.
+    public func addTransmitted(bucket b: Int, bytes: Int) {
+        buckets[b].txBytes &+= bytes
+    }
+
     /// Was this source MAC seen leaving from the host side? (A frame coming back from
     /// the network with it is our own, reflected.)
     public func isHostSide(_ mac: MACAddress, vlan: UInt16?) -> Bool { macs[Self.key(mac, vlan)] != nil }
