@@ -35,6 +35,26 @@ import Testing
         #expect(bond.stop() == 0)
     }
 
+    /// Every mode's frames take the fast path once the engine has placed what needs
+    /// placing (tlb buckets, learned MACs); ARP still goes up.
+    @Test(arguments: ["balance-rr", "active-backup", "balance-xor", "broadcast", "balance-tlb", "balance-alb", "balance-slb"])
+    func everyModeHasAFastPath(mode: String) throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=\(mode)", "miimon=100", "xmit_hash_policy=layer3+4", "backend=xdp"].filter {
+            mode != "balance-slb" || !$0.hasPrefix("xmit_hash_policy")
+        })
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
+        let s = try #require(bond.status())
+        let fast = try #require(s.fastPath)
+        // 100 requests in and 100 replies out; a few go up while the engine places them.
+        #expect(fast.redirected >= 190, "\(mode): \(fast)")
+        #expect(fast.passed >= 1, "\(mode): ARP goes up: \(fast)")
+        let sent = s.members.map(\.txPackets).reduce(0, +), received = s.members.map(\.rxPackets).reduce(0, +)
+        #expect(sent >= 100 && received >= 100, "\(mode): per-member counters include the fast path: \(s.members)")
+        #expect(bond.stop() == 0)
+    }
+
     @Test func aCleanExitLeavesNoProgramMapOrSocketBehind() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100", "backend=xdp"])
