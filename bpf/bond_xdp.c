@@ -557,7 +557,8 @@ int bondd_rx(struct xdp_md *ctx)
 	if (!s)
 		return count(XDP_PASS);
 	/* Any frame is a sign of life for the ARP monitor (arp_validate=none). */
-	s->last_rx_ns = bpf_ktime_get_ns();
+	if (cfg->stamp_receive)
+		s->last_rx_ns = bpf_ktime_get_ns();
 	int unicast = !(eth->h_dest[0] & 1);
 	int active = slot == cfg->active;
 	int admitted = (cfg->receiving >> slot) & 1;

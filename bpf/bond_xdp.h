@@ -41,6 +41,7 @@ struct bondd_xdp_config {
 	__u32 usable_mask;                /* bit per slot: may transmit */
 	__u32 tlb_dynamic;                /* tlb_dynamic_lb: buckets, else hash modulo members */
 	__u32 max_frame;                  /* MTU + Ethernet header: longer frames go up */
+	__u32 stamp_receive;              /* the ARP/NS monitor runs: note when members receive */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

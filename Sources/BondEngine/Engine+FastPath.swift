@@ -79,6 +79,7 @@ extension Engine {
         c.bondMAC = bondMAC.bytes
         c.tlbDynamic = o.mode == .balanceALB || o.tlbDynamicLB
         c.maximumFrame = mtu + FrameParser.ethernetHeaderLength
+        c.stampReceive = probing
         do {
             for p in ports where p.isLive && fp.memberMACs[p.index] != p.mac.rawValue {
                 try fp.program.setMemberMAC(slot: p.index, mac: p.mac.rawValue)

@@ -35,6 +35,8 @@ public final class XDPBondProgram {
         public var tlbDynamic = true
         /// Longer frames (GSO, GRO) go up to the engine: MTU + Ethernet header.
         public var maximumFrame = 1514
+        /// Note when each member last received (the ARP/NS monitor reads it).
+        public var stampReceive = true
         public init(mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
                     hashPolicy: Int = 0) {
             self.mode = mode; self.active = active; self.usable = usable
@@ -179,7 +181,7 @@ public final class XDPBondProgram {
             try update(broadcastMap, key: UInt32(slot), value: UInt32(members[slot]!))
         }
         broadcasting = wanted
-        var words = [UInt32](repeating: 0, count: 14 + Self.maximumMembers)
+        var words = [UInt32](repeating: 0, count: 15 + Self.maximumMembers)
         words[0] = c.mode.rawValue
         words[1] = c.active.map(UInt32.init) ?? Self.noMember
         words[2] = UInt32(usable.count)
@@ -192,10 +194,11 @@ public final class XDPBondProgram {
         words[9] = Self.mask(usable)
         words[10] = c.tlbDynamic ? 1 : 0
         words[11] = UInt32(c.maximumFrame)
+        words[12] = c.stampReceive ? 1 : 0
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
-        words[12] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
-        words[13] = UInt32(mac[4]) | UInt32(mac[5]) << 8
-        for (i, m) in usable.enumerated() { words[14 + i] = UInt32(m) }
+        words[13] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
+        words[14] = UInt32(mac[4]) | UInt32(mac[5]) << 8
+        for (i, m) in usable.enumerated() { words[15 + i] = UInt32(m) }
         var key: UInt32 = 0
         let r = words.withUnsafeBytes { bpf_map_update_elem(configMap, &key, $0.baseAddress, UInt64(BPF_ANY)) }
         guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
