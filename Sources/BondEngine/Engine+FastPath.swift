@@ -7,15 +7,26 @@ import PacketIO
 extension Engine {
     /// Attaches the fast path unless `backend=afpacket`. If it cannot be attached the
     /// bond runs on AF_PACKET alone, and one log line says why.
+    ///
+    /// Without a `backend=` the fast path is taken only where every member takes the
+    /// program natively: on members driven in generic mode (veth) XDP runs in the
+    /// sender's softirq, on the sender's core, and measured slower than the AF_PACKET
+    /// engine, which works on a core of its own (tools/bench-backends).
     func startFastPath(kinds: [Int: String?]) {
         backendDetail = nil
         guard bond.options.backend != .afpacket else { return }
+        let automatic = bond.options.backend == nil
+        if automatic, let veth = ports.first(where: { $0.isLive && (kinds[$0.index] ?? nil) == "veth" }) {
+            backendDetail = "xdp would run in generic mode on \(veth.name) (veth), slower than AF_PACKET; backend=xdp takes it anyway"
+            logger.notice("\(name): backend afpacket: \(backendDetail!)")
+            return
+        }
         var attempt: FastPath?
         do {
             let fp = try FastPath(engineIndex: device.engineIndex)
             attempt = fp
             for p in ports where p.isLive {
-                try fp.attachMember(slot: p.index, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil)
+                try fp.attachMember(slot: p.index, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil, nativeOnly: automatic)
             }
             for p in ports where p.isLive { detachOnRemoval(p, from: fp) }
             if fp.needsNAPIOnBondDevice {

@@ -1,4 +1,5 @@
 import BondCore
+import Glibc
 import PacketIO
 
 /// One bond's XDP fast path (`backend=xdp`): `bondd_tx` on the engine's end of the
@@ -36,15 +37,21 @@ final class FastPath {
     /// Attaches `bondd_rx` to a member: natively where its driver has XDP (not veth),
     /// generically otherwise or when native attach is refused.
     /// - Returns: the mode used.
+    /// With `nativeOnly`, a member that cannot take the program natively is an error.
     @discardableResult
-    func attachMember(slot: Int, ifindex: Int32, kind: String?) throws(SystemError) -> XDPBondProgram.AttachMode {
+    func attachMember(slot: Int, ifindex: Int32, kind: String?, nativeOnly: Bool = false) throws(SystemError) -> XDPBondProgram.AttachMode {
         try program.setMember(slot: slot, ifindex: ifindex)
         var mode = XDPBondProgram.AttachMode.generic
-        if kind != "veth", (try? program.attach(transmit: false, to: ifindex, mode: .native)) != nil {
-            mode = .native
-        } else {
-            do { try program.attach(transmit: false, to: ifindex, mode: .generic) }
-            catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
+        var nativeError: SystemError?
+        if kind != "veth" {
+            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native }
+            catch { nativeError = error }
+        }
+        if mode == .generic {
+            do throws(SystemError) {
+                if nativeOnly { throw nativeError ?? SystemError("veth has no useful native XDP", errno: EOPNOTSUPP) }
+                try program.attach(transmit: false, to: ifindex, mode: .generic)
+            } catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
         }
         memberModes[slot] = mode
         lastReceiveSeen[slot] = program.memberCounters(slot: slot).lastReceive

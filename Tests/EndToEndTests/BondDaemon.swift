@@ -15,11 +15,13 @@ final class BondDaemon {
 
     /// Starts bondd with `options`, on the test backend unless `options` names one; a
     /// bond that fell back to another backend than the one asked for is an error.
-    init(_ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil) throws {
+    /// `automaticBackend`: no backend= at all, bondd chooses.
+    init(_ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil,
+         automaticBackend: Bool = false) throws {
         self.testbed = testbed
         self.name = name ?? testbed.bond
         socketPath = "/run/bondd/\(self.name).sock"
-        let chosen = options.contains { $0.hasPrefix("backend=") }
+        let chosen = automaticBackend || options.contains { $0.hasPrefix("backend=") }
         let backend = chosen ? [] : ["backend=" + Self.backend]
         process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
                                "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options + backend)
