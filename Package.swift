@@ -20,12 +20,14 @@ let package = Package(
         // Linux kernel headers and a few inline helpers Swift cannot express (ring barriers, macros).
         .target(name: "CLinuxNet"),
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf"),
+        // libxdp's AF_XDP socket API (xsk), for the AF_XDP backend.
+        .systemLibrary(name: "CLibXDP", pkgConfig: "libxdp"),
         // libpcap's file writer, kept apart: its BPF headers clash with libbpf's.
         .target(name: "CPcapFile", linkerSettings: [.linkedLibrary("pcap")]),
         // The XDP programs of bpf/, compiled with clang -target bpf and embedded in PacketIO.
         .plugin(name: "BPFCompiler", capability: .buildTool()),
         // Sockets, rings, netlink, tc, XDP, pcap files: everything that touches the kernel. Knows nothing of modes.
-        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CPcapFile"], plugins: ["BPFCompiler"]),
+        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CLibXDP", "CPcapFile"], plugins: ["BPFCompiler"]),
         // Wires backends to the bond's policy and monitors; the per-frame loop.
         .target(name: "BondEngine", dependencies: [
             "BondCore", "PacketIO",

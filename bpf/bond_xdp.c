@@ -41,10 +41,11 @@ struct {
 	__type(value, __u32);
 } bondd_broadcast SEC(".maps");
 
-/* Member ifindex -> member slot, for frames arriving on members. */
+/* Member ifindex -> member slot, for frames arriving on members (and, for the
+ * AF_XDP backend, the bond device's engine end -> BONDD_DEVICE_SLOT). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, BONDD_MAX_MEMBERS);
+	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
 	__type(key, __u32);
 	__type(value, __u32);
 } bondd_slots SEC(".maps");
@@ -604,6 +605,50 @@ int bondd_rx(struct xdp_md *ctx)
 	s->rx_packets++;
 	s->rx_bytes += ctx->data_end - ctx->data;
 	return count(bpf_redirect_map(&bondd_device, 0, XDP_PASS));
+}
+
+/* AF_XDP sockets by slot: members 0-31, the bond device's engine end at
+ * BONDD_DEVICE_SLOT. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_xsks SEC(".maps");
+
+/* The AF_XDP backend: every frame of a member or of the bond device goes to its
+ * socket, where the engine decides as it does on AF_PACKET; super-frames, which no
+ * socket frame holds, go up to the AF_PACKET socket instead (and the rest of their
+ * TCP flow with them, as in bondd_tx). */
+SEC("xdp")
+int bondd_xsk(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > end)
+		return XDP_PASS;
+	__u32 ifindex = ctx->ingress_ifindex;
+	__u32 *slot = bpf_map_lookup_elem(&bondd_slots, &ifindex);
+	if (!slot)
+		return XDP_PASS;
+	__u32 zero = 0;
+	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	__u32 max_frame = cfg && cfg->max_frame ? cfg->max_frame : 1514;
+	int super = end - data > max_frame;
+	struct bondd_flow flow;
+	if (tcp_flow(eth, end, &flow)) {
+		__u64 now = bpf_ktime_get_ns();
+		if (super) {
+			bpf_map_update_elem(&bondd_offload_flows, &flow, &now, BPF_ANY);
+			return XDP_PASS;
+		}
+		__u64 *seen = bpf_map_lookup_elem(&bondd_offload_flows, &flow);
+		if (seen && now - *seen < BONDD_OFFLOAD_HOLD_NS)
+			return XDP_PASS;
+	}
+	if (super)
+		return XDP_PASS;
+	return bpf_redirect_map(&bondd_xsks, *slot, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -18,6 +18,7 @@ enum bondd_xdp_mode {
 };
 
 #define BONDD_BUCKETS 256             /* tlb hash buckets and per-VIF buckets */
+#define BONDD_DEVICE_SLOT BONDD_MAX_MEMBERS /* the bond device's AF_XDP socket */
 
 /* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
  * other policies go up. */

@@ -14,7 +14,7 @@ extension Engine {
     /// engine, which works on a core of its own (tools/bench-backends).
     func startFastPath(kinds: [Int: String?]) {
         backendDetail = nil
-        guard bond.options.backend != .afpacket else { return }
+        guard bond.options.backend == nil || bond.options.backend == .xdp else { return }
         let automatic = bond.options.backend == nil
         if automatic, let veth = ports.first(where: { $0.isLive && (kinds[$0.index] ?? nil) == "veth" }) {
             backendDetail = "xdp would run in generic mode on \(veth.name) (veth), slower than AF_PACKET; backend=xdp takes it anyway"
@@ -39,7 +39,7 @@ extension Engine {
                 self?.fastPath = nil
             }
             syncFastPath()
-            logger.info("\(name): backend xdp (\(fp.describe(memberNames: memberNames)))")
+            logger.info("\(name): backend xdp (\(fp.describe(memberNames: liveMemberNames)))")
         } catch {
             attempt?.detachAll()
             backendDetail = "xdp unavailable: \(error)"
@@ -47,9 +47,6 @@ extension Engine {
         }
     }
 
-    private var memberNames: [Int: String] {
-        Dictionary(uniqueKeysWithValues: ports.filter(\.isLive).map { ($0.index, $0.name) })
-    }
 
     /// A member added at runtime gets the receive program; its undo takes it off again.
     func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {
@@ -169,9 +166,10 @@ extension Engine {
     }
 
     var backendStatus: (name: String, detail: String?, counters: FastPathCounters?) {
+        if let sp = socketPath { return ("afxdp", sp.describe(memberNames: liveMemberNames), nil) }
         guard let fp = fastPath else { return ("afpacket", backendDetail, nil) }
         let c = fp.program.counters()
-        return ("xdp", fp.describe(memberNames: memberNames),
+        return ("xdp", fp.describe(memberNames: liveMemberNames),
                 FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped)))
     }
 }

@@ -15,7 +15,10 @@ extension Engine {
         let info = try Self.freeInterface(member, in: all)
         let slot = bond.nextSlot
         let port = try enslave(info, index: slot)
-        do { try attachFastPath(to: port, kind: info.kind) } catch {
+        do {
+            try attachFastPath(to: port, kind: info.kind)
+            try openSocket(for: port, kind: info.kind)
+        } catch {
             port.removed = true
             for f in port.undo.unwind() { logger.error("\(name): while undoing \(member): \(f)") }
             throw error

@@ -44,8 +44,8 @@ public final class Engine: @unchecked Sendable {
     private var ownIPv6: [IPv6Address] = []
     private var nextAddressRead = Instant.zero
     /// Bond events raised while a receive batch is walked, handled after it.
-    private var pendingEvents: [BondEvent] = []
-    private var counters = BondCounters()
+    var pendingEvents: [BondEvent] = []
+    var counters = BondCounters()
     var failovers = 0
     private var stopping = false
     private var fatal: EngineError?
@@ -62,15 +62,19 @@ public final class Engine: @unchecked Sendable {
     var taps: [FrameTap] = []
     /// The XDP fast path, when it is attached (`backend=xdp`, the default where it works).
     var fastPath: FastPath?
+    /// The AF_XDP sockets, when they are open (`backend=afxdp`).
+    var socketPath: SocketPath?
     /// Why the bond runs without it, when it was wanted.
     var backendDetail: String?
     /// Which member sockets epoll reported ready, by slot.
     private var socketReady: [Bool] = []
 
-    private enum Token {
+    enum Token {
         static let bondDevice: UInt64 = 1 << 32
         static let linkEvents: UInt64 = 2 << 32
         static let wakeup: UInt64 = 3 << 32
+        /// Any AF_XDP socket: every socket's rings are looked at on every turn.
+        static let sockets: UInt64 = 4 << 32
     }
 
     /// Validates everything, then creates the bond device and takes the members over.
@@ -202,7 +206,9 @@ public final class Engine: @unchecked Sendable {
             try poller.add(linkEvents.fd, token: Token.linkEvents)
             try poller.add(wakeup.fd, token: Token.wakeup)
         } catch { throw EngineError("cannot open \(engineEnd): \(error)") }
-        startFastPath(kinds: Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) }))
+        let kinds = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) })
+        startFastPath(kinds: kinds)
+        startSocketPath(kinds: kinds)
     }
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
@@ -399,7 +405,7 @@ public final class Engine: @unchecked Sendable {
             poller.wait(timeout: timeout) { token in
                 switch token {
                 case Token.bondDevice: deviceReady = true
-                case Token.linkEvents, Token.wakeup: break
+                case Token.linkEvents, Token.wakeup, Token.sockets: break
                 default: socketReady[Int(token)] = true
                 }
             }
@@ -409,6 +415,7 @@ public final class Engine: @unchecked Sendable {
                 if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }
                 socketReady[p.index] = false
             }
+            if socketPath != nil { forwardSocketFrames() }
             readLinkEvents()
             let now = MonotonicClock.now()
             if let poll = nextCarrierPoll, now >= poll {
@@ -562,7 +569,7 @@ public final class Engine: @unchecked Sendable {
     /// The host changed the bond device: members follow its MTU, MAC and promiscuity
     /// (a bridge port is promiscuous), as the kernel's slaves do.
     private func followBondDevice(_ info: LinkInfo) {
-        defer { syncFastPath() }
+        defer { syncFastPath(); syncSocketPath() }
         var change = LinkChange()
         if info.mtu > 0 && info.mtu != mtu {
             logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
@@ -694,7 +701,7 @@ public final class Engine: @unchecked Sendable {
 
     /// An ARP or ND frame a member received, for the ARP/NS monitor. Frames for other
     /// hosts' unicast MACs prove nothing about our path (the kernel skips OTHERHOST).
-    private func observeProbeReply(_ parsed: ParsedFrame, on port: MemberPort) {
+    func observeProbeReply(_ parsed: ParsedFrame, on port: MemberPort) {
         let d = parsed.destination
         guard d.isMulticast || d == bondMAC || ports.contains(where: { $0.mac == d }) else { return }
         switch parsed.network {
@@ -764,7 +771,9 @@ public final class Engine: @unchecked Sendable {
                 state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
-                txPackets: p.queue.packets + fast.txPackets, txBytes: p.queue.bytes + fast.txBytes, txDrops: p.queue.errors,
+                txPackets: p.queue.packets + fast.txPackets + (p.xsk?.transmitted ?? 0),
+                txBytes: p.queue.bytes + fast.txBytes + (p.xsk?.transmittedBytes ?? 0),
+                txDrops: p.queue.errors + (p.xsk?.transmitDrops ?? 0),
                 rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
             s.prio = m.prio
             s.mac = p.mac.description

@@ -24,6 +24,10 @@ final class MemberPort {
     var isLive: Bool { !removed && !gone }
     /// `bondctl capture` on this member: copies of what it sends and receives.
     var tap: FrameTap?
+    /// Its AF_XDP socket (`backend=afxdp`).
+    var xsk: XDPSocket?
+    /// A veth: its peer's frames may carry checksums still owed (AF_XDP completes them).
+    var completesChecksums = false
 
     /// Queues a frame for this member (sent with the batch).
     @inline(__always)
@@ -62,6 +66,8 @@ final class BondDevicePort {
     /// `bondctl capture` on the bond: what the host sends on it ("sent") and what the
     /// engine delivers to it ("received"), as tcpdump on the bond would see them.
     var tap: FrameTap?
+    /// Its AF_XDP socket (`backend=afxdp`).
+    var xsk: XDPSocket?
 
     /// Hands a frame to the host.
     @inline(__always)

@@ -71,8 +71,12 @@ public final class XDPBondProgram {
     private let object: OpaquePointer
     public let transmitProgram: Int32
     public let receiveProgram: Int32
+    /// The AF_XDP backend's program: every frame to the interface's socket.
+    public let socketProgram: Int32
+    /// The slot of the bond device's socket in the socket map.
+    public static let deviceSlot = 32
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
-    private let countersMap: Int32, memberStatsMap: Int32
+    private let countersMap: Int32, memberStatsMap: Int32, socketsMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
     private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
     /// Bucket byte totals as last read, so each read returns what was sent since.
@@ -103,13 +107,15 @@ public final class XDPBondProgram {
         func map(_ name: String) -> Int32 { bpf_object__find_map_fd_by_name(opened, name) }
         transmitProgram = program("bondd_tx")
         receiveProgram = program("bondd_rx")
+        socketProgram = program("bondd_xsk")
         configMap = map("bondd_config"); membersMap = map("bondd_members"); broadcastMap = map("bondd_broadcast")
         slotsMap = map("bondd_slots"); deviceMap = map("bondd_device"); countersMap = map("bondd_counters")
         memberStatsMap = map("bondd_member_stats")
+        socketsMap = map("bondd_xsks")
         memberMACsMap = map("bondd_member_macs"); macSlotsMap = map("bondd_mac_slots")
         tlbBucketsMap = map("bondd_tlb_buckets"); tlbBytesMap = map("bondd_tlb_bytes")
         vifsMap = map("bondd_vifs"); vifBucketsMap = map("bondd_vif_buckets"); vifBytesMap = map("bondd_vif_bytes")
-        guard transmitProgram >= 0, receiveProgram >= 0, configMap >= 0, membersMap >= 0, broadcastMap >= 0,
+        guard transmitProgram >= 0, receiveProgram >= 0, socketProgram >= 0, socketsMap >= 0, configMap >= 0, membersMap >= 0, broadcastMap >= 0,
               slotsMap >= 0, deviceMap >= 0, countersMap >= 0, memberStatsMap >= 0, memberMACsMap >= 0, macSlotsMap >= 0,
               tlbBucketsMap >= 0, tlbBytesMap >= 0, vifsMap >= 0, vifBucketsMap >= 0, vifBytesMap >= 0 else {
             bpf_object__close(opened)
@@ -134,7 +140,23 @@ public final class XDPBondProgram {
     /// Attaches `bondd_tx` (the bond device's engine end) or `bondd_rx` (a member) to
     /// an interface. Refuses an interface that already has an XDP program.
     public func attach(transmit: Bool, to ifindex: Int32, mode: AttachMode) throws(SystemError) {
-        let r = bpf_xdp_attach(ifindex, transmit ? transmitProgram : receiveProgram, mode.flag | Self.onlyIfNone, nil)
+        try attach(program: transmit ? transmitProgram : receiveProgram, to: ifindex, mode: mode)
+    }
+
+    /// Attaches `bondd_xsk` (the AF_XDP backend) to an interface.
+    public func attachSocketProgram(to ifindex: Int32, mode: AttachMode) throws(SystemError) {
+        try attach(program: socketProgram, to: ifindex, mode: mode)
+    }
+
+    /// Frames that `bondd_xsk` sees on `ifindex` go to socket `fd` (slot `slot`; the
+    /// bond device's is `deviceSlot`).
+    public func setSocket(slot: Int, ifindex: Int32, fd: Int32) throws(SystemError) {
+        try update(slotsMap, key: UInt32(ifindex), value: UInt32(slot))
+        try update(socketsMap, key: UInt32(slot), value: UInt32(bitPattern: fd))
+    }
+
+    private func attach(program: Int32, to ifindex: Int32, mode: AttachMode) throws(SystemError) {
+        let r = bpf_xdp_attach(ifindex, program, mode.flag | Self.onlyIfNone, nil)
         guard r == 0 else { throw SystemError("XDP attach (\(mode.rawValue)) on ifindex \(ifindex)", errno: -r) }
         attached.append((ifindex, mode.flag))
     }

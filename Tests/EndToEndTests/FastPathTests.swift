@@ -148,6 +148,31 @@ import Testing
         #expect(bond.stop() == 0)
     }
 
+    /// backend=afxdp: every frame through AF_XDP sockets on shared memory, steered by
+    /// bondd_xsk; TCP's checksums, owed by the host, completed on the way.
+    @Test func afxdpMovesFramesThroughSocketsAndLeavesNothingBehind() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=afxdp"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
+        // A TCP connection (checksums owed by both stacks) carries a request and a reply.
+        let server = try Shell.start("ip netns exec \(tb["NS_HOST"]) python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"\(tb["BOND_IP4"])\", 7777)); s.listen(); c,_=s.accept(); c.sendall(c.recv(100).upper()); c.close()'")
+        usleep(300_000)
+        let reply = tb.inClient("python3 -c 'import socket; c=socket.create_connection((\"\(tb["BOND_IP4"])\", 7777), timeout=3); c.sendall(b\"bonded\"); print(c.recv(100).decode())'")
+        server.wait(timeout: 5)
+        #expect(reply.output.contains("BONDED"), "\(reply.output) \(reply.error)")
+        let s = try #require(bond.status())
+        #expect(s.backend == "afxdp")
+        #expect(s.backendDetail?.contains("shared frames") == true, "\(s.backendDetail ?? "")")
+        let sent = s.members.map(\.txPackets).reduce(0, +), received = s.members.map(\.rxPackets).reduce(0, +)
+        #expect(sent >= 100 && received >= 100, "\(s.members)")
+        let ids = programsAndMaps(tb, tb.members + [tb.bond + "-eng"])
+        #expect(ids.programs.count == 1, "one steering program on every interface: \(ids)")
+        #expect(bond.stop() == 0)
+        for m in tb.members { #expect(!hasXDP(tb, m), "\(m) keeps an XDP program") }
+        #expect(stillLoaded(ids).isEmpty, "left behind: \(stillLoaded(ids))")
+    }
+
     @Test func anUnknownBackendIsRefusedInOneLine() throws {
         let tb = try Testbed()
         let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) backend=dpdk")

@@ -2,7 +2,8 @@
 public enum Backend: String, Sendable, CaseIterable, Codable {
     /// The engine reads and writes every frame through AF_PACKET rings.
     case afpacket
-    /// AF_XDP sockets (not built yet).
+    /// The engine decides every frame, which comes and goes through AF_XDP sockets on
+    /// memory shared by the bond device and members (moved by descriptor, in batches).
     case afxdp
     /// XDP programs redirect frames between the bond device and members in the kernel,
     /// deciding from maps the engine keeps current; the engine sees only the frames the

@@ -159,7 +159,6 @@ extension BondOptions {
                     throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.name).joined(separator: "|")))")
                 }
                 o.backend = b
-                if o.backend == .afxdp { throw OptionError("backend afxdp is not available yet (use xdp or afpacket)") }
             default:
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
                 throw OptionError("unknown option '\(name)'")

@@ -1,0 +1,211 @@
+import BondCore
+import PacketIO
+
+/// `backend=afxdp`: the engine decides every frame as on AF_PACKET, but frames come
+/// and go through AF_XDP sockets on shared memory, by descriptor, in batches.
+extension Engine {
+    /// Opens the sockets and attaches the steering program. If that fails the bond runs
+    /// on AF_PACKET alone, and one log line says why.
+    func startSocketPath(kinds: [Int: String?]) {
+        guard bond.options.backend == .afxdp else { return }
+        var attempt: SocketPath?
+        do {
+            let sp = try SocketPath(engineName: BondDevice.engineEndName(for: name), engineIndex: device.engineIndex)
+            attempt = sp
+            for p in ports where p.isLive {
+                p.xsk = try sp.openMember(slot: p.index, name: p.name, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil)
+                p.completesChecksums = (kinds[p.index] ?? nil) == "veth"
+                try poller.add(p.xsk!.fd, token: Token.sockets)
+            }
+            device.xsk = sp.device
+            try poller.add(sp.device.fd, token: Token.sockets)
+            socketPath = sp
+            for p in ports where p.isLive { closeSocketOnRemoval(p, path: sp) }
+            undo.push("AF_XDP sockets of \(name)") { [weak self] in self?.stopSocketPath() }
+            syncSocketPath()
+            logger.info("\(name): backend afxdp (\(sp.describe(memberNames: liveMemberNames)))")
+        } catch {
+            for p in ports {
+                if let x = p.xsk { poller.remove(x.fd) }
+                p.xsk = nil
+            }
+            if let x = device.xsk { poller.remove(x.fd) }
+            device.xsk = nil
+            attempt?.detachAll()
+            backendDetail = "afxdp unavailable: \(error)"
+            logger.notice("\(name): AF_XDP backend unavailable (\(error)); frames move through AF_PACKET")
+        }
+    }
+
+    private func stopSocketPath() {
+        for p in ports {
+            if let x = p.xsk { poller.remove(x.fd) }
+            p.xsk = nil
+        }
+        if let x = device.xsk { poller.remove(x.fd) }
+        device.xsk = nil
+        socketPath?.detachAll()
+        socketPath = nil
+    }
+
+    var liveMemberNames: [Int: String] {
+        Dictionary(uniqueKeysWithValues: ports.filter(\.isLive).map { ($0.index, $0.name) })
+    }
+
+    /// A member added at runtime gets its socket; its undo closes it again.
+    func openSocket(for port: MemberPort, kind: String?) throws(EngineError) {
+        guard let sp = socketPath else { return }
+        do {
+            port.xsk = try sp.openMember(slot: port.index, name: port.name, ifindex: port.interfaceIndex, kind: kind)
+            port.completesChecksums = kind == "veth"
+            try poller.add(port.xsk!.fd, token: Token.sockets)
+        } catch {
+            port.xsk = nil
+            sp.closeMember(slot: port.index, ifindex: port.interfaceIndex)
+            throw EngineError("cannot open an AF_XDP socket on \(port.name): \(error)")
+        }
+        closeSocketOnRemoval(port, path: sp)
+    }
+
+    private func closeSocketOnRemoval(_ port: MemberPort, path: SocketPath) {
+        let slot = port.index, ifindex = port.interfaceIndex
+        port.undo.push("AF_XDP on \(port.name)") { [weak path, weak port, poller] in
+            path?.closeMember(slot: slot, ifindex: ifindex)
+            if let x = port?.xsk { poller.remove(x.fd) }
+            port?.xsk = nil
+        }
+    }
+
+    /// The steering program's one setting: frames longer than the MTU, or than a
+    /// socket frame holds (jumbo MTUs), go up to the AF_PACKET sockets.
+    func syncSocketPath() {
+        guard let sp = socketPath else { return }
+        var c = XDPBondProgram.Configuration(mode: .none, active: nil, usable: [])
+        c.maximumFrame = min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame)
+        do { try sp.program.configure(c) } catch { logger.error("\(name): cannot update the AF_XDP steering: \(error)") }
+    }
+
+    /// One turn: frames from the bond device to members, from members to the bond
+    /// device, sent frames reclaimed, fill rings topped up.
+    func forwardSocketFrames() {
+        guard let sp = socketPath else { return }
+        forwardSocketFramesFromBondDevice(sp)
+        for p in ports where p.isLive && p.xsk != nil { forwardSocketFrames(from: p, sp) }
+        for p in ports where p.isLive { p.xsk?.reclaim() }
+        sp.device.reclaim()
+    }
+
+    /// At most this many batches per socket per turn, so that no socket starves the others.
+    private static let socketBatchesPerTurn = 16
+
+    private func forwardSocketFramesFromBondDevice(_ sp: SocketPath) {
+        let memory = sp.memory
+        let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        let tap = device.tap
+        for _ in 0..<Self.socketBatchesPerTurn {
+            let n = sp.device.receive { f in
+                let bytes = memory.bytes(of: f)
+                if let tap { tap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .sent) }
+                device.rxPackets &+= 1
+                device.rxBytes &+= f.length
+                switch FrameParser.parse(FrameBytes(UnsafeRawBufferPointer(bytes)), maxLength: maxFrame) {
+                case .failure(let e):
+                    counters.count(e.defect)
+                    memory.give(f.address)
+                case .success(let parsed):
+                    // The host left checksums to the device, as to a NIC: the bond is it.
+                    TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed)
+                    switch policy.transmitTarget(for: parsed, members: view) {
+                    case .member(let i):
+                        send(f, on: ports[i], memory)
+                    case .memberWithOwnSource(let i):
+                        MutableFrameBytes(bytes).setMAC(6, ports[i].mac)
+                        send(f, on: ports[i], memory)
+                    case .memberAnnouncingOwnMAC(let i):
+                        FrameRewriter.announce(ports[i].mac, in: MutableFrameBytes(bytes), parsed: parsed)
+                        send(f, on: ports[i], memory)
+                    case .allMembers:
+                        broadcast(f, memory)
+                    case .drop:
+                        counters.noMember &+= 1
+                        memory.give(f.address)
+                    }
+                }
+            }
+            for p in ports where p.isLive { p.xsk?.flush() }
+            if n == 0 { break }
+        }
+        sp.device.refill()
+    }
+
+    @inline(__always)
+    private func send(_ f: XDPFrame, on port: MemberPort, _ memory: XDPSocketMemory) {
+        guard let x = port.xsk else { memory.give(f.address); return }
+        if let tap = port.tap { tap.record(UnsafeRawBufferPointer(memory.bytes(of: f)), wireLength: f.length, .sent) }
+        x.transmit(f)
+    }
+
+    /// One frame to every usable member: a copy each, the original to the last (a
+    /// frame's address may sit in one TX ring only, or it would come back twice).
+    private func broadcast(_ f: XDPFrame, _ memory: XDPSocketMemory) {
+        guard let last = view.usable.last else { memory.give(f.address); return }
+        for i in view.usable.dropLast() {
+            guard let copy = memory.copy(f) else { counters.noMember &+= 1; continue }
+            send(copy, on: ports[i], memory)
+        }
+        send(f, on: ports[last], memory)
+    }
+
+    private func forwardSocketFrames(from port: MemberPort, _ sp: SocketPath) {
+        guard let xsk = port.xsk else { return }
+        let memory = sp.memory
+        let enabled = !bond.members[port.index].adminDisabled
+        let maxFrame = mtu + FrameParser.ethernetHeaderLength
+        let tap = port.tap
+        var any = false
+        for _ in 0..<Self.socketBatchesPerTurn {
+            let n = xsk.receive { f in
+                let bytes = memory.bytes(of: f)
+                if let tap { tap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
+                switch FrameParser.parse(FrameBytes(UnsafeRawBufferPointer(bytes)), maxLength: maxFrame) {
+                case .failure(let e):
+                    counters.count(e.defect)
+                    port.rxDrops &+= 1
+                    memory.give(f.address)
+                case .success(let parsed):
+                    if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
+                        observeProbeReply(parsed, on: port)
+                    }
+                    if enabled && policy.admits(parsed, on: port.index, members: view) {
+                        if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
+                            && ports.contains(where: { $0.mac == parsed.destination }) {
+                            MutableFrameBytes(bytes).setMAC(0, bondMAC)
+                        }
+                        // A veth peer is a local stack that leaves checksums owed; a
+                        // frame off a wire carries its own, corrupt or not, untouched.
+                        if port.completesChecksums { TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed) }
+                        port.rxPackets &+= 1
+                        port.rxBytes &+= f.length
+                        if let t = device.tap { t.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
+                        sp.device.transmit(f)
+                    } else {
+                        port.rxDrops &+= 1
+                        memory.give(f.address)
+                    }
+                }
+            }
+            sp.device.flush()
+            if n == 0 { break }
+            any = true
+        }
+        xsk.refill()
+        if any && probing {
+            pendingEvents += bond.received(.traffic, on: port.index, at: MonotonicClock.now())
+            if !pendingEvents.isEmpty {
+                let events = pendingEvents
+                pendingEvents.removeAll(keepingCapacity: true)
+                handle(events)
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import BondCore
+import PacketIO
+
+/// One bond's AF_XDP backend (`backend=afxdp`): a socket on the bond device's engine
+/// end and one per member, all on one shared memory, and `bondd_xsk` steering every
+/// frame into them. The engine decides every frame as on AF_PACKET; a frame moves from
+/// one socket to another by its address in the shared memory. Super-frames, which no
+/// socket frame holds, still reach the engine's AF_PACKET sockets.
+final class SocketPath {
+    let program: XDPBondProgram
+    let memory: XDPSocketMemory
+    let device: XDPSocket
+    /// How the programs are attached and whether the kernel copies, for `bondctl show`.
+    private(set) var modes: [Int: String] = [:]
+
+    init(engineName: String, engineIndex: Int32) throws(SystemError) {
+        program = try XDPBondProgram()
+        memory = try XDPSocketMemory()
+        device = try XDPSocket(interface: engineName, index: engineIndex, memory: memory, copy: true)
+        try program.setSocket(slot: XDPBondProgram.deviceSlot, ifindex: engineIndex, fd: device.fd)
+        try program.attachSocketProgram(to: engineIndex, mode: .generic)
+    }
+
+    deinit { detachAll() }
+
+    /// A socket for member `slot`, and the steering program on it: natively, with
+    /// zero-copy where the driver has both; generic and copying on veth.
+    func openMember(slot: Int, name: String, ifindex: Int32, kind: String?) throws(SystemError) -> XDPSocket {
+        let veth = kind == "veth"
+        let socket = try XDPSocket(interface: name, index: ifindex, memory: memory, copy: veth)
+        try program.setSocket(slot: slot, ifindex: ifindex, fd: socket.fd)
+        if !veth, (try? program.attachSocketProgram(to: ifindex, mode: .native)) != nil {
+            modes[slot] = "native"
+        } else {
+            try program.attachSocketProgram(to: ifindex, mode: .generic)
+            modes[slot] = "generic, copy"
+        }
+        return socket
+    }
+
+    func closeMember(slot: Int, ifindex: Int32) {
+        program.detach(from: ifindex)
+        modes[slot] = nil
+    }
+
+    func detachAll() {
+        for ix in program.attachedInterfaces { program.detach(from: ix) }
+    }
+
+    func describe(memberNames: [Int: String]) -> String {
+        let members = modes.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(modes[$0]!)" }
+        return "\(memory.frameCount) shared frames of \(memory.frameSize) B; bond device generic, copy; members \(members.joined(separator: ", "))"
+    }
+}

@@ -1,0 +1,135 @@
+import CLibXDP
+import Glibc
+
+/// An AF_XDP socket on queue 0 of one interface, on memory shared with the bond's
+/// other sockets: frames arrive by descriptor in its RX ring and leave by descriptor in
+/// its TX ring, without a copy in user space. Its fill and completion rings are its
+/// own (each device queue needs its own); their frames come from and go back to the
+/// shared memory's free stack. need_wakeup is on: the kernel is kicked only when it
+/// says it sleeps.
+public final class XDPSocket {
+    public let interfaceIndex: Int32
+    public let fd: Int32
+    public let memory: XDPSocketMemory
+    private let xsk: UnsafeMutablePointer<OpaquePointer?>
+    private let rx: UnsafeMutablePointer<xsk_ring_cons>
+    private let tx: UnsafeMutablePointer<xsk_ring_prod>
+    private let fill: UnsafeMutablePointer<xsk_ring_prod>
+    private let completion: UnsafeMutablePointer<xsk_ring_cons>
+    private let ownsRings: Bool
+    private var queued: UInt32 = 0
+    public private(set) var transmitted = 0
+    public private(set) var transmittedBytes = 0
+    /// Frames that found the TX ring full and were given back.
+    public private(set) var transmitDrops = 0
+
+    /// - Parameter copy: force copy mode; otherwise zero-copy where the driver has it.
+    public init(interface name: String, index: Int32, memory: XDPSocketMemory, copy: Bool) throws(SystemError) {
+        interfaceIndex = index
+        self.memory = memory
+        xsk = .allocate(capacity: 1)
+        xsk.initialize(to: nil)
+        rx = .allocate(capacity: 1)
+        rx.initialize(to: xsk_ring_cons())
+        tx = .allocate(capacity: 1)
+        tx.initialize(to: xsk_ring_prod())
+        if memory.firstRingsTaken {
+            fill = .allocate(capacity: 1)
+            fill.initialize(to: xsk_ring_prod())
+            completion = .allocate(capacity: 1)
+            completion.initialize(to: xsk_ring_cons())
+            ownsRings = true
+        } else {
+            fill = memory.fill
+            completion = memory.completion
+            ownsRings = false
+        }
+        let (handle, rxRing, txRing, fillRing, completionRing) = (xsk, rx, tx, fill, completion)
+        let r = name.withCString {
+            bondd_xsk_socket_create(handle, $0, memory.umem.pointee, rxRing, txRing, fillRing, completionRing,
+                                    memory.ringSize, copy ? 1 : 0)
+        }
+        guard r == 0, let socket = xsk.pointee else {
+            xsk.deallocate(); rx.deallocate(); tx.deallocate()
+            if ownsRings { fill.deallocate(); completion.deallocate() }
+            throw SystemError("AF_XDP socket on \(name)", errno: -r)
+        }
+        if !ownsRings { memory.firstRingsTaken = true }
+        fd = xsk_socket__fd(socket)
+        refill()
+    }
+
+    deinit {
+        if let s = xsk.pointee { xsk_socket__delete(s) }
+        xsk.deallocate(); rx.deallocate(); tx.deallocate()
+        if ownsRings { fill.deallocate(); completion.deallocate() }
+    }
+
+    /// Gives the kernel free frames to receive into, as many as its fill ring takes.
+    public func refill() {
+        let wanted = UInt32(min(memory.freeCount, Int(memory.ringSize)))
+        guard wanted > 0 else { return }
+        var index: UInt32 = 0
+        let n = xsk_ring_prod__reserve(fill, wanted, &index)
+        guard n > 0 else { return }
+        for i in 0..<n {
+            xsk_ring_prod__fill_addr(fill, index &+ i).pointee = memory.take()!
+        }
+        xsk_ring_prod__submit(fill, n)
+        if xsk_ring_prod__needs_wakeup(fill) != 0 {
+            _ = recvfrom(fd, nil, 0, Int32(MSG_DONTWAIT), nil, nil)
+        }
+    }
+
+    /// Hands up to `limit` received frames to `body`. Each frame is then the caller's:
+    /// it must be transmitted on some socket of the same memory, or given back.
+    /// - Returns: how many frames there were.
+    @discardableResult @inline(__always)
+    public func receive(limit: Int = 64, _ body: (XDPFrame) -> Void) -> Int {
+        var index: UInt32 = 0
+        let n = xsk_ring_cons__peek(rx, UInt32(limit), &index)
+        guard n > 0 else { return 0 }
+        for i in 0..<n {
+            let d = xsk_ring_cons__rx_desc(rx, index &+ i)!.pointee
+            body(XDPFrame(address: d.addr, length: Int(d.len)))
+        }
+        xsk_ring_cons__release(rx, n)
+        return Int(n)
+    }
+
+    /// Queues `frame` for sending (with the next `flush`). When the TX ring is full the
+    /// frame is given back and counted.
+    @inline(__always)
+    public func transmit(_ frame: XDPFrame) {
+        var index: UInt32 = 0
+        guard xsk_ring_prod__reserve(tx, 1, &index) == 1 else {
+            transmitDrops += 1
+            memory.give(frame.address)
+            return
+        }
+        let d = xsk_ring_prod__tx_desc(tx, index)!
+        d.pointee.addr = frame.address
+        d.pointee.len = UInt32(frame.length)
+        d.pointee.options = 0
+        queued += 1
+        transmittedBytes &+= frame.length
+    }
+
+    /// Hands the queued frames to the kernel, waking it if it sleeps.
+    public func flush() {
+        guard queued > 0 else { return }
+        xsk_ring_prod__submit(tx, queued)
+        transmitted += Int(queued)
+        queued = 0
+        if xsk_ring_prod__needs_wakeup(tx) != 0 { _ = bondd_xsk_kick(fd) }
+    }
+
+    /// Frames the kernel has finished sending go back to the free stack.
+    public func reclaim() {
+        var index: UInt32 = 0
+        let n = xsk_ring_cons__peek(completion, memory.ringSize, &index)
+        guard n > 0 else { return }
+        for i in 0..<n { memory.give(xsk_ring_cons__comp_addr(completion, index &+ i)!.pointee) }
+        xsk_ring_cons__release(completion, n)
+    }
+}
