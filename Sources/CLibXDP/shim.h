@@ -31,6 +31,11 @@ static inline int bondd_xsk_socket_create(struct xsk_socket **xsk, const char *i
     return xsk_socket__create_shared(xsk, ifname, 0, umem, rx, tx, fill, comp, &config);
 }
 
+// Wakes the kernel to receive into the fill ring (needed when it asks, need_wakeup).
+static inline void bondd_xsk_wake_receive(int fd) {
+    recvfrom(fd, 0, 0, MSG_DONTWAIT, 0, 0);
+}
+
 // Kicks the kernel to send what the TX ring holds (needed when it asks, need_wakeup).
 static inline int bondd_xsk_kick(int fd) {
     if (sendto(fd, 0, 0, MSG_DONTWAIT, 0, 0) >= 0) return 0;

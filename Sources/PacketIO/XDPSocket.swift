@@ -77,7 +77,7 @@ public final class XDPSocket {
         }
         xsk_ring_prod__submit(fill, n)
         if xsk_ring_prod__needs_wakeup(fill) != 0 {
-            _ = recvfrom(fd, nil, 0, Int32(MSG_DONTWAIT), nil, nil)
+            bondd_xsk_wake_receive(fd)
         }
     }
 
