@@ -333,6 +333,24 @@ static __always_inline int tcp_flow(struct ethhdr *eth, void *end, struct bondd_
 	return 1;
 }
 
+/* A super-frame goes up to the engine's AF_PACKET sockets, and so does the rest of its
+ * TCP flow for a while after it; 1: this frame goes up. */
+static __always_inline int goes_up_with_its_flow(struct ethhdr *eth, void *end, int super)
+{
+	struct bondd_flow flow;
+	if (tcp_flow(eth, end, &flow)) {
+		__u64 now = bpf_ktime_get_ns();
+		if (super) {
+			bpf_map_update_elem(&bondd_offload_flows, &flow, &now, BPF_ANY);
+			return 1;
+		}
+		__u64 *seen = bpf_map_lookup_elem(&bondd_offload_flows, &flow);
+		if (seen && now - *seen < BONDD_OFFLOAD_HOLD_NS)
+			return 1;
+	}
+	return super;
+}
+
 /* The configuration, when the fast path decides this frame; NULL: pass it up. */
 static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, struct ethhdr **eth)
 {
@@ -347,19 +365,7 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	/* GSO and GRO super-frames: a generic XDP redirect refuses frames longer than
 	 * the target's MTU, while the engine's sockets carry them whole (virtio-net
 	 * headers), so TCP keeps its offloads. The rest of such a flow follows them. */
-	int super = end - data > cfg->max_frame;
-	struct bondd_flow flow;
-	if (tcp_flow(*eth, end, &flow)) {
-		__u64 now = bpf_ktime_get_ns();
-		if (super) {
-			bpf_map_update_elem(&bondd_offload_flows, &flow, &now, BPF_ANY);
-			return NULL;
-		}
-		__u64 *seen = bpf_map_lookup_elem(&bondd_offload_flows, &flow);
-		if (seen && now - *seen < BONDD_OFFLOAD_HOLD_NS)
-			return NULL;
-	}
-	if (super)
+	if (goes_up_with_its_flow(*eth, end, end - data > cfg->max_frame))
 		return NULL;
 	return cfg;
 }
@@ -634,19 +640,7 @@ int bondd_xsk(struct xdp_md *ctx)
 	__u32 zero = 0;
 	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
 	__u32 max_frame = cfg && cfg->max_frame ? cfg->max_frame : 1514;
-	int super = end - data > max_frame;
-	struct bondd_flow flow;
-	if (tcp_flow(eth, end, &flow)) {
-		__u64 now = bpf_ktime_get_ns();
-		if (super) {
-			bpf_map_update_elem(&bondd_offload_flows, &flow, &now, BPF_ANY);
-			return XDP_PASS;
-		}
-		__u64 *seen = bpf_map_lookup_elem(&bondd_offload_flows, &flow);
-		if (seen && now - *seen < BONDD_OFFLOAD_HOLD_NS)
-			return XDP_PASS;
-	}
-	if (super)
+	if (goes_up_with_its_flow(eth, end, end - data > max_frame))
 		return XDP_PASS;
 	return bpf_redirect_map(&bondd_xsks, *slot, XDP_PASS);
 }

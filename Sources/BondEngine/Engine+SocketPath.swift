@@ -25,12 +25,7 @@ extension Engine {
             syncSocketPath()
             logger.info("\(name): backend afxdp (\(sp.describe(memberNames: liveMemberNames)))")
         } catch {
-            for p in ports {
-                if let x = p.xsk { poller.remove(x.fd) }
-                p.xsk = nil
-            }
-            if let x = device.xsk { poller.remove(x.fd) }
-            device.xsk = nil
+            closeSockets()
             attempt?.detachAll()
             backendDetail = "afxdp unavailable: \(error)"
             logger.notice("\(name): AF_XDP backend unavailable (\(error)); frames move through AF_PACKET")
@@ -38,14 +33,18 @@ extension Engine {
     }
 
     private func stopSocketPath() {
+        closeSockets()
+        socketPath?.detachAll()
+        socketPath = nil
+    }
+
+    private func closeSockets() {
         for p in ports {
             if let x = p.xsk { poller.remove(x.fd) }
             p.xsk = nil
         }
         if let x = device.xsk { poller.remove(x.fd) }
         device.xsk = nil
-        socketPath?.detachAll()
-        socketPath = nil
     }
 
     var liveMemberNames: [Int: String] {
@@ -173,14 +172,7 @@ extension Engine {
                     port.rxDrops &+= 1
                     memory.give(f.address)
                 case .success(let parsed):
-                    if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
-                        observeProbeReply(parsed, on: port)
-                    }
-                    if enabled && policy.admits(parsed, on: port.index, members: view) {
-                        if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
-                            && ports.contains(where: { $0.mac == parsed.destination }) {
-                            MutableFrameBytes(bytes).setMAC(0, bondMAC)
-                        }
+                    if admit(parsed, MutableFrameBytes(bytes), on: port, enabled: enabled) {
                         // A veth peer is a local stack that leaves checksums owed; a
                         // frame off a wire carries its own, corrupt or not, untouched.
                         if port.completesChecksums { TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed) }

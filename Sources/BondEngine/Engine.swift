@@ -502,16 +502,7 @@ public final class Engine: @unchecked Sendable {
                     counters.count(e.defect)
                     port.rxDrops &+= 1
                 case .success(let parsed):
-                    if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
-                        observeProbeReply(parsed, on: port)
-                    }
-                    if enabled && policy.admits(parsed, on: port.index, members: view) {
-                        // Peers taught a member's own MAC (balance-alb) address frames to it;
-                        // the bond device only takes its own.
-                        if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
-                            && ports.contains(where: { $0.mac == parsed.destination }) {
-                            MutableFrameBytes(frame.bytes).setMAC(0, bondMAC)
-                        }
+                    if admit(parsed, MutableFrameBytes(frame.bytes), on: port, enabled: enabled) {
                         port.rxPackets &+= 1
                         port.rxBytes &+= frame.wireLength
                         device.deliver(frame)
@@ -531,6 +522,24 @@ public final class Engine: @unchecked Sendable {
             }
         }
         return any
+    }
+
+    /// A frame member `port` received, whichever backend it came through: shown to the
+    /// ARP/NS monitor, then admitted or not by the mode; an admitted frame for a
+    /// member's own MAC is readdressed to the bond.
+    @inline(__always)
+    func admit(_ parsed: ParsedFrame, _ bytes: MutableFrameBytes, on port: MemberPort, enabled: Bool) -> Bool {
+        if probing, parsed.neighborDiscovery != nil || parsed.etherType == EtherType.arp {
+            observeProbeReply(parsed, on: port)
+        }
+        guard enabled && policy.admits(parsed, on: port.index, members: view) else { return false }
+        // Peers taught a member's own MAC (balance-alb) address frames to it; the bond
+        // device only takes its own.
+        if usesOwnMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
+            && ports.contains(where: { $0.mac == parsed.destination }) {
+            bytes.setMAC(0, bondMAC)
+        }
+        return true
     }
 
     // MARK: - Links and state changes
