@@ -651,6 +651,9 @@ public final class Engine: @unchecked Sendable {
                 } else {
                     draining = nil
                 }
+                // The fast path takes the new active member before anything announces
+                // it: a switch that re-learns from the announcement sends there at once.
+                rebuildView()
                 if let to {
                     logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
                     if bondFollowsActive { takeMAC(of: ports[to]) } else { swapBondMAC(to: to) }
