@@ -5,8 +5,9 @@ import PacketIO
 /// logic is the same either way: the programs decide from a picture of the bond's
 /// state that the engine rewrites on every change, and hand up what they do not decide.
 extension Engine {
-    /// Attaches the fast path unless `backend=afpacket`. If it cannot be attached the
-    /// bond runs on AF_PACKET alone, and one log line says why.
+    /// Attaches the fast path for `backend=xdp`, and without a `backend=` where it
+    /// pays. If it cannot be attached the bond runs on AF_PACKET alone, and one log
+    /// line says why.
     ///
     /// Without a `backend=` the fast path is taken only where every member takes the
     /// program natively: on members driven in generic mode (veth) XDP runs in the
@@ -46,7 +47,6 @@ extension Engine {
             logger.notice("\(name): XDP fast path unavailable (\(error)); frames move through AF_PACKET")
         }
     }
-
 
     /// A member added at runtime gets the receive program; its undo takes it off again.
     func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {

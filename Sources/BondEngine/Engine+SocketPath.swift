@@ -191,13 +191,6 @@ extension Engine {
             any = true
         }
         xsk.refill()
-        if any && probing {
-            pendingEvents += bond.received(.traffic, on: port.index, at: MonotonicClock.now())
-            if !pendingEvents.isEmpty {
-                let events = pendingEvents
-                pendingEvents.removeAll(keepingCapacity: true)
-                handle(events)
-            }
-        }
+        if any && probing { noteTraffic(on: port) }
     }
 }

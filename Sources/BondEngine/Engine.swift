@@ -513,15 +513,18 @@ public final class Engine: @unchecked Sendable {
             }
             if !device.queue.isEmpty { device.queue.flush() }
         }) { any = true }
-        if any && probing {
-            pendingEvents += bond.received(.traffic, on: port.index, at: MonotonicClock.now())
-            if !pendingEvents.isEmpty {
-                let events = pendingEvents
-                pendingEvents.removeAll(keepingCapacity: true)
-                handle(events)
-            }
-        }
+        if any && probing { noteTraffic(on: port) }
         return any
+    }
+
+    /// Frames arrived on `port`: a sign of life for the ARP/NS monitor; what it
+    /// concludes (and what probe replies concluded meanwhile) is acted on now.
+    func noteTraffic(on port: MemberPort) {
+        pendingEvents += bond.received(.traffic, on: port.index, at: MonotonicClock.now())
+        guard !pendingEvents.isEmpty else { return }
+        let events = pendingEvents
+        pendingEvents.removeAll(keepingCapacity: true)
+        handle(events)
     }
 
     /// A frame member `port` received, whichever backend it came through: shown to the
