@@ -9,8 +9,7 @@ public enum ControlClient {
         let fd: Int32
         do { fd = try UnixSocket.connect(to: path) } catch { throw Failure(description: "\(error)") }
         defer { close(fd) }
-        let data = try JSONEncoder().encode(request)
-        let written = UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")])
+        let written = UnixSocket.writeLine(fd, try JSONEncoder().encode(request))
         let writeError = errno
         // Even a refused write may have an answer waiting (the daemon says why it closed).
         guard let line = UnixSocket.readLine(fd, limit: 16 << 20), !line.isEmpty else {

@@ -14,7 +14,7 @@ public final class ControlServer: @unchecked Sendable {
     /// writing lines until the peer goes or it has nothing more to say.
     public typealias Stream = @Sendable (ControlRequest, LineWriter) -> Void
     /// The commands answered by `stream` rather than `handler`.
-    public static let streamingCommands: Set<String> = ["events", "capture"]
+    private static let streamingCommands: Set<String> = ["events", "capture"]
 
     public struct SetupError: Error, CustomStringConvertible { public var description: String }
 
@@ -106,11 +106,7 @@ public final class ControlServer: @unchecked Sendable {
         } else {
             reply = .failure("request too large (limit \(ControlPaths.maximumRequest) bytes)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        if let data = try? encoder.encode(reply) {
-            _ = UnixSocket.writeAll(c, Array(data) + [UInt8(ascii: "\n")])
-        }
+        _ = LineWriter(fd: c).send(reply)
         return false
     }
 }
@@ -129,7 +125,7 @@ public final class LineWriter: @unchecked Sendable {
     /// One value as a JSON line; false when the peer is gone.
     public func send<T: Encodable>(_ value: T) -> Bool {
         guard let data = try? encoder.encode(value) else { return false }
-        return UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")])
+        return UnixSocket.writeLine(fd, data)
     }
 
     /// The peer closed its end (checked between writes, when there is nothing to send).

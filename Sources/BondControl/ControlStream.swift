@@ -9,28 +9,14 @@ public final class ControlStream {
 
     public init(_ request: ControlRequest, to path: String) throws {
         self.path = path
-        do { fd = try UnixSocket.connect(to: path) } catch { throw ControlClient.Failure(description: "\(error)") }
-        let data = try JSONEncoder().encode(request)
-        guard UnixSocket.writeAll(fd, Array(data) + [UInt8(ascii: "\n")]) else {
-            close(fd)
-            throw ControlClient.Failure(description: "cannot write to \(path): \(String(cString: strerror(errno)))")
-        }
+        fd = try UnixSocket.openRequest(request, to: path)
     }
 
     deinit { close(fd) }
 
     /// The next reply line, waiting as long as it takes; nil when the daemon closed.
     public func nextReply() -> ControlReply? {
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let n = Glibc.read(fd, &byte, 1)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            if byte == UInt8(ascii: "\n") { break }
-            line.append(byte)
-        }
-        guard !line.isEmpty else { return nil }
+        guard let line = UnixSocket.readLineExactly(fd) else { return nil }
         return try? JSONDecoder().decode(ControlReply.self, from: Data(line))
     }
 

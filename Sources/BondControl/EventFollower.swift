@@ -11,13 +11,11 @@ public final class EventFollower {
     /// Connects and asks for events; throws the daemon's refusal or why it cannot connect.
     public init(path: String) throws {
         self.path = path
-        do { fd = try UnixSocket.connect(to: path) } catch { throw ControlClient.Failure(description: "\(error)") }
-        let request = try JSONEncoder().encode(ControlRequest(command: "events"))
-        guard UnixSocket.writeAll(fd, Array(request) + [UInt8(ascii: "\n")]) else {
-            close(fd)
-            throw ControlClient.Failure(description: "cannot write to \(path)")
-        }
-        guard let first = try readLine(blocking: true),
+        fd = try UnixSocket.openRequest(ControlRequest(command: "events"), to: path)
+        // The daemon answers at once; a silent one is not waited for forever.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard let first = UnixSocket.readLineExactly(fd),
               let reply = try? JSONDecoder().decode(ControlReply.self, from: Data(first)) else {
             close(fd)
             throw ControlClient.Failure(description: "no reply from \(path)")
@@ -46,19 +44,5 @@ public final class EventFollower {
             if let c = try? JSONDecoder().decode(StateChange.self, from: Data(line)) { out.append(c) }
         }
         return out
-    }
-
-    private func readLine(blocking: Bool) throws -> [UInt8]? {
-        // The daemon answers at once; a silent one is not waited for forever.
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let n = Glibc.read(fd, &byte, 1)
-            if n <= 0 { return line.isEmpty ? nil : line }
-            if byte == UInt8(ascii: "\n") { return line }
-            line.append(byte)
-        }
     }
 }

@@ -48,6 +48,37 @@ enum UnixSocket {
         return true
     }
 
+    /// `data` and a newline: one line of the protocol.
+    static func writeLine(_ fd: Int32, _ data: Data) -> Bool {
+        writeAll(fd, Array(data) + [UInt8(ascii: "\n")])
+    }
+
+    /// Connects to `path` and sends `request`, for a connection that stays open.
+    static func openRequest(_ request: ControlRequest, to path: String) throws -> Int32 {
+        let fd: Int32
+        do { fd = try connect(to: path) } catch { throw ControlClient.Failure(description: "\(error)") }
+        guard writeLine(fd, try JSONEncoder().encode(request)) else {
+            let e = errno
+            close(fd)
+            throw ControlClient.Failure(description: "cannot write to \(path): \(String(cString: strerror(e)))")
+        }
+        return fd
+    }
+
+    /// One line read a byte at a time, so that nothing after it leaves the socket;
+    /// nil when the stream ended (or a receive timeout passed) before any byte.
+    static func readLineExactly(_ fd: Int32) -> [UInt8]? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+        }
+        return line.isEmpty ? nil : line
+    }
+
     /// Reads until a newline or end of stream, at most `limit` bytes; nil past the limit.
     static func readLine(_ fd: Int32, limit: Int) -> [UInt8]? {
         var out: [UInt8] = []

@@ -7,7 +7,7 @@ extension Engine {
     /// (the carrier loss being read, or the last frame the ARP/NS monitor saw on it) to
     /// the new active member carrying traffic (MACs moved, peers notified). Changes made
     /// by hand (set-active, primary, removal, disabling) are not failures and not timed.
-    func recordFailover(from: Int, to: Int, handlingStarted: Instant) {
+    func recordFailover(from: Int, handlingStarted: Instant) {
         let old = bond.members[from]
         guard old.isEligible, old.link != .up else { return }
         let lastSign = bond.probe.map { $0.records[from].lastRx } ?? handlingStarted

@@ -82,6 +82,11 @@ extension Engine {
         sendLearningPackets(on: ports[a])
     }
 
+    /// Member names by slot, for descriptions of the backends.
+    var liveMemberNames: [Int: String] {
+        Dictionary(uniqueKeysWithValues: ports.filter(\.isLive).map { ($0.index, $0.name) })
+    }
+
     func rebuildView() {
         view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
         // Only while that member is still up and the mode has an active member.

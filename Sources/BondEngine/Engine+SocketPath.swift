@@ -47,10 +47,6 @@ extension Engine {
         device.xsk = nil
     }
 
-    var liveMemberNames: [Int: String] {
-        Dictionary(uniqueKeysWithValues: ports.filter(\.isLive).map { ($0.index, $0.name) })
-    }
-
     /// A member added at runtime gets its socket; its undo closes it again.
     func openSocket(for port: MemberPort, kind: String?) throws(EngineError) {
         guard let sp = socketPath else { return }
@@ -114,14 +110,10 @@ extension Engine {
                 case .success(let parsed):
                     // The host left checksums to the device, as to a NIC: the bond is it.
                     TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed)
-                    switch policy.transmitTarget(for: parsed, members: view) {
-                    case .member(let i):
-                        send(f, on: ports[i], memory)
-                    case .memberWithOwnSource(let i):
-                        MutableFrameBytes(bytes).setMAC(6, ports[i].mac)
-                        send(f, on: ports[i], memory)
-                    case .memberAnnouncingOwnMAC(let i):
-                        FrameRewriter.announce(ports[i].mac, in: MutableFrameBytes(bytes), parsed: parsed)
+                    let target = policy.transmitTarget(for: parsed, members: view)
+                    prepare(MutableFrameBytes(bytes), for: target, parsed: parsed)
+                    switch target {
+                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
                         send(f, on: ports[i], memory)
                     case .allMembers:
                         broadcast(f, memory)
@@ -160,7 +152,7 @@ extension Engine {
         let memory = sp.memory
         let enabled = !bond.members[port.index].adminDisabled
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
-        let tap = port.tap
+        let tap = port.tap, deviceTap = device.tap
         var any = false
         for _ in 0..<Self.socketBatchesPerTurn {
             let n = xsk.receive { f in
@@ -178,7 +170,7 @@ extension Engine {
                         if port.completesChecksums { TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed) }
                         port.rxPackets &+= 1
                         port.rxBytes &+= f.length
-                        if let t = device.tap { t.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
+                        if let deviceTap { deviceTap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
                         sp.device.transmit(f)
                     } else {
                         port.rxDrops &+= 1

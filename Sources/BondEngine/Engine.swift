@@ -466,14 +466,10 @@ public final class Engine: @unchecked Sendable {
                 case .failure(let e):
                     counters.count(e.defect)
                 case .success(let parsed):
-                    switch policy.transmitTarget(for: parsed, members: view) {
-                    case .member(let i): ports[i].transmit(frame)
-                    case .memberWithOwnSource(let i):
-                        MutableFrameBytes(frame.bytes).setMAC(6, ports[i].mac)
-                        ports[i].transmit(frame)
-                    case .memberAnnouncingOwnMAC(let i):
-                        FrameRewriter.announce(ports[i].mac, in: MutableFrameBytes(frame.bytes), parsed: parsed)
-                        ports[i].transmit(frame)
+                    let target = policy.transmitTarget(for: parsed, members: view)
+                    prepare(MutableFrameBytes(frame.bytes), for: target, parsed: parsed)
+                    switch target {
+                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i): ports[i].transmit(frame)
                     case .allMembers: for i in view.usable { ports[i].transmit(frame) }
                     case .drop: counters.noMember &+= 1
                     }
@@ -515,6 +511,17 @@ public final class Engine: @unchecked Sendable {
         }) { any = true }
         if any && probing { noteTraffic(on: port) }
         return any
+    }
+
+    /// What a transmit decision asks of the frame before it leaves, whichever backend
+    /// carries it: the member's own MAC as source, and in balance-alb's ARP replies.
+    @inline(__always)
+    func prepare(_ bytes: MutableFrameBytes, for target: TransmitTarget, parsed: ParsedFrame) {
+        switch target {
+        case .memberWithOwnSource(let i): bytes.setMAC(6, ports[i].mac)
+        case .memberAnnouncingOwnMAC(let i): FrameRewriter.announce(ports[i].mac, in: bytes, parsed: parsed)
+        case .member, .allMembers, .drop: break
+        }
     }
 
     /// Frames arrived on `port`: a sign of life for the ARP/NS monitor; what it
@@ -665,7 +672,7 @@ public final class Engine: @unchecked Sendable {
                 }
                 let names = (from.map { ports[$0].name } ?? "none", to.map { ports[$0].name } ?? "none")
                 journal.record(.active, member: to.map { ports[$0].name }, "active member \(names.0) -> \(names.1) (\(reason))")
-                if let from, let to { recordFailover(from: from, to: to, handlingStarted: handlingStarted) }
+                if let from, to != nil { recordFailover(from: from, handlingStarted: handlingStarted) }
             case .carrier(let up):
                 logger.info("\(name): carrier \(up ? "up" : "down")")
                 journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")

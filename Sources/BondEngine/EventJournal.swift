@@ -6,7 +6,7 @@ import Glibc
 /// appends (a few times per failover, never per frame); followers wait for what comes
 /// after the last change they saw.
 public final class EventJournal: @unchecked Sendable {
-    public static let capacity = 1024
+    private static let capacity = 1024
     private let condition = NSCondition()
     private var changes: [StateChange] = []
     private var nextSequence: UInt64 = 1

@@ -37,21 +37,15 @@ public final class MetricsExporter: @unchecked Sendable {
         }
         func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
             let key = seenKey(name, labels)
-            let c = counters[key] ?? {
-                let made = registry.makeCounter(name: name, labels: labels, help: help)
-                counters[key] = made
-                return made
-            }()
+            let c = counters[key] ?? registry.makeCounter(name: name, labels: labels, help: help)
+            counters[key] = c
             c.reset()
             c.increment(by: Int64(max(value, 0)))
         }
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
             let key = seenKey(name, labels)
-            let g = gauges[key] ?? {
-                let made = registry.makeGauge(name: name, labels: labels, help: help)
-                gauges[key] = made
-                return made
-            }()
+            let g = gauges[key] ?? registry.makeGauge(name: name, labels: labels, help: help)
+            gauges[key] = g
             g.set(value)
         }
         for s in statuses {

@@ -33,7 +33,7 @@ public final class MetricsServer: @unchecked Sendable {
                 close(fd)
                 throw SetupError(description: "--metrics: '\(host)' is not an IPv6 address")
             }
-            bound = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            bound = Self.bind(fd, &a)
         } else {
             var a = sockaddr_in()
             a.sin_family = sa_family_t(AF_INET)
@@ -42,12 +42,19 @@ public final class MetricsServer: @unchecked Sendable {
                 close(fd)
                 throw SetupError(description: "--metrics: '\(host)' is not an IPv4 address (IPv6 goes in brackets: [::1]:9469)")
             }
-            bound = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            bound = Self.bind(fd, &a)
         }
         guard bound == 0, listen(fd, 16) == 0 else {
             let e = String(cString: strerror(errno))
             close(fd)
             throw SetupError(description: "--metrics: cannot listen on \(address): \(e)")
+        }
+    }
+
+    /// bind(2) with an IPv4 or IPv6 socket address.
+    private static func bind<Address>(_ fd: Int32, _ address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
         }
     }
 

@@ -29,7 +29,7 @@ import Testing
         #expect(frames.contains { $0.contains("\(tb["BOND_IP4"]) > \(tb["CLIENT_IP4"]): ICMP echo reply") })
 
         // On the backup, across a failover: the gratuitous ARP that announces it, then replies.
-        let backup = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl capture \(tb.bond) \(m[1]) -w \(dir)/backup.pcap --duration 3")
+        let backup = try tb.startBondctl("capture \(tb.bond) \(m[1]) -w \(dir)/backup.pcap --duration 3")
         #expect(Shell.waitFor(5) { backup.errorOutput.contains("capturing on") })
         #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
         #expect(backup.wait(timeout: 15) == 0, "\(backup.errorOutput)")
@@ -52,7 +52,7 @@ import Testing
         let file = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).pcap"
         defer { try? FileManager.default.removeItem(atPath: file) }
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.02 -c 100 -W 1 \(tb["BOND_IP4"])")
-        let r = tb.inHost("\(Shell.binDirectory)/bondctl capture \(tb.bond) -w \(file) -c 20", timeout: 20)
+        let r = tb.bondctl("capture \(tb.bond) -w \(file) -c 20", timeout: 20)
         #expect(r.ok, "\(r.error)")
         let frames = tcpdump(file)
         #expect(frames.count == 20)
@@ -60,16 +60,16 @@ import Testing
         #expect(frames.filter { $0.contains("ICMP echo request") }.count >= 9)
         #expect(frames.filter { $0.contains("ICMP echo reply") }.count >= 9)
         // A second capture on the same port, a member of nothing, a file that cannot be written.
-        let busy = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl capture \(tb.bond) -w \(file).2 --duration 2")
+        let busy = try tb.startBondctl("capture \(tb.bond) -w \(file).2 --duration 2")
         #expect(Shell.waitFor(5) { busy.errorOutput.contains("capturing on") })
-        let twice = tb.inHost("\(Shell.binDirectory)/bondctl capture \(tb.bond) -w \(file).3 -c 1")
+        let twice = tb.bondctl("capture \(tb.bond) -w \(file).3 -c 1")
         #expect(twice.status == 1 && twice.error == "bondctl: capture: a capture is already running on \(tb.bond)\n")
         #expect(!FileManager.default.fileExists(atPath: "\(file).3"), "nothing half-made is left")
         #expect(busy.wait(timeout: 10) == 0)
         try? FileManager.default.removeItem(atPath: "\(file).2")
-        let stranger = tb.inHost("\(Shell.binDirectory)/bondctl capture \(tb.bond) nosuch9 -w \(file).4 -c 1")
+        let stranger = tb.bondctl("capture \(tb.bond) nosuch9 -w \(file).4 -c 1")
         #expect(stranger.status == 1 && stranger.error == "bondctl: capture: nosuch9 is not a member of \(tb.bond)\n")
-        let unwritable = tb.inHost("\(Shell.binDirectory)/bondctl capture \(tb.bond) -w /nonexistent-dir/x.pcap -c 1")
+        let unwritable = tb.bondctl("capture \(tb.bond) -w /nonexistent-dir/x.pcap -c 1")
         #expect(unwritable.status == 1 && unwritable.error == "bondctl: capture: cannot write /nonexistent-dir/x.pcap: No such file or directory\n")
         pinger.wait(timeout: 20)
         #expect(pinger.output.contains(" 0% packet loss"), "capturing does not disturb traffic: \(pinger.output)")

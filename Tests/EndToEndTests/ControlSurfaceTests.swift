@@ -44,7 +44,7 @@ import Testing
         let m = tb.members
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"], members: [m[0], m[1]])
         bond.configureAddresses()
-        let follower = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl events \(tb.bond) --json --count 5 --timeout 20")
+        let follower = try tb.startBondctl("events \(tb.bond) --json --count 5 --timeout 20")
         #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
         #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
         #expect(Shell.waitFor(5) { bond.status()?.activeMember == m[1] })
@@ -60,7 +60,7 @@ import Testing
         #expect(zip(changes, changes.dropFirst()).allSatisfy { $1.sequence == $0.sequence + 1 })
 
         // Text lines, and the end of the stream when the bond stops.
-        let text = try Shell.start("ip netns exec \(tb["NS_HOST"]) \(Shell.binDirectory)/bondctl events")
+        let text = try tb.startBondctl("events")
         #expect(Shell.waitFor(5) { text.errorOutput.contains("following 1 bond") })
         #expect(tb.bondctl("disable-member \(tb.bond) \(m[2])").ok)
         #expect(Shell.waitFor(5) { text.output.contains("\(tb.bond) member \(m[2]): disabled by administrator") }, "\(text.output)")

@@ -87,12 +87,17 @@ final class Testbed {
         return Int(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    /// One interface's state in the host namespace, as `ip -j link` reports it.
     /// bondctl in the host namespace, as a user would run it there.
     func bondctl(_ args: String, timeout: TimeInterval = 60) -> Shell.Result {
         inHost("\(Shell.binDirectory)/bondctl \(args)", timeout: timeout)
     }
 
+    /// bondctl in the host namespace, left running (captures, event streams).
+    func startBondctl(_ args: String) throws -> Spawned {
+        try Shell.start("ip netns exec \(self["NS_HOST"]) \(Shell.binDirectory)/bondctl \(args)")
+    }
+
+    /// One interface's state in the host namespace, as `ip -j link` reports it.
     func hostLink(_ name: String) -> [String: Any]? {
         let r = inHost("ip -j -d link show dev \(name)")
         guard r.ok, let data = r.output.data(using: .utf8),

@@ -9,6 +9,4 @@ public enum Backend: String, Sendable, CaseIterable, Codable {
     /// deciding from maps the engine keeps current; the engine sees only the frames the
     /// programs pass up (ARP, neighbour discovery, LACP, modes without a fast path).
     case xdp
-
-    public var name: String { rawValue }
 }

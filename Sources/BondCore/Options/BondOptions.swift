@@ -156,7 +156,7 @@ extension BondOptions {
             case "peer_notif_delay": o.peerNotifDelay = try integer(name, value, 0...300_000)
             case "backend":
                 guard let b = Backend(rawValue: value) else {
-                    throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.name).joined(separator: "|")))")
+                    throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.rawValue).joined(separator: "|")))")
                 }
                 o.backend = b
             default:
