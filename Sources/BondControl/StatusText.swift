@@ -29,6 +29,7 @@ public enum StatusText {
             if !a.nsTargets.isEmpty { out += "NS IPv6 target/s (xx::xx form): \(a.nsTargets.joined(separator: ", "))\n" }
             out += "ARP Validate: \(a.validate)\n"
             out += "ARP All Targets: \(a.allTargets)\n"
+            if let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
         }
         if s.failOverMAC != "none" { out += "Fail Over MAC: \(s.failOverMAC)\n" }
         if s.mode == "balance-rr" { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }

@@ -4,7 +4,7 @@ extension Bond {
     /// Modes with an active member (active-backup, and here also tlb, alb and slb):
     /// bond_ab_arp_inspect, bond_ab_arp_commit and bond_ab_arp_probe.
     mutating func activeBackupProbeRound(at now: Instant, into events: inout [BondEvent]) {
-        guard let p = probe else { return }
+        guard let p = probe, p.waiting == nil else { return }
         var proposals: [(member: Int, verdict: LinkState, why: String)] = []
         for i in members.indices where members[i].usableCarrier {
             let verdict = members[i].probeVerdict ?? .down
@@ -96,7 +96,7 @@ extension Bond {
     /// balance-rr, balance-xor, broadcast: bond_loadbalance_arp_mon. Every member with
     /// carrier is probed, and each is judged by what it sent and heard itself.
     mutating func loadBalanceProbeRound(at now: Instant, into events: inout [BondEvent]) {
-        guard let p = probe else { return }
+        guard let p = probe, p.waiting == nil else { return }
         var changed = false
         for i in members.indices where members[i].usableCarrier {
             let r = p.records[i]

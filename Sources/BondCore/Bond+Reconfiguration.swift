@@ -24,6 +24,7 @@ extension Bond {
                 members[i].monitor = CarrierMonitor(carrier: true, updelay: new.updelay, downdelay: new.downdelay)
             }
         }
+        var startEvents: [BondEvent] = []
         if new.probesLinks {
             if !old.probesLinks || old.probeSettingsDiffer(from: new) {
                 // A new monitor: current verdicts stand, and every member gets the grace
@@ -38,12 +39,13 @@ extension Bond {
                     probe!.records[i].reason = "monitor reconfigured"
                 }
                 (probe!.ownIPv4, probe!.ownIPv6) = own
+                startEvents = applyProbeSource(at: now)
             }
         } else if probe != nil {
             probe = nil
             for i in members.indices { members[i].probeVerdict = nil }
         }
-        var events: [BondEvent] = []
+        var events = startEvents
         for i in members.indices where !members[i].isRemoved && members[i].link != before[i] {
             members[i].lastLinkChange = now
             events.append(.link(member: i, LinkTransition(from: before[i], to: members[i].link, message: "link monitor reconfigured")))

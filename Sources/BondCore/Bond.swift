@@ -14,6 +14,9 @@ public struct Bond: Sendable {
 
     /// The ARP/NS monitor, when arp_interval is set.
     public internal(set) var probe: ProbeMonitor?
+    /// The bond device's state and addresses as last reported (nil: never reported,
+    /// as in tests that drive the monitor directly: it judges from the start).
+    var probeSource: ProbeSource?
 
     private var peerNotificationsLeft = 0
     private var nextPeerNotification: Instant?
@@ -101,6 +104,34 @@ public struct Bond: Sendable {
     public mutating func setOwnAddresses(ipv4: [IPv4Address], ipv6: [IPv6Address]) {
         probe?.ownIPv4 = ipv4
         probe?.ownIPv6 = ipv6
+    }
+
+    /// The bond device's state and usable addresses, as the engine reads them when the
+    /// bond starts and whenever they change. The ARP/NS monitor waits, judging no
+    /// member, until probes can prove something (the device up, with an address when
+    /// replies are validated); then every member gets its grace from that moment. The
+    /// kernel's monitor only runs while the bond is up but counts a member's grace from
+    /// enslave, so a bond addressed later than two intervals after start fails every
+    /// member once: this rule is why bondd does not.
+    public mutating func probeSourceChanged(ipv4: [IPv4Address], ipv6: [IPv6Address], deviceUp: Bool,
+                                            at now: Instant) -> [BondEvent] {
+        probeSource = ProbeSource(ipv4: ipv4, ipv6: ipv6, deviceUp: deviceUp)
+        return applyProbeSource(at: now)
+    }
+
+    /// Gives the monitor (a new one too, after a runtime change) the last reported source.
+    mutating func applyProbeSource(at now: Instant) -> [BondEvent] {
+        guard probe != nil, let source = probeSource else { return [] }
+        setOwnAddresses(ipv4: source.ipv4, ipv6: source.ipv6)
+        let why = probe!.waitReason(deviceUp: source.deviceUp)
+        guard why != probe!.waiting else { return [] }
+        probe!.waiting = why
+        if let why {
+            for i in probe!.records.indices { probe!.records[i].reason = "not judged: \(why)" }
+            return [.probeMonitor(judging: false, reason: why)]
+        }
+        probe!.begin(at: now, reason: "probing started")
+        return [.probeMonitor(judging: true, reason: "probes can be answered")]
     }
 
     /// Time passed: delays may expire, peer notifications may be due.
@@ -268,4 +299,11 @@ public struct Bond: Sendable {
             events.append(.carrier(up: carrier))
         }
     }
+}
+
+/// What the ARP/NS monitor needs to know of the bond device to send probes that prove something.
+struct ProbeSource: Equatable {
+    var ipv4: [IPv4Address]
+    var ipv6: [IPv6Address]
+    var deviceUp: Bool
 }

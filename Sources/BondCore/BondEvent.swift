@@ -13,4 +13,7 @@ public enum BondEvent: Equatable, Sendable {
     /// Re-send IGMP/MLD membership reports for the groups joined on the bond (resend_igmp),
     /// on the active member, or any usable one in modes without.
     case resendMulticastReports
+    /// The ARP/NS monitor starts judging members, or stops until probes can be
+    /// answered again (`reason`), for the log.
+    case probeMonitor(judging: Bool, reason: String)
 }

@@ -217,6 +217,8 @@ public struct ARPMonitorStatus: Codable, Sendable, Equatable {
     public var allTargets: String
     public var arpTargets: [String]
     public var nsTargets: [String]
+    /// Why the monitor judges no member yet (no address, device down); nil: it judges.
+    public var waiting: String?
     public init(interval: Int, missedMax: Int, validate: String, allTargets: String, arpTargets: [String], nsTargets: [String]) {
         self.interval = interval; self.missedMax = missedMax; self.validate = validate
         self.allTargets = allTargets; self.arpTargets = arpTargets; self.nsTargets = nsTargets
@@ -228,6 +230,7 @@ public struct ARPMonitorStatus: Codable, Sendable, Equatable {
         case allTargets = "all_targets"
         case arpTargets = "arp_ip_target"
         case nsTargets = "ns_ip6_target"
+        case waiting
     }
 }
 

@@ -2,7 +2,7 @@
 /// the active member, carrier, membership, options. One JSON object per line.
 public struct StateChange: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case link, active, carrier, member, options, migrate
+        case link, active, carrier, member, options, migrate, monitor
     }
     /// Numbered from 1 per bond, so a follower sees whether it missed any.
     public var sequence: UInt64

@@ -40,9 +40,9 @@ public final class Engine: @unchecked Sendable {
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
     var probing: Bool
     /// The bond device's addresses, which probes speak from; read again every second.
-    private var ownIPv4: [IPv4Address] = []
-    private var ownIPv6: [IPv6Address] = []
-    private var nextAddressRead = Instant.zero
+    var ownIPv4: [IPv4Address] = []
+    var ownIPv6: [IPv6Address] = []
+    var nextAddressRead = Instant.zero
     /// Bond events raised while a receive batch is walked, handled after it.
     var pendingEvents: [BondEvent] = []
     var counters = BondCounters()
@@ -115,6 +115,7 @@ public final class Engine: @unchecked Sendable {
             throw error
         }
         handle(bond.start(at: MonotonicClock.now()))
+        refreshProbeSource()
         refreshCarriers()
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
         if options.mode == .balanceTLB || options.mode == .balanceALB {
@@ -418,6 +419,7 @@ public final class Engine: @unchecked Sendable {
             if socketPath != nil { forwardSocketFrames() }
             readLinkEvents()
             let now = MonotonicClock.now()
+            if probing && now >= nextAddressRead { refreshProbeSource() }
             if let poll = nextCarrierPoll, now >= poll {
                 refreshCarriers()
                 nextCarrierPoll = now.adding(milliseconds: bond.options.miimon)
@@ -555,13 +557,15 @@ public final class Engine: @unchecked Sendable {
     // MARK: - Links and state changes
 
     private func readLinkEvents() {
-        let complete = linkEvents.drain { info, deleted in
+        var deviceChanged = false
+        let complete = linkEvents.drain({ info, deleted in
             if info.index == device.hostIndex || info.index == device.engineIndex {
                 if deleted { fatal = EngineError("the bond device \(name) was removed") }
                 else if info.index == device.hostIndex {
                     // Notifications do not carry everything (a bridge's promiscuity
                     // reference is not announced): read the device's state afresh.
                     if let fresh = try? links.link(index: info.index) { followBondDevice(fresh) }
+                    deviceChanged = true
                 }
                 return
             }
@@ -572,9 +576,12 @@ public final class Engine: @unchecked Sendable {
                 logger.warning("\(name): member \(port.name) was removed")
             }
             handle(bond.carrierChanged(member: port.index, up: !deleted && info.hasCarrier, at: MonotonicClock.now()))
-        }
+        }, addressChanged: { index in
+            if index == device.hostIndex { deviceChanged = true }
+        })
         // The kernel dropped notifications: read the whole state again.
         if !complete { refreshCarriers() }
+        if (deviceChanged || !complete) && fatal == nil { refreshProbeSource() }
     }
 
     func refreshCarriers() {
@@ -684,6 +691,11 @@ public final class Engine: @unchecked Sendable {
                 sendProbes(on: ports[i])
             case .resendMulticastReports:
                 if let i = bond.activeIndex ?? bond.usable.first { resendMulticastReports(on: ports[i]) }
+            case .probeMonitor(let judging, let reason):
+                let message = judging ? "ARP/NS monitor judges members from now (\(reason))"
+                                      : "ARP/NS monitor waits, judging no member: \(reason)"
+                logger.info("\(name): \(message)")
+                journal.record(.monitor, member: nil, message)
             }
         }
         rebuildView()
@@ -694,16 +706,6 @@ public final class Engine: @unchecked Sendable {
     private func sendProbes(on port: MemberPort) {
         guard let p = bond.probe, port.isLive else { return }
         let now = MonotonicClock.now()
-        // Without an address yet (the bond was just created) read every round: probes
-        // from 0.0.0.0 prove nothing, and the first members would be judged dead.
-        if now >= nextAddressRead || (ownIPv4.isEmpty && ownIPv6.isEmpty) {
-            nextAddressRead = now.adding(milliseconds: 1000)
-            if let a = try? links.addresses(index: device.hostIndex) {
-                ownIPv4 = a.ipv4.map(IPv4Address.init(rawValue:))
-                ownIPv6 = a.ipv6.map { IPv6Address(high: $0.0, low: $0.1) }
-                bond.setOwnAddresses(ipv4: ownIPv4, ipv6: ownIPv6)
-            }
-        }
         var sent = false
         for t in p.arpTargets {
             let source = ownIPv4.max { ($0.rawValue ^ t.rawValue).leadingZeroBitCount < ($1.rawValue ^ t.rawValue).leadingZeroBitCount }
@@ -834,6 +836,7 @@ public final class Engine: @unchecked Sendable {
                 validate: "\(o.arpValidate.kernelName) (\(o.arpValidate.rawValue))",
                 allTargets: "\(o.arpAllTargets.kernelName) (\(o.arpAllTargets.rawValue))",
                 arpTargets: o.arpTargets.map(\.description), nsTargets: o.nsTargets.map(\.description))
+            status.arpMonitor?.waiting = bond.probe?.waiting
         }
         return status
     }

@@ -161,6 +161,10 @@ public final class LinkControl {
             let h = m.payload.withUnsafeBytes { $0.loadUnaligned(as: ifaddrmsg.self) }
             guard Int32(bitPattern: h.ifa_index) == index else { continue }
             let a = NetlinkAttributes(m.payload[MemoryLayout<ifaddrmsg>.size...])
+            // An address still in (or failed) duplicate address detection cannot be a
+            // source yet: the kernel's source selection skips it, and so do we.
+            let flags = a.u32(Int32(IFA_FLAGS)) ?? UInt32(h.ifa_flags)
+            if flags & UInt32(IFA_F_TENTATIVE | IFA_F_DADFAILED) != 0 { continue }
             if Int32(h.ifa_family) == AF_INET, let b = a[Int32(IFA_LOCAL)] ?? a[Int32(IFA_ADDRESS)], b.count == 4 {
                 v4.append(b.reduce(0) { $0 << 8 | UInt32($1) })
             } else if Int32(h.ifa_family) == AF_INET6, let b = a[Int32(IFA_ADDRESS)], b.count == 16 {
@@ -192,18 +196,29 @@ public final class LinkControl {
     private func socket_fd_for_ioctl() -> Int32 { Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
 }
 
-/// Link notifications from the kernel (RTMGRP_LINK): carrier, flags, MTU, removal.
+/// Link and address notifications from the kernel (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
+/// RTMGRP_IPV6_IFADDR): carrier, flags, MTU, removal, addresses added or removed.
 public final class LinkEvents {
     private let socket: NetlinkSocket
     public var fd: Int32 { socket.fd }
 
-    public init() throws(SystemError) { socket = try NetlinkSocket(groups: UInt32(RTMGRP_LINK)) }
+    public init() throws(SystemError) {
+        socket = try NetlinkSocket(groups: UInt32(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR))
+    }
 
-    /// Reads queued notifications without blocking.
+    /// Reads queued notifications without blocking. `addressChanged` gets the index of
+    /// an interface whose addresses changed (a DAD that ends is a change too).
     /// - Returns: false when some were lost; the caller re-reads the link table.
-    public func drain(_ handle: (_ link: LinkInfo, _ removed: Bool) -> Void) -> Bool {
+    public func drain(_ handle: (_ link: LinkInfo, _ removed: Bool) -> Void,
+                      addressChanged: (_ index: Int32) -> Void = { _ in }) -> Bool {
         socket.drainNotifications { message in
-            if let info = LinkInfo(message: message) { handle(info, message.type == RTM_DELLINK) }
+            if let info = LinkInfo(message: message) {
+                handle(info, message.type == RTM_DELLINK)
+            } else if message.type == RTM_NEWADDR || message.type == RTM_DELADDR,
+                      message.payload.count >= MemoryLayout<ifaddrmsg>.size {
+                let h = message.payload.withUnsafeBytes { $0.loadUnaligned(as: ifaddrmsg.self) }
+                addressChanged(Int32(bitPattern: h.ifa_index))
+            }
         }
     }
 }

@@ -48,6 +48,9 @@ import Testing
             return s.activeMember == members0[0] && s.members[1].link == "up"
                 && s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 }
         }, "\(b0.log())")
+        // ...and never judged down on the way: the monitor waited for the address.
+        #expect(b0.status()?.members.allSatisfy { $0.linkFailures == 0 } == true, "\(b0.log())")
+        #expect(b0.status()?.failovers == 0, "\(b0.log())")
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 500 -W 1 \(tb["BOND_IP4"])")
         usleep(1_000_000)
         let start = Date()
@@ -71,6 +74,32 @@ import Testing
         tb.uplink("esm1", up: true)
         #expect(Shell.waitFor(5) { b0.status()?.members[0].link == "up" }, "\(b0.log())")
         #expect(b0.status()?.activeMember == members0[1])
+    }
+
+    /// The bond is addressed long after start (as an administrator or ifupdown may):
+    /// the ARP monitor waits and says why, then judges with its grace from that moment.
+    @Test(arguments: ["arp_ip_target=192.0.2.2", "ns_ip6_target=2001:db8::2"])
+    func aBondAddressedLateStartsOnItsFirstMemberWithoutAFlap(target: String) throws {
+        let tb = try Testbed(topology: 2)
+        let b0 = try BondDaemon(tb, options: ["mode=active-backup", "arp_interval=100", target, "arp_validate=all", "arp_missed_max=2"],
+                                members: tb["BOND_MEMBERS"].split(separator: " ").map(String.init))
+        let members0 = tb["BOND_MEMBERS"].split(separator: " ").map(String.init)
+        let waiting = try #require(b0.status()?.arpMonitor?.waiting)
+        #expect(waiting == "the bond device is down")
+        usleep(1_500_000)
+        tb.inHost("ip link set \(b0.name) up")
+        #expect(Shell.waitFor(5) { b0.status().map { $0.arpMonitor?.waiting != "the bond device is down" } == true }, "\(b0.log())")
+        usleep(1_000_000)
+        b0.configureAddresses()
+        #expect(Shell.waitFor(5) {
+            guard let s = b0.status(), s.arpMonitor?.waiting == nil else { return false }
+            return s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 && $0.link == "up" }
+        }, "\(b0.log())")
+        let s = try #require(b0.status())
+        #expect(s.activeMember == members0[0])
+        #expect(s.failovers == 0 && s.members.allSatisfy { $0.linkFailures == 0 }, "\(b0.log())")
+        #expect(!b0.log().contains("definitely down"), "\(b0.log())")
+        #expect(b0.log().contains("ARP/NS monitor waits"), "\(b0.log())")
     }
 
     @Test func withTrunkFailoverTheCarrierMonitorAloneFailsOver() throws {

@@ -48,6 +48,10 @@ public struct ProbeMonitor: Sendable {
     /// anything when validating.
     public var ownIPv4: [IPv4Address] = []
     public var ownIPv6: [IPv6Address] = []
+    /// Why no member is judged yet (nil: the monitor judges). Probes can prove nothing
+    /// before the bond device is up and, when replies are validated, has an address to
+    /// send them from; judging members meanwhile would fail every one of them.
+    public internal(set) var waiting: String?
 
     public init(options: BondOptions, carriers: [Bool], at now: Instant) {
         interval = options.arpInterval
@@ -80,6 +84,35 @@ public struct ProbeMonitor: Sendable {
     }
 
     public var targetCount: Int { arpTargets.count + nsTargets.count }
+
+    /// What keeps probes from proving anything, given the bond device's state and
+    /// addresses (nil: nothing). Unvalidated probes may speak from 0.0.0.0, as the
+    /// kernel's do without a route: any traffic they draw counts.
+    func waitReason(deviceUp: Bool) -> String? {
+        if !deviceUp { return "the bond device is down" }
+        guard validate.validates(active: true) || validate.validates(active: false) else { return nil }
+        if (!arpTargets.isEmpty && !ownIPv4.isEmpty) || (!nsTargets.isEmpty && !ownIPv6.isEmpty) { return nil }
+        switch (arpTargets.isEmpty, nsTargets.isEmpty) {
+        case (false, true): return "the bond has no IPv4 address to probe from"
+        case (true, false): return "the bond has no usable IPv6 address to probe from"
+        default: return "the bond has no address to probe from"
+        }
+    }
+
+    /// Probing starts (or starts again): every member is judged afresh, after the same
+    /// grace as at enslave, counted from now rather than from when it joined. What it
+    /// sent, heard and counted so far stays for `show`.
+    mutating func begin(at now: Instant, reason: String) {
+        for i in records.indices {
+            let fresh = Self.record(interval: interval, targets: targetCount, at: now, reason: reason)
+            records[i].lastRx = fresh.lastRx
+            records[i].lastTx = fresh.lastTx
+            records[i].lastLinkUp = now
+            records[i].reason = reason
+        }
+        candidate = nil
+        nextTick = now
+    }
 
     public func targetDescription(_ t: Int) -> String {
         t < arpTargets.count ? arpTargets[t].description : nsTargets[t - arpTargets.count].description
