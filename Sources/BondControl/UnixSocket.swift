@@ -37,6 +37,13 @@ enum UnixSocket {
         return fd
     }
 
+    /// Send and receive timeouts: a blocked call fails with EAGAIN after `seconds`.
+    static func setTimeout(_ fd: Int32, seconds: Double) {
+        var t = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &t, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &t, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     static func writeAll(_ fd: Int32, _ data: [UInt8]) -> Bool {
         var off = 0
         while off < data.count {
@@ -86,7 +93,7 @@ enum UnixSocket {
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return out }
-            if n == 0 { return out }
+            if n == 0 { errno = 0; return out }
             out += chunk[0..<n]
             if out.count > limit { return nil }
             if let nl = out.firstIndex(of: UInt8(ascii: "\n")) { return Array(out[..<nl]) }

@@ -6,8 +6,55 @@ import Foundation
 struct SocketOption: ParsableArguments {
     @Option(name: .long, help: "Control socket path (default: /run/bondd/BOND.sock).")
     var socket: String?
+    @Option(name: .long, help: "Seconds to wait for bondd's answer before giving up (reload: at least 60).")
+    var timeout: Double = ControlClient.defaultTimeout
+
+    func validate() throws {
+        guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout: between 0 and 3600 seconds") }
+    }
 
     func path(for bond: String) -> String { socket ?? ControlPaths.socket(for: bond) }
+
+    func request(_ r: ControlRequest, at path: String) -> BondStatus {
+        let reply: ControlReply
+        do { reply = try ControlClient.send(r, to: path, timeout: timeout) } catch { fail("\(error)") }
+        guard reply.ok, let status = reply.status else { fail(reply.error ?? "request failed") }
+        return status
+    }
+
+    /// Sends a change; on success prints what the daemon said (warnings) to stderr and
+    /// returns the bond's status after it.
+    func change(_ r: ControlRequest, at path: String) -> BondStatus {
+        let reply: ControlReply
+        do { reply = try ControlClient.send(r, to: path, timeout: timeout) } catch { fail("\(error)") }
+        guard reply.ok, let status = reply.status else { fail(reply.error ?? "request failed") }
+        for line in (reply.message ?? "").split(separator: "\n") {
+            FileHandle.standardError.write(Data("bondctl: \(line)\n".utf8))
+        }
+        return status
+    }
+
+    /// The status of every bond at `paths`, for commands that show all running bonds
+    /// (`names`: only these). A socket nobody answers on, such as one a killed bondd
+    /// left, is named on stderr and skipped, so the other bonds are still shown.
+    func statusesOfRunningBonds(named names: [String] = []) -> [BondStatus] {
+        if let socket { return [request(ControlRequest(command: "show"), at: socket)] }
+        let paths = names.isEmpty ? runningSockets() : names.map(path(for:))
+        if paths.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory)); start one with bondd") }
+        if !names.isEmpty { return paths.map { request(ControlRequest(command: "show"), at: $0) } }
+        var statuses: [BondStatus] = []
+        for p in paths {
+            do {
+                let reply = try ControlClient.send(ControlRequest(command: "show"), to: p, timeout: timeout)
+                if reply.ok, let s = reply.status { statuses.append(s); continue }
+                warn("\(bondName(of: p)): \(reply.error ?? "request failed")")
+            } catch {
+                warn("\(bondName(of: p)): not answering, skipped (\(error))")
+            }
+        }
+        if statuses.isEmpty { fail("no running bond answered (\(paths.count) control socket\(paths.count == 1 ? "" : "s") in \(ControlPaths.directory))") }
+        return statuses
+    }
 
     /// The bond's socket, the one --socket names, or every running bond's.
     func paths(bond: String?) -> [String] {
@@ -19,17 +66,21 @@ struct SocketOption: ParsableArguments {
     }
 }
 
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("bondctl: \(message)\n".utf8))
+}
+
+/// `bond0` for `/run/bondd/bond0.sock`.
+func bondName(of path: String) -> String {
+    let file = (path as NSString).lastPathComponent
+    return file.hasSuffix(".sock") ? String(file.dropLast(5)) : file
+}
+
 func fail(_ message: String, code: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("bondctl: \(message)\n".utf8))
     exit(code)
 }
 
-func request(_ r: ControlRequest, at path: String) -> BondStatus {
-    let reply: ControlReply
-    do { reply = try ControlClient.send(r, to: path) } catch { fail("\(error)") }
-    guard reply.ok, let status = reply.status else { fail(reply.error ?? "request failed") }
-    return status
-}
 
 /// Every running bond's control socket, by name.
 func runningSockets() -> [String] {
@@ -37,17 +88,6 @@ func runningSockets() -> [String] {
     return entries.filter { $0.hasSuffix(".sock") }.sorted().map { "\(ControlPaths.directory)/\($0)" }
 }
 
-/// Sends a change; on success prints what the daemon said (warnings) to stderr and
-/// returns the bond's status after it.
-func change(_ r: ControlRequest, at path: String) -> BondStatus {
-    let reply: ControlReply
-    do { reply = try ControlClient.send(r, to: path) } catch { fail("\(error)") }
-    guard reply.ok, let status = reply.status else { fail(reply.error ?? "request failed") }
-    for line in (reply.message ?? "").split(separator: "\n") {
-        FileHandle.standardError.write(Data("bondctl: \(line)\n".utf8))
-    }
-    return status
-}
 
 /// Shell completion: running bonds, and interfaces for member arguments.
 enum Completions {

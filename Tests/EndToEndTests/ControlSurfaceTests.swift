@@ -10,7 +10,7 @@ import Testing
         let m = tb.members
         let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100"])
         bond.configureAddresses()
-        let list = tb.bondctl("list")
+        let list = tb.bondctl("list \(tb.bond)")
         #expect(list.output == "\(tb.bond)  balance-rr  carrier up  active \(m[0])  \(m[0]),\(m[1])\n", "\(list.error)")
 
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 300 -W 1 \(tb["BOND_IP4"])")
@@ -29,7 +29,7 @@ import Testing
         let rxPPS = try #require(Double(total[7]))
         #expect(rxPPS > 30 && rxPPS < 200, "\(tables.last!)")
 
-        let json = tb.bondctl("stats --json")
+        let json = tb.bondctl("stats \(tb.bond) --json")
         let records = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
         let members = try #require(records.first?["members"] as? [[String: Any]])
         #expect(members.count == 2)
@@ -44,7 +44,7 @@ import Testing
         let m = tb.members
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"], members: [m[0], m[1]])
         bond.configureAddresses()
-        let follower = try tb.startBondctl("events \(tb.bond) --json --count 5 --timeout 20")
+        let follower = try tb.startBondctl("events \(tb.bond) --json --count 5 --duration 20")
         #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
         #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
         #expect(Shell.waitFor(5) { bond.status()?.activeMember == m[1] })
@@ -60,7 +60,7 @@ import Testing
         #expect(zip(changes, changes.dropFirst()).allSatisfy { $1.sequence == $0.sequence + 1 })
 
         // Text lines, and the end of the stream when the bond stops.
-        let text = try tb.startBondctl("events")
+        let text = try tb.startBondctl("events \(tb.bond)")
         #expect(Shell.waitFor(5) { text.errorOutput.contains("following 1 bond") })
         #expect(tb.bondctl("disable-member \(tb.bond) \(m[2])").ok)
         #expect(Shell.waitFor(5) { text.output.contains("\(tb.bond) member \(m[2]): disabled by administrator") }, "\(text.output)")
@@ -91,6 +91,39 @@ import Testing
         #expect(complete(["bondctl", "add-member", tb.bond, ""]).contains(tb.members[0]))
         #expect(complete(["bondctl", "sta"]).contains("stats"))
         withExtendedLifetime(bond) {}
+    }
+
+    /// Other bonds on the host, and a socket a killed bondd left behind: commands over
+    /// every bond show ours and name the dead one; a daemon that does not answer makes
+    /// bondctl give up after --timeout with one line.
+    @Test func aStaleOrSilentSocketNeitherHidesNorHangsTheOthers() throws {
+        let tb = try Testbed(members: 2)
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        let stale = "\(tb.prefix)dead"
+        let stalePath = "/run/bondd/\(stale).sock"
+        // A bound socket whose process is gone: connect() is refused, as after SIGKILL.
+        let made = Shell.run("python3 -c \(Shell.quote("import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])")) \(stalePath)")
+        try #require(made.ok, "\(made.error)")
+        defer { unlink(stalePath) }
+        for command in ["list", "show", "stats", "show --json"] {
+            let r = tb.bondctl(command)
+            #expect(r.ok, "\(command): \(r.error)")
+            #expect(r.output.contains(tb.bond), "\(command): \(r.output)")
+            #expect(r.error.contains("bondctl: \(stale): not answering, skipped"), "\(command): \(r.error)")
+        }
+        let named = tb.bondctl("show \(stale)")
+        #expect(named.status == 1 && named.error.hasPrefix("bondctl: no bondd is running for \(stalePath)"), "\(named.error)")
+
+        // A listener that accepts and never answers.
+        let silentPath = "/run/bondd/\(tb.prefix)mute.sock"
+        let silent = try Shell.start("python3 -c \(Shell.quote("import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); c=s.accept(); time.sleep(30)")) \(silentPath)")
+        defer { silent.signal(SIGKILL); _ = silent.wait(timeout: 5); unlink(silentPath) }
+        #expect(Shell.waitFor(5) { FileManager.default.fileExists(atPath: silentPath) })
+        let started = Date()
+        let hung = tb.bondctl("show \(tb.prefix)mute --timeout 1")
+        #expect(hung.status == 1 && hung.error == "bondctl: bondd did not answer on \(silentPath) within 1 s (see --timeout)\n", "\(hung.error)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(bond.status() != nil)
     }
 
     @Test func theControlSocketRefusesWhatItShould() throws {

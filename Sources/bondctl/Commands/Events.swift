@@ -8,36 +8,42 @@ struct Events: ParsableCommand {
         abstract: "Follow state changes as they happen: links, active member, carrier, members, options.",
         discussion: """
         Prints one line per change, with the time, until Ctrl-C, --count changes, or
-        --timeout seconds. Without a bond, every running bond is followed. With --json,
+        --duration seconds. Without a bond, every running bond is followed. With --json,
         each change is a JSON object (sequence, time_ns, monotonic_ns, bond, kind,
         member, message) on a line of its own, for scripts.
         Examples:
           bondctl events
           bondctl events bond0 --json
-          bondctl events bond0 --count 1 --timeout 10    wait for the next change
+          bondctl events bond0 --count 1 --duration 10   wait for the next change
         """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond (default: every running bond).", completion: Completions.bonds) var bond: String?
     @Flag(help: "One JSON object per line.") var json = false
     @Option(help: "Exit after this many changes.") var count: Int?
-    @Option(help: "Exit after this many seconds (status 0).") var timeout: Double?
+    @Option(help: "Exit after this many seconds (status 0).") var duration: Double?
 
     func validate() throws {
         if let count, count < 1 { throw ValidationError("--count: at least 1") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout: more than 0 seconds") }
+        if let duration, duration <= 0 { throw ValidationError("--duration: more than 0 seconds") }
     }
 
     func run() {
         var followers: [EventFollower] = []
-        for path in socket.paths(bond: bond) {
-            do { followers.append(try EventFollower(path: path)) } catch { fail("\(error)") }
+        let paths = socket.paths(bond: bond)
+        for path in paths {
+            do { followers.append(try EventFollower(path: path)) } catch {
+                // Following every bond: one whose daemon was killed is skipped, not fatal.
+                if paths.count == 1 { fail("\(error)") }
+                warn("\(bondName(of: path)): not answering, skipped (\(error))")
+            }
         }
+        if followers.isEmpty { fail("no running bond answered (\(paths.count) control sockets in \(ControlPaths.directory))") }
         // Subscribed: a script waiting on this line knows nothing will be missed.
         FileHandle.standardError.write(Data("bondctl: following \(followers.count == 1 ? "1 bond" : "\(followers.count) bonds")\n".utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
+        let deadline = duration.map { Date(timeIntervalSinceNow: $0) }
         var printed = 0
         while !followers.isEmpty {
             var waitMs: Int32 = -1

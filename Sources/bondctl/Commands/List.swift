@@ -8,14 +8,19 @@ struct List: ParsableCommand {
         abstract: "One line per running bond: mode, carrier, active member, members.",
         discussion: """
         Members disabled by hand are marked (disabled), members whose link is down (down).
-        Example: bondctl list
+        A control socket nobody answers on (a bondd that was killed) is named on stderr
+        and skipped.
+        Examples:
+          bondctl list
+          bondctl list bond0 bond1 --json
         """)
 
     @OptionGroup var socket: SocketOption
+    @Argument(help: "Only these bonds (default: every running bond).", completion: Completions.bonds) var bonds: [String] = []
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let statuses = socket.paths(bond: nil).map { request(ControlRequest(command: "show"), at: $0) }
+        let statuses = socket.statusesOfRunningBonds(named: bonds)
         if json {
             struct Entry: Encodable { var name, mode, carrier: String; var active: String?; var members: [String] }
             let encoder = JSONEncoder()

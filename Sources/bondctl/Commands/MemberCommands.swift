@@ -10,7 +10,7 @@ struct MemberArguments: ParsableArguments {
     @Argument(help: "The member interface.", completion: Completions.interfaces) var member: String
 
     func send(_ command: String) -> BondStatus {
-        change(ControlRequest(command: command, member: member), at: socket.path(for: bond))
+        socket.change(ControlRequest(command: command, member: member), at: socket.path(for: bond))
     }
 }
 

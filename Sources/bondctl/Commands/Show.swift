@@ -11,14 +11,7 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {
-        var paths: [String]
-        if let bond { paths = [socket.path(for: bond)] }
-        else if let s = socket.socket { paths = [s] }
-        else {
-            paths = runningSockets()
-            if paths.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory))") }
-        }
-        let statuses = paths.map { request(ControlRequest(command: "show"), at: $0) }
+        let statuses = socket.statusesOfRunningBonds(named: bond.map { [$0] } ?? [])
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -26,7 +19,10 @@ struct Show: ParsableCommand {
                 ? try encoder.encode(statuses[0]) : try encoder.encode(statuses)
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(statuses.map(StatusText.render).joined(separator: "\n"), terminator: "")
+            // The /proc layout does not name its bond (the file name does): several
+            // bonds get a heading each.
+            let one = statuses.count == 1 && (bond != nil || socket.socket != nil)
+            print(statuses.map { (one ? "" : "[\($0.name)]\n") + StatusText.render($0) }.joined(separator: "\n"), terminator: "")
         }
     }
 }

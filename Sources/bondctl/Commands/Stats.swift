@@ -32,8 +32,7 @@ struct Stats: ParsableCommand {
     }
 
     func run() {
-        let paths = socket.paths(bond: bond)
-        func snapshot() -> [BondStatus] { paths.map { request(ControlRequest(command: "show"), at: $0) } }
+        func snapshot() -> [BondStatus] { socket.statusesOfRunningBonds(named: bond.map { [$0] } ?? []) }
         var previous = snapshot()
         if !watch {
             output(previous, previous: nil, seconds: 0)
