@@ -133,13 +133,16 @@ public final class Engine: @unchecked Sendable {
 
     /// Everything `init` checks before it changes anything, for callers that start
     /// several bonds and want every refusal before the first bond exists.
-    public static func check(name: String, members: [String], options: BondOptions) throws(EngineError) {
+    /// `stoppingFirst`: bonds of this daemon that are stopped before this one starts (a
+    /// reload rebuilds or removes them), so their devices and members count as free.
+    public static func check(name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = []) throws(EngineError) {
         let links: LinkControl
         do { links = try LinkControl() } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
-        _ = try validate(name: name, members: members, options: options, links: links)
+        _ = try validate(name: name, members: members, options: options, links: links, stoppingFirst: stoppingFirst)
     }
 
-    private static func validate(name: String, members: [String], options: BondOptions, links: LinkControl) throws(EngineError) -> [LinkInfo] {
+    private static func validate(name: String, members: [String], options: BondOptions, links: LinkControl,
+                                 stoppingFirst: Set<String> = []) throws(EngineError) -> [LinkInfo] {
         guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }
         guard !members.isEmpty else { throw EngineError("no members given") }
         var seen: Set<String> = []
@@ -150,12 +153,14 @@ public final class Engine: @unchecked Sendable {
         }
         let all: [LinkInfo]
         do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
-        if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
         let engineEnd = BondDevice.engineEndName(for: name)
-        if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
+        if !stoppingFirst.contains(name) {
+            if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
+            if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
+        }
         var infos: [LinkInfo] = []
         for m in members {
-            let info = try freeInterface(m, in: all)
+            let info = try freeInterface(m, in: all, freeOwners: stoppingFirst)
             if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
             if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
             if let p = options.prio.keys.sorted().first(where: { !members.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
@@ -165,13 +170,13 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The interface `m`, if it exists, is Ethernet and belongs to no bond or bridge.
-    static func freeInterface(_ m: String, in all: [LinkInfo]) throws(EngineError) -> LinkInfo {
+    static func freeInterface(_ m: String, in all: [LinkInfo], freeOwners: Set<String> = []) throws(EngineError) -> LinkInfo {
         guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
         if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
             // A marker whose bond device is gone was left by a daemon that died
             // without restoring (SIGKILL): the member is free again.
             let owner = String(alias.dropFirst(MemberMarker.prefix.count))
-            if all.contains(where: { $0.name == owner }) {
+            if !freeOwners.contains(owner) && all.contains(where: { $0.name == owner }) {
                 throw EngineError("\(m) is already a member of \(owner)")
             }
         }

@@ -76,11 +76,10 @@ struct Bondd: ParsableCommand {
                 Self.fail("--config: the bonds come from the file; give no bond, --members or options")
             }
             if socket != nil { Self.fail("--socket: not with --config; each bond listens on /run/bondd/BOND.sock") }
-            guard let text = KernelTextFile.read(config) else { Self.fail("--config: cannot read \(config)") }
-            let bonds: [BondConfiguration]
-            do { bonds = try ConfigurationFile.parse(text, file: config) } catch { Self.fail(error.description) }
-            if bonds.isEmpty { Self.fail("\(config): no bonds declared ([NAME] sections)") }
-            return bonds
+            switch ConfigurationReader.bonds(at: config) {
+            case .success(let bonds): return bonds
+            case .failure(let e): Self.fail(e.message)
+            }
         }
         guard let bond else { Self.fail("give a bond name and --members, or --config FILE (see --help)") }
         guard let members else { Self.fail("--members: missing (e.g. --members eth0,eth1)") }
@@ -92,6 +91,15 @@ struct Bondd: ParsableCommand {
     }
 
     func run() throws {
+        // A log reader that went away (stderr a closed pipe) must not kill the data
+        // plane: writes fail with EPIPE instead, and the bond keeps running.
+        signal(SIGPIPE, SIG_IGN)
+        // A standard descriptor closed by the parent would be reused by the first
+        // socket opened, and log lines would land in it: hold them on /dev/null.
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 && null != fd { dup2(null, fd); close(null) }
+        }
         guard let level = Logger.Level(rawValue: logLevel) else { Self.fail("--log-level: invalid value '\(logLevel)'") }
         let plans = plans()
         guard geteuid() == 0 else {

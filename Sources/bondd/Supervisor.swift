@@ -77,30 +77,46 @@ final class Supervisor: @unchecked Sendable {
                 lock.withLock { reloading = false }
                 wake.signal()
             }
-            guard let text = KernelTextFile.read(configPath) else { return .failure("reload: cannot read \(configPath)") }
             let plans: [BondConfiguration]
-            do { plans = try ConfigurationFile.parse(text, file: configPath) } catch { return .failure("reload: \(error)") }
-            if plans.isEmpty { return .failure("reload: \(configPath) declares no bonds; stop bondd to remove them all") }
+            switch ConfigurationReader.bonds(at: configPath) {
+            case .success(let p): plans = p
+            case .failure(let e): return .failure("reload: \(e.message); nothing changed")
+            }
             let current = lock.withLock { running }
             let wanted = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0) })
+            let kept = Set(current.filter { b in wanted[b.name].map { !$0.differs(from: b.plan) } ?? false }.map(\.name))
+            let stopped = current.filter { !kept.contains($0.name) }
+            // Every bond to start is checked before any is stopped: a reload that cannot
+            // apply (a member missing, taken by another bond) leaves every bond as it was.
+            let toStop = Set(stopped.map(\.name))
+            for plan in plans where !kept.contains(plan.name) {
+                do { try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: toStop) } catch {
+                    logger.error("reload: \(plan.name): \(Self.describe(error)); nothing changed")
+                    return .failure("reload: \(plan.name): \(Self.describe(error)); nothing changed")
+                }
+            }
             var lines: [String] = []
             var problems: [String] = []
             // Stop first: a rebuilt bond's members must be free before it starts again.
-            for b in current {
-                if let w = wanted[b.name], !w.differs(from: b.plan) { continue }
+            for b in stopped {
                 b.stopAndWait()
                 if wanted[b.name] == nil { lines.append("\(b.name): stopped (no longer in the file)") }
             }
-            let kept = Set(current.filter { b in wanted[b.name].map { !$0.differs(from: b.plan) } ?? false }.map(\.name))
             for plan in plans {
                 if kept.contains(plan.name) { lines.append("\(plan.name): unchanged"); continue }
-                let verb = current.contains { $0.name == plan.name } ? "rebuilt (changed)" : "started"
+                let previous = stopped.first { $0.name == plan.name }
                 do {
-                    try Engine.check(name: plan.name, members: plan.members, options: plan.options)
                     launch(try makeInstance(plan))
-                    lines.append("\(plan.name): \(verb)")
+                    lines.append("\(plan.name): \(previous == nil ? "started" : "rebuilt (changed)")")
                 } catch {
-                    problems.append("\(plan.name): not started: \((error as? EngineError)?.message ?? "\(error)")")
+                    // Something changed under us since the check: the bond goes back to
+                    // what it ran before, if it ran.
+                    var line = "\(plan.name): not started: \(Self.describe(error))"
+                    if let previous {
+                        do { launch(try makeInstance(previous.plan)); line += "; restarted as it was" }
+                        catch { line += "; could not restart as it was either: \(Self.describe(error))" }
+                    }
+                    problems.append(line)
                 }
             }
             for l in lines + problems { logger.notice("reload: \(l)") }
@@ -108,6 +124,8 @@ final class Supervisor: @unchecked Sendable {
             return ControlReply(ok: true, message: lines.joined(separator: "\n"))
         }
     }
+
+    private static func describe(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
 
     private func makeInstance(_ plan: BondConfiguration) throws(EngineError) -> BondInstance {
         try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger) { [weak self] in

@@ -156,6 +156,60 @@ import Testing
         #expect(tb.hostLink(a) == nil && tb.hostLink(b) == nil)
     }
 
+    /// Files that are too large, binary or written on Windows: read whole or refused
+    /// with one bounded line, exit status 2, nothing created.
+    @Test func aFileIsReadWholeOrRefusedInOneLine() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let a = tb.prefix + "b0"
+        let before = tb.inHost("ip -br link").output
+        func run(_ bytes: [UInt8]) throws -> Shell.Result {
+            let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return tb.inHost("\(Shell.binDirectory)/bondd --config \(path)", timeout: 20)
+        }
+        // Over 1 MiB: a comment that pushes miimon = 1000 past the old 1 MiB cut.
+        let big = Array("[\(a)]\nmembers = \(m[0]) \(m[1])\n# \(String(repeating: "x", count: 1 << 20))\nmiimon = 1000\n".utf8)
+        let r1 = try run(big)
+        #expect(r1.status == 2 && r1.error.hasSuffix("too large (\(big.count) bytes; a configuration file is at most 1 MiB)\n"), "\(r1.error)")
+        // Binary: one line naming the line and the byte, not the bytes themselves.
+        let r2 = try run(Array("[\(a)]\n".utf8) + (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        #expect(r2.status == 2 && r2.error.split(separator: "\n").count == 1 && r2.error.count < 300, "\(r2.error.prefix(400))")
+        #expect(r2.error.contains(":2: not a text file (byte 0x"), "\(r2.error.prefix(400))")
+        #expect(tb.inHost("ip -br link").output == before)
+        // CRLF and a byte order mark: read as the same file.
+        let windows = [0xEF, 0xBB, 0xBF] + Array("[\(a)]\r\nmembers = \(m[0]) \(m[1])\r\nmode = active-backup\r\nmiimon = 1000\r\n".utf8)
+        let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
+        try Data(windows).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(a)?.miimon == 1000 }, "\(daemon.errorOutput)")
+    }
+
+    /// A reload that cannot apply (a member that does not exist) leaves every bond as it
+    /// was, says so, and bondd goes on running.
+    @Test func aReloadThatCannotApplyChangesNothing() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let a = tb.prefix + "b0"
+        let path = try write("[\(a)]\nmembers = \(m[0]) \(m[1])\nmode = active-backup\nmiimon = 100\naddress = 192.0.2.1/24\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(a) != nil }, "\(daemon.errorOutput)")
+        let index = tb.hostLink(a)?["ifindex"] as? Int
+        try "[\(a)]\nmembers = \(m[0]) nosuch7\nmode = active-backup\nmiimon = 200\naddress = 192.0.2.1/24\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = tb.inHost("\(Shell.binDirectory)/bondctl reload \(a)")
+        #expect(r.status == 1 && r.error == "bondctl: reload: \(a): member nosuch7 does not exist; nothing changed\n", "\(r.error)")
+        #expect(daemon.isRunning)
+        #expect(status(a)?.miimon == 100)
+        #expect(tb.hostLink(a)?["ifindex"] as? Int == index)
+        #expect(tb.inClient("ping -c 2 -W 2 192.0.2.1").ok)
+    }
+
     @Test func reloadWithoutAConfigurationFileIsRefused() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=1", "miimon=100"])

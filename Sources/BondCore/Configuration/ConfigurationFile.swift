@@ -18,6 +18,35 @@
 public enum ConfigurationFile {
     public static let attachmentKeys: Set<String> = ["members", "address", "mtu", "bridge"]
 
+    /// The file's bytes as text: a UTF-8 byte order mark is dropped and CRLF line ends
+    /// read as LF (files written on Windows); bytes that are not UTF-8 text (NUL,
+    /// control characters, invalid sequences: a binary file given by mistake) are
+    /// refused with the line they are on, never echoed.
+    public static func text(of bytes: [UInt8], file: String = "config") throws(ConfigurationError) -> String {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        var line = 1
+        for (i, b) in zip(body.indices, body) {
+            if b == 0x0A { line += 1; continue }
+            let carriageReturnAtLineEnd = b == 0x0D && (i + 1 == body.endIndex || body[i + 1] == 0x0A)
+            if (b < 0x20 && b != 0x09 && !carriageReturnAtLineEnd) || b == 0x7F {
+                throw ConfigurationError(file: file, line: line, message: "not a text file (byte 0x\(String(b, radix: 16, uppercase: true)))")
+            }
+        }
+        var decoder = UTF8()
+        var bytesIn = body.makeIterator()
+        var at = 1
+        decoding: while true {
+            switch decoder.decode(&bytesIn) {
+            case .scalarValue(let c): if c == "\n" { at += 1 }
+            case .emptyInput: break decoding
+            case .error: throw ConfigurationError(file: file, line: at, message: "not UTF-8 text")
+            }
+        }
+        // Carriage returns are left only at line ends (checked above): drop them all.
+        return String(decoding: body.filter { $0 != 0x0D }, as: UTF8.self)
+    }
+
     /// All bonds of the file, checked: every error names the file and line.
     public static func parse(_ text: String, file: String = "config") throws(ConfigurationError) -> [BondConfiguration] {
         var bonds: [BondConfiguration] = []
@@ -51,7 +80,7 @@ public enum ConfigurationFile {
                 guard content.hasSuffix("]") else { throw fail(lineNumber, "a section header is [NAME]") }
                 try finish()
                 let name = String(content.dropFirst().dropLast()).trimmingWhitespace
-                guard isValidInterfaceName(name) else { throw fail(lineNumber, "'\(name)' is not a valid interface name") }
+                guard isValidInterfaceName(name) else { throw fail(lineNumber, "'\(excerpt(name))' is not a valid interface name") }
                 if let other = bonds.first(where: { $0.name == name }) {
                     throw fail(lineNumber, "[\(name)] is declared twice (first on line \(other.line))")
                 }
@@ -59,8 +88,8 @@ public enum ConfigurationFile {
                 seenKeys = [:]
                 continue
             }
-            guard current != nil else { throw fail(lineNumber, "'\(content)' comes before any [BOND] section") }
-            guard let eq = content.firstIndex(of: "=") else { throw fail(lineNumber, "expected key = value, got '\(content)'") }
+            guard current != nil else { throw fail(lineNumber, "'\(excerpt(content))' comes before any [BOND] section") }
+            guard let eq = content.firstIndex(of: "=") else { throw fail(lineNumber, "expected key = value, got '\(excerpt(content))'") }
             let key = String(content[..<eq]).trimmingWhitespace
             let value = String(content[content.index(after: eq)...]).trimmingWhitespace
             guard !key.isEmpty else { throw fail(lineNumber, "a key is missing before '='") }
@@ -72,19 +101,19 @@ public enum ConfigurationFile {
             switch key {
             case "members":
                 let names = value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).map(String.init)
-                for m in names where !isValidInterfaceName(m) { throw fail(lineNumber, "members: '\(m)' is not a valid interface name") }
+                for m in names where !isValidInterfaceName(m) { throw fail(lineNumber, "members: '\(excerpt(m))' is not a valid interface name") }
                 if let dup = names.first(where: { m in names.filter { $0 == m }.count > 1 }) {
                     throw fail(lineNumber, "members: \(dup) is given twice")
                 }
                 current!.members = names
             case "address":
-                guard let a = InterfaceAddress(value) else { throw fail(lineNumber, "address: '\(value)' is not ADDRESS/PREFIX (192.0.2.1/24, 2001:db8::1/64)") }
+                guard let a = InterfaceAddress(value) else { throw fail(lineNumber, "address: '\(excerpt(value))' is not ADDRESS/PREFIX (192.0.2.1/24, 2001:db8::1/64)") }
                 current!.addresses.append(a)
             case "mtu":
-                guard let m = Int(value), (68...65535).contains(m) else { throw fail(lineNumber, "mtu: '\(value)' is not in 68-65535") }
+                guard let m = Int(value), (68...65535).contains(m) else { throw fail(lineNumber, "mtu: '\(excerpt(value))' is not in 68-65535") }
                 current!.mtu = m
             case "bridge":
-                guard isValidInterfaceName(value) else { throw fail(lineNumber, "bridge: '\(value)' is not a valid interface name") }
+                guard isValidInterfaceName(value) else { throw fail(lineNumber, "bridge: '\(excerpt(value))' is not a valid interface name") }
                 current!.bridge = value
             default:
                 current!.optionWords.append("\(key)=\(value)")
@@ -110,6 +139,11 @@ public enum ConfigurationFile {
         }
     }
 
+    /// At most 40 characters of what the user wrote, for an error line of bounded length.
+    static func excerpt(_ s: some StringProtocol) -> String {
+        s.count <= 40 ? String(s) : String(s.prefix(40)) + "…"
+    }
+
     static func isValidInterfaceName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 15 && name != "." && name != ".."
             && !name.contains(where: { $0 == "/" || $0 == ":" || $0 == "=" || $0 == "[" || $0 == "]" || $0.isWhitespace })
@@ -121,7 +155,11 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var message: String
-    public init(file: String, line: Int, message: String) { self.file = file; self.line = line; self.message = message }
+    /// Messages are cut at 240 characters: whatever a file holds, its error is one short line.
+    public init(file: String, line: Int, message: String) {
+        self.file = file; self.line = line
+        self.message = message.count <= 240 ? message : String(message.prefix(240)) + "…"
+    }
     public var description: String { "\(file):\(line): \(message)" }
 }
 
