@@ -28,7 +28,12 @@ public final class ControlServer: @unchecked Sendable {
         }
         // A socket file with nobody behind it is left over from a crash; a live one
         // means another daemon owns this bond.
-        if access(path, F_OK) == 0 {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            // Never remove what is not a socket: a mistyped --socket must not cost a file.
+            guard st.st_mode & S_IFMT == S_IFSOCK else {
+                throw SetupError(description: "\(path) exists and is not a socket; choose another --socket path")
+            }
             if let other = try? UnixSocket.connect(to: path) {
                 close(other)
                 throw SetupError(description: "another bondd already serves \(path)")

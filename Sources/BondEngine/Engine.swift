@@ -68,6 +68,8 @@ public final class Engine: @unchecked Sendable {
     var backendDetail: String?
     /// Which member sockets epoll reported ready, by slot.
     private var socketReady: [Bool] = []
+    /// What this bond changed on the host, on disk before each change (crash recovery).
+    var recovery: RecoveryRecord
 
     enum Token {
         static let bondDevice: UInt64 = 1 << 32
@@ -79,8 +81,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Validates everything, then creates the bond device and takes the members over.
     /// On any failure every step already taken is undone before the error is thrown.
+    /// `controlSocket`: removed by a later repair if this bondd dies without removing it.
     public init(name: String, members memberNames: [String], options: BondOptions, optionWords: [String],
-                logger: Logger) throws(EngineError) {
+                logger: Logger, controlSocket: String? = nil) throws(EngineError) {
         self.name = name
         self.optionWords = optionWords
         journal = EventJournal(bond: name)
@@ -107,7 +110,13 @@ public final class Engine: @unchecked Sendable {
         bond = Bond(name: name, options: options, members: members)
         policy = ModePolicy(options: options, members: memberNames.count)
         view = MemberView(usable: [], active: nil)
+        recovery = RecoveryRecord(bond: name, pid: getpid(), namespace: RecoveryRecord.currentNamespace(),
+                                  engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
         do {
+            // Before the first change, and gone after the last undo: a bondd killed at
+            // any moment in between leaves a record of everything it touched.
+            try recovery.save()
+            undo.push("recovery record") { RecoveryRecord.remove(bond: name) }
             try setUp(infos: infos)
         } catch {
             let failures = undo.unwind()
@@ -223,6 +232,8 @@ public final class Engine: @unchecked Sendable {
         let m = info.name, ix = info.index
         let steps = UndoStack()
         do {
+            try remember(info)
+            steps.push("record of \(m)") { [weak self] in self?.forget(memberIndex: ix) }
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
             steps.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
             // The host stack goes quiet first: a MAC change makes it announce itself (IPv6
@@ -230,6 +241,7 @@ public final class Engine: @unchecked Sendable {
             // to send the bond's traffic to this member. Undone last, for the same reason.
             let bypass = try StackBypass(interfaceIndex: ix)
             steps.push("tc on \(m)") { bypass.remove() }
+            if bypass.createdHook { try remember(info, createdTCHook: true) }
             // MAC and MTU are restored unconditionally: they follow the bond device's
             // while enslaved, whatever they were at the start.
             steps.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
@@ -929,6 +941,25 @@ private func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
     guard let a else { return b }
     guard let b else { return a }
     return min(a, b)
+}
+
+extension Engine {
+    /// A member's state before the bond touches it, in the recovery record.
+    func remember(_ info: LinkInfo, createdTCHook: Bool = false) throws(EngineError) {
+        let m = RecoveryRecord.Member(
+            name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: info.isAdminUp,
+            promiscuous: info.flags & InterfaceFlags.promiscuous != 0,
+            allMulticast: info.flags & InterfaceFlags.allMulticast != 0, alias: info.alias, createdTCHook: createdTCHook)
+        if let i = recovery.members.firstIndex(where: { $0.index == info.index }) { recovery.members[i] = m }
+        else { recovery.members.append(m) }
+        try recovery.save()
+    }
+
+    /// A member given back: a later repair leaves it alone.
+    func forget(memberIndex: Int32) {
+        recovery.members.removeAll { $0.index == memberIndex }
+        do { try recovery.save() } catch { logger.warning("\(name): \(error.message)") }
+    }
 }
 
 /// The interface alias that marks a member as taken, so a second bondd refuses it.

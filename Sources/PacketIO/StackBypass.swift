@@ -13,10 +13,11 @@ import Glibc
 public final class StackBypass {
     public let interfaceIndex: Int32
     private let program: Int32
-    private let createdHook: Bool
+    /// Whether the clsact qdisc was created here (and so is removed with the filters).
+    public let createdHook: Bool
     private var attached = true
-    private static let handle: UInt32 = 0xB0DD
-    private static let priority: UInt32 = 1
+    static let handle: UInt32 = 0xB0DD
+    static let priority: UInt32 = 1
 
     public init(interfaceIndex: Int32) throws(SystemError) {
         self.interfaceIndex = interfaceIndex

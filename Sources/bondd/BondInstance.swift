@@ -26,7 +26,7 @@ final class BondInstance: @unchecked Sendable {
         } catch { throw EngineError("\(error)") }
         do {
             engine = try Engine(name: plan.name, members: plan.members, options: plan.options,
-                                optionWords: plan.optionWords, logger: logger)
+                                optionWords: plan.optionWords, logger: logger, controlSocket: server.path)
         } catch {
             server.stop()
             throw error

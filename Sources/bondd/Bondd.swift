@@ -33,12 +33,16 @@ struct Bondd: ParsableCommand {
 
         The bond device is created in the current network namespace, with the first
         member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
-        its MAC) while enslaved and are restored on SIGINT/SIGTERM.
+        its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed
+        is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a
+        crash, starting the same bond again (or bondd --cleanup BOND) restores what the
+        dead bondd left first.
 
         Examples:
           bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
           bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
           bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
+          bondd --cleanup bond0
           bondd bond0 --members eth0,eth1 mode=active-backup \\
                 arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
         """)
@@ -57,6 +61,9 @@ struct Bondd: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).", valueName: "host:port"))
     var metrics: String?
+
+    @Flag(name: .long, help: "Restore what a killed bondd of BOND left (bond device, members' MAC, MTU, flags, filters, XDP programs), then exit.")
+    var cleanup = false
 
     @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -90,6 +97,23 @@ struct Bondd: ParsableCommand {
         return [plan]
     }
 
+    /// `bondd --cleanup BOND`: repairs and exits, starting nothing.
+    private func runCleanup() -> Never {
+        guard let bond, members == nil, config == nil, options.isEmpty else {
+            Self.fail("--cleanup: give the bond's name alone (bondd --cleanup bond0)")
+        }
+        guard geteuid() == 0 else { Self.fail("must run as root (restores interfaces and removes BPF programs)") }
+        let report: Recovery.Report
+        do { report = try Recovery.repair(bond: bond) } catch { Self.fail(error.message, code: 1) }
+        if report.isEmpty {
+            print("\(bond): nothing to clean up (no record of a bondd that did not stop cleanly)")
+            Glibc.exit(0)
+        }
+        for line in report.repaired { print("\(bond): \(line)") }
+        for line in report.failed { FileHandleStderr.write("bondd: \(bond): \(line)\n") }
+        Glibc.exit(report.failed.isEmpty ? 0 : 1)
+    }
+
     func run() throws {
         // A log reader that went away (stderr a closed pipe) must not kill the data
         // plane: writes fail with EPIPE instead, and the bond keeps running.
@@ -101,6 +125,7 @@ struct Bondd: ParsableCommand {
             if null >= 0 && null != fd { dup2(null, fd); close(null) }
         }
         guard let level = Logger.Level(rawValue: logLevel) else { Self.fail("--log-level: invalid value '\(logLevel)'") }
+        if cleanup { runCleanup() }
         let plans = plans()
         guard geteuid() == 0 else {
             Self.fail("must run as root (creates interfaces, raw sockets and BPF programs)")

@@ -29,6 +29,7 @@ final class Supervisor: @unchecked Sendable {
     /// Starts every plan, all or nothing: each is checked before the first is created,
     /// and one that still fails takes the others down. Throws the first refusal.
     func start(_ plans: [BondConfiguration]) throws(EngineError) {
+        for plan in plans { try repairLeftovers(of: plan.name) }
         for plan in plans { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
         var started: [BondInstance] = []
         for plan in plans {
@@ -38,6 +39,16 @@ final class Supervisor: @unchecked Sendable {
             }
         }
         for b in started { launch(b) }
+    }
+
+    /// A bondd of this bond that was killed (or crashed) left its device and members as
+    /// they were: put them back first, so this start is a start like any other.
+    func repairLeftovers(of bond: String) throws(EngineError) {
+        let report = try Recovery.repair(bond: bond)
+        guard !report.isEmpty else { return }
+        logger.notice("\(bond): repairing what a bondd that did not stop cleanly left")
+        for line in report.repaired { logger.notice("\(bond): \(line)") }
+        for line in report.failed { logger.warning("\(bond): \(line)") }
     }
 
     /// Blocks until every bond has stopped, on request or on its own. Returns why any

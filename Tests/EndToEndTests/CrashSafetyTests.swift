@@ -36,4 +36,87 @@ import Testing
         #expect(tb.hostLink(tb.bond) == nil)
         #expect(tb.hostLink(m[0])?["ifalias"] == nil)
     }
+
+    /// Everything about a member that a bond changes and must give back, and whether
+    /// anything of ours (tc filters, XDP programs) is attached to it.
+    func memberState(_ tb: Testbed, _ name: String) -> String {
+        let l = tb.hostLink(name) ?? [:]
+        let flags = (l["flags"] as? [String] ?? []).filter { ["UP", "PROMISC", "ALLMULTI"].contains($0) }.sorted()
+        let tc = tb.inHost("tc filter show dev \(name) ingress").output + tb.inHost("tc filter show dev \(name) egress").output
+        let xdp = tb.inHost("ip -d link show dev \(name)").output.contains("prog/xdp")
+        return "mac=\(l["address"] ?? "") mtu=\(l["mtu"] ?? "") alias=\(l["ifalias"] ?? "none") flags=\(flags) tc=\(tc.contains("bondd") ? "bondd" : "none") xdp=\(xdp)"
+    }
+
+    /// SIGKILL under ping: the host is left as the dead bondd had it (bond device,
+    /// bond MAC on the members, filters, programs). Starting the same bond again repairs
+    /// that first, comes up on the backend asked for and carries traffic; a clean stop
+    /// then gives every member back exactly as it was before the first start.
+    @Test func aKilledBondStartsAgainAndRestoresTheMembersAsTheyWereAtFirst() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        tb.inHost("ip link set \(m[1]) mtu 1400")
+        let before = m.map { memberState(tb, $0) }
+        let options = ["mode=active-backup", "miimon=100", "fail_over_mac=none"]
+        let first = try BondDaemon(tb, options: options)
+        first.configureAddresses()
+        #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
+        let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 1000 -W 1 \(tb["BOND_IP4"])")
+        usleep(500_000)
+        first.process.signal(SIGKILL)
+        _ = first.process.wait(timeout: 10)
+        // What a killed bondd leaves: the bond device, and members that are not as they were.
+        #expect(tb.hostLink(tb.bond) != nil)
+        #expect(m.map { memberState(tb, $0) } != before)
+        #expect(FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).state"))
+
+        let killed = Date()
+        let second = try BondDaemon(tb, options: options)
+        second.configureAddresses()
+        #expect(Shell.waitFor(10) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok }, "\(second.log())")
+        let outage = Date().timeIntervalSince(killed)
+        #expect(second.log().contains("repairing what a bondd that did not stop cleanly left"), "\(second.log())")
+        #expect(second.status()?.backend == BondDaemon.backend)
+        pinger.wait(timeout: 30)
+        let received = pinger.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+        #expect(received > 0, "\(pinger.output)")
+        print("CrashSafetyTests: restart after SIGKILL, traffic back after \(Int(outage * 1000)) ms (\(BondDaemon.backend))")
+        #expect(second.stop() == 0)
+        #expect(m.map { memberState(tb, $0) } == before)
+        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(!FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).state"))
+    }
+
+    /// `bondd --cleanup BOND` restores without starting anything; run again, it has
+    /// nothing left to do. While the bond's bondd runs it refuses.
+    @Test func cleanupRestoresWithoutStarting() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let before = m.map { memberState(tb, $0) }
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        let busy = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(busy.status == 1 && busy.error.contains("is run by bondd (pid "), "\(busy.error)")
+        bond.process.signal(SIGKILL)
+        _ = bond.process.wait(timeout: 10)
+        let r = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(r.status == 0, "\(r.error)")
+        #expect(r.output.contains("\(tb.bond): removed the bond device \(tb.bond)"), "\(r.output)")
+        #expect(r.output.contains("\(tb.bond): \(m[0]): restored"), "\(r.output)")
+        #expect(m.map { memberState(tb, $0) } == before)
+        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(!FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).sock"))
+        let again = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(again.status == 0 && again.output == "\(tb.bond): nothing to clean up (no record of a bondd that did not stop cleanly)\n")
+    }
+
+    /// --socket naming a file that is not a socket is refused and the file kept.
+    @Test func aSocketPathThatIsAFileIsRefusedAndKept() throws {
+        let tb = try Testbed()
+        let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).txt"
+        try "keep me\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) --socket \(path) mode=1", timeout: 20)
+        #expect(r.status == 2 && r.error == "bondd: \(path) exists and is not a socket; choose another --socket path\n", "\(r.error)")
+        #expect((try? String(contentsOfFile: path, encoding: .utf8)) == "keep me\n")
+        #expect(tb.hostLink(tb.bond) == nil)
+    }
 }
