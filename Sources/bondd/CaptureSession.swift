@@ -21,11 +21,6 @@ enum CaptureSession {
             _ = out.send(ControlReply.failure("capture: the duration must be between 0 and \(Int(maximumSeconds)) seconds"))
             return
         }
-        let writer: PcapWriter
-        do { writer = try PcapWriter(path: path) } catch {
-            _ = out.send(ControlReply.failure("capture: \(error)"))
-            return
-        }
         let tap = FrameTap()
         let member = request.member
         let started = engine.perform { e -> String? in
@@ -36,9 +31,16 @@ enum CaptureSession {
                 return error.message
             }
         }
+        // The file is opened (and truncated) only once the capture is accepted: a
+        // mistyped member must not cost an existing file of that name.
         if let refusal = started ?? "the bond is stopping" {
-            unlink(path)
             _ = out.send(ControlReply.failure(refusal))
+            return
+        }
+        let writer: PcapWriter
+        do { writer = try PcapWriter(path: path) } catch {
+            _ = engine.perform { $0.stopCapture(tap) }
+            _ = out.send(ControlReply.failure("capture: \(error)"))
             return
         }
         let on = member.map { "\(engine.name) member \($0)" } ?? "\(engine.name)"

@@ -67,8 +67,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(file).3"), "nothing half-made is left")
         #expect(busy.wait(timeout: 10) == 0)
         try? FileManager.default.removeItem(atPath: "\(file).2")
+        // A refused capture leaves an existing file of that name as it was.
+        try "keep me\n".write(toFile: "\(file).4", atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: "\(file).4") }
         let stranger = tb.bondctl("capture \(tb.bond) nosuch9 -w \(file).4 -c 1")
         #expect(stranger.status == 1 && stranger.error == "bondctl: capture: nosuch9 is not a member of \(tb.bond)\n")
+        #expect((try? String(contentsOfFile: "\(file).4", encoding: .utf8)) == "keep me\n", "a refused capture cost the file")
+        let twiceKept = tb.bondctl("capture \(tb.bond) -w \(file).4 -c 1 --duration 0.5")
+        #expect(twiceKept.ok, "\(twiceKept.error)")
         let unwritable = tb.bondctl("capture \(tb.bond) -w /nonexistent-dir/x.pcap -c 1")
         #expect(unwritable.status == 1 && unwritable.error == "bondctl: capture: cannot write /nonexistent-dir/x.pcap: No such file or directory\n")
         pinger.wait(timeout: 20)
