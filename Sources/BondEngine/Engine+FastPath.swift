@@ -122,9 +122,9 @@ extension Engine {
                     try fp.program.setVIFBucket(i, member: b.member)
                     fp.vifBucketMembers[i] = b.member
                 }
-                if v.macs.count != fp.vifKeys.count {
-                    for (key, bucket) in v.macs where !fp.vifKeys.contains(key) {
-                        try fp.program.addVIF(key: key, bucket: bucket)
+                if v.macCount != fp.vifKeys.count {
+                    for (key, entry) in v.entries where !fp.vifKeys.contains(key) {
+                        try fp.program.addVIF(key: key, bucket: entry.bucket)
                         fp.vifKeys.insert(key)
                     }
                 }
@@ -171,5 +171,15 @@ extension Engine {
         let c = fp.program.counters()
         return ("xdp", fp.describe(memberNames: liveMemberNames),
                 FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped)))
+    }
+
+    /// Per-VIF MACs age as a switch's do (VIFTable.macAgingSeconds); what the table
+    /// forgets, the fast path's map forgets too.
+    func ageVIFTable(at now: Instant) {
+        guard let v = policy.vifTable else { return }
+        v.age(at: UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000))
+        let gone = v.takeForgotten()
+        guard let fp = fastPath, !gone.isEmpty else { return }
+        for key in gone where fp.vifKeys.remove(key) != nil { fp.program.removeVIF(key: key) }
     }
 }

@@ -23,12 +23,13 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else { return [] }
-        optionWords += words
+        optionWords = BondOptions.compact(optionWords + words)
         let now = MonotonicClock.now()
         handle(bond.reconfigure(new, at: now))
         if changed.contains(where: BondOptions.fixedWhileUp.contains) {
             // Only while the bond is down (checked above): its tables start empty.
             policy = ModePolicy(options: new, members: ports.count)
+            nextVIFAging = policy.vifTable != nil ? now.adding(milliseconds: 1000) : nil
         } else {
             policy.reconfigure(new)
         }

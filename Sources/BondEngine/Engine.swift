@@ -37,6 +37,8 @@ public final class Engine: @unchecked Sendable {
     var nextLearning: Instant?
     /// balance-alb: the 100 ms monitor tick that sends client updates.
     var nextClientTick: Instant?
+    /// balance-slb, tlb and alb: the once-a-second aging of per-VIF MACs.
+    var nextVIFAging: Instant?
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
     var probing: Bool
     /// The bond device's addresses, which probes speak from; read again every second.
@@ -132,6 +134,10 @@ public final class Engine: @unchecked Sendable {
             nextLearning = now.adding(milliseconds: options.lpInterval * 1000)
         }
         if options.mode == .balanceALB { nextClientTick = MonotonicClock.now().adding(milliseconds: 100) }
+        if policy.vifTable != nil {
+            ageVIFTable(at: MonotonicClock.now())
+            nextVIFAging = MonotonicClock.now().adding(milliseconds: 1000)
+        }
         if [.balanceTLB, .balanceALB, .balanceSLB].contains(options.mode) && options.rebalanceInterval > 0 {
             nextRebalance = MonotonicClock.now().adding(milliseconds: options.rebalanceInterval)
         }
@@ -192,7 +198,18 @@ public final class Engine: @unchecked Sendable {
         if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
             throw EngineError("\(m) is already enslaved to another device (bond or bridge)")
         }
+        if info.flags & InterfaceFlags.loopback != 0 { throw EngineError("\(m) is the loopback device, not an Ethernet interface") }
+        if info.kind == "bridge" { throw EngineError("\(m) is a bridge; give the bridge's ports or make the bond its port (bridge=)") }
         guard info.mac.count == 6, info.kind != "bond" else { throw EngineError("\(m) is not an Ethernet interface") }
+        // Another bond's own device, either end of it: enslaving it would loop frames.
+        if info.kind == "veth" {
+            if let bond = all.first(where: { $0.kind == "veth" && BondDevice.engineEndName(for: $0.name) == m }) {
+                throw EngineError("\(m) is the engine end of bond \(bond.name), not an interface of its own")
+            }
+            if all.contains(where: { $0.kind == "veth" && $0.name == BondDevice.engineEndName(for: m) }) {
+                throw EngineError("\(m) is a bond run by bondd; bonds of bonds are not supported")
+            }
+        }
         return info
     }
 
@@ -415,7 +432,7 @@ public final class Engine: @unchecked Sendable {
         while !stopping {
             var timeout: Int32 = -1
             let timers = earliest(earliest(earliest(bond.nextDeadline, nextCarrierPoll), earliest(nextRebalance, nextLearning)), draining?.until)
-            if let deadline = earliest(timers, nextClientTick) {
+            if let deadline = earliest(earliest(timers, nextClientTick), nextVIFAging) {
                 let now = MonotonicClock.now()
                 timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
             }
@@ -449,6 +466,10 @@ public final class Engine: @unchecked Sendable {
             if let due = nextClientTick, now >= due, let table = policy.clientTable {
                 for u in table.tick(at: now) { sendClientUpdate(u.client) }
                 nextClientTick = now.adding(milliseconds: 100)
+            }
+            if let due = nextVIFAging, now >= due {
+                ageVIFTable(at: now)
+                nextVIFAging = now.adding(milliseconds: 1000)
             }
             if let due = nextLearning, now >= due {
                 for p in ports where !p.removed { sendLearningPackets(on: p) }
@@ -913,10 +934,10 @@ public final class Engine: @unchecked Sendable {
 
     private var vifEntries: [VIFStatus]? {
         guard let t = policy.vifTable else { return nil }
-        return t.macs.sorted { $0.key < $1.key }.map { key, bucket in
+        return t.entries.sorted { $0.key < $1.key }.map { key, entry in
             let vlan = key >> 48
-            return VIFStatus(mac: MACAddress(rawValue: key).description, vlan: vlan == 0 ? nil : Int(vlan),
-                             bucket: bucket, member: t.buckets[bucket].member.map { ports[$0].name })
+            return VIFStatus(mac: MACAddress(rawValue: key & 0xFFFF_FFFF_FFFF).description, vlan: vlan == 0 ? nil : Int(vlan),
+                             bucket: entry.bucket, member: t.buckets[entry.bucket].member.map { ports[$0].name })
         }
     }
 

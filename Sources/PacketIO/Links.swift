@@ -4,6 +4,7 @@ import Glibc
 /// Interface flag bits from <linux/if.h> (which clashes with <net/if.h> in one module).
 public enum InterfaceFlags {
     public static let up: UInt32 = 0x1
+    public static let loopback: UInt32 = 0x8
     public static let promiscuous: UInt32 = 0x100
     public static let allMulticast: UInt32 = 0x200
     public static let lowerUp: UInt32 = 0x10000

@@ -263,6 +263,12 @@ public final class XDPBondProgram {
         guard r == 0 else { throw SystemError("bondd_vifs update", errno: -r) }
     }
 
+    /// A guest MAC forgotten: its frames go up to the engine again until it is re-learned.
+    public func removeVIF(key: UInt64) {
+        var k = key
+        _ = bpf_map_delete_elem(vifsMap, &k)
+    }
+
     /// Bytes each tlb hash bucket sent since the last call, summed over CPUs.
     public func takeHashBucketBytes() -> [Int] { take(tlbBytesMap, &tlbBytesSeen) }
     /// Bytes each per-VIF bucket sent since the last call.

@@ -16,6 +16,7 @@ import Testing
     @Test func refusals() throws {
         let tb = try Testbed()
         let m = tb.members
+        #expect(tb.inHost("ip link add \(tb.prefix)br type bridge").ok)
         let before = snapshot(tb)
         let cases: [(String, String?, Int32, String)] = [
             ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 miimon=100", "65534", 2, "must run as root"),
@@ -25,6 +26,8 @@ import Testing
             ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 miimon=abc", nil, 2, "miimon: invalid value 'abc'"),
             ("\(tb.bond) --members \(m[0]),\(m[1]) mode=9", nil, 2, "mode: invalid value '9'"),
             ("lo --members \(m[0]),\(m[1]) mode=1", nil, 2, "an interface named lo already exists"),
+            ("\(tb.bond) --members \(m[0]),lo mode=1", nil, 2, "lo is the loopback device, not an Ethernet interface"),
+            ("\(tb.bond) --members \(m[0]),\(tb.prefix)br mode=1", nil, 2, "\(tb.prefix)br is a bridge"),
         ]
         for (args, user, code, message) in cases {
             let r = bondd(tb, args, as: user)
@@ -50,6 +53,17 @@ import Testing
         let r = bondd(tb, "other0 --members \(m[2]),\(m[1]) mode=1")
         #expect(r.status == 2)
         #expect(r.error.contains("\(m[1]) is already a member of \(tb.bond)"), "\(r.error)")
+        #expect(tb.hostLink("other0") == nil)
+        #expect(snapshot(tb) == before)
+        // The running bond's own device, either end, is no member for another bond.
+        let engineEnd = tb.bond.count <= 11 ? tb.bond + "-eng" : ""
+        for (member, message) in [(engineEnd, "\(engineEnd) is the engine end of bond \(tb.bond)"),
+                                  (tb.bond, "\(tb.bond) is a bond run by bondd")] where !member.isEmpty {
+            let r = bondd(tb, "other0 --members \(m[2]),\(member) mode=1")
+            #expect(r.status == 2 && r.error.contains(message), "\(r.error)")
+            let add = tb.bondctl("add-member \(tb.bond) \(member)")
+            #expect(add.status == 1, "\(add.error)")
+        }
         #expect(tb.hostLink("other0") == nil)
         #expect(snapshot(tb) == before)
         #expect(first.status()?.members.count == 2)

@@ -5,8 +5,11 @@
 /// Open vSwitch's rules, and every move is announced by one learning frame per MAC.
 public final class VIFTable: @unchecked Sendable {
     public static let bucketCount = 256
-    /// MACs remembered for learning frames; beyond this they are counted, not stored.
+    /// MACs remembered (for learning frames and to recognise our own frames reflected).
     public static let macCapacity = 4096
+    /// A MAC not seen leaving for this long is forgotten, as switches and Open vSwitch
+    /// age their tables (mac-aging-time, 300 s by default).
+    public static let macAgingSeconds: UInt32 = 300
 
     public struct Bucket: Equatable, Sendable {
         public var member: Int?
@@ -21,11 +24,31 @@ public final class VIFTable: @unchecked Sendable {
     }
 
     public internal(set) var buckets = Array(repeating: Bucket(), count: VIFTable.bucketCount)
-    /// Source MACs seen from the host side, keyed by MAC | VLAN << 48, with their bucket.
-    public internal(set) var macs: [UInt64: Int] = [:]
+    /// One source MAC seen from the host side: its bucket and the second it was last seen.
+    public struct Entry: Equatable, Sendable {
+        public var bucket: Int
+        public var lastSeen: UInt32
+    }
+
+    /// Source MACs seen from the host side, keyed by MAC | VLAN << 48.
+    public internal(set) var entries: [UInt64: Entry] = [:]
+    /// New MACs not remembered: the table was full of MACs all seen within the second
+    /// (a flood). Their frames still leave by their bucket, which is a pure hash.
     public internal(set) var macOverflow = 0
+    /// MACs forgotten: aged out, or evicted as the stalest when the table was full.
+    public internal(set) var macsForgotten = 0
     public internal(set) var moves = 0
     private var nextMember = 0
+    /// The engine's clock in whole seconds, as last given to `age(at:)`.
+    private var second: UInt32 = 0
+    /// The second of the last eviction sweep: at most one per second.
+    private var lastSweep: UInt32 = .max
+    /// Keys forgotten since the last `takeForgotten()` (the fast path's map follows).
+    private var forgotten: [UInt64] = []
+
+    /// The MACs and their buckets (status, tests).
+    public var macs: [UInt64: Int] { entries.mapValues(\.bucket) }
+    public var macCount: Int { entries.count }
 
     public init() {}
 
@@ -46,11 +69,12 @@ public final class VIFTable: @unchecked Sendable {
     public func member(for frame: ParsedFrame, usable: [Int]) -> Int? {
         let k = Self.key(frame.source, frame.vlanID)
         let b: Int
-        if let known = macs[k] {
-            b = known
+        if let known = entries[k] {
+            b = known.bucket
+            if known.lastSeen != second { entries[k]!.lastSeen = second }
         } else {
             b = Self.bucket(mac: frame.source, vlan: frame.vlanID)
-            if macs.count < Self.macCapacity { macs[k] = b } else { macOverflow += 1 }
+            remember(k, bucket: b)
         }
         if let m = buckets[b].member, usable.contains(m) {
             buckets[b].txBytes &+= frame.length
@@ -62,6 +86,40 @@ public final class VIFTable: @unchecked Sendable {
         return m
     }
 
+    /// A new MAC. A full table first forgets the MACs not seen this second (at most one
+    /// sweep a second, so a flood of new MACs costs a sweep per second, not per frame):
+    /// forgetting is harmless, since a MAC seen again gets the same bucket.
+    private func remember(_ k: UInt64, bucket b: Int) {
+        if entries.count >= Self.macCapacity && lastSweep != second {
+            lastSweep = second
+            forget { $0.lastSeen != second }
+        }
+        if entries.count < Self.macCapacity { entries[k] = Entry(bucket: b, lastSeen: second) } else { macOverflow += 1 }
+    }
+
+    private func forget(where stale: (Entry) -> Bool) {
+        for (k, e) in entries where stale(e) {
+            entries[k] = nil
+            forgotten.append(k)
+            macsForgotten += 1
+        }
+    }
+
+    /// The engine's clock moved on to `now` (whole seconds, once a second or so): MACs
+    /// not seen for `macAgingSeconds` are forgotten.
+    public func age(at now: UInt32) {
+        second = now
+        guard now >= Self.macAgingSeconds else { return }
+        let oldest = now - Self.macAgingSeconds
+        forget { $0.lastSeen < oldest }
+    }
+
+    /// Keys forgotten since the last call, for the fast path to forget too.
+    public func takeForgotten() -> [UInt64] {
+        defer { forgotten.removeAll(keepingCapacity: true) }
+        return forgotten
+    }
+
     /// Bytes bucket `b` sent outside the engine (the XDP fast path), for rebalancing.
     public func addTransmitted(bucket b: Int, bytes: Int) {
         buckets[b].txBytes &+= bytes
@@ -69,7 +127,7 @@ public final class VIFTable: @unchecked Sendable {
 
     /// Was this source MAC seen leaving from the host side? (A frame coming back from
     /// the network with it is our own, reflected.)
-    public func isHostSide(_ mac: MACAddress, vlan: UInt16?) -> Bool { macs[Self.key(mac, vlan)] != nil }
+    public func isHostSide(_ mac: MACAddress, vlan: UInt16?) -> Bool { entries[Self.key(mac, vlan)] != nil }
 
     /// A member went down: its buckets move now, round-robin over the usable members, and
     /// each of their MACs is announced on its new member.
@@ -138,7 +196,7 @@ public final class VIFTable: @unchecked Sendable {
 
     private func macs(inBucket b: Int, to member: Int) -> [Move] {
         moves += 1
-        return macs.filter { $0.value == b }.keys.sorted().map {
+        return entries.filter { $0.value.bucket == b }.keys.sorted().map {
             Move(mac: MACAddress(rawValue: $0 & 0xFFFF_FFFF_FFFF),
                  vlan: $0 >> 48 == 0 ? nil : UInt16($0 >> 48), member: member)
         }

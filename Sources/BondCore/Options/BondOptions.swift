@@ -68,6 +68,48 @@ extension BondOptions {
         "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
     ]
 
+    /// `words` reduced to the last word of each option name, in the order of those last
+    /// words, with every `prio=` word merged into one: parsed, it gives the same options,
+    /// since a later word replaces an earlier one, options that exclude each other
+    /// (miimon, arp_interval) go by which came last, and `prio` accumulates per member.
+    /// Only words that parsed together may be given: the history of a running bond.
+    /// Runtime changes keep their history this way, so a change costs the same after
+    /// twenty thousand changes as after one.
+    public static func compact(_ words: [String]) -> [String] {
+        func name(_ w: String) -> Substring { w.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+        // A monitor switched on turns the other off, as if its `=0` followed.
+        var expanded: [String] = []
+        var running: [Substring: Bool] = ["miimon": false, "arp_interval": false]
+        for w in words {
+            expanded.append(w)
+            let n = name(w)
+            guard let other: Substring = n == "miimon" ? "arp_interval" : n == "arp_interval" ? "miimon" : nil else { continue }
+            running[n] = (w.split(separator: "=", maxSplits: 1).last.flatMap { Int($0) } ?? 0) != 0
+            if running[n] == true && running[other] == true {
+                expanded.append("\(other)=0")
+                running[other] = false
+            }
+        }
+        let words = expanded
+        var last: [Substring: Int] = [:]
+        var prio: [(member: Substring, word: Substring)] = []
+        for (i, w) in words.enumerated() {
+            let n = name(w)
+            last[n] = i
+            guard n == "prio", let eq = w.firstIndex(of: "=") else { continue }
+            for entry in w[w.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false) {
+                let member = entry.split(separator: ":", maxSplits: 1).first ?? ""
+                prio.removeAll { $0.member == member }
+                prio.append((member, entry))
+            }
+        }
+        return words.enumerated().compactMap { i, w in
+            let n = name(w)
+            guard last[n] == i else { return nil }
+            return n == "prio" ? "prio=" + prio.map(\.word).joined(separator: ",") : w
+        }
+    }
+
     /// Parses `name=value` words as an admin writes them for the kernel
     /// (`mode=active-backup miimon=100 primary=eth0`). Later words win, except that
     /// mode-dependent checks run after all words are read, whatever their order.
