@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // Pure bonding logic: frames, options, modes, monitors. No I/O, no clock of its own.
@@ -37,10 +38,18 @@ let package = Package(
         // The Prometheus endpoint: bonds' status as metrics, over a small HTTP server.
         .target(name: "BondMetrics", dependencies: [
             "BondCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        // Control protocol (JSON over a Unix socket), server and client.
-        .target(name: "BondControl", dependencies: ["BondCore"]),
+        // Control protocol (JSON over a Unix socket), server (SwiftNIO) and client.
+        .target(name: "BondControl", dependencies: [
+            "BondCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .executableTarget(name: "bondd", dependencies: [
             "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO",
             .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -37,6 +37,25 @@ enum UnixSocket {
         return fd
     }
 
+    /// A stream socket bound to `path`, created 0600 (root only from its first moment),
+    /// not yet listening.
+    static func bind(_ path: String) throws -> Int32 {
+        var a = try address(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        let old = umask(0o177)
+        let r = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(old)
+        guard r == 0 else {
+            let e = String(cString: strerror(errno))
+            close(fd)
+            throw Failure(description: "cannot listen on \(path): \(e)")
+        }
+        return fd
+    }
+
     /// Send and receive timeouts: a blocked call fails with EAGAIN after `seconds`.
     static func setTimeout(_ fd: Int32, seconds: Double) {
         var t = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))

@@ -210,6 +210,31 @@ import Testing
         #expect(tb.inClient("ping -c 2 -W 2 192.0.2.1").ok)
     }
 
+    /// A reload asked on the socket of the bond it rebuilds: the new bond's socket answers
+    /// every request afterwards (the old server used to keep serving on a reused
+    /// descriptor, failing every second request with "the bond is stopping").
+    @Test func aBondRebuiltByAReloadOnItsOwnSocketAnswersEveryRequest() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let a = tb.prefix + "b0"
+        func file(_ miimon: Int) -> String { "[\(a)]\nmembers = \(m[0]) \(m[1])\nmode = active-backup\nmiimon = \(miimon)\n" }
+        let path = try write(file(100))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(a) != nil }, "\(daemon.errorOutput)")
+        for miimon in [200, 300] {
+            try file(miimon).write(toFile: path, atomically: true, encoding: .utf8)
+            let r = tb.inHost("\(Shell.binDirectory)/bondctl reload \(a)")
+            #expect(r.ok && r.output == "\(a): rebuilt (changed)\n", "\(r.error)")
+            for i in 0..<10 {
+                let show = tb.bondctl("show \(a) --json")
+                #expect(show.ok && show.output.contains("\"miimon\" : \(miimon)") || show.output.contains("\"miimon\":\(miimon)"),
+                        "request \(i) after the reload: \(show.error)")
+            }
+        }
+    }
+
     @Test func reloadWithoutAConfigurationFileIsRefused() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=1", "miimon=100"])
