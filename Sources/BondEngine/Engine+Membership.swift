@@ -47,20 +47,25 @@ extension Engine {
         guard bond.memberCount > 1 else {
             throw EngineError("\(member) is the last member of \(name); stop the bond instead")
         }
-        let port = ports[i]
-        handle(bond.remove(member: i, at: MonotonicClock.now()))
-        rebuildView()
-        relearnBondMAC()
-        if !port.queue.isEmpty { port.queue.flush() }
-        port.removed = true
-        for f in port.undo.unwind() where !f.contains("No such device") {
-            logger.warning("\(name): restoring \(member): \(f)")
-        }
+        release(ports[i])
         logger.notice("\(name): \(member) removed; its MAC, MTU and flags restored")
         journal.record(.member, member: member, "removed")
         if bond.members[i].permanentMAC == bondMAC && !bondFollowsActive {
             // As the kernel warns: two interfaces on the segment now share a MAC.
             logger.warning("\(name): the permanent MAC of \(member) (\(bondMAC)) is still the bond's; give the bond another (ip link set \(name) address ...) to avoid conflicts")
+        }
+    }
+
+    /// Takes `port` out of the bond and gives its interface back as it was (what went
+    /// with an interface that is gone fails quietly).
+    func release(_ port: MemberPort) {
+        handle(bond.remove(member: port.index, at: MonotonicClock.now()))
+        rebuildView()
+        relearnBondMAC()
+        if !port.queue.isEmpty { port.queue.flush() }
+        port.removed = true
+        for f in port.undo.unwind() where !f.contains("No such device") && !port.gone {
+            logger.warning("\(name): restoring \(port.name): \(f)")
         }
     }
 

@@ -39,6 +39,9 @@ public final class Engine: @unchecked Sendable {
     var nextClientTick: Instant?
     /// balance-slb, tlb and alb: the once-a-second aging of per-VIF MACs.
     var nextVIFAging: Instant?
+    /// Members that left the namespace, with what they had before the bond took them:
+    /// given back if they return.
+    var departed: [RecoveryRecord.Member] = []
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
     var probing: Bool
     /// The bond device's addresses, which probes speak from; read again every second.
@@ -223,7 +226,11 @@ public final class Engine: @unchecked Sendable {
             }
             hostIndex = host.index
             engineIndex = inner.index
-            undo.push("delete \(name)") { [links] in try links.deleteLink(index: hostIndex) }
+            // By the engine end, which stays here when the bond device is moved to
+            // another namespace; deleting either end deletes both.
+            undo.push("delete \(name)") { [links] in
+                do { try links.deleteLink(index: engineIndex) } catch { try links.deleteLink(index: hostIndex) }
+            }
         } catch let e as EngineError { throw e } catch { throw EngineError("cannot create \(name): \(error)") }
 
         for (i, info) in infos.enumerated() {
@@ -598,8 +605,9 @@ public final class Engine: @unchecked Sendable {
         var deviceChanged = false
         let complete = linkEvents.drain({ info, deleted in
             if info.index == device.hostIndex || info.index == device.engineIndex {
-                if deleted { fatal = EngineError("the bond device \(name) was removed") }
-                else if info.index == device.hostIndex {
+                if deleted { fatal = EngineError("the bond device \(name) was removed or moved to another namespace") }
+                else if info.index == device.engineIndex { engineEndChanged(info) }
+                else {
                     // Notifications do not carry everything (a bridge's promiscuity
                     // reference is not announced): read the device's state afresh.
                     if let fresh = try? links.link(index: info.index) { followBondDevice(fresh) }
@@ -608,12 +616,14 @@ public final class Engine: @unchecked Sendable {
                 return
             }
             if info.isBridgePortNotice { return }
-            guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else { return }
-            if deleted {
-                port.gone = true
-                logger.warning("\(name): member \(port.name) was removed")
+            guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else {
+                if !deleted && !departed.isEmpty { departedMemberReturned(info) }
+                return
             }
-            handle(bond.carrierChanged(member: port.index, up: !deleted && info.hasCarrier, at: MonotonicClock.now()))
+            if port.gone { return }
+            if deleted { return memberLeft(port) }
+            memberChanged(port, info)
+            handle(bond.carrierChanged(member: port.index, up: info.hasCarrier, at: MonotonicClock.now()))
         }, addressChanged: { index in
             if index == device.hostIndex { deviceChanged = true }
         })

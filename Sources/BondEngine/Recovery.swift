@@ -43,33 +43,42 @@ public enum Recovery {
             } catch { report.failed.append("cannot remove \(device.name): \(error)") }
         }
         for m in record.members {
-            guard let info = all.first(where: { $0.index == m.index && $0.name == m.name }) else {
+            guard all.contains(where: { $0.index == m.index && $0.name == m.name }) else {
                 report.failed.append("\(m.name): no longer here (deleted or moved), nothing to restore")
                 continue
             }
-            var problems: [String] = []
-            func apply(_ what: String, _ change: LinkChange) {
-                do { try links.change(index: m.index, change) } catch { problems.append("\(what): \(error)") }
-            }
-            // As at a clean stop: addresses and flags first, the host stack's silence last.
-            if info.mac != m.mac { apply("MAC", LinkChange(mac: m.mac)) }
-            if info.mtu != m.mtu { apply("MTU", LinkChange(mtu: m.mtu)) }
-            apply("flags", LinkChange(allMulticast: m.allMulticast, promiscuous: m.promiscuous))
-            apply("alias", LinkChange(alias: m.alias ?? ""))
-            let programs = Leftovers.detachXDPPrograms(from: m.index)
-            let filters = Leftovers.removeStackBypass(from: m.index, destroyHook: m.createdTCHook)
-            if !m.up { apply("admin state", LinkChange(up: false)) }
-            if problems.isEmpty {
-                var what = "MAC, MTU, flags and alias"
-                if filters { what += ", tc filters" }
-                if !programs.isEmpty { what += ", XDP \(programs.joined(separator: ", "))" }
-                report.repaired.append("\(m.name): restored \(what)")
-            } else {
-                report.failed.append("\(m.name): \(problems.joined(separator: "; "))")
+            switch restore(m, index: m.index, links: links) {
+            case .success(let line): report.repaired.append(line)
+            case .failure(let problem): report.failed.append(problem.line)
             }
         }
         if let socket = record.socket { unlink(socket) }
         RecoveryRecord.remove(bond: bond)
         return report
+    }
+
+    struct Problem: Error { var line: String }
+
+    /// Gives one member back as `m` records it, on the interface that now has `index`
+    /// (a member that left the namespace and came back may have another). As at a clean
+    /// stop: addresses and flags first, the host stack's silence last.
+    static func restore(_ m: RecoveryRecord.Member, index: Int32, links: LinkControl) -> Result<String, Problem> {
+        guard let info = try? links.link(index: index) else { return .failure(Problem(line: "\(m.name): no longer here")) }
+        var problems: [String] = []
+        func apply(_ what: String, _ change: LinkChange) {
+            do { try links.change(index: index, change) } catch { problems.append("\(what): \(error)") }
+        }
+        if info.mac != m.mac { apply("MAC", LinkChange(mac: m.mac)) }
+        if info.mtu != m.mtu { apply("MTU", LinkChange(mtu: m.mtu)) }
+        apply("flags", LinkChange(allMulticast: m.allMulticast, promiscuous: m.promiscuous))
+        apply("alias", LinkChange(alias: m.alias ?? ""))
+        let programs = Leftovers.detachXDPPrograms(from: index)
+        let filters = Leftovers.removeStackBypass(from: index, destroyHook: m.createdTCHook)
+        if !m.up { apply("admin state", LinkChange(up: false)) }
+        guard problems.isEmpty else { return .failure(Problem(line: "\(m.name): \(problems.joined(separator: "; "))")) }
+        var what = "MAC, MTU, flags and alias"
+        if filters { what += ", tc filters" }
+        if !programs.isEmpty { what += ", XDP \(programs.joined(separator: ", "))" }
+        return .success("\(m.name): restored \(what)")
     }
 }
