@@ -39,6 +39,8 @@ public final class Engine: @unchecked Sendable {
     var nextClientTick: Instant?
     /// balance-slb, tlb and alb: the once-a-second aging of per-VIF MACs.
     var nextVIFAging: Instant?
+    /// This bond's name, held for the engine's life (see `ProcessClaim`).
+    private var nameClaim: ProcessClaim?
     /// Members that left the namespace, with what they had before the bond took them:
     /// given back if they return.
     var departed: [RecoveryRecord.Member] = []
@@ -103,6 +105,15 @@ public final class Engine: @unchecked Sendable {
         } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
 
         let infos = try Self.validate(name: name, members: memberNames, options: options, links: links)
+        // Checked above, claimed here: of two bondd started at once for one bond, the
+        // second stops before it touches anything.
+        do {
+            guard let claim = try ProcessClaim(Self.claimKey("bond", name)) else {
+                throw EngineError("\(name) is being started by another bondd")
+            }
+            nameClaim = claim
+        } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(name): \(error)") }
+        undo.push("claim of \(name)") { [nameClaim] in nameClaim?.release() }
         bondMAC = MACAddress(bytes: infos[0].mac)
         mtu = 1500   // the kernel's bond default; members follow the bond's MTU
         let now = MonotonicClock.now()
@@ -255,6 +266,16 @@ public final class Engine: @unchecked Sendable {
     func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
         let m = info.name, ix = info.index
         let steps = UndoStack()
+        // Held while it is a member: another bondd that checked it free at the same moment
+        // is refused here, before it changes (or undoes) anything on it.
+        let claim: ProcessClaim
+        do {
+            guard let c = try ProcessClaim(Self.claimKey("member", String(ix))) else {
+                throw EngineError("\(m) is being taken by another bondd")
+            }
+            claim = c
+        } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(m): \(error)") }
+        steps.push("claim of \(m)") { claim.release() }
         do {
             try remember(info)
             steps.push("record of \(m)") { [weak self] in self?.forget(memberIndex: ix) }
@@ -976,6 +997,11 @@ private func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
 
 extension Engine {
     /// A member's state before the bond touches it, in the recovery record.
+    /// Claims are per network namespace: the same name or index elsewhere is another.
+    static func claimKey(_ kind: String, _ name: String) -> String {
+        "\(kind)-\(RecoveryRecord.currentNamespace())-\(name)"
+    }
+
     func remember(_ info: LinkInfo, createdTCHook: Bool = false) throws(EngineError) {
         let m = RecoveryRecord.Member(
             name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: info.isAdminUp,
