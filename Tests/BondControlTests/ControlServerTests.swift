@@ -159,3 +159,31 @@ import Testing
         #expect(access(next.path, F_OK) != 0)
     }
 }
+
+@Suite struct RequestFramerTests {
+    @Test func aLineInPiecesIsOneRequest() {
+        var f = RequestFramer(limit: 16)
+        #expect(f.append(Array("{\"com".utf8)) == .needMore)
+        #expect(f.append(Array("mand\"}\nextra".utf8)) == .line(Array("{\"command\"}".utf8)))
+        #expect(f.isDone)
+        #expect(f.append(Array("more\n".utf8)) == .needMore)
+    }
+
+    @Test func theLimitCountsBytesBeforeTheNewline() {
+        var exact = RequestFramer(limit: 4)
+        #expect(exact.append(Array("abcd\n".utf8)) == .line(Array("abcd".utf8)))
+        var over = RequestFramer(limit: 4)
+        #expect(over.append(Array("abcde\n".utf8)) == .tooLarge)
+        var noNewline = RequestFramer(limit: 4)
+        #expect(noNewline.append(Array("abc".utf8)) == .needMore)
+        #expect(noNewline.append(Array("de".utf8)) == .tooLarge)
+    }
+
+    @Test func anEndWithoutNewlineStillCarriesTheRequest() {
+        var f = RequestFramer()
+        _ = f.append(Array("{}".utf8))
+        #expect(f.end() == .line(Array("{}".utf8)))
+        var empty = RequestFramer()
+        #expect(empty.end() == nil)
+    }
+}

@@ -13,7 +13,7 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: ControlServer
-    private var pending: [UInt8] = []
+    private var framer = RequestFramer()
     private var answered = false
     private var counted = false
     private var deadline: Scheduled<Void>?
@@ -51,17 +51,12 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
+        let bytes = unwrapInboundIn(data)
         guard !answered else { return }    // past the request: nothing more is read
-        pending += bytes.readBytes(length: bytes.readableBytes) ?? []
-        let nl = pending.firstIndex(of: UInt8(ascii: "\n"))
-        if let nl, nl <= ControlPaths.maximumRequest {
-            let line = Array(pending[..<nl])
-            pending = []
-            request(line, context: context)
-        } else if nl != nil || pending.count > ControlPaths.maximumRequest {
-            pending = []
-            answer(.failure("request too large (limit \(ControlPaths.maximumRequest) bytes)"), context: context)
+        switch framer.append(bytes.readableBytesView) {
+        case .needMore: break
+        case .line(let line): request(line, context: context)
+        case .tooLarge: answer(.failure("request too large (limit \(ControlPaths.maximumRequest) bytes)"), context: context)
         }
     }
 
@@ -70,7 +65,7 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
         peerGone.withLockedValue { $0 = true }
         // A request without its newline, then the end of the client's side: still a request.
         if !answered {
-            if pending.isEmpty { context.close(promise: nil) } else { request(pending, context: context) }
+            if case .line(let line) = framer.end() { request(line, context: context) } else { context.close(promise: nil) }
         }
     }
 
