@@ -60,12 +60,14 @@ extension Engine {
         }
     }
 
-    /// The engine end is never the administrator's to set down (the bond device is):
-    /// down, it cuts the bond from the host without a word, so it is set up again.
+    /// The engine end is the bond's carrier (down, the bond device has none) and never
+    /// the administrator's to set (the bond device is): set by hand, it is put back to
+    /// what the bond's carrier says.
     func engineEndChanged(_ notice: LinkInfo) {
-        guard !notice.isAdminUp, let now = try? links.link(index: device.engineIndex), !now.isAdminUp else { return }
-        logger.warning("\(name): \(now.name), the bond's engine end, was set down by hand; setting it up (ip link set \(name) down stops the bond's traffic)")
-        do { try links.change(index: device.engineIndex, LinkChange(up: true)) }
-        catch { logger.error("\(name): cannot set \(now.name) up: \(error)") }
+        let wanted = bond.hasCarrier
+        guard notice.isAdminUp != wanted, let now = try? links.link(index: device.engineIndex), now.isAdminUp != wanted else { return }
+        logger.warning("\(name): \(now.name), the bond's engine end, was set \(now.isAdminUp ? "up" : "down") by hand; setting it \(wanted ? "up" : "down") as the bond's carrier is (ip link set \(name) down stops the bond's traffic)")
+        do { try links.change(index: device.engineIndex, LinkChange(up: wanted)) }
+        catch { logger.error("\(name): cannot set \(now.name) \(wanted ? "up" : "down"): \(error)") }
     }
 }

@@ -83,7 +83,7 @@ import Testing
         bond.configureAddresses()
         #expect(tb.inHost("ip link set \(end) down").ok)
         #expect(Shell.waitFor(3) { (tb.hostLink(end)?["flags"] as? [String])?.contains("UP") == true })
-        #expect(bond.log().contains("\(end), the bond's engine end, was set down by hand; setting it up"))
+        #expect(bond.log().contains("\(end), the bond's engine end, was set down by hand; setting it up as the bond's carrier is"))
         #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
     }
 
