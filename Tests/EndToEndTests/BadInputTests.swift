@@ -4,8 +4,13 @@ import Testing
 /// Refused start-ups: a clear one-line error, a non-zero exit, and nothing changed.
 @Suite(.serialized) struct BadInputTests {
     /// What a refused start must leave exactly as it was.
+    /// What a refused start could have changed: links with their MAC and flags, qdiscs,
+    /// aliases, XDP programs. Not operstate and the carrier flags: the kernel settles those
+    /// on its own schedule (link watch, up to a second after a change), and a veth's
+    /// depend on its peer.
     func snapshot(_ tb: Testbed) -> String {
-        tb.inHost("sh -c 'ip -br link; ip -d link show | grep -c clsact; tc qdisc show; ip -o link show | grep -o \"alias.*\"'").output
+        let links = "ip -br link | awk \"{ \\$2 = \\\"\\\"; print }\" | sed -E \"s/(NO-CARRIER|LOWER_UP|M-DOWN),?//g\""
+        return tb.inHost("sh -c '\(links); ip -d link show | grep -c clsact; tc qdisc show; ip -o link show | grep -o \"alias.*\"'").output
     }
 
     func bondd(_ tb: Testbed, _ args: String, as user: String? = nil) -> Shell.Result {
