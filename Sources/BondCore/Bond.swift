@@ -209,8 +209,25 @@ public struct Bond: Sendable {
 
     /// bond_select_active_slave with bond_choose_primary_or_current.
     mutating func reselect(at now: Instant, reason: String, preferring preferred: Int? = nil, into events: inout [BondEvent]) {
-        let best = preferred ?? chooseBest()
+        var best = preferred ?? chooseBest()
+        if best == nil, let j = closestToTheEndOfItsUpdelay() {
+            // bond_find_best_slave: with no member up, one still in its updelay is
+            // better than none (bonding.rst: the updelay is ignored when no link is up).
+            if let t = members[j].monitor.endUpdelayEarly(at: now) { apply(t, member: j, at: now, into: &events) }
+            best = chooseBest()
+        }
         if best != activeIndex { changeActive(to: best, at: now, reason: reason, into: &events) }
+    }
+
+    /// The carrier-monitored member in its updelay whose delay ends first (the first in
+    /// enslave order on a tie), as bond_find_best_slave's `slave->delay < mintime`.
+    private func closestToTheEndOfItsUpdelay() -> Int? {
+        guard probe == nil else { return nil }
+        var best: Int?
+        for i in members.indices where members[i].link == .back {
+            if best == nil || (members[i].monitor.deadline ?? .zero) < (members[best!].monitor.deadline ?? .zero) { best = i }
+        }
+        return best
     }
 
     /// bond_choose_primary_or_current: the primary if up, else the up member of highest

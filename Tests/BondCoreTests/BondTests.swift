@@ -112,6 +112,30 @@ struct BondHarness {
         #expect(h.active == "m1")
     }
 
+    /// bond_find_best_slave: the last up member fails while others wait out their
+    /// updelay; the one whose delay ends first is taken at once, not when it ends.
+    @Test func whenTheLastUpMemberFailsTheOneClosestToTheEndOfItsUpdelayIsTakenAtOnce() throws {
+        for mode in ["mode=1", "mode=0"] {
+            var h = try BondHarness([mode, "miimon=50", "updelay=100"], members: ["m0", "m1", "m2"])
+            h.carrier("m1", false)
+            h.carrier("m2", false)
+            h.carrier("m2", true)
+            h.advance(30)
+            h.carrier("m1", true)
+            #expect(h.bond.members[1].link == .back && h.bond.members[2].link == .back)
+            h.advance(20)
+            h.carrier("m0", false)
+            #expect(h.bond.members[2].link == .up, "\(mode)")
+            #expect(h.bond.members[1].link == .back, "\(mode): m1 keeps its updelay")
+            #expect(h.active == "m2", "\(mode)")
+            #expect(h.bond.usable == [2], "\(mode)")
+            #expect(h.events.contains(.carrier(up: true)) == false, "\(mode): the bond never lost its carrier")
+            #expect(!h.events.contains(.activeChanged(from: 0, to: nil, reason: "link failure on m0")), "\(mode)")
+            h.advance(80)
+            #expect(h.bond.members[1].link == .up, "\(mode)")
+        }
+    }
+
     @Test func peerNotificationsAreSentNumGratARPTimesSpacedByPeerNotifDelay() throws {
         var h = try BondHarness(["mode=1", "miimon=100", "num_grat_arp=3", "peer_notif_delay=200"])
         h.carrier("m0", false)

@@ -54,6 +54,14 @@ public struct CarrierMonitor: Sendable {
         }
     }
 
+    /// bond_change_active_slave on a member still in its updelay: the bond has no member
+    /// up, so the one closest to the end of its updelay is taken at once.
+    public mutating func endUpdelayEarly(at now: Instant) -> Transition? {
+        guard state == .back else { return nil }
+        let early = deadline.map { $0.milliseconds(since: now) } ?? 0
+        return move(to: .up, "link status definitely up, \(early) ms before its updelay ended (no other member was up)")
+    }
+
     private mutating func move(to next: LinkState, _ message: String) -> Transition {
         let t = Transition(from: state, to: next, message: message)
         state = next
