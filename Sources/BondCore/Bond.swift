@@ -223,11 +223,8 @@ public struct Bond: Sendable {
     /// enslave order on a tie), as bond_find_best_slave's `slave->delay < mintime`.
     private func closestToTheEndOfItsUpdelay() -> Int? {
         guard probe == nil else { return nil }
-        var best: Int?
-        for i in members.indices where members[i].link == .back {
-            if best == nil || (members[i].monitor.deadline ?? .zero) < (members[best!].monitor.deadline ?? .zero) { best = i }
-        }
-        return best
+        return members.indices.filter { members[$0].link == .back }
+            .min { (members[$0].monitor.deadline ?? .zero) < (members[$1].monitor.deadline ?? .zero) }
     }
 
     /// bond_choose_primary_or_current: the primary if up, else the up member of highest
