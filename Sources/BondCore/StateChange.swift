@@ -1,8 +1,9 @@
 /// One state change of a bond as a user follows it (`bondctl events`): a member's link,
-/// the active member, carrier, membership, options. One JSON object per line.
+/// the active member, carrier, membership, options, the bond device set up or down.
+/// One JSON object per line.
 public struct StateChange: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case link, active, carrier, member, options, migrate, monitor
+        case link, active, carrier, member, options, migrate, monitor, device
     }
     /// Numbered from 1 per bond, so a follower sees whether it missed any.
     public var sequence: UInt64

@@ -70,4 +70,17 @@ extension Engine {
         do { try links.change(index: device.engineIndex, LinkChange(up: wanted)) }
         catch { logger.error("\(name): cannot set \(now.name) \(wanted ? "up" : "down"): \(error)") }
     }
+
+    /// The bond device set down (or up) by the administrator: as with the kernel's bond,
+    /// its traffic stops and members stay members, untouched and still monitored for
+    /// carrier (the ARP/NS monitor waits: probes cannot be answered). Said once each way,
+    /// since a bond that silently passes nothing looks like a data-plane fault.
+    func bondDeviceAdminChanged(_ info: LinkInfo) {
+        guard info.isAdminUp != bondDeviceUp else { return }
+        bondDeviceUp = info.isAdminUp
+        let message = bondDeviceUp ? "the bond device is up"
+                                   : "the bond device was set down; no traffic until it is set up (members stay members)"
+        logger.notice("\(name): \(message)")
+        journal.record(.device, member: nil, message)
+    }
 }

@@ -28,6 +28,9 @@ public final class Engine: @unchecked Sendable {
     var bondMAC: MACAddress
     var mtu: Int
     private var bondPromiscuous = false
+    /// The bond device's administrative state as last seen (it starts down: the
+    /// administrator brings it up), so that a change by hand is said once.
+    var bondDeviceUp = false
     /// Carrier is followed by netlink events, which arrive within microseconds for veth
     /// but may be batched by the kernel's linkwatch for up to a second on other
     /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
@@ -665,6 +668,7 @@ public final class Engine: @unchecked Sendable {
     /// (a bridge port is promiscuous), as the kernel's slaves do.
     private func followBondDevice(_ info: LinkInfo) {
         defer { syncFastPath(); syncSocketPath() }
+        bondDeviceAdminChanged(info)
         var change = LinkChange()
         if info.mtu > 0 && info.mtu != mtu {
             logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")

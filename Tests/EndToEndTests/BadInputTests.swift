@@ -70,6 +70,11 @@ import Testing
             #expect(add.status == 1, "\(add.error)")
         }
         #expect(tb.hostLink("other0") == nil)
+        // Nor is its engine end's name free for another bond.
+        if !engineEnd.isEmpty {
+            let r = bondd(tb, "\(engineEnd) --members \(m[2]) mode=1")
+            #expect(r.status == 2 && r.error.contains("an interface named \(engineEnd) already exists"), "\(r.error)")
+        }
         #expect(snapshot(tb) == before)
         #expect(first.status()?.members.count == 2)
     }

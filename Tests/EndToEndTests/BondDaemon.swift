@@ -56,5 +56,7 @@ final class BondDaemon {
         testbed.inHost("ip addr add \(ip4 ?? testbed["BOND_IP4"])/24 dev \(b)")
         testbed.inHost("ip addr add \(ip6 ?? testbed["BOND_IP6"])/64 dev \(b) nodad")
         testbed.inHost("ip link set \(b) up")
+        // Once the engine has seen it up, no later event stream starts with that change.
+        _ = Shell.waitFor(5) { log().contains("\(b): the bond device is up") }
     }
 }

@@ -87,6 +87,49 @@ import Testing
         #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
     }
 
+    /// As with the kernel's bond: down, the bond passes nothing and its members stay
+    /// members, none judged down (the ARP/NS monitor waits); up again, traffic is back
+    /// at once, with no failover. One log line and one event each way.
+    @Test func theBondDeviceSetDownByHandStopsTrafficAndSetUpPassesItAgain() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "arp_interval=100", "arp_ip_target=\(tb["CLIENT_IP4"])",
+                                                "primary=\(m[0])"])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
+        #expect(Shell.waitFor(5) { bond.status()?.arpMonitor?.waiting == nil })
+        let follower = try tb.startBondctl("events \(tb.bond) --json --count 4 --duration 20")
+        #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
+
+        #expect(tb.inHost("ip link set \(tb.bond) down").ok)
+        #expect(Shell.waitFor(3) { bond.log().contains("\(tb.bond): the bond device was set down; no traffic until it is set up") },
+                "\(bond.log().suffix(500))")
+        #expect(!tb.inClient("ping -c 2 -i 0.2 -W 1 \(tb["BOND_IP4"])").ok)
+        // Longer than the monitor's grace (2 intervals, then arp_missed_max): no member
+        // is judged while nothing can answer.
+        usleep(800_000)
+        let down = try #require(bond.status())
+        #expect(down.arpMonitor?.waiting == "the bond device is down", "\(String(describing: down.arpMonitor))")
+        #expect(down.members.map(\.name) == m && down.members.allSatisfy { $0.linkFailures == 0 }, "\(down.members)")
+        #expect(down.activeMember == m[0])
+
+        #expect(tb.inHost("ip link set \(tb.bond) up").ok)
+        #expect(Shell.waitFor(3) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok }, "\(bond.log().suffix(800))")
+        #expect(follower.wait(timeout: 10) == 0, "\(follower.errorOutput)")
+        let changes = follower.output.split(separator: "\n").compactMap {
+            try? JSONDecoder().decode(StateChange.self, from: Data($0.utf8))
+        }
+        // The device each way, and the ARP/NS monitor waiting, then judging again.
+        #expect(changes.filter { $0.kind == .device }.map(\.message) == [
+            "the bond device was set down; no traffic until it is set up (members stay members)", "the bond device is up",
+        ], "\(follower.output)")
+        #expect(changes.filter { $0.kind == .monitor }.count == 2, "\(follower.output)")
+        let after = try #require(bond.status())
+        #expect(after.failovers == down.failovers && after.activeMember == m[0])
+        #expect(after.members.allSatisfy { $0.linkFailures == 0 }, "\(after.members)")
+        #expect(!bond.log().contains(" error "), "\(bond.log().suffix(800))")
+    }
+
     @Test func aBondDeviceMovedToAnotherNamespaceLeavesNothingBehind() throws {
         let tb = try Testbed(members: 2)
         let m = tb.members
