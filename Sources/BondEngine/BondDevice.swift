@@ -17,6 +17,22 @@ enum BondDevice {
         return "bde" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
+    /// The alias the engine end carries: it tells a bond device of ours that a dead
+    /// bondd left (and a new one may take over) from any other veth pair.
+    static func engineEndMarker(for bond: String) -> String { "bondd engine end of " + bond }
+
+    /// Both ends of `bond`'s device as a bondd that died left them, when they are there
+    /// and no live bondd runs the bond (its claim is free): a restart takes them over,
+    /// with the addresses, routes, bridge port and upper devices the host gave them.
+    static func leftover(of bond: String, in all: [LinkInfo]) -> (host: LinkInfo, engine: LinkInfo)? {
+        let end = engineEndName(for: bond)
+        guard let host = all.first(where: { $0.name == bond && $0.kind == "veth" }),
+              let engine = all.first(where: { $0.name == end && $0.kind == "veth" && $0.alias == engineEndMarker(for: bond) }),
+              let probe = try? ProcessClaim(Engine.claimKey("bond", bond)) else { return nil }
+        probe.release()
+        return (host, engine)
+    }
+
     /// Interface names the kernel accepts: 1-15 bytes, no '/', ':' or white space.
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 15 && name != "." && name != ".."

@@ -1,10 +1,12 @@
+import Glibc
 import BondCore
 import PacketIO
 
 extension Engine {
     /// Places the bond device in the host as a configuration file declares it: MTU,
     /// addresses, bridge port, then up. Call before `run()`. The bond device is removed
-    /// on shutdown, and its addresses and bridge port go with it.
+    /// on shutdown, and its addresses and bridge port go with it. A device taken over
+    /// from a bondd that died may have them already: that is as declared.
     public func attach(addresses: [InterfaceAddress], mtu: Int?, bridge: String?) throws(EngineError) {
         let index = hostIndex
         do {
@@ -12,24 +14,35 @@ extension Engine {
             if let bridge {
                 guard let br = try links.link(named: bridge) else { throw EngineError("bridge \(bridge) does not exist") }
                 guard br.kind == "bridge" else { throw EngineError("\(bridge) is not a bridge") }
-                try links.change(index: index, LinkChange(master: br.index))
+                if (try links.link(index: index))?.master != br.index { try links.change(index: index, LinkChange(master: br.index)) }
             }
             for a in addresses {
-                switch a {
-                case .v4(let ip, let prefix):
-                    let v = ip.rawValue
-                    try links.addAddress(index: index, [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)], prefixLength: prefix)
-                case .v6(let ip, let prefix):
-                    let bytes = (0..<8).map { UInt8(truncatingIfNeeded: ip.high >> (56 - 8 * $0)) }
-                        + (0..<8).map { UInt8(truncatingIfNeeded: ip.low >> (56 - 8 * $0)) }
-                    try links.addAddress(index: index, bytes, prefixLength: prefix)
-                }
+                try add(a, to: index)
             }
             try links.change(index: index, LinkChange(up: true))
         } catch let e as EngineError {
             throw e
         } catch {
             throw EngineError("\(name): cannot attach: \(error)")
+        }
+    }
+
+    /// Adds `a` unless the device has it already.
+    private func add(_ a: InterfaceAddress, to index: Int32) throws(SystemError) {
+        do { try addNew(a, to: index) } catch {
+            if error.errno != EEXIST { throw error }
+        }
+    }
+
+    private func addNew(_ a: InterfaceAddress, to index: Int32) throws(SystemError) {
+        switch a {
+        case .v4(let ip, let prefix):
+            let v = ip.rawValue
+            try links.addAddress(index: index, [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)], prefixLength: prefix)
+        case .v6(let ip, let prefix):
+            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: ip.high >> (56 - 8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: ip.low >> (56 - 8 * $0)) }
+            try links.addAddress(index: index, bytes, prefixLength: prefix)
         }
     }
 }

@@ -107,7 +107,7 @@ public final class Engine: @unchecked Sendable {
             wakeup = try WakeupEvent()
         } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
 
-        let infos = try Self.validate(name: name, members: memberNames, options: options, links: links)
+        let (infos, leftover) = try Self.validate(name: name, members: memberNames, options: options, links: links)
         // Checked above, claimed here: of two bondd started at once for one bond, the
         // second stops before it touches anything.
         do {
@@ -136,7 +136,7 @@ public final class Engine: @unchecked Sendable {
             // any moment in between leaves a record of everything it touched.
             try recovery.save()
             undo.push("recovery record") { RecoveryRecord.remove(bond: name) }
-            try setUp(infos: infos)
+            try setUp(infos: infos, leftover: leftover)
         } catch {
             let failures = undo.unwind()
             for f in failures { logger.error("\(name): while undoing set-up: \(f)") }
@@ -173,8 +173,10 @@ public final class Engine: @unchecked Sendable {
         _ = try validate(name: name, members: members, options: options, links: links, stoppingFirst: stoppingFirst)
     }
 
+    /// Returns the members, and the bond device a dead bondd of this bond left, which
+    /// this one takes over.
     private static func validate(name: String, members: [String], options: BondOptions, links: LinkControl,
-                                 stoppingFirst: Set<String> = []) throws(EngineError) -> [LinkInfo] {
+                                 stoppingFirst: Set<String> = []) throws(EngineError) -> ([LinkInfo], (host: LinkInfo, engine: LinkInfo)?) {
         guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }
         guard !members.isEmpty else { throw EngineError("no members given") }
         var seen: Set<String> = []
@@ -186,19 +188,22 @@ public final class Engine: @unchecked Sendable {
         let all: [LinkInfo]
         do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
         let engineEnd = BondDevice.engineEndName(for: name)
-        if !stoppingFirst.contains(name) {
+        let leftover = stoppingFirst.contains(name) ? nil : BondDevice.leftover(of: name, in: all)
+        if !stoppingFirst.contains(name) && leftover == nil {
             if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
             if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
         }
+        // Members still marked as this bond's, under a device it takes over, are its own.
+        let freeOwners = leftover == nil ? stoppingFirst : stoppingFirst.union([name])
         var infos: [LinkInfo] = []
         for m in members {
-            let info = try freeInterface(m, in: all, freeOwners: stoppingFirst)
+            let info = try freeInterface(m, in: all, freeOwners: freeOwners)
             if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
             if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
             if let p = options.prio.keys.sorted().first(where: { !members.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
             infos.append(info)
         }
-        return infos
+        return (infos, leftover)
     }
 
     /// The interface `m`, if it exists, is Ethernet and belongs to no bond or bridge.
@@ -230,21 +235,26 @@ public final class Engine: @unchecked Sendable {
         return info
     }
 
-    private func setUp(infos: [LinkInfo]) throws(EngineError) {
+    private func setUp(infos: [LinkInfo], leftover: (host: LinkInfo, engine: LinkInfo)?) throws(EngineError) {
         let engineEnd = BondDevice.engineEndName(for: name)
         let hostIndex: Int32, engineIndex: Int32
         do {
-            try links.createVethPair(name: name, peer: engineEnd, mac: bondMAC.bytes, mtu: mtu)
-            guard let host = try links.link(named: name), let inner = try links.link(named: engineEnd) else {
-                throw EngineError("the bond device vanished while it was being created")
+            if let leftover {
+                (hostIndex, engineIndex) = try takeOver(leftover)
+            } else {
+                try links.createVethPair(name: name, peer: engineEnd, mac: bondMAC.bytes, mtu: mtu)
+                guard let host = try links.link(named: name), let inner = try links.link(named: engineEnd) else {
+                    throw EngineError("the bond device vanished while it was being created")
+                }
+                hostIndex = host.index
+                engineIndex = inner.index
             }
-            hostIndex = host.index
-            engineIndex = inner.index
             // By the engine end, which stays here when the bond device is moved to
             // another namespace; deleting either end deletes both.
             undo.push("delete \(name)") { [links] in
                 do { try links.deleteLink(index: engineIndex) } catch { try links.deleteLink(index: hostIndex) }
             }
+            try links.change(index: engineIndex, LinkChange(alias: BondDevice.engineEndMarker(for: name)))
         } catch let e as EngineError { throw e } catch { throw EngineError("cannot create \(name): \(error)") }
 
         for (i, info) in infos.enumerated() {

@@ -22,8 +22,10 @@ public enum Recovery {
 
     /// Repairs what `bond`'s dead bondd left. Refuses while that bondd still runs, and
     /// from another network namespace than the bond's. Nothing to do: an empty report.
-    public static func repair(bond: String) throws(EngineError) -> Report {
-        guard let record = RecoveryRecord.read(bond: bond) else { return Report() }
+    /// `keepingDevice`: the bond starts again at once and takes its device over (with
+    /// the host's configuration on it); only the dead bondd's programs and filters go.
+    public static func repair(bond: String, keepingDevice: Bool = false) throws(EngineError) -> Report {
+        guard let record = RecoveryRecord.read(bond: bond) else { return try removeOrphanDevice(of: bond, keepingDevice) }
         if record.writerIsAlive { throw EngineError("\(bond) is run by bondd (pid \(record.pid)); stop it first") }
         if record.namespace != RecoveryRecord.currentNamespace() {
             throw EngineError("\(bond) was left in another network namespace (net:[\(record.namespace)]); run bondd there")
@@ -36,7 +38,14 @@ public enum Recovery {
         } catch { throw EngineError("cannot read interfaces: \(error)") }
         var report = Report()
         // The bond device first: deleting either end of the veth removes both.
-        if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
+        if keepingDevice, let (host, engine) = BondDevice.leftover(of: bond, in: all) {
+            let programs = Leftovers.detachXDPPrograms(from: engine.index) + Leftovers.detachXDPPrograms(from: host.index)
+            let filters = Leftovers.removeStackBypass(from: engine.index, destroyHook: true)
+            var removed = programs.map { "XDP \($0)" }
+            if filters { removed.append("tc filters") }
+            report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)"
+                                   + (removed.isEmpty ? "" : "; removed \(removed.joined(separator: ", "))"))
+        } else if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
             do {
                 try links.deleteLink(index: device.index)
                 report.repaired.append("removed the bond device \(record.bond)")
@@ -55,6 +64,16 @@ public enum Recovery {
         if let socket = record.socket { unlink(socket) }
         RecoveryRecord.remove(bond: bond)
         return report
+    }
+
+    /// No record, yet the bond's device is there, marked as ours and run by no bondd: a
+    /// bondd died between its repair and its new start. `--cleanup` removes it; a start
+    /// takes it over.
+    private static func removeOrphanDevice(of bond: String, _ keepingDevice: Bool) throws(EngineError) -> Report {
+        guard !keepingDevice, let links = try? LinkControl(), let all = try? links.links(),
+              let (_, engine) = BondDevice.leftover(of: bond, in: all) else { return Report() }
+        do { try links.deleteLink(index: engine.index) } catch { throw EngineError("cannot remove \(bond): \(error)") }
+        return Report(repaired: ["removed the bond device \(bond)"])
     }
 
     struct Problem: Error { var line: String }

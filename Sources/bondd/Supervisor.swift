@@ -44,7 +44,7 @@ final class Supervisor: @unchecked Sendable {
     /// A bondd of this bond that was killed (or crashed) left its device and members as
     /// they were: put them back first, so this start is a start like any other.
     func repairLeftovers(of bond: String) throws(EngineError) {
-        let report = try Recovery.repair(bond: bond)
+        let report = try Recovery.repair(bond: bond, keepingDevice: true)
         guard !report.isEmpty else { return }
         logger.notice("\(bond): repairing what a bondd that did not stop cleanly left")
         for line in report.repaired { logger.notice("\(bond): \(line)") }

@@ -48,9 +48,11 @@ import Testing
     }
 
     /// SIGKILL under ping: the host is left as the dead bondd had it (bond device,
-    /// bond MAC on the members, filters, programs). Starting the same bond again repairs
-    /// that first, comes up on the backend asked for and carries traffic; a clean stop
-    /// then gives every member back exactly as it was before the first start.
+    /// bond MAC on the members, filters, programs). Starting the same command again
+    /// repairs the members, takes the bond device over with everything the host put on
+    /// it (addresses, a device stacked on it), comes up on the backend asked for and carries
+    /// traffic with nothing configured again; a clean stop then gives every member back
+    /// exactly as it was before the first start.
     @Test func aKilledBondStartsAgainAndRestoresTheMembersAsTheyWereAtFirst() throws {
         let tb = try Testbed()
         let m = tb.members
@@ -59,6 +61,10 @@ import Testing
         let options = ["mode=active-backup", "miimon=100", "fail_over_mac=none"]
         let first = try BondDaemon(tb, options: options)
         first.configureAddresses()
+        // An upper device (this kernel has macvlan, not 8021q): the host's, not the bond's.
+        let upper = tb.prefix + "mv"
+        #expect(tb.inHost("ip link add link \(tb.bond) name \(upper) type macvlan").ok)
+        let index = tb.hostLink(tb.bond)?["ifindex"] as? Int
         #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 1000 -W 1 \(tb["BOND_IP4"])")
         usleep(500_000)
@@ -71,18 +77,22 @@ import Testing
 
         let killed = Date()
         let second = try BondDaemon(tb, options: options)
-        second.configureAddresses()
         #expect(Shell.waitFor(10) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok }, "\(second.log())")
         let outage = Date().timeIntervalSince(killed)
         #expect(second.log().contains("repairing what a bondd that did not stop cleanly left"), "\(second.log())")
+        #expect(second.log().contains("kept the bond device \(tb.bond) for the new start"), "\(second.log())")
+        #expect(second.log().contains("taking over the bond device a bondd that did not stop cleanly left (up,"), "\(second.log())")
+        #expect(tb.hostLink(tb.bond)?["ifindex"] as? Int == index)
+        #expect(tb.hostLink(upper) != nil)
         #expect(second.status()?.backend == BondDaemon.backend)
         pinger.wait(timeout: 30)
         let received = pinger.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
         #expect(received > 0, "\(pinger.output)")
         print("CrashSafetyTests: restart after SIGKILL, traffic back after \(Int(outage * 1000)) ms (\(BondDaemon.backend))")
+        // The taken-over device is the bond's like a new one: a clean stop removes it.
         #expect(second.stop() == 0)
         #expect(m.map { memberState(tb, $0) } == before)
-        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(tb.hostLink(tb.bond) == nil && tb.hostLink(upper) == nil)
         #expect(!FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).state"))
     }
 
