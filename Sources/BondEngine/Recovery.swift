@@ -38,13 +38,10 @@ public enum Recovery {
         } catch { throw EngineError("cannot read interfaces: \(error)") }
         var report = Report()
         // The bond device first: deleting either end of the veth removes both.
-        if keepingDevice, let (host, engine) = BondDevice.leftover(of: bond, in: all) {
-            let programs = Leftovers.detachXDPPrograms(from: engine.index) + Leftovers.detachXDPPrograms(from: host.index)
-            let filters = Leftovers.removeStackBypass(from: engine.index, destroyHook: true)
-            var removed = programs.map { "XDP \($0)" }
-            if filters { removed.append("tc filters") }
-            report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)"
-                                   + (removed.isEmpty ? "" : "; removed \(removed.joined(separator: ", "))"))
+        // Kept for the start that follows, which takes it over and removes what the dead
+        // bondd attached to it.
+        if keepingDevice, BondDevice.leftover(of: bond, in: all) != nil {
+            report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)")
         } else if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
             do {
                 try links.deleteLink(index: device.index)
