@@ -24,12 +24,16 @@ enum BondDevice {
     /// Both ends of `bond`'s device as a bondd that died left them, when they are there
     /// and no live bondd runs the bond (its claim is free): a restart takes them over,
     /// with the addresses, routes, bridge port and upper devices the host gave them.
-    static func leftover(of bond: String, in all: [LinkInfo]) -> (host: LinkInfo, engine: LinkInfo)? {
+    /// `claimHeld`: the caller holds the bond's claim (and so knows no bondd runs it).
+    static func leftover(of bond: String, in all: [LinkInfo], claimHeld: Bool = false) -> (host: LinkInfo, engine: LinkInfo)? {
         let end = engineEndName(for: bond)
         guard let host = all.first(where: { $0.name == bond && $0.kind == "veth" }),
-              let engine = all.first(where: { $0.name == end && $0.kind == "veth" && $0.alias == engineEndMarker(for: bond) }),
-              let probe = try? ProcessClaim(Engine.claimKey("bond", bond)) else { return nil }
-        probe.release()
+              let engine = all.first(where: { $0.name == end && $0.kind == "veth" && $0.alias == engineEndMarker(for: bond) })
+        else { return nil }
+        if !claimHeld {
+            guard let probe = try? ProcessClaim(Engine.claimKey("bond", bond)) else { return nil }
+            probe.release()
+        }
         return (host, engine)
     }
 

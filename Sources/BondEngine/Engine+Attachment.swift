@@ -20,6 +20,8 @@ extension Engine {
                 try add(a, to: index)
             }
             try links.change(index: index, LinkChange(up: true))
+            // Declared, not a change by hand: nothing to say of it.
+            bondDeviceUp = true
         } catch let e as EngineError {
             throw e
         } catch {

@@ -96,6 +96,7 @@ extension Engine {
         if host.mtu > 0 { mtu = host.mtu }
         if engine.mtu != mtu { try links.change(index: engine.index, LinkChange(mtu: mtu)) }
         bondDeviceUp = host.isAdminUp
+        deviceTakenOver = true
         var removed = programs.map { "XDP \($0)" }
         if filters { removed.append("tc filters") }
         let line = "taking over the bond device a bondd that did not stop cleanly left (\(host.isAdminUp ? "up" : "down"), "

@@ -31,6 +31,10 @@ public final class Engine: @unchecked Sendable {
     /// The bond device's administrative state as last seen (it starts down: the
     /// administrator brings it up), so that a change by hand is said once.
     var bondDeviceUp = false
+    /// The bond device was a dead bondd's, taken over (its configuration is the host's).
+    var deviceTakenOver = false
+    /// The loop has run: from then on a stop removes even a device taken over.
+    private var hasRun = false
     /// Carrier is followed by netlink events, which arrive within microseconds for veth
     /// but may be batched by the kernel's linkwatch for up to a second on other
     /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
@@ -143,6 +147,7 @@ public final class Engine: @unchecked Sendable {
             throw error
         }
         handle(bond.start(at: MonotonicClock.now()))
+        if deviceTakenOver { adoptDeviceState() }
         refreshProbeSource()
         refreshCarriers()
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
@@ -188,6 +193,9 @@ public final class Engine: @unchecked Sendable {
         let all: [LinkInfo]
         do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
         let engineEnd = BondDevice.engineEndName(for: name)
+        if !stoppingFirst.contains(name) && Recovery.hasLeftovers(of: name) {
+            throw EngineError("\(name) was left by a bondd that did not stop cleanly; bondd --cleanup \(name) repairs it")
+        }
         let leftover = stoppingFirst.contains(name) ? nil : BondDevice.leftover(of: name, in: all)
         if !stoppingFirst.contains(name) && leftover == nil {
             if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
@@ -250,8 +258,15 @@ public final class Engine: @unchecked Sendable {
                 engineIndex = inner.index
             }
             // By the engine end, which stays here when the bond device is moved to
-            // another namespace; deleting either end deletes both.
-            undo.push("delete \(name)") { [links] in
+            // another namespace; deleting either end deletes both. A device taken over
+            // carries the host's configuration: a start that fails keeps it, without
+            // carrier, for the next start to take over.
+            undo.push("delete \(name)") { [weak self, links, name, logger] in
+                if let self, self.deviceTakenOver, !self.hasRun {
+                    try? links.change(index: engineIndex, LinkChange(up: false))
+                    logger.notice("\(name): keeping the bond device for a later start (taken over, never run)")
+                    return
+                }
                 do { try links.deleteLink(index: engineIndex) } catch { try links.deleteLink(index: hostIndex) }
             }
             try links.change(index: engineIndex, LinkChange(alias: BondDevice.engineEndMarker(for: name)))
@@ -309,6 +324,8 @@ public final class Engine: @unchecked Sendable {
             if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
             if info.flags & InterfaceFlags.promiscuous == 0 {
                 steps.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
+                // A bridge port (or a device with uppers) wants every frame, as members do.
+                if bondPromiscuous { try links.change(index: ix, LinkChange(promiscuous: true)) }
             }
             // Multicast must reach the engine whatever the NIC's filter holds.
             if info.flags & InterfaceFlags.allMulticast == 0 {
@@ -467,6 +484,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Moves frames until `requestStop` or a fatal error.
     public func run() throws(EngineError) {
+        hasRun = true
         // Requests that arrive after the loop are refused rather than left waiting.
         defer { mailbox.close() }
         var deviceReady = false
@@ -671,6 +689,17 @@ public final class Engine: @unchecked Sendable {
         for p in ports where p.isLive {
             let info = all.first { $0.index == p.interfaceIndex }
             handle(bond.carrierChanged(member: p.index, up: info?.hasCarrier ?? false, at: MonotonicClock.now()))
+        }
+    }
+
+    /// A device taken over says nothing new of itself (no notification comes): members
+    /// follow its promiscuity now (a bridge port, uppers), and its carrier is the bond's,
+    /// which may be none, whatever the dead bondd left on the engine end.
+    private func adoptDeviceState() {
+        if let fresh = try? links.link(index: device.hostIndex) { followBondDevice(fresh) }
+        if let end = try? links.link(index: device.engineIndex), end.isAdminUp != bond.hasCarrier {
+            do { try links.change(index: device.engineIndex, LinkChange(up: bond.hasCarrier)) }
+            catch { logger.error("\(name): cannot set carrier: \(error)") }
         }
     }
 

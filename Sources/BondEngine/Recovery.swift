@@ -25,6 +25,17 @@ public enum Recovery {
     /// `keepingDevice`: the bond starts again at once and takes its device over (with
     /// the host's configuration on it); only the dead bondd's programs and filters go.
     public static func repair(bond: String, keepingDevice: Bool = false) throws(EngineError) -> Report {
+        if let record = RecoveryRecord.read(bond: bond), record.writerIsAlive {
+            throw EngineError("\(bond) is run by bondd (pid \(record.pid)); stop it first")
+        }
+        // Held while repairing: two starts (or a start and a --cleanup) of one bond after
+        // a crash never repair at once, nor one undo what the other just took over.
+        let claim: ProcessClaim
+        do {
+            guard let c = try ProcessClaim(Engine.claimKey("bond", bond)) else { throw EngineError("\(bond) is being started by another bondd") }
+            claim = c
+        } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(bond): \(error)") }
+        defer { claim.release() }
         guard let record = RecoveryRecord.read(bond: bond) else { return try removeOrphanDevice(of: bond, keepingDevice) }
         if record.writerIsAlive { throw EngineError("\(bond) is run by bondd (pid \(record.pid)); stop it first") }
         if record.namespace != RecoveryRecord.currentNamespace() {
@@ -40,7 +51,7 @@ public enum Recovery {
         // The bond device first: deleting either end of the veth removes both.
         // Kept for the start that follows, which takes it over and removes what the dead
         // bondd attached to it.
-        if keepingDevice, BondDevice.leftover(of: bond, in: all) != nil {
+        if keepingDevice, BondDevice.leftover(of: bond, in: all, claimHeld: true) != nil {
             report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)")
         } else if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
             do {
@@ -68,7 +79,7 @@ public enum Recovery {
     /// takes it over.
     private static func removeOrphanDevice(of bond: String, _ keepingDevice: Bool) throws(EngineError) -> Report {
         guard !keepingDevice, let links = try? LinkControl(), let all = try? links.links(),
-              let (_, engine) = BondDevice.leftover(of: bond, in: all) else { return Report() }
+              let (_, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true) else { return Report() }
         do { try links.deleteLink(index: engine.index) } catch { throw EngineError("cannot remove \(bond): \(error)") }
         return Report(repaired: ["removed the bond device \(bond)"])
     }

@@ -101,7 +101,12 @@ final class Supervisor: @unchecked Sendable {
             // apply (a member missing, taken by another bond) leaves every bond as it was.
             let toStop = Set(stopped.map(\.name))
             for plan in plans where !kept.contains(plan.name) {
-                do { try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: toStop) } catch {
+                do {
+                    // A new bond whose earlier bondd was killed: its members are given
+                    // back first, as at a start, so the check sees them as they are.
+                    if !current.contains(where: { $0.name == plan.name }) { try repairLeftovers(of: plan.name) }
+                    try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: toStop)
+                } catch {
                     logger.error("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                     return .failure("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                 }
