@@ -6,9 +6,9 @@ public enum StatusText {
     public static func render(_ s: BondStatus) -> String {
         var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
         out += "Bonding Mode: \(s.modeDescription)\n"
-        if s.mode == "balance-xor" || s.mode == "802.3ad" { out += "Transmit Hash Policy: \(s.xmitHashPolicy)\n" }
-        let activeModes = ["active-backup", "balance-tlb", "balance-alb"]
-        if activeModes.contains(s.mode) {
+        let mode = BondMode(option: s.mode)
+        if mode?.balancesByHash == true { out += "Transmit Hash Policy: \(s.xmitHashPolicy)\n" }
+        if mode?.usesPrimary == true {
             if let p = s.primary {
                 out += "Primary Slave: \(p) (primary_reselect \(s.primaryReselect))\n"
             } else {
@@ -32,7 +32,7 @@ public enum StatusText {
             if let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
         }
         if s.failOverMAC != "none" { out += "Fail Over MAC: \(s.failOverMAC)\n" }
-        if s.mode == "balance-rr" { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
+        if mode == .balanceRR { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
         out += "Failovers: \(s.failovers)"
         if let r = s.lastFailoverReason { out += " (last: \(r)\(s.lastFailoverMillisecondsAgo.map { ", \($0) ms ago" } ?? ""))" }
         out += "\n"

@@ -53,7 +53,7 @@ extension Bond {
         let selection = ["primary", "primary_reselect", "prio"]
         let changed = old.changedOptions(to: new)
         let activeLost = activeIndex.map { members[$0].link != .up } ?? true
-        if options.mode.usesActiveMember || options.mode == .balanceRR {
+        if options.mode.keepsCurrentMember {
             if changed.contains(where: selection.contains) || activeLost {
                 reselect(at: now, reason: "options changed (\(changed.joined(separator: ", ")))", into: &events)
             }

@@ -262,7 +262,7 @@ public struct Bond: Sendable {
             probe!.candidate = nil
         }
         events.append(.activeChanged(from: old, to: new, reason: reason))
-        if let n = new, options.mode == .activeBackup, options.numPeerNotif > 0 {
+        if let n = new, options.mode.hasBackupMembers, options.numPeerNotif > 0 {
             peerNotificationsLeft = options.numPeerNotif
             _ = n
             sendPeerNotification(at: now, into: &events)
@@ -270,7 +270,7 @@ public struct Bond: Sendable {
             peerNotificationsLeft = 0
             nextPeerNotification = nil
         }
-        if new != nil && (options.mode.usesActiveMember || options.mode == .balanceRR) {
+        if new != nil && options.mode.keepsCurrentMember {
             scheduleMulticastResends(at: now, into: &events)
         }
     }

@@ -36,8 +36,7 @@ extension Engine {
         probing = new.probesLinks
         nextCarrierPoll = new.miimon > 0 ? now.adding(milliseconds: new.miimon) : nil
         if changed.contains("rebalance_interval") {
-            let balances = [BondMode.balanceTLB, .balanceALB, .balanceSLB].contains(new.mode)
-            nextRebalance = balances && new.rebalanceInterval > 0 ? now.adding(milliseconds: new.rebalanceInterval) : nil
+            nextRebalance = new.mode.rebalances && new.rebalanceInterval > 0 ? now.adding(milliseconds: new.rebalanceInterval) : nil
         }
         if changed.contains("lp_interval"), nextLearning != nil { nextLearning = now.adding(milliseconds: new.lpInterval * 1000) }
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }

@@ -151,16 +151,16 @@ public final class Engine: @unchecked Sendable {
         refreshProbeSource()
         refreshCarriers()
         if options.miimon > 0 { nextCarrierPoll = MonotonicClock.now().adding(milliseconds: options.miimon) }
-        if options.mode == .balanceTLB || options.mode == .balanceALB {
+        if options.mode.isTransmitLoadBalancing {
             let now = MonotonicClock.now()
             nextLearning = now.adding(milliseconds: options.lpInterval * 1000)
         }
-        if options.mode == .balanceALB { nextClientTick = MonotonicClock.now().adding(milliseconds: 100) }
+        if options.mode.teachesClients { nextClientTick = MonotonicClock.now().adding(milliseconds: 100) }
         if policy.vifTable != nil {
             ageVIFTable(at: MonotonicClock.now())
             nextVIFAging = MonotonicClock.now().adding(milliseconds: 1000)
         }
-        if [.balanceTLB, .balanceALB, .balanceSLB].contains(options.mode) && options.rebalanceInterval > 0 {
+        if options.mode.rebalances && options.rebalanceInterval > 0 {
             nextRebalance = MonotonicClock.now().adding(milliseconds: options.rebalanceInterval)
         }
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
@@ -377,7 +377,7 @@ public final class Engine: @unchecked Sendable {
     /// fail_over_mac=follow in active-backup; the active member carries the bond's.
     var usesOwnMACs: Bool {
         let o = bond.options
-        return o.mode == .balanceTLB || o.mode == .balanceALB || (o.mode == .activeBackup && o.failOverMAC == .follow)
+        return o.mode.isTransmitLoadBalancing || (o.mode == .activeBackup && o.failOverMAC == .follow)
     }
 
     /// fail_over_mac=active: the bond device takes the active member's MAC.
@@ -765,7 +765,7 @@ public final class Engine: @unchecked Sendable {
                     // Peers still send to the dead member's MAC until updated: have the
                     // switch deliver it to the active member meanwhile (the kernel's
                     // rlb_teach_disabled_mac_on_primary).
-                    if bond.options.mode == .balanceALB, let a = bond.activeIndex, a != i {
+                    if bond.options.mode.teachesClients, let a = bond.activeIndex, a != i {
                         try? ports[a].send(FrameBuilder.learningPacket(mac: ports[i].mac))
                     }
                 } else if t.to == .up {
@@ -899,7 +899,7 @@ public final class Engine: @unchecked Sendable {
         let o = bond.options
         let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in
             let p = ports[i]
-            let active = o.mode == .activeBackup ? i == bond.activeIndex : m.link.carriesTraffic
+            let active = o.mode.hasBackupMembers ? i == bond.activeIndex : m.link.carriesTraffic
             // Frames the XDP programs moved never passed through the engine's queues.
             let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
             var s = MemberStatus(

@@ -37,6 +37,9 @@ import Testing
         var table = fdb(tb, macs)
         #expect(macs.allSatisfy { table[$0]?.count == 1 }, "fdb: \(table)")
         #expect(Set(table.values.flatMap { $0 }).count >= 2, "guests all on one member: \(table)")
+        // As /proc/net/bonding does, show names the active member of every mode that has one.
+        let active = try #require(bond.status()?.activeMember)
+        #expect(tb.bondctl("show \(tb.bond)").output.contains("Currently Active Slave: \(active)"), "\(mode)")
         // bondctl shows the same assignment the switch learned.
         let vifs = try #require(bond.status()?.vifs)
         for (i, mac) in macs.enumerated() {

@@ -206,23 +206,23 @@ extension BondOptions {
                 throw OptionError("unknown option '\(name)'")
             }
         }
-        if ![BondMode.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceALB, .balanceSLB].contains(o.mode) {
+        if !o.mode.isImplemented {
             throw OptionError("mode \(o.mode.kernelName) is not supported yet (only 802.3ad is missing)")
         }
         // Mode dependencies, worded as the kernel words them.
-        func requireModes(_ option: String, _ modes: [BondMode]) throws(OptionError) {
-            if given.contains(option) && !modes.contains(o.mode) {
+        func requireModes(_ option: String, _ applies: (BondMode) -> Bool) throws(OptionError) {
+            if given.contains(option) && !applies(o.mode) {
                 throw OptionError("option \(option): mode dependency failed, not supported in mode \(o.mode.kernelName)(\(o.mode.rawValue))")
             }
         }
-        try requireModes("packets_per_slave", [.balanceRR])
-        try requireModes("primary", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
-        try requireModes("primary_reselect", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
-        try requireModes("active_slave", [.activeBackup, .balanceTLB, .balanceALB, .balanceSLB])
-        try requireModes("tlb_dynamic_lb", [.balanceTLB])
-        try requireModes("alb_clients", [.balanceALB])
-        try requireModes("rebalance_interval", [.balanceTLB, .balanceALB, .balanceSLB])
-        try requireModes("arp_validate", [.balanceRR, .activeBackup, .balanceXOR, .broadcast, .balanceTLB, .balanceALB, .balanceSLB])
+        try requireModes("packets_per_slave") { $0 == .balanceRR }
+        try requireModes("primary", \.usesPrimary)
+        try requireModes("primary_reselect", \.usesPrimary)
+        try requireModes("active_slave", \.usesPrimary)
+        try requireModes("tlb_dynamic_lb") { $0 == .balanceTLB }
+        try requireModes("alb_clients", \.teachesClients)
+        try requireModes("rebalance_interval", \.rebalances)
+        try requireModes("arp_validate", \.usesProbeMonitor)
         if o.arpInterval > 0 && o.arpTargets.isEmpty && o.nsTargets.isEmpty {
             throw OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")
         }
@@ -231,7 +231,7 @@ extension BondOptions {
         }
         // As the kernel: these modes cannot work without link monitoring (unlike the
         // kernel, the ARP monitor counts as link monitoring in balance-tlb/alb here).
-        if [.balanceTLB, .balanceALB, .ieee8023ad, .balanceSLB].contains(o.mode) && o.miimon == 0 && o.arpInterval == 0 {
+        if o.mode.needsLinkMonitor && o.miimon == 0 && o.arpInterval == 0 {
             o.miimon = 100
             warnings.append("miimon must be set in mode \(o.mode.kernelName): using 100 ms")
         }
