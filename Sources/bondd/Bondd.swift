@@ -35,8 +35,9 @@ struct Bondd: ParsableCommand {
         member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
         its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed
         is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a
-        crash, starting the same bond again (or bondd --cleanup BOND) restores what the
-        dead bondd left first.
+        crash, starting the same bond again restores the members the dead bondd left and
+        takes its bond device over (addresses, routes, bridge port and upper devices
+        stay); bondd --cleanup BOND restores the members and removes the device.
 
         Examples:
           bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0

@@ -55,6 +55,23 @@ import Testing
         }
     }
 
+    /// Found by the FuzzConfiguration harness: a value of characters loaded with
+    /// combining marks (each one Character, any number of bytes) made a 240-Character
+    /// cut let a long line through. The cut is in bytes.
+    @Test func anErrorIsOneShortLineWhateverTheValueHolds() {
+        for value in [String(repeating: "x", count: 5000), String(repeating: "a\u{0362}\u{0362}\u{0362}", count: 400),
+                      String(repeating: "\u{FFFD}", count: 300)] {
+            do {
+                _ = try ConfigurationFile.parse("[bond0]\nmembers = a\nmiimon = 1\(value)", file: "lab.conf")
+                Issue.record("accepted")
+            } catch {
+                #expect(error.message.utf8.count <= 240 + "…".utf8.count, "\(error.message.utf8.count) bytes")
+                #expect(error.message.hasPrefix("[bond0]: miimon: invalid value '1") && error.message.hasSuffix("…"))
+                #expect(error.message.unicodeScalars.allSatisfy { $0 != "\n" })
+            }
+        }
+    }
+
     @Test func optionWarningsAreKept() throws {
         let bonds = try ConfigurationFile.parse("[b]\nmembers = a\nmiimon = 100\narp_interval = 100\narp_ip_target = 192.0.2.9")
         #expect(bonds[0].options.arpInterval == 100 && bonds[0].options.miimon == 0)

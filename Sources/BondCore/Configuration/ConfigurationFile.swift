@@ -155,10 +155,24 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var message: String
-    /// Messages are cut at 240 characters: whatever a file holds, its error is one short line.
+    /// Messages are cut at 240 bytes of UTF-8, on a scalar's boundary: whatever a file
+    /// holds, its error is one short line. (Not at 240 Characters: one Character may
+    /// carry any number of combining marks, so that bound bounds nothing.)
     public init(file: String, line: Int, message: String) {
         self.file = file; self.line = line
-        self.message = message.count <= 240 ? message : String(message.prefix(240)) + "…"
+        self.message = Self.bounded(message, bytes: 240)
+    }
+
+    static func bounded(_ text: String, bytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for u in text.unicodeScalars {
+            bytes += UTF8.width(u)
+            if bytes > limit { break }
+            kept.append(u)
+        }
+        return String(kept) + "…"
     }
     public var description: String { "\(file):\(line): \(message)" }
 }
