@@ -64,6 +64,11 @@ let package = Package(
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
         .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore"]),
+        // The engine on an in-memory kernel and a virtual clock: no root, no namespaces.
+        .testTarget(name: "BondEngineTests", dependencies: [
+            "BondEngine", "BondCore", "PacketIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
     ],
     swiftLanguageModes: [.v5]

@@ -146,6 +146,9 @@ public struct BondCounters: Codable, Sendable, Equatable {
     public var noMember = 0
     /// Frames for the host that the bond device refused (its receive side was behind).
     public var deliveryDrops = 0
+    /// Frames the engine built (notifications, probes, learning and control frames)
+    /// that a member's socket refused.
+    public var controlFramesUnsent = 0
     public init() {}
 
     public mutating func count(_ defect: FrameDefect) {
@@ -160,6 +163,7 @@ public struct BondCounters: Codable, Sendable, Equatable {
         case runt, truncated, oversize
         case noMember = "no_member"
         case deliveryDrops = "delivery_drops"
+        case controlFramesUnsent = "control_frames_unsent"
     }
 }
 

@@ -11,7 +11,7 @@ extension Engine {
         let old = bond.members[from]
         guard old.isEligible, old.link != .up else { return }
         let lastSign = bond.probe.map { $0.records[from].lastRx } ?? handlingStarted
-        let now = MonotonicClock.now()
+        let now = system.now()
         guard now >= lastSign else { return }
         failoverTimer.recordNanoseconds(Int64(now.nanoseconds - lastSign.nanoseconds))
     }

@@ -15,7 +15,7 @@ extension Engine {
     /// engine, which works on a core of its own (tools/bench-backends).
     func startFastPath(kinds: [Int: String?]) {
         backendDetail = nil
-        guard bond.options.backend == nil || bond.options.backend == .xdp else { return }
+        guard system.hasXDP, bond.options.backend == nil || bond.options.backend == .xdp else { return }
         let automatic = bond.options.backend == nil
         if automatic, let veth = ports.first(where: { $0.isLive && (kinds[$0.index] ?? nil) == "veth" }) {
             backendDetail = "xdp would run in generic mode on \(veth.name) (veth), slower than AF_PACKET; backend=xdp takes it anyway"
@@ -65,16 +65,15 @@ extension Engine {
     func syncFastPath() {
         guard let fp = fastPath else { return }
         let o = bond.options
-        var mode: XDPBondProgram.Mode
-        switch o.mode {
-        case .activeBackup: mode = .activeBackup
-        case .balanceRR: mode = .roundRobin
-        case .balanceXOR where [.layer2, .layer23, .layer34].contains(o.xmitHashPolicy): mode = .xor
-        case .broadcast: mode = .broadcast
-        case .balanceTLB where o.xmitHashPolicy.rawValue <= 2: mode = .transmitLoadBalancing
-        case .balanceALB where o.xmitHashPolicy.rawValue <= 2: mode = .adaptiveLoadBalancing
-        case .balanceSLB: mode = .sourceLoadBalancing
-        default: mode = .none
+        var mode: XDPBondProgram.Mode = switch self.mode.fastPathKind {
+        case .none: .none
+        case .activeBackup: .activeBackup
+        case .roundRobin: .roundRobin
+        case .xor: .xor
+        case .broadcast: .broadcast
+        case .transmitLoadBalancing: .transmitLoadBalancing
+        case .adaptiveLoadBalancing: .adaptiveLoadBalancing
+        case .sourceLoadBalancing: .sourceLoadBalancing
         }
         // A capture must see every frame, and sees only what reaches the engine.
         if !taps.isEmpty { mode = .none }
@@ -83,7 +82,7 @@ extension Engine {
             packetsPerMember: o.packetsPerSlave, hashPolicy: o.xmitHashPolicy.rawValue)
         c.receiving = Set(bond.members.indices.filter { !bond.members[$0].adminDisabled && !bond.members[$0].isRemoved })
         c.draining = view.draining
-        c.ownMACs = usesOwnMACs
+        c.ownMACs = macPolicy == .ownMACs
         c.bondMAC = bondMAC.bytes
         c.tlbDynamic = o.mode == .balanceALB || o.tlbDynamicLB
         c.maximumFrame = mtu + FrameParser.ethernetHeaderLength
@@ -98,26 +97,18 @@ extension Engine {
         syncFastPathBuckets()
     }
 
-    private var hashBuckets: TransmitLoadBalancingMode.BucketTable? {
-        switch policy {
-        case .transmitLoadBalancing(let m): m.table
-        case .adaptiveLoadBalancing(let m): m.tlb.table
-        default: nil
-        }
-    }
-
     /// tlb hash buckets, per-VIF buckets and learned MACs, as the engine placed them
     /// since the last turn of the loop (the programs hand up what is not placed yet).
     func syncFastPathBuckets() {
         guard let fp = fastPath else { return }
         do {
-            if let t = hashBuckets {
+            if let t = self.mode.bucketTable {
                 for (i, b) in t.buckets.enumerated() where b.member != fp.hashBucketMembers[i] {
                     try fp.program.setHashBucket(i, member: b.member)
                     fp.hashBucketMembers[i] = b.member
                 }
             }
-            if let v = policy.vifTable {
+            if let v = self.mode.vifTable {
                 for (i, b) in v.buckets.enumerated() where b.member != fp.vifBucketMembers[i] {
                     try fp.program.setVIFBucket(i, member: b.member)
                     fp.vifBucketMembers[i] = b.member
@@ -136,10 +127,10 @@ extension Engine {
     /// and `bondctl show` see all traffic, whichever path it took.
     func foldFastPathBytes() {
         guard let fp = fastPath else { return }
-        if let t = hashBuckets {
+        if let t = self.mode.bucketTable {
             for (b, n) in fp.program.takeHashBucketBytes().enumerated() where n > 0 { t.addTransmitted(bucket: b, bytes: n) }
         }
-        if let v = policy.vifTable {
+        if let v = self.mode.vifTable {
             for (b, n) in fp.program.takeVIFBucketBytes().enumerated() where n > 0 { v.addTransmitted(bucket: b, bytes: n) }
         }
     }
@@ -173,13 +164,9 @@ extension Engine {
                 FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped)))
     }
 
-    /// Per-VIF MACs age as a switch's do (VIFTable.macAgingSeconds); what the table
-    /// forgets, the fast path's map forgets too.
-    func ageVIFTable(at now: Instant) {
-        guard let v = policy.vifTable else { return }
-        v.age(at: UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000_000))
-        let gone = v.takeForgotten()
-        guard let fp = fastPath, !gone.isEmpty else { return }
-        for key in gone where fp.vifKeys.remove(key) != nil { fp.program.removeVIF(key: key) }
+    /// MACs the mode's per-VIF table forgot: the programs' map forgets them too.
+    func forgetFastPathVIFs(_ keys: [UInt64]) {
+        guard let fp = fastPath else { return }
+        for key in keys where fp.vifKeys.remove(key) != nil { fp.program.removeVIF(key: key) }
     }
 }

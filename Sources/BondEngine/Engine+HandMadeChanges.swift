@@ -37,7 +37,7 @@ extension Engine {
         guard bond.memberCount > 1 else {
             logger.warning("\(name): \(port.name), the last member, is gone (deleted or moved to another namespace); no carrier until a member is added")
             journal.record(.member, member: port.name, "gone (deleted or moved to another namespace)")
-            handle(bond.carrierChanged(member: port.index, up: false, at: MonotonicClock.now()))
+            handle(bond.carrierChanged(member: port.index, up: false, at: system.now()))
             return
         }
         release(port)

@@ -24,8 +24,8 @@ extension Engine {
             throw error
         }
         if slot < ports.count { ports[slot] = port } else { ports.append(port) }
-        policy.makeRoom(forMember: slot)
-        let now = MonotonicClock.now()
+        mode.memberAdded(slot: slot)
+        let now = system.now()
         let o = bond.options
         let m = Member(name: member, permanentMAC: MACAddress(bytes: info.mac), speed: links.speed(of: member) ?? 0,
                        carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
@@ -59,7 +59,7 @@ extension Engine {
     /// Takes `port` out of the bond and gives its interface back as it was (what went
     /// with an interface that is gone fails quietly).
     func release(_ port: MemberPort) {
-        handle(bond.remove(member: port.index, at: MonotonicClock.now()))
+        handle(bond.remove(member: port.index, at: system.now()))
         rebuildView()
         relearnBondMAC()
         if !port.queue.isEmpty { port.queue.flush() }
@@ -72,7 +72,7 @@ extension Engine {
     /// `bondctl enable-member` / `disable-member` (Open vSwitch's bond/enable-member):
     /// a disabled member neither sends nor delivers until enabled again.
     public func setEnabled(_ member: String, _ enabled: Bool) throws(OptionError) {
-        handle(try bond.setEnabled(member, enabled, at: MonotonicClock.now()))
+        handle(try bond.setEnabled(member, enabled, at: system.now()))
         rebuildView()
         if !enabled { relearnBondMAC() }
         logger.notice("\(name): \(member) \(enabled ? "enabled" : "disabled") by administrator")

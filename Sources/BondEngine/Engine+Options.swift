@@ -24,21 +24,20 @@ extension Engine {
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else { return [] }
         optionWords = BondOptions.compact(optionWords + words)
-        let now = MonotonicClock.now()
+        let now = system.now()
         handle(bond.reconfigure(new, at: now))
+        macPolicy = MACPolicy(new)
         if changed.contains(where: BondOptions.fixedWhileUp.contains) {
             // Only while the bond is down (checked above): its tables start empty.
-            policy = ModePolicy(options: new, members: ports.count)
-            nextVIFAging = policy.vifTable != nil ? now.adding(milliseconds: 1000) : nil
+            mode = AnyBondingMode(options: new, members: ports.count)
+            controlEtherType = mode.controlEtherType
+            carryOut(mode.start(at: now))
         } else {
-            policy.reconfigure(new)
+            mode.reconfigure(new, at: now)
         }
         probing = new.probesLinks
-        nextCarrierPoll = new.miimon > 0 ? now.adding(milliseconds: new.miimon) : nil
-        if changed.contains("rebalance_interval") {
-            nextRebalance = new.mode.rebalances && new.rebalanceInterval > 0 ? now.adding(milliseconds: new.rebalanceInterval) : nil
-        }
-        if changed.contains("lp_interval"), nextLearning != nil { nextLearning = now.adding(milliseconds: new.lpInterval * 1000) }
+        carrierPoll.interval = new.miimon
+        carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }
         if let a = new.activeSlave, a != old.activeSlave { handle(try bond.setActive(a, at: now)) }
         rebuildView()

@@ -6,7 +6,7 @@ import PacketIO
 /// for the device, and once a second in case a notification was lost.
 extension Engine {
     func refreshProbeSource() {
-        let now = MonotonicClock.now()
+        let now = system.now()
         nextAddressRead = now.adding(milliseconds: 1000)
         guard let a = try? links.addresses(index: device.hostIndex),
               let info = try? links.link(index: device.hostIndex) else { return }

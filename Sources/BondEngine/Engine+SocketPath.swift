@@ -7,7 +7,7 @@ extension Engine {
     /// Opens the sockets and attaches the steering program. If that fails the bond runs
     /// on AF_PACKET alone, and one log line says why.
     func startSocketPath(kinds: [Int: String?]) {
-        guard bond.options.backend == .afxdp else { return }
+        guard system.hasXDP, bond.options.backend == .afxdp else { return }
         var attempt: SocketPath?
         do {
             let sp = try SocketPath(engineName: BondDevice.engineEndName(for: name), engineIndex: device.engineIndex)
@@ -110,7 +110,7 @@ extension Engine {
                 case .success(let parsed):
                     // The host left checksums to the device, as to a NIC: the bond is it.
                     TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed)
-                    let target = policy.transmitTarget(for: parsed, members: view)
+                    let target = mode.transmitTarget(for: parsed, members: view)
                     prepare(MutableFrameBytes(bytes), for: target, parsed: parsed)
                     switch target {
                     case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
@@ -164,7 +164,8 @@ extension Engine {
                     port.rxDrops &+= 1
                     memory.give(f.address)
                 case .success(let parsed):
-                    if admit(parsed, MutableFrameBytes(bytes), on: port, enabled: enabled) {
+                    switch admit(parsed, MutableFrameBytes(bytes), on: port, enabled: enabled) {
+                    case .deliver:
                         // A veth peer is a local stack that leaves checksums owed; a
                         // frame off a wire carries its own, corrupt or not, untouched.
                         if port.completesChecksums { TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed) }
@@ -172,8 +173,11 @@ extension Engine {
                         port.rxBytes &+= f.length
                         if let deviceTap { deviceTap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
                         sp.device.transmit(f)
-                    } else {
+                    case .drop:
                         port.rxDrops &+= 1
+                        memory.give(f.address)
+                    case .consumed:
+                        port.rxControl &+= 1
                         memory.give(f.address)
                     }
                 }

@@ -12,6 +12,8 @@ final class MemberPort {
     var rxBytes = 0
     /// Frames received but not delivered (on a backup in active-backup, say).
     var rxDrops = 0
+    /// The mode's control frames received (LACPDUs), taken by the mode.
+    var rxControl = 0
     /// The interface disappeared (deleted, moved away): nothing to restore.
     var gone = false
     /// The MAC the member carries now: the bond's, or (balance-tlb) its own.

@@ -15,8 +15,8 @@ public enum Recovery {
     }
 
     /// Whether `bond` has a record left by a bondd that is gone.
-    public static func hasLeftovers(of bond: String) -> Bool {
-        guard let r = RecoveryRecord.read(bond: bond) else { return false }
+    public static func hasLeftovers(of bond: String, in directory: String = ProcessClaim.stateDirectory) -> Bool {
+        guard let r = RecoveryRecord.read(bond: bond, in: directory) else { return false }
         return !r.writerIsAlive
     }
 
@@ -89,7 +89,7 @@ public enum Recovery {
     /// Gives one member back as `m` records it, on the interface that now has `index`
     /// (a member that left the namespace and came back may have another). As at a clean
     /// stop: addresses and flags first, the host stack's silence last.
-    static func restore(_ m: RecoveryRecord.Member, index: Int32, links: LinkControl) -> Result<String, Problem> {
+    static func restore(_ m: RecoveryRecord.Member, index: Int32, links: any LinkControlling) -> Result<String, Problem> {
         guard let info = try? links.link(index: index) else { return .failure(Problem(line: "\(m.name): no longer here")) }
         var problems: [String] = []
         func apply(_ what: String, _ change: LinkChange) {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PacketIO
 
 /// What a running bond changed on the host and how to give it back, written before
 /// each change to `/run/bondd/BOND.state`: a bondd killed without restoring (SIGKILL,
@@ -29,26 +30,26 @@ struct RecoveryRecord: Codable, Equatable {
     var socket: String?
     var members: [Member] = []
 
-    static let directory = "/run/bondd"
-    static func path(for bond: String) -> String { "\(directory)/\(bond).state" }
+    static let directory = ProcessClaim.stateDirectory
+    static func path(for bond: String, in directory: String = directory) -> String { "\(directory)/\(bond).state" }
 
     static func currentNamespace() -> UInt64 {
         var st = stat()
         return stat("/proc/self/ns/net", &st) == 0 ? UInt64(st.st_ino) : 0
     }
 
-    static func read(bond: String) -> RecoveryRecord? {
-        guard let data = FileManager.default.contents(atPath: path(for: bond)) else { return nil }
+    static func read(bond: String, in directory: String = directory) -> RecoveryRecord? {
+        guard let data = FileManager.default.contents(atPath: path(for: bond, in: directory)) else { return nil }
         return try? JSONDecoder().decode(RecoveryRecord.self, from: data)
     }
 
     /// Written to a temporary file and renamed: a reader (or a crash half-way) sees the
     /// old record or the new one, never a mix.
-    func save() throws(EngineError) {
-        let target = Self.path(for: bond)
+    func save(in directory: String = directory) throws(EngineError) {
+        let target = Self.path(for: bond, in: directory)
         let temporary = target + ".new"
         do {
-            try FileManager.default.createDirectory(atPath: Self.directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(self).write(to: URL(fileURLWithPath: temporary))
@@ -58,7 +59,7 @@ struct RecoveryRecord: Codable, Equatable {
         }
     }
 
-    static func remove(bond: String) { unlink(path(for: bond)) }
+    static func remove(bond: String, in directory: String = directory) { unlink(path(for: bond, in: directory)) }
 
     /// Whether the bondd that wrote the record still runs (a reused pid is not bondd).
     var writerIsAlive: Bool {

@@ -31,6 +31,13 @@ public struct LinkInfo: Equatable {
     /// Carrier as the bond counts it: administratively up and the lower layer up.
     public var hasCarrier: Bool { isAdminUp && flags & InterfaceFlags.lowerUp != 0 }
 
+    public init(index: Int32, name: String, flags: UInt32, mac: [UInt8], mtu: Int, master: Int32? = nil,
+                alias: String? = nil, kind: String? = nil, promiscuity: Int = 0) {
+        self.index = index; self.name = name; self.flags = flags; self.mac = mac; self.mtu = mtu
+        self.master = master; self.alias = alias; self.kind = kind; self.promiscuity = promiscuity
+        isBridgePortNotice = false
+    }
+
     init?(message: NetlinkMessage) {
         guard message.type == RTM_NEWLINK || message.type == RTM_DELLINK,
               message.payload.count >= MemoryLayout<ifinfomsg>.size else { return nil }
@@ -79,14 +86,6 @@ public final class LinkControl {
         var r = NetlinkRequest(type: Int32(RTM_GETLINK), flags: NLM_F_DUMP)
         r.append(fixed: ifinfomsg())
         return try socket.transact(r, what: "dump links").compactMap(LinkInfo.init(message:))
-    }
-
-    public func link(named name: String) throws(SystemError) -> LinkInfo? {
-        try links().first { $0.name == name }
-    }
-
-    public func link(index: Int32) throws(SystemError) -> LinkInfo? {
-        try links().first { $0.index == index }
     }
 
     /// Creates a veth pair; both ends start down.
@@ -139,7 +138,7 @@ public final class LinkControl {
 
     /// Adds an address (4 or 16 bytes, network order) to an interface, as `ip addr add`;
     /// `noDAD` skips IPv6 duplicate address detection.
-    public func addAddress(index: Int32, _ address: [UInt8], prefixLength: Int, noDAD: Bool = false) throws(SystemError) {
+    public func addAddress(index: Int32, _ address: [UInt8], prefixLength: Int, noDAD: Bool) throws(SystemError) {
         var r = NetlinkRequest(type: Int32(RTM_NEWADDR), flags: NLM_F_CREATE | NLM_F_EXCL)
         var h = ifaddrmsg()
         h.ifa_family = UInt8(address.count == 4 ? AF_INET : AF_INET6)
@@ -211,7 +210,7 @@ public final class LinkEvents {
     /// an interface whose addresses changed (a DAD that ends is a change too).
     /// - Returns: false when some were lost; the caller re-reads the link table.
     public func drain(_ handle: (_ link: LinkInfo, _ removed: Bool) -> Void,
-                      addressChanged: (_ index: Int32) -> Void = { _ in }) -> Bool {
+                      addressChanged: (_ index: Int32) -> Void) -> Bool {
         socket.drainNotifications { message in
             if let info = LinkInfo(message: message) {
                 handle(info, message.type == RTM_DELLINK)

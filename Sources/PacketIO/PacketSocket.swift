@@ -40,7 +40,9 @@ public final class PacketSocket {
     public let fd: Int32
     public let interfaceIndex: Int32
     private let ring: UnsafeMutableRawPointer
-    private let configuration: PacketRingConfiguration
+    /// The ring is the kernel's (mmap) or, in an `EmbeddedPacketWire`, plain memory.
+    private let ringIsMapped: Bool
+    let configuration: PacketRingConfiguration
     private var currentBlock = 0
     /// Closed before its owner let go of it (a member removed at runtime).
     public private(set) var isClosed = false
@@ -92,7 +94,20 @@ public final class PacketSocket {
         }
         self.fd = fd
         ring = mapped!
+        ringIsMapped = true
     }
+
+    /// A socket over a ring in plain memory and any descriptor (`EmbeddedPacketWire`).
+    init(embeddedFD fd: Int32, interfaceIndex: Int32, ring: UnsafeMutableRawPointer, configuration: PacketRingConfiguration) {
+        self.fd = fd
+        self.interfaceIndex = interfaceIndex
+        self.ring = ring
+        self.configuration = configuration
+        ringIsMapped = false
+    }
+
+    /// Block `i` of the ring (for `EmbeddedPacketWire`, which fills blocks as the kernel does).
+    func block(_ i: Int) -> UnsafeMutableRawPointer { ring + i * configuration.blockSize }
 
     deinit { close() }
 
@@ -100,7 +115,7 @@ public final class PacketSocket {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        munmap(ring, configuration.blockSize * configuration.blockCount)
+        if ringIsMapped { munmap(ring, configuration.blockSize * configuration.blockCount) } else { ring.deallocate() }
         Glibc.close(fd)
     }
 

@@ -88,9 +88,9 @@ import Testing
     }
 
     @Test func modePolicyDispatchesToTheConfiguredMode() throws {
-        var policy = ModePolicy(options: try BondOptions.parse(["mode=active-backup"]).0)
+        var policy = AnyBondingMode(options: try BondOptions.parse(["mode=active-backup"]).0)
         #expect(policy.transmitTarget(for: frame, members: MemberView(usable: [0, 1], active: 1)) == .member(1))
-        var rr = ModePolicy(options: try BondOptions.parse(["mode=balance-rr"]).0)
+        var rr = AnyBondingMode(options: try BondOptions.parse(["mode=balance-rr"]).0)
         let a = rr.transmitTarget(for: frame, members: MemberView(usable: [0, 1], active: 0))
         let b = rr.transmitTarget(for: frame, members: MemberView(usable: [0, 1], active: 0))
         #expect(a != b)

@@ -48,9 +48,9 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     /// Parse, then one decision of the configured mode, per iteration.
-    func decisionBenchmark(_ title: String, _ words: [String], _ decide: @escaping (inout ModePolicy, ParsedFrame, MemberView) -> Void) {
+    func decisionBenchmark(_ title: String, _ words: [String], _ decide: @escaping (inout AnyBondingMode, ParsedFrame, MemberView) -> Void) {
         Benchmark(title) { benchmark in
-            var policy = ModePolicy(options: try! BondOptions.parse(words).0)
+            var policy = AnyBondingMode(options: try! BondOptions.parse(words).0)
             let view = MemberView(usable: [0, 1, 2], active: 1)
             let frame = udpFrame()
             frame.withUnsafeBytes { raw in

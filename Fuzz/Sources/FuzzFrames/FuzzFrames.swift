@@ -5,11 +5,11 @@ import BondCore
 /// (own-MAC announce, transport checksums). Modes keep their state between inputs
 /// (learned clients, per-VIF MACs), as a running bond does. The first input byte chooses
 /// how many members there are, which are usable and which is active.
-nonisolated(unsafe) var policies: [ModePolicy] = BondMode.allCases.compactMap { mode in
+nonisolated(unsafe) var policies: [AnyBondingMode] = BondMode.allCases.compactMap { mode in
     var o = BondOptions()
     o.mode = mode
     o.xmitHashPolicy = .layer34
-    return mode == .ieee8023ad ? nil : ModePolicy(options: o, members: 4)
+    return mode == .ieee8023ad ? nil : AnyBondingMode(options: o, members: 4)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -74,6 +74,13 @@ static inline struct cln_frame_info cln_frame_info(const void *frame) {
     return i;
 }
 
+/// Writes `count` frames into an empty ring block as the kernel lays them out
+/// (TPACKET_V3 with PACKET_VNET_HDR and 4 bytes of PACKET_RESERVE), then hands the
+/// block to user space. For in-memory rings (tests that run the engine without a
+/// kernel); returns how many frames fit.
+uint32_t cln_block_fill(void *block, uint32_t block_size, const uint8_t *const *frames,
+                        const uint32_t *lengths, uint32_t count);
+
 // MARK: batched send
 
 /// struct mmsghdr, which glibc declares only under _GNU_SOURCE.

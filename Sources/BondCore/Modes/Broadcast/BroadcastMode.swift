@@ -1,6 +1,7 @@
 /// broadcast (mode 3): every frame leaves on every usable member.
-public struct BroadcastMode: BondingModePolicy, Sendable {
+public struct BroadcastMode: BondingMode, Sendable {
     public init() {}
+    public init(options: BondOptions, members: Int) {}
 
     @inlinable
     public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
@@ -9,4 +10,10 @@ public struct BroadcastMode: BondingModePolicy, Sendable {
 
     @inlinable
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool { true }
+
+    public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation {
+        HashExplanation(hash: nil, bucket: nil, member: nil, reason: "broadcast: every usable member")
+    }
+
+    public var fastPathKind: FastPathKind { .broadcast }
 }

@@ -1,11 +1,12 @@
 /// balance-rr (mode 0): frames rotate over the usable members, `packetsPerSlave` in a
 /// row (0: a random member per frame), as the kernel's bond_rr_gen_slave_id.
-public struct RoundRobinMode: BondingModePolicy, Sendable {
+public struct RoundRobinMode: BondingMode, Sendable {
     public var packetsPerSlave: Int
     @usableFromInline var counter: UInt32 = 0
     @usableFromInline var random: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     public init(packetsPerSlave: Int) { self.packetsPerSlave = packetsPerSlave }
+    public init(options: BondOptions, members: Int) { self.init(packetsPerSlave: options.packetsPerSlave) }
 
     @inlinable
     public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
@@ -33,4 +34,12 @@ public struct RoundRobinMode: BondingModePolicy, Sendable {
 
     @inlinable
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool { true }
+
+    public mutating func reconfigure(_ options: BondOptions, at now: Instant) { packetsPerSlave = options.packetsPerSlave }
+
+    public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation {
+        HashExplanation(hash: nil, bucket: nil, member: nil, reason: "balance-rr: no hash, frames rotate over all usable members")
+    }
+
+    public var fastPathKind: FastPathKind { .roundRobin }
 }

@@ -21,6 +21,9 @@ public final class VIFTable: @unchecked Sendable {
         public var mac: MACAddress
         public var vlan: UInt16?
         public var member: Int
+        public init(mac: MACAddress, vlan: UInt16?, member: Int) {
+            self.mac = mac; self.vlan = vlan; self.member = member
+        }
     }
 
     public internal(set) var buckets = Array(repeating: Bucket(), count: VIFTable.bucketCount)

@@ -5,7 +5,7 @@
 /// placed again on their next frame. Everything else leaves on the active member. Frames
 /// that leave on another member carry that member's own MAC as source; only the active
 /// member receives.
-public struct TransmitLoadBalancingMode: BondingModePolicy {
+public struct TransmitLoadBalancingMode: BondingMode {
     public static let bucketCount = 256
     /// Seconds between rebalances in the kernel's formula for load history.
     public static let rebalanceInterval = 10
@@ -13,11 +13,15 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
     public var dynamic: Bool
     public var policy: TransmitHashPolicy
     public var allSlavesActive: Bool
-    /// Reference storage: the per-frame byte counts are updated in place, never copied.
     public let table: BucketTable
     /// Bridged guests' frames (source MAC not the bond's) are placed per VIF instead:
     /// unlike Linux, tlb keeps working, and stays correct, as a bridge port.
     public let vifs = VIFTable()
+    /// Buckets unassigned and guests' MACs moved by load (rebalance_interval).
+    var rebalancing = PeriodicTimer(interval: 0)
+    /// Learning packets from every member's MAC (lp_interval).
+    var learning = PeriodicTimer(interval: 1000)
+    var vifAging = PeriodicTimer(interval: VIFTable.agingTickMilliseconds)
 
     public init(dynamic: Bool, policy: TransmitHashPolicy, allSlavesActive: Bool = false, members: Int) {
         self.dynamic = dynamic
@@ -26,39 +30,10 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
         table = BucketTable(members: members)
     }
 
-    public final class BucketTable: @unchecked Sendable {
-        public struct Bucket: Equatable, Sendable {
-            public var member: Int?
-            public var txBytes: Int = 0
-            public var loadHistory: Int = 0
-        }
-        public internal(set) var buckets: [Bucket]
-        /// Per member: the sum of the load history of its buckets (bytes per second).
-        public internal(set) var load: [Int]
-        /// Buckets moved off a member that stopped, or by hand (not the periodic
-        /// unassignment, which is the kernel's way of rebalancing every bucket).
-        public internal(set) var moves = 0
-
-        init(members: Int) {
-            buckets = Array(repeating: Bucket(), count: TransmitLoadBalancingMode.bucketCount)
-            load = Array(repeating: 0, count: members)
-        }
-
-        /// Bytes bucket `i` sent outside the engine (the XDP fast path), counted
-        /// towards its load at the next rebalance as the engine's own are.
-        public func addTransmitted(bucket i: Int, bytes: Int) {
-            buckets[i].txBytes &+= bytes
-        }
-
-        /// Bucket `i` leaves on `member` from now on (until the next rebalance), its
-        /// load history going along.
-        public func move(bucket i: Int, to member: Int) {
-            if let old = buckets[i].member, old < load.count { load[old] -= buckets[i].loadHistory }
-            if load.count <= member { load += Array(repeating: 0, count: member + 1 - load.count) }
-            buckets[i].member = member
-            load[member] += buckets[i].loadHistory
-            moves += 1
-        }
+    public init(options o: BondOptions, members: Int) {
+        self.init(dynamic: o.tlbDynamicLB, policy: o.xmitHashPolicy, allSlavesActive: o.allSlavesActive, members: members)
+        rebalancing.interval = o.rebalanceInterval
+        learning.interval = o.lpInterval * 1000
     }
 
     /// Does this frame take part in balancing? Unicast IPv4 and IPv6 except neighbour
@@ -115,7 +90,7 @@ public struct TransmitLoadBalancingMode: BondingModePolicy {
     /// The bond's own traffic arrives on the active member (peers know the bond's MAC
     /// there); bridged guests' unicast arrives where their VIF transmits.
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
-        if SourceLoadBalancingMode.isReflected(frame, table: vifs) { return false }
+        if vifs.isReflected(frame) { return false }
         if member == members.active { return true }
         if frame.destination.isMulticast || frame.destination == members.bondMAC { return allSlavesActive }
         return true

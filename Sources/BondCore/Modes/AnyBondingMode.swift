@@ -1,0 +1,130 @@
+/// The configured mode: every mode bondd runs is registered here, once, as a case.
+/// Dispatch is a switch rather than an existential so the per-frame calls stay direct
+/// and allocation-free; the cold hooks forward the same way.
+public enum AnyBondingMode {
+    case roundRobin(RoundRobinMode)
+    case activeBackup(ActiveBackupMode)
+    case balanceXOR(BalanceXORMode)
+    case broadcast(BroadcastMode)
+    case transmitLoadBalancing(TransmitLoadBalancingMode)
+    case sourceLoadBalancing(SourceLoadBalancingMode)
+    case adaptiveLoadBalancing(AdaptiveLoadBalancingMode)
+
+    /// The mode `options.mode` names.
+    public init(options: BondOptions, members: Int = 0) {
+        switch options.mode {
+        case .balanceRR: self = .roundRobin(RoundRobinMode(options: options, members: members))
+        case .balanceXOR: self = .balanceXOR(BalanceXORMode(options: options, members: members))
+        case .broadcast: self = .broadcast(BroadcastMode(options: options, members: members))
+        case .balanceTLB: self = .transmitLoadBalancing(TransmitLoadBalancingMode(options: options, members: members))
+        case .balanceSLB: self = .sourceLoadBalancing(SourceLoadBalancingMode(options: options, members: members))
+        case .balanceALB: self = .adaptiveLoadBalancing(AdaptiveLoadBalancingMode(options: options, members: members))
+        // 802.3ad is refused by the options until it is registered here.
+        case .activeBackup, .ieee8023ad: self = .activeBackup(ActiveBackupMode(options: options, members: members))
+        }
+    }
+
+    /// The mode itself, for the cold hooks (a copy: hooks that change it go through `update`).
+    @usableFromInline var mode: any BondingMode {
+        switch self {
+        case .roundRobin(let m): m
+        case .activeBackup(let m): m
+        case .balanceXOR(let m): m
+        case .broadcast(let m): m
+        case .transmitLoadBalancing(let m): m
+        case .sourceLoadBalancing(let m): m
+        case .adaptiveLoadBalancing(let m): m
+        }
+    }
+
+    /// Runs a mutating hook on the mode and stores the result back.
+    @usableFromInline mutating func update<R, E: Error>(_ body: (inout any BondingMode) throws(E) -> R) throws(E) -> R {
+        var m = mode
+        let r = try body(&m)
+        switch m {
+        case let m as RoundRobinMode: self = .roundRobin(m)
+        case let m as ActiveBackupMode: self = .activeBackup(m)
+        case let m as BalanceXORMode: self = .balanceXOR(m)
+        case let m as BroadcastMode: self = .broadcast(m)
+        case let m as TransmitLoadBalancingMode: self = .transmitLoadBalancing(m)
+        case let m as SourceLoadBalancingMode: self = .sourceLoadBalancing(m)
+        case let m as AdaptiveLoadBalancingMode: self = .adaptiveLoadBalancing(m)
+        default: preconditionFailure("a mode changed its type")
+        }
+        return r
+    }
+
+    // MARK: Per frame
+
+    /// A mode whose per-frame state is a value (balance-rr's counter) is written back;
+    /// the others keep theirs in reference tables, and a write-back would cost a retain
+    /// and a release per frame.
+    @inlinable public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+        switch self {
+        case .roundRobin(var m):
+            let t = m.transmitTarget(for: frame, members: members)
+            self = .roundRobin(m)
+            return t
+        case .activeBackup(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .balanceXOR(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .broadcast(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .transmitLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .sourceLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
+        case .adaptiveLoadBalancing(var m):
+            return m.transmitTarget(for: frame, members: members)
+        }
+    }
+
+    @inlinable public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
+        switch self {
+        case .roundRobin(let m): m.admits(frame, on: member, members: members)
+        case .activeBackup(let m): m.admits(frame, on: member, members: members)
+        case .balanceXOR(let m): m.admits(frame, on: member, members: members)
+        case .broadcast(let m): m.admits(frame, on: member, members: members)
+        case .transmitLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        case .sourceLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        case .adaptiveLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        }
+    }
+
+    @inlinable public var controlEtherType: UInt16? {
+        switch self {
+        case .roundRobin(let m): m.controlEtherType
+        case .activeBackup(let m): m.controlEtherType
+        case .balanceXOR(let m): m.controlEtherType
+        case .broadcast(let m): m.controlEtherType
+        case .transmitLoadBalancing(let m): m.controlEtherType
+        case .sourceLoadBalancing(let m): m.controlEtherType
+        case .adaptiveLoadBalancing(let m): m.controlEtherType
+        }
+    }
+}
+
+// MARK: Cold hooks, forwarded through the existential (off the per-frame path).
+extension AnyBondingMode {
+    public mutating func start(at now: Instant) -> [ModeAction] { update { $0.start(at: now) } }
+    public mutating func reconfigure(_ options: BondOptions, at now: Instant) { update { $0.reconfigure(options, at: now) } }
+    public mutating func memberAdded(slot: Int) { update { $0.memberAdded(slot: slot) } }
+    public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] { update { $0.memberUp(member, members: members) } }
+    public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] { update { $0.memberDown(member, members: members) } }
+    public mutating func memberMACChanged(_ member: Int) -> [ModeAction] { update { $0.memberMACChanged(member) } }
+    public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] {
+        update { $0.receiveControl(frame, on: member, at: now) }
+    }
+    public var nextDeadline: Instant? { mode.nextDeadline }
+    public func needsTransmitBytes(at now: Instant) -> Bool { mode.needsTransmitBytes(at: now) }
+    public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] { update { $0.tick(at: now, members: members) } }
+    public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation { mode.explain(frame, members: members) }
+    public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
+        try update { m throws(OptionError) in try m.migrate(bucket: bucket, to: member, vif: vif, members: members) }
+    }
+    public var bucketTable: BucketTable? { mode.bucketTable }
+    public var vifTable: VIFTable? { mode.vifTable }
+    public var clientTable: ClientTable? { mode.clientTable }
+    public var fastPathKind: FastPathKind { mode.fastPathKind }
+}

@@ -1,0 +1,19 @@
+/// What a mode may look at when it decides: which members may transmit, and the
+/// active member. The engine rebuilds it on state changes, never per frame.
+public struct MemberView: Sendable {
+    public var usable: [Int]
+    public var active: Int?
+    /// Link speed in Mbit/s by member index (balance-tlb weighs members by it).
+    public var speeds: [Int]
+    /// The bond's own MAC: frames from any other source are bridged guests' (per-VIF hashing).
+    public var bondMAC: MACAddress
+    /// The member that was active until a change made by choice (not a failure), while
+    /// switches may still send to it: its unicast is still taken (make before break).
+    public var draining: Int?
+    public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero) {
+        self.usable = usable
+        self.active = active
+        self.speeds = speeds
+        self.bondMAC = bondMAC
+    }
+}

@@ -1,0 +1,82 @@
+import BondCore
+import PacketIO
+
+/// What the bond's state machines concluded (`BondEvent`) and what the mode asks
+/// (`ModeAction`), carried out on the members and the bond device.
+extension Engine {
+    func handle(_ events: [BondEvent]) {
+        guard !events.isEmpty else { return }
+        let handlingStarted = system.now()
+        for event in events {
+            switch event {
+            case .link(let i, let t):
+                // The ARP monitor's candidate rotation repeats every interval while no
+                // member answers: only real ups and downs are worth the info level.
+                let rotation = (t.from == .back && t.to == .down) || (t.from == .down && t.to == .back)
+                logger.log(level: rotation ? .debug : .info, "\(name): \(ports[i].name): \(t.message)")
+                if !rotation { journal.record(.link, member: ports[i].name, "\(t.from.rawValue) -> \(t.to.rawValue): \(t.message)") }
+                rebuildView()
+                if !t.to.carriesTraffic {
+                    carryOut(mode.memberDown(i, members: view))
+                } else if t.to == .up {
+                    carryOut(mode.memberUp(i, members: view))
+                }
+            case .activeChanged(let from, let to, let reason):
+                if from != nil { failovers += 1 }
+                // A change by choice leaves the old member up: switches still send the
+                // bond's frames there until the new one's announcement reaches them.
+                if let from, to != nil, bond.members[from].link == .up {
+                    draining = (from, handlingStarted.adding(milliseconds: Self.drainingMilliseconds))
+                } else {
+                    draining = nil
+                }
+                // The fast path takes the new active member before anything announces
+                // it: a switch that re-learns from the announcement sends there at once.
+                rebuildView()
+                if let to {
+                    logger.notice("\(name): making interface \(ports[to].name) the new active one (\(reason))")
+                    if bondFollowsActive { takeMAC(of: ports[to]) } else { swapBondMAC(to: to) }
+                } else {
+                    logger.error("\(name): now running without any active interface! (\(reason))")
+                }
+                let names = (from.map { ports[$0].name } ?? "none", to.map { ports[$0].name } ?? "none")
+                journal.record(.active, member: to.map { ports[$0].name }, "active member \(names.0) -> \(names.1) (\(reason))")
+                if let from, to != nil { recordFailover(from: from, handlingStarted: handlingStarted) }
+            case .carrier(let up):
+                logger.info("\(name): carrier \(up ? "up" : "down")")
+                journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
+                do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
+                catch { logger.error("\(name): cannot set carrier: \(error)") }
+            case .notifyPeers(let i):
+                notifyPeers(on: ports[i])
+            case .probe(let i):
+                sendProbes(on: ports[i])
+            case .resendMulticastReports:
+                if let i = bond.activeIndex ?? bond.usable.first { resendMulticastReports(on: ports[i]) }
+            case .probeMonitor(let judging, let reason):
+                let message = judging ? "ARP/NS monitor judges members from now (\(reason))"
+                                      : "ARP/NS monitor waits, judging no member: \(reason)"
+                logger.info("\(name): \(message)")
+                journal.record(.monitor, member: nil, message)
+            }
+        }
+        rebuildView()
+    }
+
+    func carryOut(_ actions: [ModeAction]) {
+        for action in actions {
+            switch action {
+            case .announce(let moves): announce(moves)
+            case .learningPackets: for p in ports where !p.removed { sendLearningPackets(on: p) }
+            case .learningPacket(let of, let on):
+                guard ports.indices.contains(on), ports[on].isLive else { continue }
+                send(FrameBuilder.learningPacket(mac: ports[of].mac), on: ports[on], what: "learning packet")
+            case .teachClient(let client): sendClientUpdate(client)
+            case .send(let frame, let on):
+                guard ports.indices.contains(on), ports[on].isLive else { continue }
+                send(frame, on: ports[on], what: "control frame")
+            case .forget(let keys): forgetFastPathVIFs(keys)
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import BondCore
+import PacketIO
+
+/// The loop: one thread waits on every socket and the link notifications, moves the
+/// frames that are ready in batches, then runs what is due (monitors, the mode's timers).
+extension Engine {
+    enum Token {
+        static let bondDevice: UInt64 = 1 << 32
+        static let linkEvents: UInt64 = 2 << 32
+        static let wakeup: UInt64 = 3 << 32
+        /// Any AF_XDP socket: every socket's rings are looked at on every turn.
+        static let sockets: UInt64 = 4 << 32
+    }
+
+    /// Moves frames until `requestStop` or a fatal error.
+    public func run() throws(EngineError) {
+        hasRun = true
+        // Requests that arrive after the loop are refused rather than left waiting.
+        defer { mailbox.close() }
+        while !stopping {
+            waitForWork()
+            try turn()
+        }
+    }
+
+    /// Sleeps until a socket or notification is ready or the next deadline.
+    func waitForWork() {
+        var timeout: Int32 = -1
+        if let deadline = nextDeadline {
+            let now = system.now()
+            timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
+        }
+        if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
+        poller.wait(timeout: timeout) { token in
+            switch token {
+            case Token.bondDevice: deviceReady = true
+            case Token.linkEvents, Token.wakeup, Token.sockets: break
+            default: socketReady[Int(token)] = true
+            }
+        }
+    }
+
+    /// One turn of the loop: every frame waiting is moved, notifications read, what is
+    /// due run, requests from other threads served. (Tests call it directly.)
+    func turn() throws(EngineError) {
+        if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
+        if !forwardFromBondDevice() && deviceReady { _ = device.socket.clearError() }
+        deviceReady = false
+        for p in ports where !p.removed {
+            if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }
+            socketReady[p.index] = false
+        }
+        if socketPath != nil { forwardSocketFrames() }
+        readLinkEvents()
+        runTimers(at: system.now())
+        for t in taps { t.publish() }
+        syncFastPathBuckets()
+        wakeup.drain()
+        mailbox.drain()
+        if let fatal { throw fatal }
+    }
+
+    /// The earliest of the engine's deadlines: the bond's monitors, the carrier poll,
+    /// the mode's timers and the end of a make-before-break window.
+    var nextDeadline: Instant? {
+        bond.nextDeadline.earliest(carrierPoll.next).earliest(mode.nextDeadline).earliest(draining?.until)
+    }
+
+    /// Everything due at `now`.
+    func runTimers(at now: Instant) {
+        if probing && now >= nextAddressRead { refreshProbeSource() }
+        if carrierPoll.fire(at: now) { refreshCarriers() }
+        if let d = mode.nextDeadline, now >= d {
+            if mode.needsTransmitBytes(at: now) { foldFastPathBytes() }
+            carryOut(mode.tick(at: now, members: view))
+        }
+        if fastPath != nil, let d = bond.nextDeadline, now >= d { feedFastPathTraffic() }
+        handle(bond.tick(at: now))
+        if let d = draining, now >= d.until {
+            draining = nil
+            rebuildView()
+        }
+    }
+}

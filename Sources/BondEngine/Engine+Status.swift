@@ -1,0 +1,116 @@
+import BondCore
+import PacketIO
+
+/// `bondctl show`, `stats`, `hash`: the bond as the engine sees it.
+extension Engine {
+    public func status() -> BondStatus {
+        foldFastPathBytes()
+        let now = system.now()
+        let o = bond.options
+        let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in
+            let p = ports[i]
+            let active = o.mode.hasBackupMembers ? i == bond.activeIndex : m.link.carriesTraffic
+            // Frames the XDP programs moved never passed through the engine's queues.
+            let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
+            var s = MemberStatus(
+                name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
+                state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
+                permanentMAC: m.permanentMAC.description, speed: m.speed,
+                lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
+                txPackets: p.queue.packets + fast.txPackets + (p.xsk?.transmitted ?? 0),
+                txBytes: p.queue.bytes + fast.txBytes + (p.xsk?.transmittedBytes ?? 0),
+                txDrops: p.queue.errors + (p.xsk?.transmitDrops ?? 0),
+                rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
+            s.prio = m.prio
+            s.mac = p.mac.description
+            s.lastChangeMonotonicNanoseconds = m.lastLinkChange.nanoseconds
+            s.verdict = bond.verdict(of: i, at: now)
+            if let probe = bond.probe {
+                let r = probe.records[i]
+                s.targets = r.targetLastRx.enumerated().map { t, seen in
+                    TargetStatus(target: probe.targetDescription(t), lastSeenMillisecondsAgo: seen.map { now.milliseconds(since: $0) })
+                }
+                s.lastReceiveMillisecondsAgo = now.milliseconds(since: r.lastRx)
+                s.probesSent = r.probesSent
+                s.repliesValidated = r.repliesValidated
+            }
+            return s
+        }
+        var status = BondStatus(
+            name: name, mode: o.mode.kernelName, modeDescription: o.mode.procDescription,
+            activeMember: bond.activeIndex.map { bond.members[$0].name },
+            carrier: bond.hasCarrier ? "up" : "down", mac: bondMAC.description, mtu: mtu,
+            miimon: o.miimon, updelay: o.updelay, downdelay: o.downdelay,
+            peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
+            primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
+            xmitHashPolicy: "\(o.xmitHashPolicy.kernelName) (\(o.xmitHashPolicy.rawValue))",
+            allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
+            failovers: failovers, members: members, counters: countersWithDevice,
+            buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
+        status.failOverMAC = o.failOverMAC.kernelName
+        (status.backend, status.backendDetail, status.fastPath) = backendStatus
+        status.bucketMoves = bucketMoves
+        status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
+        status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
+        if o.probesLinks {
+            status.arpMonitor = ARPMonitorStatus(
+                interval: o.arpInterval, missedMax: o.arpMissedMax,
+                validate: "\(o.arpValidate.kernelName) (\(o.arpValidate.rawValue))",
+                allTargets: "\(o.arpAllTargets.kernelName) (\(o.arpAllTargets.rawValue))",
+                arpTargets: o.arpTargets.map(\.description), nsTargets: o.nsTargets.map(\.description))
+            status.arpMonitor?.waiting = bond.probe?.waiting
+        }
+        return status
+    }
+
+    private var albClients: [ClientStatus]? {
+        guard let t = mode.clientTable else { return nil }
+        return t.clients.map {
+            ClientStatus(ip: $0.clientIP.description, mac: $0.clientMAC == .zero ? nil : $0.clientMAC.description,
+                         ourIP: $0.ourIP.description, member: ports[$0.member].name, vlan: $0.vlan.map(Int.init))
+        }
+    }
+
+    private var tlbBuckets: [BucketStatus]? {
+        mode.bucketTable?.buckets.enumerated().compactMap { i, b in
+            b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes, loadHistory: b.loadHistory) }
+        }
+    }
+
+    private var bucketMoves: Int? {
+        let tables = [mode.bucketTable?.moves, mode.vifTable?.moves].compactMap { $0 }
+        return tables.isEmpty ? nil : tables.reduce(0, +)
+    }
+
+    private var vifBuckets: [BucketStatus]? {
+        guard let t = mode.vifTable else { return nil }
+        return t.buckets.enumerated().compactMap { i, b in
+            b.member.map { BucketStatus(bucket: i, member: ports[$0].name, txBytes: b.txBytes) }
+        }
+    }
+
+    private var vifEntries: [VIFStatus]? {
+        guard let t = mode.vifTable else { return nil }
+        return t.entries.sorted { $0.key < $1.key }.map { key, entry in
+            let vlan = key >> 48
+            return VIFStatus(mac: MACAddress(rawValue: key & 0xFFFF_FFFF_FFFF).description, vlan: vlan == 0 ? nil : Int(vlan),
+                             bucket: entry.bucket, member: t.buckets[entry.bucket].member.map { ports[$0].name })
+        }
+    }
+
+    /// `bondctl hash`: where a described frame would go, without sending anything.
+    public func explain(_ description: [String]) throws(OptionError) -> (HashExplanation, String?) {
+        let bytes = try FrameDescription.build(description)
+        let parsed = bytes.withUnsafeBytes { FrameParser.parse(FrameBytes($0)) }
+        guard case .success(let frame) = parsed else { throw OptionError("the described frame does not parse") }
+        let e = mode.explain(frame, members: view)
+        return (e, e.member.map { ports[$0].name })
+    }
+
+    private var countersWithDevice: BondCounters {
+        var c = counters
+        c.deliveryDrops = device.queue.errors
+        return c
+    }
+
+}

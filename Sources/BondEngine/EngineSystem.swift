@@ -1,0 +1,35 @@
+import BondCore
+import Glibc
+import PacketIO
+
+/// Everything an engine asks of the host, in one place: links and their notifications,
+/// packet sockets, the stack bypass, kernel text files, the clock, and the directory
+/// where claims and recovery records live. `LinuxSystem` is the real one; tests give
+/// an in-memory kernel and a virtual clock instead, and run the engine without root.
+public protocol EngineSystem: AnyObject {
+    func linkControl() throws(SystemError) -> any LinkControlling
+    func linkEvents() throws(SystemError) -> any LinkEventSource
+    func packetSocket(interfaceIndex: Int32) throws(SystemError) -> PacketSocket
+    func bypassStack(interfaceIndex: Int32) throws(SystemError) -> any StackBypassing
+    /// A kernel text file (/proc, /sys), or nil when it cannot be read.
+    func readText(_ path: String) -> String?
+    /// CLOCK_MONOTONIC, or a test's virtual clock.
+    func now() -> Instant
+    /// Where claims (`ProcessClaim`) and recovery records are kept.
+    var stateDirectory: String { get }
+    /// The XDP fast path and AF_XDP sockets can be tried (they need a real kernel).
+    var hasXDP: Bool { get }
+}
+
+/// The host bondd runs on.
+public final class LinuxSystem: EngineSystem {
+    public init() {}
+    public func linkControl() throws(SystemError) -> any LinkControlling { try LinkControl() }
+    public func linkEvents() throws(SystemError) -> any LinkEventSource { try LinkEvents() }
+    public func packetSocket(interfaceIndex: Int32) throws(SystemError) -> PacketSocket { try PacketSocket(interfaceIndex: interfaceIndex) }
+    public func bypassStack(interfaceIndex: Int32) throws(SystemError) -> any StackBypassing { try StackBypass(interfaceIndex: interfaceIndex) }
+    public func readText(_ path: String) -> String? { KernelTextFile.read(path) }
+    public func now() -> Instant { MonotonicClock.now() }
+    public var stateDirectory: String { RecoveryRecord.directory }
+    public var hasXDP: Bool { true }
+}
