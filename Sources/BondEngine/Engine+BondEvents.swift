@@ -42,11 +42,9 @@ extension Engine {
                 let names = (from.map { ports[$0].name } ?? "none", to.map { ports[$0].name } ?? "none")
                 journal.record(.active, member: to.map { ports[$0].name }, "active member \(names.0) -> \(names.1) (\(reason))")
                 if let from, to != nil { recordFailover(from: from, handlingStarted: handlingStarted) }
-            case .carrier(let up):
-                logger.info("\(name): carrier \(up ? "up" : "down")")
-                journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
-                do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
-                catch { logger.error("\(name): cannot set carrier: \(error)") }
+            case .carrier:
+                // Set with the view, below: the mode may withhold it.
+                break
             case .notifyPeers(let i):
                 notifyPeers(on: ports[i])
             case .probe(let i):
@@ -76,6 +74,7 @@ extension Engine {
                 guard ports.indices.contains(on), ports[on].isLive else { continue }
                 send(frame, on: ports[on], what: "control frame")
             case .forget(let keys): forgetFastPathVIFs(keys)
+            case .membersChanged: rebuildView()
             }
         }
     }

@@ -64,7 +64,7 @@ extension Engine {
     /// the administrator's to set (the bond device is): set by hand, it is put back to
     /// what the bond's carrier says.
     func engineEndChanged(_ notice: LinkInfo) {
-        let wanted = bond.hasCarrier
+        let wanted = carrierWanted
         guard notice.isAdminUp != wanted, let now = try? links.link(index: device.engineIndex), now.isAdminUp != wanted else { return }
         logger.warning("\(name): \(now.name), the bond's engine end, was set \(now.isAdminUp ? "up" : "down") by hand; setting it \(wanted ? "up" : "down") as the bond's carrier is (ip link set \(name) down stops the bond's traffic)")
         do { try links.change(index: device.engineIndex, LinkChange(up: wanted)) }

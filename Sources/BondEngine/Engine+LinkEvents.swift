@@ -48,8 +48,9 @@ extension Engine {
     /// which may be none, whatever the dead bondd left on the engine end.
     func adoptDeviceState() {
         if let fresh = try? links.link(index: device.hostIndex) { followBondDevice(fresh) }
-        if let end = try? links.link(index: device.engineIndex), end.isAdminUp != bond.hasCarrier {
-            do { try links.change(index: device.engineIndex, LinkChange(up: bond.hasCarrier)) }
+        if let end = try? links.link(index: device.engineIndex), end.isAdminUp != carrierWanted {
+            carrierApplied = carrierWanted
+            do { try links.change(index: device.engineIndex, LinkChange(up: carrierWanted)) }
             catch { logger.error("\(name): cannot set carrier: \(error)") }
         }
     }

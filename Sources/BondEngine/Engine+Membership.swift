@@ -93,11 +93,28 @@ extension Engine {
     }
 
     func rebuildView() {
-        view = MemberView(usable: bond.usable, active: bond.activeIndex, speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+        view = MemberView(usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
+                          speeds: bond.members.map(\.speed), bondMAC: bondMAC)
         // Only while that member is still up and the mode has an active member.
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member
         }
+        applyCarrier()
         syncFastPath()
+    }
+
+    /// The bond has carrier while a member is up (the bond's monitors) and the mode
+    /// permits it; the engine end's admin state is that carrier.
+    var carrierWanted: Bool { bond.hasCarrier && mode.permitsCarrier(transmitters: view.usable) }
+
+    /// Sets the engine end to `carrierWanted` when it changed, and says so once.
+    func applyCarrier() {
+        let up = carrierWanted
+        guard up != carrierApplied, device != nil else { return }
+        carrierApplied = up
+        logger.info("\(name): carrier \(up ? "up" : "down")")
+        journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
+        do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
+        catch { logger.error("\(name): cannot set carrier: \(error)") }
     }
 }

@@ -27,7 +27,7 @@ extension Engine {
         let now = system.now()
         handle(bond.reconfigure(new, at: now))
         macPolicy = MACPolicy(new)
-        if changed.contains(where: BondOptions.fixedWhileUp.contains) {
+        if changed.contains(where: BondOptions.isFixedWhileUp) {
             // Only while the bond is down (checked above): its tables start empty.
             mode = AnyBondingMode(options: new, members: ports.count)
             controlEtherType = mode.controlEtherType

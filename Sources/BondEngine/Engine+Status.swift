@@ -39,7 +39,7 @@ extension Engine {
         var status = BondStatus(
             name: name, mode: o.mode.kernelName, modeDescription: o.mode.procDescription,
             activeMember: bond.activeIndex.map { bond.members[$0].name },
-            carrier: bond.hasCarrier ? "up" : "down", mac: bondMAC.description, mtu: mtu,
+            carrier: carrierWanted ? "up" : "down", mac: bondMAC.description, mtu: mtu,
             miimon: o.miimon, updelay: o.updelay, downdelay: o.downdelay,
             peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
             primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,

@@ -38,6 +38,8 @@ public final class Engine: @unchecked Sendable {
     /// The bond device's administrative state as last seen (it starts down: the
     /// administrator brings it up), so that a change by hand is said once.
     var bondDeviceUp = false
+    /// The carrier last set on the engine end (nil: not set yet).
+    var carrierApplied: Bool?
     /// The bond device was a dead bondd's, taken over (its configuration is the host's).
     var deviceTakenOver = false
     /// The loop has run: from then on a stop removes even a device taken over.

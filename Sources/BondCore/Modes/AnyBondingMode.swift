@@ -24,6 +24,20 @@ public enum AnyBondingMode {
         }
     }
 
+    /// The type registered for `mode`, nil for a mode bondd does not run.
+    public static func type(of mode: BondMode) -> (any BondingMode.Type)? {
+        switch mode {
+        case .balanceRR: RoundRobinMode.self
+        case .activeBackup: ActiveBackupMode.self
+        case .balanceXOR: BalanceXORMode.self
+        case .broadcast: BroadcastMode.self
+        case .balanceTLB: TransmitLoadBalancingMode.self
+        case .balanceALB: AdaptiveLoadBalancingMode.self
+        case .balanceSLB: SourceLoadBalancingMode.self
+        case .ieee8023ad: nil
+        }
+    }
+
     /// The mode itself, for the cold hooks (a copy: hooks that change it go through `update`).
     @usableFromInline var mode: any BondingMode {
         switch self {
@@ -116,6 +130,8 @@ extension AnyBondingMode {
     public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] {
         update { $0.receiveControl(frame, on: member, at: now) }
     }
+    public func transmitters(among usable: [Int]) -> [Int] { mode.transmitters(among: usable) }
+    public func permitsCarrier(transmitters: [Int]) -> Bool { mode.permitsCarrier(transmitters: transmitters) }
     public var nextDeadline: Instant? { mode.nextDeadline }
     public func needsTransmitBytes(at now: Instant) -> Bool { mode.needsTransmitBytes(at: now) }
     public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] { update { $0.tick(at: now, members: members) } }

@@ -9,6 +9,10 @@
 /// implements what it uses. A new mode is a folder of its own plus one case in
 /// `AnyBondingMode` (its registration) and its names in `BondMode`.
 public protocol BondingMode {
+    /// What the mode does, for the code that depends on it (`ModeCapabilities`).
+    static var capabilities: ModeCapabilities { get }
+    /// Options this mode alone has (`ModeOption`); their values are in `options.modeSettings`.
+    static var options: [ModeOption] { get }
     init(options: BondOptions, members: Int)
 
     // MARK: Per frame (hot path: no allocation, no locks)
@@ -37,6 +41,13 @@ public protocol BondingMode {
     mutating func memberMACChanged(_ member: Int) -> [ModeAction]
     /// A frame of `controlEtherType` received on `member`.
     mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction]
+    /// Of the members whose link carries traffic, those the mode lets transmit (802.3ad:
+    /// the active aggregator's distributing ports). Asked whenever the view is rebuilt;
+    /// a mode whose answer changes on its own returns `.membersChanged`.
+    func transmitters(among usable: [Int]) -> [Int]
+    /// The mode's own condition for the bond to have carrier, on top of a member being
+    /// up (802.3ad: an active aggregator with at least min_links ports).
+    func permitsCarrier(transmitters: [Int]) -> Bool
     /// When `tick` is next due (nil: the mode has no timers).
     var nextDeadline: Instant? { get }
     /// Whether the tick due at `now` needs the bytes each bucket sent outside the
@@ -62,6 +73,7 @@ public protocol BondingMode {
 }
 
 extension BondingMode {
+    public static var options: [ModeOption] { [] }
     public var controlEtherType: UInt16? { nil }
     public mutating func start(at now: Instant) -> [ModeAction] { [] }
     public mutating func reconfigure(_ options: BondOptions, at now: Instant) {}
@@ -70,6 +82,8 @@ extension BondingMode {
     public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] { [] }
     public mutating func memberMACChanged(_ member: Int) -> [ModeAction] { [] }
     public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] { [] }
+    public func transmitters(among usable: [Int]) -> [Int] { usable }
+    public func permitsCarrier(transmitters: [Int]) -> Bool { true }
     public var nextDeadline: Instant? { nil }
     public func needsTransmitBytes(at now: Instant) -> Bool { false }
     public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] { [] }

@@ -18,4 +18,6 @@ public enum ModeAction: Equatable, Sendable {
     case send([UInt8], on: Int)
     /// Per-VIF MACs the table forgot: the XDP programs' map forgets them too.
     case forget(vifKeys: [UInt64])
+    /// The mode's `transmitters` or `permitsCarrier` answer changed: the engine asks again.
+    case membersChanged
 }

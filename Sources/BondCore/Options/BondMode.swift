@@ -44,11 +44,6 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
         guard let m = BondMode.allCases.first(where: { $0.kernelName == value }) else { return nil }
         self = m
     }
-
-    /// Modes with one active member that alone receives.
-    public var usesActiveMember: Bool {
-        self == .activeBackup || self == .balanceTLB || self == .balanceALB || self == .balanceSLB
-    }
 }
 
 public enum PrimaryReselect: Int, Sendable, CaseIterable, Codable {

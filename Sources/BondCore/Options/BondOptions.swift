@@ -37,6 +37,8 @@ public struct BondOptions: Sendable, Equatable {
     public var prio: [String: Int] = [:]
     /// How frames move (bondd's own option); nil: the fastest that works here.
     public var backend: Backend?
+    /// Options of one mode alone (`ModeOption`), checked, by kernel name.
+    public var modeSettings: [String: String] = [:]
 
     public init() {}
 
@@ -202,6 +204,11 @@ extension BondOptions {
                 }
                 o.backend = b
             default:
+                if ModeOption.named(name) != nil {
+                    // Checked once the mode is known, whatever the order of the words.
+                    o.modeSettings[name] = value
+                    continue
+                }
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
                 throw OptionError("unknown option '\(name)'")
             }
@@ -223,6 +230,11 @@ extension BondOptions {
         try requireModes("alb_clients", \.teachesClients)
         try requireModes("rebalance_interval", \.rebalances)
         try requireModes("arp_validate", \.usesProbeMonitor)
+        for name in o.modeSettings.keys.sorted() {
+            guard let (option, modes) = ModeOption.named(name) else { continue }
+            try requireModes(name) { modes.contains($0) }
+            o.modeSettings[name] = try option.check(o.modeSettings[name]!)
+        }
         if o.arpInterval > 0 && o.arpTargets.isEmpty && o.nsTargets.isEmpty {
             throw OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")
         }

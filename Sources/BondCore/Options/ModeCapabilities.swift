@@ -1,43 +1,64 @@
 /// What a mode does, asked by name rather than by listing modes (the kernel's
-/// `bond_mode_uses_arp`, `bond_uses_primary`, `BOND_MODE_IS_LB` in bonding.h): code
-/// that depends on a capability asks for it, and a new mode answers here once.
-extension BondMode {
-    /// bondd runs it (802.3ad is on its way).
-    public var isImplemented: Bool { self != .ieee8023ad }
-
+/// `bond_mode_uses_arp`, `bond_uses_primary`, `BOND_MODE_IS_LB` in bonding.h). Each mode
+/// declares its own (`BondingMode.capabilities`, in its folder); code that depends on a
+/// capability asks `BondMode` for it.
+public struct ModeCapabilities: Sendable, Equatable {
+    /// One active member alone receives (and takes what is not balanced).
+    public var usesActiveMember = false
     /// `primary`, `primary_reselect` and `active_slave` apply (bond_uses_primary, plus
     /// balance-slb, whose active member takes broadcast and multicast).
-    public var usesPrimary: Bool { usesActiveMember }
-
+    public var usesPrimary = false
     /// The ARP/NS monitor may run (bond_mode_uses_arp): not in 802.3ad, where LACP
     /// tells members' state.
-    public var usesProbeMonitor: Bool { self != .ieee8023ad }
-
+    public var usesProbeMonitor = true
     /// Cannot work without link monitoring: miimon is forced when none is set.
-    public var needsLinkMonitor: Bool {
-        self == .balanceTLB || self == .balanceALB || self == .ieee8023ad || self == .balanceSLB
-    }
-
+    public var needsLinkMonitor = false
     /// balance-tlb and balance-alb (BOND_MODE_IS_LB): transmit load balanced by
     /// buckets, each member with a MAC of its own, learning packets to switches.
-    public var isTransmitLoadBalancing: Bool { self == .balanceTLB || self == .balanceALB }
-
+    public var isTransmitLoadBalancing = false
     /// Moves hash buckets or guest MACs between members every `rebalance_interval`.
-    public var rebalances: Bool { isTransmitLoadBalancing || self == .balanceSLB }
-
+    public var rebalances = false
     /// Teaches peers a member's MAC for the bond's address (ARP/NA replies).
-    public var teachesClients: Bool { self == .balanceALB }
-
+    public var teachesClients = false
     /// Backups are idle: one member alone carries traffic (peer notifications after a
     /// change of active member, "active"/"backup" states).
-    public var hasBackupMembers: Bool { self == .activeBackup }
-
+    public var hasBackupMembers = false
     /// The member is chosen by `xmit_hash_policy` alone (balance-xor, 802.3ad), which
     /// /proc/net/bonding prints.
-    public var balancesByHash: Bool { self == .balanceXOR || self == .ieee8023ad }
-
+    public var balancesByHash = false
     /// Keeps a current member, reselected when options or links change: the active
     /// one, or in balance-rr the one multicast reports go out on, reported again after
     /// a change (as the kernel keeps curr_active_slave for bond_resend_igmp_join_requests).
-    public var keepsCurrentMember: Bool { usesActiveMember || self == .balanceRR }
+    public var keepsCurrentMember = false
+
+    public init() {}
+
+    /// A mode with an active member that alone receives, as active-backup, tlb, alb
+    /// and slb have: it uses `primary` and keeps a current member.
+    public static var activeMember: ModeCapabilities {
+        var c = ModeCapabilities()
+        c.usesActiveMember = true
+        c.usesPrimary = true
+        c.keepsCurrentMember = true
+        return c
+    }
+}
+
+extension BondMode {
+    /// What the registered mode declares (`AnyBondingMode.type(of:)`); a mode not
+    /// registered has none.
+    public var capabilities: ModeCapabilities { AnyBondingMode.type(of: self)?.capabilities ?? ModeCapabilities() }
+    /// bondd runs it: a mode is registered in `AnyBondingMode`.
+    public var isImplemented: Bool { AnyBondingMode.type(of: self) != nil }
+
+    public var usesActiveMember: Bool { capabilities.usesActiveMember }
+    public var usesPrimary: Bool { capabilities.usesPrimary }
+    public var usesProbeMonitor: Bool { capabilities.usesProbeMonitor }
+    public var needsLinkMonitor: Bool { capabilities.needsLinkMonitor }
+    public var isTransmitLoadBalancing: Bool { capabilities.isTransmitLoadBalancing }
+    public var rebalances: Bool { capabilities.rebalances }
+    public var teachesClients: Bool { capabilities.teachesClients }
+    public var hasBackupMembers: Bool { capabilities.hasBackupMembers }
+    public var balancesByHash: Bool { capabilities.balancesByHash }
+    public var keepsCurrentMember: Bool { capabilities.keepsCurrentMember }
 }

@@ -7,6 +7,11 @@ extension BondOptions {
     /// sizes the table that tlb_dynamic_lb's sibling state lives in, so it follows suit.
     public static let fixedWhileUp: [String] = ["tlb_dynamic_lb", "alb_clients"]
 
+    /// Whether option `name` (a mode's own included) is refused while the device is up.
+    public static func isFixedWhileUp(_ name: String) -> Bool {
+        fixedWhileUp.contains(name) || ModeOption.named(name)?.option.fixedWhileUp == true
+    }
+
     /// A word among `words` that changes an option fixed while the bond has members,
     /// found before the words are read together (whose mode checks would otherwise
     /// speak first, of options that depend on the new mode).
@@ -40,6 +45,9 @@ extension BondOptions {
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
         check("backend", \.backend)
+        for name in Set(modeSettings.keys).union(new.modeSettings.keys).sorted() where modeSettings[name] != new.modeSettings[name] {
+            names.append(name)
+        }
         return names
     }
 
@@ -53,7 +61,7 @@ extension BondOptions {
         if let o = changed.first(where: Self.fixedWhileMembers.contains) {
             throw OptionError("\(o): cannot change while \(bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")
         }
-        if deviceUp, let o = changed.first(where: Self.fixedWhileUp.contains) {
+        if deviceUp, let o = changed.first(where: Self.isFixedWhileUp) {
             throw OptionError("\(o): cannot change while \(bond) is up (the kernel refuses it too); run ip link set \(bond) down first")
         }
     }

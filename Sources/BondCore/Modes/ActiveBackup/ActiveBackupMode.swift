@@ -25,4 +25,10 @@ public struct ActiveBackupMode: BondingMode, Sendable {
     }
 
     public var fastPathKind: FastPathKind { .activeBackup }
+
+    public static var capabilities: ModeCapabilities {
+        var c = ModeCapabilities.activeMember
+        c.hasBackupMembers = true
+        return c
+    }
 }

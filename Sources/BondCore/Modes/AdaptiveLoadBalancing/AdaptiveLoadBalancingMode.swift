@@ -85,4 +85,10 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
     public var vifTable: VIFTable? { tlb.vifs }
     public var clientTable: ClientTable? { clients }
     public var fastPathKind: FastPathKind { tlb.policy.rawValue <= 2 ? .adaptiveLoadBalancing : .none }
+
+    public static var capabilities: ModeCapabilities {
+        var c = TransmitLoadBalancingMode.capabilities
+        c.teachesClients = true
+        return c
+    }
 }

@@ -25,4 +25,10 @@ public struct BalanceXORMode: BondingMode, Sendable {
 
     /// The programs compute layer2, layer2+3 and layer3+4 bit for bit as the kernel does.
     public var fastPathKind: FastPathKind { [.layer2, .layer23, .layer34].contains(policy) ? .xor : .none }
+
+    public static var capabilities: ModeCapabilities {
+        var c = ModeCapabilities()
+        c.balancesByHash = true
+        return c
+    }
 }

@@ -16,4 +16,8 @@ public struct BroadcastMode: BondingMode, Sendable {
     }
 
     public var fastPathKind: FastPathKind { .broadcast }
+
+    public static var capabilities: ModeCapabilities {
+        ModeCapabilities()
+    }
 }

@@ -42,4 +42,10 @@ public struct RoundRobinMode: BondingMode, Sendable {
     }
 
     public var fastPathKind: FastPathKind { .roundRobin }
+
+    public static var capabilities: ModeCapabilities {
+        var c = ModeCapabilities()
+        c.keepsCurrentMember = true
+        return c
+    }
 }

@@ -56,4 +56,11 @@ public struct SourceLoadBalancingMode: BondingMode {
 
     public var vifTable: VIFTable? { table }
     public var fastPathKind: FastPathKind { .sourceLoadBalancing }
+
+    public static var capabilities: ModeCapabilities {
+        var c = ModeCapabilities.activeMember
+        c.needsLinkMonitor = true
+        c.rebalances = true
+        return c
+    }
 }

@@ -119,4 +119,12 @@ public struct TransmitLoadBalancingMode: BondingMode {
         }
         table.load[member] = 0
     }
+
+    public static var capabilities: ModeCapabilities {
+        var c = ModeCapabilities.activeMember
+        c.needsLinkMonitor = true
+        c.isTransmitLoadBalancing = true
+        c.rebalances = true
+        return c
+    }
 }
