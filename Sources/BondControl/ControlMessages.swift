@@ -1,8 +1,14 @@
 import BondCore
 
+/// The control protocol's version, in every reply: it grows when a request or a reply
+/// changes meaning (see README, "Control protocol").
+public enum ControlProtocol {
+    public static let version = 1
+}
+
 /// One request to a bond's control socket: a JSON object on one line.
 public struct ControlRequest: Codable, Sendable {
-    public var command: String
+    public var command: ControlCommand
     public var member: String?
     /// `hash`: the frame, described as field=value words.
     public var frame: [String]?
@@ -15,7 +21,7 @@ public struct ControlRequest: Codable, Sendable {
     public var path: String?
     public var count: Int?
     public var seconds: Double?
-    public init(command: String, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
+    public init(command: ControlCommand, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
                 bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil) {
         self.command = command; self.member = member; self.frame = frame; self.options = options
         self.bucket = bucket; self.vif = vif; self.path = path; self.count = count; self.seconds = seconds
@@ -35,6 +41,7 @@ public struct HashReply: Codable, Sendable {
 
 /// The answer: `ok`, and either the bond's status or one line of error.
 public struct ControlReply: Codable, Sendable {
+    public var version = ControlProtocol.version
     public var ok: Bool
     public var error: String?
     public var status: BondStatus?

@@ -11,7 +11,7 @@ public final class EventFollower {
     /// Connects and asks for events; throws the daemon's refusal or why it cannot connect.
     public init(path: String) throws {
         self.path = path
-        fd = try UnixSocket.openRequest(ControlRequest(command: "events"), to: path)
+        fd = try UnixSocket.openRequest(ControlRequest(command: .events), to: path)
         // The daemon answers at once; a silent one is not waited for forever.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

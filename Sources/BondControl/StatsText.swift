@@ -27,7 +27,7 @@ public enum StatsText {
     /// One bond's table. With `previous` (the same bond `seconds` earlier) rate columns
     /// are added.
     public static func render(_ s: BondStatus, previous: BondStatus? = nil, seconds: Double = 0) -> String {
-        var out = "\(s.name)  \(s.mode)  carrier \(s.carrier)"
+        var out = "\(s.name)  \(s.mode.kernelName)  carrier \(s.carrier)"
         if let a = s.activeMember { out += "  active \(a)" }
         out += "  failovers \(s.failovers)\n"
         let watching = previous != nil

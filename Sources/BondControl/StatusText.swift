@@ -6,11 +6,11 @@ public enum StatusText {
     public static func render(_ s: BondStatus) -> String {
         var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
         out += "Bonding Mode: \(s.modeDescription)\n"
-        let mode = BondMode(option: s.mode)
-        if mode?.balancesByHash == true { out += "Transmit Hash Policy: \(s.xmitHashPolicy)\n" }
-        if mode?.usesPrimary == true {
+        let mode = s.mode
+        if mode.balancesByHash { out += "Transmit Hash Policy: \(s.xmitHashPolicy.kernelName) (\(s.xmitHashPolicy.rawValue))\n" }
+        if mode.usesPrimary {
             if let p = s.primary {
-                out += "Primary Slave: \(p) (primary_reselect \(s.primaryReselect))\n"
+                out += "Primary Slave: \(p) (primary_reselect \(s.primaryReselect.kernelName))\n"
             } else {
                 out += "Primary Slave: None\n"
             }
@@ -27,11 +27,11 @@ public enum StatusText {
             out += "ARP Missed Max: \(a.missedMax)\n"
             if !a.arpTargets.isEmpty { out += "ARP IP target/s (n.n.n.n form): \(a.arpTargets.joined(separator: ", "))\n" }
             if !a.nsTargets.isEmpty { out += "NS IPv6 target/s (xx::xx form): \(a.nsTargets.joined(separator: ", "))\n" }
-            out += "ARP Validate: \(a.validate)\n"
-            out += "ARP All Targets: \(a.allTargets)\n"
+            out += "ARP Validate: \(a.validate.kernelName) (\(a.validate.rawValue))\n"
+            out += "ARP All Targets: \(a.allTargets.kernelName) (\(a.allTargets.rawValue))\n"
             if let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
         }
-        if s.failOverMAC != "none" { out += "Fail Over MAC: \(s.failOverMAC)\n" }
+        if s.failOverMAC != .none { out += "Fail Over MAC: \(s.failOverMAC.kernelName)\n" }
         if mode == .balanceRR { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
         out += "Failovers: \(s.failovers)"
         if let r = s.lastFailoverReason { out += " (last: \(r)\(s.lastFailoverMillisecondsAgo.map { ", \($0) ms ago" } ?? ""))" }
@@ -49,7 +49,7 @@ public enum StatusText {
             out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
             out += "Link Failure Count: \(m.linkFailures)\n"
             out += "Permanent HW addr: \(m.permanentMAC)\n"
-            if let mac = m.mac, mac != s.mac || s.failOverMAC != "none" { out += "Current HW addr: \(mac)\n" }
+            if let mac = m.mac, mac != s.mac || s.failOverMAC != .none { out += "Current HW addr: \(mac)\n" }
             out += "State: \(m.state)\n"
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"

@@ -1,7 +1,12 @@
-/// A snapshot of one bond for `bondctl show`, in the shape of its JSON output.
+/// A snapshot of one bond for `bondctl show`, in the shape of its JSON output: the
+/// control protocol's one schema (docs/bond-status.schema.json), which `list`,
+/// `show` and `stats` share. Every key is present; what is unset is null.
 public struct BondStatus: Codable, Sendable, Equatable {
+    /// The schema's version: it grows when a key changes meaning or goes away.
+    public static let schemaVersion = 1
+    public var version = BondStatus.schemaVersion
     public var name: String
-    public var mode: String
+    public var mode: BondMode
     public var modeDescription: String
     public var activeMember: String?
     public var carrier: String
@@ -13,9 +18,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var peerNotifDelay: Int
     public var numGratARP: Int
     public var primary: String?
-    public var primaryReselect: String
+    public var primaryReselect: PrimaryReselect
     public var packetsPerSlave: Int
-    public var xmitHashPolicy: String
+    public var xmitHashPolicy: TransmitHashPolicy
     public var allSlavesActive: Bool
     public var lastFailoverReason: String?
     public var failovers: Int
@@ -29,7 +34,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var clients: [ClientStatus]?
     /// The ARP/NS monitor's settings, when it runs.
     public var arpMonitor: ARPMonitorStatus?
-    public var failOverMAC: String = "none"
+    public var failOverMAC: FailOverMAC = .none
+    /// Every option by its kernel name, as sysfs prints it; null when unset.
+    public var options: [String: String?] = [:]
     /// CLOCK_MONOTONIC of the last change of active member, for tools that time failovers.
     public var lastFailoverMonotonicNanoseconds: UInt64?
     public var lastFailoverMillisecondsAgo: Int?
@@ -42,7 +49,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var fastPath: FastPathCounters?
 
     enum CodingKeys: String, CodingKey {
-        case name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
+        case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
+        case options
         case vifBuckets = "vif_buckets"
         case modeDescription = "mode_description"
         case activeMember = "active_member"
@@ -63,10 +71,10 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case fastPath = "fast_path"
     }
 
-    public init(name: String, mode: String, modeDescription: String, activeMember: String?, carrier: String,
+    public init(name: String, mode: BondMode, modeDescription: String, activeMember: String?, carrier: String,
                 mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
-                numGratARP: Int, primary: String?, primaryReselect: String, packetsPerSlave: Int,
-                xmitHashPolicy: String, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
+                numGratARP: Int, primary: String?, primaryReselect: PrimaryReselect, packetsPerSlave: Int,
+                xmitHashPolicy: TransmitHashPolicy, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
                 members: [MemberStatus], counters: BondCounters,
                 buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil,
                 clients: [ClientStatus]? = nil) {
@@ -99,6 +107,8 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var rxPackets: Int
     public var rxBytes: Int
     public var rxDrops: Int
+    /// The mode's control frames received (802.3ad's LACPDUs), taken by the mode.
+    public var rxControl: Int = 0
     public var prio: Int = 0
     /// The MAC the member carries now (the bond's, its own, or a swapped one).
     public var mac: String?
@@ -124,6 +134,7 @@ public struct MemberStatus: Codable, Sendable, Equatable {
         case lastChangeMonotonicNanoseconds = "last_change_monotonic_ns"
         case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
+        case rxControl = "rx_control"
     }
 
     public init(name: String, link: String, linkState: String, state: String, linkFailures: Int,
@@ -199,8 +210,6 @@ public struct VIFStatus: Codable, Sendable, Equatable {
 public struct ClientStatus: Codable, Sendable, Equatable {
     public var ip: String
     public var mac: String?
-    /// CLOCK_MONOTONIC of the last link state change.
-    public var lastChangeMonotonicNanoseconds: UInt64?
     public var ourIP: String
     public var member: String
     public var vlan: Int?
@@ -217,13 +226,13 @@ public struct ClientStatus: Codable, Sendable, Equatable {
 public struct ARPMonitorStatus: Codable, Sendable, Equatable {
     public var interval: Int
     public var missedMax: Int
-    public var validate: String
-    public var allTargets: String
+    public var validate: ARPValidate
+    public var allTargets: ARPAllTargets
     public var arpTargets: [String]
     public var nsTargets: [String]
     /// Why the monitor judges no member yet (no address, device down); nil: it judges.
     public var waiting: String?
-    public init(interval: Int, missedMax: Int, validate: String, allTargets: String, arpTargets: [String], nsTargets: [String]) {
+    public init(interval: Int, missedMax: Int, validate: ARPValidate, allTargets: ARPAllTargets, arpTargets: [String], nsTargets: [String]) {
         self.interval = interval; self.missedMax = missedMax; self.validate = validate
         self.allTargets = allTargets; self.arpTargets = arpTargets; self.nsTargets = nsTargets
     }
@@ -260,4 +269,16 @@ public struct FastPathCounters: Codable, Sendable, Equatable {
     public init(redirected: Int, passed: Int, dropped: Int) {
         self.redirected = redirected; self.passed = passed; self.dropped = dropped
     }
+}
+
+/// Synthesized Codable calls `encodeIfPresent` for optional properties, which leaves an
+/// unset key out; the status types of this file name every key, an unset one as null,
+/// so that a script can tell "unset" from "not reported by this version".
+extension KeyedEncodingContainer {
+    fileprivate mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try encode(value, forKey: key) }
+    fileprivate mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encode(value, forKey: key) }
+    fileprivate mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encode(value, forKey: key) }
+    fileprivate mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encode(value, forKey: key) }
+    fileprivate mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encode(value, forKey: key) }
+    fileprivate mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encode(value, forKey: key) }
 }

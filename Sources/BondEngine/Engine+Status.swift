@@ -22,6 +22,7 @@ extension Engine {
                 txDrops: p.queue.errors + (p.xsk?.transmitDrops ?? 0),
                 rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
             s.prio = m.prio
+            s.rxControl = p.rxControl
             s.mac = p.mac.description
             s.lastChangeMonotonicNanoseconds = m.lastLinkChange.nanoseconds
             s.verdict = bond.verdict(of: i, at: now)
@@ -37,17 +38,18 @@ extension Engine {
             return s
         }
         var status = BondStatus(
-            name: name, mode: o.mode.kernelName, modeDescription: o.mode.procDescription,
+            name: name, mode: o.mode, modeDescription: o.mode.procDescription,
             activeMember: bond.activeIndex.map { bond.members[$0].name },
             carrier: carrierWanted ? "up" : "down", mac: bondMAC.description, mtu: mtu,
             miimon: o.miimon, updelay: o.updelay, downdelay: o.downdelay,
             peerNotifDelay: o.peerNotifDelay, numGratARP: o.numPeerNotif, primary: o.primary,
-            primaryReselect: o.primaryReselect.kernelName, packetsPerSlave: o.packetsPerSlave,
-            xmitHashPolicy: "\(o.xmitHashPolicy.kernelName) (\(o.xmitHashPolicy.rawValue))",
+            primaryReselect: o.primaryReselect, packetsPerSlave: o.packetsPerSlave,
+            xmitHashPolicy: o.xmitHashPolicy,
             allSlavesActive: o.allSlavesActive, lastFailoverReason: bond.lastFailoverReason,
             failovers: failovers, members: members, counters: countersWithDevice,
             buckets: tlbBuckets, vifBuckets: vifBuckets, vifs: vifEntries, clients: albClients)
-        status.failOverMAC = o.failOverMAC.kernelName
+        status.failOverMAC = o.failOverMAC
+        status.options = o.kernelValues
         (status.backend, status.backendDetail, status.fastPath) = backendStatus
         status.bucketMoves = bucketMoves
         status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
@@ -55,8 +57,7 @@ extension Engine {
         if o.probesLinks {
             status.arpMonitor = ARPMonitorStatus(
                 interval: o.arpInterval, missedMax: o.arpMissedMax,
-                validate: "\(o.arpValidate.kernelName) (\(o.arpValidate.rawValue))",
-                allTargets: "\(o.arpAllTargets.kernelName) (\(o.arpAllTargets.rawValue))",
+                validate: o.arpValidate, allTargets: o.arpAllTargets,
                 arpTargets: o.arpTargets.map(\.description), nsTargets: o.nsTargets.map(\.description))
             status.arpMonitor?.waiting = bond.probe?.waiting
         }

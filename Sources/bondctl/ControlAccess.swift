@@ -38,14 +38,14 @@ struct SocketOption: ParsableArguments {
     /// (`names`: only these). A socket nobody answers on, such as one a killed bondd
     /// left, is named on stderr and skipped, so the other bonds are still shown.
     func statusesOfRunningBonds(named names: [String] = []) -> [BondStatus] {
-        if let socket { return [request(ControlRequest(command: "show"), at: socket)] }
+        if let socket { return [request(ControlRequest(command: .show), at: socket)] }
         let paths = names.isEmpty ? runningSockets() : names.map(path(for:))
         if paths.isEmpty { fail("no bonds are running (no control sockets in \(ControlPaths.directory)); start one with bondd") }
-        if !names.isEmpty { return paths.map { request(ControlRequest(command: "show"), at: $0) } }
+        if !names.isEmpty { return paths.map { request(ControlRequest(command: .show), at: $0) } }
         var statuses: [BondStatus] = []
         for p in paths {
             do {
-                let reply = try ControlClient.send(ControlRequest(command: "show"), to: p, timeout: timeout)
+                let reply = try ControlClient.send(ControlRequest(command: .show), to: p, timeout: timeout)
                 if reply.ok, let s = reply.status { statuses.append(s); continue }
                 warn("\(bondName(of: p)): \(reply.error ?? "request failed")")
             } catch {

@@ -199,38 +199,38 @@ final class EngineBox: @unchecked Sendable {
     init(reload: @escaping @Sendable () -> ControlReply) { self.reload = reload }
 
     func handle(_ request: ControlRequest) -> ControlReply {
-        if request.command == "reload" { return reload() }
+        if request.command == .reload { return reload() }
         guard let engine else { return .failure("the bond is still starting") }
         switch request.command {
-        case "show", "status":
+        case .show:
             guard let status = engine.perform({ $0.status() }) else { return Self.stopping }
             return ControlReply(ok: true, status: status)
-        case "set-active":
+        case .setActive:
             guard let m = request.member else { return .failure("set-active needs a member") }
             return change(engine) { e throws(OptionError) in try e.setActive(m); return nil }
-        case "add-member", "remove-member":
-            guard let m = request.member else { return .failure("\(request.command) needs a member") }
+        case .addMember, .removeMember:
+            guard let m = request.member else { return .failure("\(request.command.rawValue) needs a member") }
             return engine.perform { e in
                 do throws(EngineError) {
-                    if request.command == "add-member" { try e.addMember(m) } else { try e.removeMember(m) }
+                    if request.command == .addMember { try e.addMember(m) } else { try e.removeMember(m) }
                     return ControlReply(ok: true, status: e.status())
                 } catch {
                     return .failure(error.message)
                 }
             } ?? Self.stopping
-        case "enable-member", "disable-member":
-            guard let m = request.member else { return .failure("\(request.command) needs a member") }
-            return change(engine) { e throws(OptionError) in try e.setEnabled(m, request.command == "enable-member"); return nil }
-        case "set":
+        case .enableMember, .disableMember:
+            guard let m = request.member else { return .failure("\(request.command.rawValue) needs a member") }
+            return change(engine) { e throws(OptionError) in try e.setEnabled(m, request.command == .enableMember); return nil }
+        case .set:
             let words = request.options ?? []
             return change(engine) { e throws(OptionError) in
                 let warnings = try e.setOptions(words)
                 return warnings.isEmpty ? nil : warnings.map { "warning: \($0)" }.joined(separator: "\n")
             }
-        case "migrate":
+        case .migrate:
             guard let m = request.member, let b = request.bucket else { return .failure("migrate needs a bucket and a member") }
             return change(engine) { e throws(OptionError) in try e.migrate(bucket: b, to: m, vif: request.vif ?? false); return nil }
-        case "hash":
+        case .hash:
             guard let words = request.frame else { return .failure("hash needs a frame description") }
             return engine.perform { e in
                 do {
@@ -240,8 +240,8 @@ final class EngineBox: @unchecked Sendable {
                     return .failure("\(error)")
                 }
             } ?? Self.stopping
-        default:
-            return .failure("unknown command '\(request.command)'")
+        case .reload, .events, .capture:
+            return .failure("\(request.command.rawValue) is not answered here")
         }
     }
 
@@ -254,7 +254,7 @@ final class EngineBox: @unchecked Sendable {
             _ = out.send(ControlReply.failure("the bond is still starting"))
             return
         }
-        if request.command == "capture" {
+        if request.command == .capture {
             CaptureSession.run(request, engine: engine, out: out)
             return
         }

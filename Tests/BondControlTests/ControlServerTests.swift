@@ -9,14 +9,14 @@ import Testing
 @Suite struct ControlServerTests {
     static func path(_ name: String) -> String { "/tmp/bondd-test-\(getpid())-\(name).sock" }
 
-    /// A server answering every request with its command, after `work` (a stand-in for
-    /// waiting on an engine).
+    /// A server answering every request with its member (the tests' tag for a request),
+    /// or its command, after `work` (a stand-in for waiting on an engine).
     static func server(_ name: String, limits: ControlServer.Limits = .init(),
                        work: @escaping @Sendable (ControlRequest) -> Void = { _ in },
                        stream: ControlServer.Stream? = nil) throws -> ControlServer {
         let s = try ControlServer(path: path(name), limits: limits, handler: { r in
             work(r)
-            return ControlReply(ok: true, message: r.command)
+            return ControlReply(ok: true, message: r.member ?? r.command.rawValue)
         }, stream: stream)
         s.start()
         return s
@@ -54,7 +54,7 @@ import Testing
         let writer = Thread { for b in "{\"command\":\"show\"".utf8 { _ = trickle.write(String(UnicodeScalar(b))); usleep(100_000) } }
         writer.start()
         for _ in 0..<5 {
-            let reply = try ControlClient.send(ControlRequest(command: "show"), to: s.path, timeout: 1)
+            let reply = try ControlClient.send(ControlRequest(command: .show), to: s.path, timeout: 1)
             #expect(reply.ok && reply.message == "show")
         }
         _ = idle
@@ -70,17 +70,17 @@ import Testing
         #expect(partial.write("{\"command\":"))
         #expect(silent.untilClosed(within: 3) == "")
         #expect(partial.untilClosed(within: 3) == "")
-        #expect(try ControlClient.send(ControlRequest(command: "show"), to: s.path, timeout: 2).ok)
+        #expect(try ControlClient.send(ControlRequest(command: .show), to: s.path, timeout: 2).ok)
     }
 
     @Test func aRequestWaitingOnItsEngineDoesNotHoldOthers() throws {
         let release = DispatchSemaphore(value: 0)
-        let s = try Self.server("slow", work: { r in if r.command == "slow" { _ = release.wait(timeout: .now() + 10) } })
+        let s = try Self.server("slow", work: { r in if r.member == "slow" { _ = release.wait(timeout: .now() + 10) } })
         defer { s.stop() }
-        let slow = Thread { _ = try? ControlClient.send(ControlRequest(command: "slow"), to: s.path) }
+        let slow = Thread { _ = try? ControlClient.send(ControlRequest(command: .show, member: "slow"), to: s.path) }
         slow.start()
         usleep(100_000)
-        #expect(try ControlClient.send(ControlRequest(command: "fast"), to: s.path, timeout: 1).message == "fast")
+        #expect(try ControlClient.send(ControlRequest(command: .show, member: "fast"), to: s.path, timeout: 1).message == "fast")
         release.signal()
     }
 
@@ -90,7 +90,7 @@ import Testing
         let answered = NSLock()
         nonisolated(unsafe) var ok = 0
         DispatchQueue.concurrentPerform(iterations: 100) { i in
-            if let r = try? ControlClient.send(ControlRequest(command: "c\(i)"), to: s.path, timeout: 10), r.message == "c\(i)" {
+            if let r = try? ControlClient.send(ControlRequest(command: .show, member: "c\(i)"), to: s.path, timeout: 10), r.message == "c\(i)" {
                 answered.withLock { ok += 1 }
             }
         }
@@ -104,11 +104,11 @@ import Testing
         defer { s.stop() }
         let held = try (0..<4).map { _ in try RawClient(s.path) }
         usleep(100_000)
-        let reply = try ControlClient.send(ControlRequest(command: "show"), to: s.path, timeout: 2)
+        let reply = try ControlClient.send(ControlRequest(command: .show), to: s.path, timeout: 2)
         #expect(!reply.ok && reply.error?.contains("4 control connections are open") == true, "\(reply)")
         held.forEach { $0.hangUp() }
         usleep(200_000)
-        #expect(try ControlClient.send(ControlRequest(command: "show"), to: s.path, timeout: 2).ok)
+        #expect(try ControlClient.send(ControlRequest(command: .show), to: s.path, timeout: 2).ok)
     }
 
     @Test func aFollowerThatStopsReadingIsDroppedAndOthersGoOn() throws {
@@ -125,7 +125,7 @@ import Testing
         #expect(follower.write("{\"command\":\"events\"}\n"))
         // It never reads: the server's socket buffer fills, the write deadline passes.
         #expect(ended.wait(timeout: .now() + 10) == .success, "the stream still waits on a reader that is gone")
-        #expect(try ControlClient.send(ControlRequest(command: "show"), to: s.path, timeout: 2).ok)
+        #expect(try ControlClient.send(ControlRequest(command: .show), to: s.path, timeout: 2).ok)
     }
 
     @Test func anEarlyEndOfTheClientsSideIsSeenByItsStream() throws {
@@ -154,7 +154,7 @@ import Testing
         #expect(access(next.path, F_OK) == 0, "next bound no file")
         s.stop()
         #expect(access(next.path, F_OK) == 0, "the old server's stop removed the new file")
-        #expect(try ControlClient.send(ControlRequest(command: "show"), to: next.path, timeout: 2).ok)
+        #expect(try ControlClient.send(ControlRequest(command: .show), to: next.path, timeout: 2).ok)
         next.stop()
         #expect(access(next.path, F_OK) != 0)
     }

@@ -12,7 +12,7 @@ import Testing
         #expect(tb.inHost("ping -c 3 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
         #expect(tb.inClient("ping -c 3 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
         let s = try #require(bond.status())
-        #expect(s.mode == "active-backup")
+        #expect(s.mode == .activeBackup)
         #expect(s.activeMember == tb.members[0])
         #expect(s.members[0].txPackets >= 6)
         #expect(s.members[0].rxPackets >= 6)

@@ -61,6 +61,6 @@ import Testing
         #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
         let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 50).ok) }, expectedTotal: 100)
         for n in sent { #expect(n >= 50 && n <= 53, "per-member frames: \(sent)") }
-        #expect(bond.status()?.mode == "broadcast")
+        #expect(bond.status()?.mode == .broadcast)
     }
 }

@@ -25,7 +25,7 @@ final class BondDaemon {
         let backend = chosen ? [] : ["backend=" + Self.backend]
         process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
                                "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options + backend)
-        let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: "show"), to: socketPath))?.ok == true }
+        let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: .show), to: socketPath))?.ok == true }
         guard ready else {
             stop()
             throw TestbedError(message: "bondd did not come up: \(log())")
@@ -39,7 +39,7 @@ final class BondDaemon {
     deinit { stop() }
 
     func status() -> BondStatus? {
-        try? ControlClient.send(ControlRequest(command: "show"), to: socketPath).status
+        try? ControlClient.send(ControlRequest(command: .show), to: socketPath).status
     }
 
     func log() -> String { process.errorOutput }

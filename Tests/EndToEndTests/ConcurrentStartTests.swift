@@ -19,7 +19,7 @@ import Testing
     }
 
     func serving(_ bond: String) -> Bool {
-        (try? ControlClient.send(ControlRequest(command: "show"), to: "/run/bondd/\(bond).sock", timeout: 2))?.ok == true
+        (try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(bond).sock", timeout: 2))?.ok == true
     }
 
     /// Every member of `bond` carries its marker and our two tc filters.

@@ -12,7 +12,7 @@ import Testing
     }
 
     private func status(_ bond: String) -> BondStatus? {
-        try? ControlClient.send(ControlRequest(command: "show"), to: "/run/bondd/\(bond).sock").status
+        try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(bond).sock").status
     }
 
     @Test func runsEveryBondOfTheFileWithAddressesMTUAndBridge() throws {
@@ -43,7 +43,7 @@ import Testing
         defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
         #expect(Shell.waitFor(10) { status(a) != nil && status(b) != nil }, "\(daemon.errorOutput)")
 
-        #expect(status(a)?.mode == "active-backup" && status(b)?.mode == "balance-rr")
+        #expect(status(a)?.mode == .activeBackup && status(b)?.mode == .balanceRR)
         // Addresses, MTU and bridge port as declared; both bonds carry traffic at once.
         #expect(tb.inHost("ip -o addr show dev \(a)").output.contains("192.0.2.1/24"))
         #expect(tb.inHost("ip -o addr show dev \(a)").output.contains("2001:db8::1/64"))

@@ -17,7 +17,7 @@ import Testing
         let pipeline = try Shell.start("ip netns exec \(tb["NS_HOST"]) sh -c " + Shell.quote(
             "(exec \(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(m[1]) --log-level debug mode=active-backup miimon=100 & echo $! > \(pidFile); wait) 2>&1 | head -c 1 >/dev/null"))
         defer { pipeline.signal(SIGKILL); _ = pipeline.wait(timeout: 5) }
-        #expect(Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: "show"), to: socket))?.ok == true })
+        #expect(Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: .show), to: socket))?.ok == true })
         let pid = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         defer { kill(pid, SIGKILL) }
         tb.inHost("ip addr add \(tb["BOND_IP4"])/24 dev \(tb.bond)")
@@ -124,7 +124,7 @@ import Testing
         func promiscuous(_ member: String) -> Bool { (tb.hostLink(member)?["promiscuity"] as? Int ?? 0) > 0 }
         // Pinged before the bond takes the members, the host would answer ARP from a
         // member's own MAC (the address is the bridge's), and the client keep it.
-        func serving() -> Bool { (try? ControlClient.send(ControlRequest(command: "show"), to: "/run/bondd/\(tb.bond).sock"))?.ok == true }
+        func serving() -> Bool { (try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(tb.bond).sock"))?.ok == true }
         let first = try start(good)
         defer { if first.isRunning { first.signal(SIGKILL) } }
         #expect(Shell.waitFor(10, serving), "\(first.errorOutput)")

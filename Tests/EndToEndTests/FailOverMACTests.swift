@@ -32,7 +32,7 @@ import Testing
         #expect(Shell.waitFor(3) { clientNeighbour(tb).contains(own[1]) }, "client: \(clientNeighbour(tb))")
         #expect(tb.inClient("ping -c 3 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
         let s = try #require(bond.status())
-        #expect(s.failOverMAC == "active" && s.mac == own[1])
+        #expect(s.failOverMAC == .active && s.mac == own[1])
 
         // An administrator's change does not take while the MAC follows the active member.
         tb.inHost("ip link set \(tb.bond) address 02:00:00:00:aa:01")

@@ -122,7 +122,7 @@ import Testing
         #expect(bad.error == "bondctl: miimon: invalid value 'often' (allowed range 0-2147483647)\n")
         let notMember = tb.bondctl("set \(tb.bond) primary=nosuch9")
         #expect(notMember.error == "bondctl: primary: nosuch9 is not a member of \(tb.bond)\n")
-        #expect(bond.status()?.mode == "active-backup" && bond.status()?.activeMember == m[1])
+        #expect(bond.status()?.mode == .activeBackup && bond.status()?.activeMember == m[1])
     }
 
     @Test func aBucketMigratesToAnotherMember() throws {

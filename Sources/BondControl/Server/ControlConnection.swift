@@ -85,10 +85,12 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
             guard case .success(let cred) = result, cred.uid == 0 else {
                 return reply(.failure("permission denied: the control socket accepts root only"), on: channel)
             }
-            guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
+            let request: ControlRequest
+            do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(line)) } catch {
+                if let unknown = UnknownCommand.within(error) { return reply(.failure(unknown.description), on: channel) }
                 return reply(.failure("malformed request: expected one JSON object with a \"command\""), on: channel)
             }
-            if ControlServer.streamingCommands.contains(request.command), let stream = server.stream {
+            if request.command.isStreaming, let stream = server.stream {
                 startStream(request, stream, on: channel)
                 return
             }

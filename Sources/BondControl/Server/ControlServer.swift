@@ -28,8 +28,6 @@ public final class ControlServer: @unchecked Sendable {
     /// writing lines until the peer goes or it has nothing more to say.
     public typealias Stream = @Sendable (ControlRequest, LineWriter) -> Void
     /// The commands answered by `stream` rather than `handler`.
-    static let streamingCommands: Set<String> = ["events", "capture"]
-
     public struct SetupError: Error, CustomStringConvertible { public var description: String }
 
     /// Bounds on what one client, and all of them together, may hold.

@@ -39,7 +39,7 @@ struct Capture: ParsableCommand {
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         let stream: ControlStream
         do {
-            stream = try ControlStream(ControlRequest(command: "capture", member: member, path: absolute, count: count, seconds: duration),
+            stream = try ControlStream(ControlRequest(command: .capture, member: member, path: absolute, count: count, seconds: duration),
                                        to: socket.path(for: bond))
         } catch { fail("\(error)") }
         guard let first = stream.nextReply() else { fail("no reply from \(stream.path)") }

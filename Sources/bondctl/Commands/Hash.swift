@@ -19,7 +19,7 @@ struct Hash: ParsableCommand {
 
     func run() throws {
         let reply: ControlReply
-        do { reply = try ControlClient.send(ControlRequest(command: "hash", frame: frame), to: socket.path(for: bond), timeout: socket.timeout) }
+        do { reply = try ControlClient.send(ControlRequest(command: .hash, frame: frame), to: socket.path(for: bond), timeout: socket.timeout) }
         catch { fail("\(error)") }
         guard reply.ok, let h = reply.hash else { fail(reply.error ?? "request failed", code: 2) }
         if json {

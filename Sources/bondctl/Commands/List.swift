@@ -9,7 +9,7 @@ struct List: ParsableCommand {
         discussion: """
         Members disabled by hand are marked (disabled), members whose link is down (down).
         A control socket nobody answers on (a bondd that was killed) is named on stderr
-        and skipped.
+        and skipped. --json prints every bond's whole status, as show --json does.
         Examples:
           bondctl list
           bondctl list bond0 bond1 --json
@@ -22,18 +22,17 @@ struct List: ParsableCommand {
     func run() throws {
         let statuses = socket.statusesOfRunningBonds(named: bonds)
         if json {
-            struct Entry: Encodable { var name, mode, carrier: String; var active: String?; var members: [String] }
+            // The one schema of show, list and stats: a script reads them alike.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let entries = statuses.map { Entry(name: $0.name, mode: $0.mode, carrier: $0.carrier, active: $0.activeMember, members: $0.members.map(\.name)) }
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            print(String(decoding: try encoder.encode(statuses), as: UTF8.self))
             return
         }
         let rows = statuses.map { s -> [String] in
             let members = s.members.map { m in
                 m.state == "disabled" ? "\(m.name)(disabled)" : m.link == "up" ? m.name : "\(m.name)(down)"
             }
-            return [s.name, s.mode, "carrier \(s.carrier)", "active \(s.activeMember ?? "-")", members.joined(separator: ",")]
+            return [s.name, s.mode.kernelName, "carrier \(s.carrier)", "active \(s.activeMember ?? "-")", members.joined(separator: ",")]
         }
         let widths = (0..<5).map { i in rows.map { $0[i].count }.max() ?? 0 }
         for r in rows {

@@ -9,7 +9,7 @@ struct MemberArguments: ParsableArguments {
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
     @Argument(help: "The member interface.", completion: Completions.interfaces) var member: String
 
-    func send(_ command: String) -> BondStatus {
+    func send(_ command: ControlCommand) -> BondStatus {
         socket.change(ControlRequest(command: command, member: member), at: socket.path(for: bond))
     }
 }
@@ -26,7 +26,7 @@ struct AddMember: ParsableCommand {
         """)
     @OptionGroup var args: MemberArguments
     func run() {
-        let s = args.send("add-member")
+        let s = args.send(.addMember)
         let m = s.members.first { $0.name == args.member }
         print("\(args.bond): \(args.member) added (link \(m?.link ?? "unknown"), \(m?.state ?? "unknown"))")
     }
@@ -43,7 +43,7 @@ struct RemoveMember: ParsableCommand {
         """)
     @OptionGroup var args: MemberArguments
     func run() {
-        let s = args.send("remove-member")
+        let s = args.send(.removeMember)
         print("\(args.bond): \(args.member) removed; active member \(s.activeMember ?? "none")")
     }
 }
@@ -55,7 +55,7 @@ struct EnableMember: ParsableCommand {
         discussion: "Example: bondctl enable-member bond0 eth1")
     @OptionGroup var args: MemberArguments
     func run() {
-        let s = args.send("enable-member")
+        let s = args.send(.enableMember)
         let m = s.members.first { $0.name == args.member }
         print("\(args.bond): \(args.member) enabled (link \(m?.link ?? "unknown"))")
     }
@@ -73,7 +73,7 @@ struct DisableMember: ParsableCommand {
         """)
     @OptionGroup var args: MemberArguments
     func run() {
-        let s = args.send("disable-member")
+        let s = args.send(.disableMember)
         print("\(args.bond): \(args.member) disabled; active member \(s.activeMember ?? "none")")
     }
 }

@@ -22,7 +22,7 @@ struct Migrate: ParsableCommand {
     @Flag(help: "A per-VIF bucket (bridged guests' source MACs).") var vif = false
 
     func run() {
-        _ = socket.change(ControlRequest(command: "migrate", member: member, bucket: bucket, vif: vif), at: socket.path(for: bond))
+        _ = socket.change(ControlRequest(command: .migrate, member: member, bucket: bucket, vif: vif), at: socket.path(for: bond))
         print("\(bond): \(vif ? "VIF " : "")bucket \(bucket) now leaves on \(member)")
     }
 }

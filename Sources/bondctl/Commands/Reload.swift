@@ -26,7 +26,7 @@ struct Reload: ParsableCommand {
             path = first
         }
         let reply: ControlReply
-        do { reply = try ControlClient.send(ControlRequest(command: "reload"), to: path, timeout: max(socket.timeout, 60)) } catch { fail("\(error)") }
+        do { reply = try ControlClient.send(ControlRequest(command: .reload), to: path, timeout: max(socket.timeout, 60)) } catch { fail("\(error)") }
         guard reply.ok else { fail(reply.error ?? "reload failed") }
         if let m = reply.message, !m.isEmpty { print(m) }
     }

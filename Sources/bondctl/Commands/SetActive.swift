@@ -13,7 +13,7 @@ struct SetActive: ParsableCommand {
     @Argument(help: "The member to make active.", completion: Completions.interfaces) var member: String
 
     func run() throws {
-        let s = socket.request(ControlRequest(command: "set-active", member: member), at: socket.path(for: bond))
+        let s = socket.request(ControlRequest(command: .setActive, member: member), at: socket.path(for: bond))
         print("\(bond): active member is now \(s.activeMember ?? "none")")
     }
 }

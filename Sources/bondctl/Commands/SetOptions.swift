@@ -33,7 +33,7 @@ struct SetOptions: ParsableCommand {
     }
 
     func run() {
-        _ = socket.change(ControlRequest(command: "set", options: options), at: socket.path(for: bond))
+        _ = socket.change(ControlRequest(command: .set, options: options), at: socket.path(for: bond))
         print("\(bond): \(options.joined(separator: " "))")
     }
 }

@@ -74,7 +74,8 @@ struct Stats: ParsableCommand {
     }
 }
 
-/// `stats --json`: counters per member, and rates once there is a previous snapshot.
+/// `stats --json`: counters per member, and rates once there is a previous snapshot, with
+/// the keys `show --json` uses for the same values.
 struct StatsRecord: Encodable {
     struct Member: Encodable {
         var name: String, state: String, link: String
@@ -86,12 +87,13 @@ struct StatsRecord: Encodable {
             case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         }
     }
-    var bond: String
+    var version = BondStatus.schemaVersion
+    var name: String
     var members: [Member]
     var counters: BondCounters
 
     init(_ s: BondStatus, previous: BondStatus?, seconds: Double) {
-        bond = s.name
+        name = s.name
         counters = s.counters
         members = s.members.map { m in
             Member(name: m.name, state: m.state, link: m.link, rxPackets: m.rxPackets, rxBytes: m.rxBytes, rxDrops: m.rxDrops,
