@@ -1,7 +1,10 @@
 /* Shared between the XDP programs and the Swift control plane that fills the maps:
- * keep the layouts in step with PacketIO/XDPBondProgram.swift. */
+ * Swift reads these definitions themselves (CLibBPF's shim includes this header), so
+ * a layout has one source. Kept to the types both sides have (linux/types.h). */
 #ifndef BONDD_BOND_XDP_H
 #define BONDD_BOND_XDP_H
+
+#include <linux/types.h>
 
 #define BONDD_MAX_MEMBERS 32 /* a power of two: indices are masked with it */
 

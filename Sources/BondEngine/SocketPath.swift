@@ -7,18 +7,18 @@ import PacketIO
 /// one socket to another by its address in the shared memory. Super-frames, which no
 /// socket frame holds, still reach the engine's AF_PACKET sockets.
 final class SocketPath {
-    let program: XDPBondProgram
+    let program: XDPSteeringProgram
     let memory: XDPSocketMemory
     let device: XDPSocket
     /// How the programs are attached and whether the kernel copies, for `bondctl show`.
     private(set) var modes: [Int: String] = [:]
 
     init(engineName: String, engineIndex: Int32) throws(SystemError) {
-        program = try XDPBondProgram()
+        program = try XDPSteeringProgram()
         memory = try XDPSocketMemory()
         device = try XDPSocket(interface: engineName, index: engineIndex, memory: memory, copy: true)
-        try program.setSocket(slot: XDPBondProgram.deviceSlot, ifindex: engineIndex, fd: device.fd)
-        try program.attachSocketProgram(to: engineIndex, mode: .generic)
+        try program.setSocket(slot: XDPSteeringProgram.deviceSlot, ifindex: engineIndex, fd: device.fd)
+        try program.attach(to: engineIndex, mode: .generic)
     }
 
     deinit { detachAll() }
@@ -29,10 +29,10 @@ final class SocketPath {
         let veth = kind == "veth"
         let socket = try XDPSocket(interface: name, index: ifindex, memory: memory, copy: veth)
         try program.setSocket(slot: slot, ifindex: ifindex, fd: socket.fd)
-        if !veth, (try? program.attachSocketProgram(to: ifindex, mode: .native)) != nil {
+        if !veth, (try? program.attach(to: ifindex, mode: .native)) != nil {
             modes[slot] = "native"
         } else {
-            try program.attachSocketProgram(to: ifindex, mode: .generic)
+            try program.attach(to: ifindex, mode: .generic)
             modes[slot] = "generic, copy"
         }
         return socket

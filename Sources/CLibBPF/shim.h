@@ -1,5 +1,9 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <linux/types.h>
+
+// The layouts the XDP programs and the Swift side share: one definition, in bpf/.
+#include "../../bpf/bond_xdp.h"
 
 // libbpf's option structs must be declared with DECLARE_LIBBPF_OPTS so that their
 // size field and padding are exactly what the library checks; Swift cannot

@@ -3,18 +3,32 @@ import Glibc
 
 /// The bond's XDP fast path (bpf/bond_xdp.c), loaded with libbpf: `bondd_tx` for the
 /// engine's end of the bond device, `bondd_rx` for members, and the maps the engine
-/// keeps current. Detaches everything it attached when released.
+/// keeps current. Detaches everything it attached when released. The layouts it writes
+/// and reads are bpf/bond_xdp.h's own, through CLibBPF.
 public final class XDPBondProgram {
     /// The modes the fast path decides; others pass every frame up to the engine.
-    public enum Mode: UInt32, Sendable {
-        case none = 0, roundRobin = 1, activeBackup = 2, xor = 3, broadcast = 4
-        case transmitLoadBalancing = 5, adaptiveLoadBalancing = 6, sourceLoadBalancing = 7
+    public enum Mode: Sendable {
+        case none, roundRobin, activeBackup, xor, broadcast
+        case transmitLoadBalancing, adaptiveLoadBalancing, sourceLoadBalancing
+
+        var value: UInt32 {
+            switch self {
+            case .none: BONDD_XDP_MODE_NONE.rawValue
+            case .roundRobin: BONDD_XDP_MODE_ROUND_ROBIN.rawValue
+            case .activeBackup: BONDD_XDP_MODE_ACTIVE_BACKUP.rawValue
+            case .xor: BONDD_XDP_MODE_XOR.rawValue
+            case .broadcast: BONDD_XDP_MODE_BROADCAST.rawValue
+            case .transmitLoadBalancing: BONDD_XDP_MODE_TLB.rawValue
+            case .adaptiveLoadBalancing: BONDD_XDP_MODE_ALB.rawValue
+            case .sourceLoadBalancing: BONDD_XDP_MODE_SLB.rawValue
+            }
+        }
     }
 
     /// tlb hash buckets, and per-VIF buckets.
-    public static let bucketCount = 256
+    public static let bucketCount = Int(BONDD_BUCKETS)
 
-    /// Mirrors `struct bondd_xdp_config`.
+    /// What the engine says of the bond, written as one `struct bondd_xdp_config`.
     public struct Configuration: Equatable, Sendable {
         public var mode: Mode
         public var active: Int?
@@ -60,114 +74,57 @@ public final class XDPBondProgram {
     /// How a program is attached: in the driver, or in the generic (skb) path.
     public enum AttachMode: String, Sendable {
         case native, generic
-        var flag: UInt32 { self == .native ? XDPBondProgram.driverMode : XDPBondProgram.genericMode }
+        var flag: UInt32 { self == .native ? LoadedBPFObject.driverMode : LoadedBPFObject.genericMode }
     }
 
-    public static let maximumMembers = 32
-    static let noMember: UInt32 = 0xFFFF_FFFF
-    /// linux/if_link.h's XDP_FLAGS_UPDATE_IF_NOEXIST, _SKB_MODE, _DRV_MODE.
-    static let onlyIfNone: UInt32 = 1 << 0, genericMode: UInt32 = 1 << 1, driverMode: UInt32 = 1 << 2
+    public static let maximumMembers = Int(BONDD_MAX_MEMBERS)
+    static let noMember: UInt32 = BONDD_NO_MEMBER
+    static let genericMode = LoadedBPFObject.genericMode, driverMode = LoadedBPFObject.driverMode
 
-    private let object: OpaquePointer
+    private let object: LoadedBPFObject
     public let transmitProgram: Int32
     public let receiveProgram: Int32
-    /// The AF_XDP backend's program: every frame to the interface's socket.
-    public let socketProgram: Int32
-    /// The slot of the bond device's socket in the socket map.
-    public static let deviceSlot = 32
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
-    private let countersMap: Int32, memberStatsMap: Int32, socketsMap: Int32
+    private let countersMap: Int32, memberStatsMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
     private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
     /// Bucket byte totals as last read, so each read returns what was sent since.
     private var tlbBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
     private var vifBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
     private var memberMACs: [Int: UInt64] = [:]
-    private var attached: [(ifindex: Int32, flags: UInt32)] = []
     /// slot -> ifindex, as given to `setMember`, for the broadcast map.
     private var members: [Int: Int32] = [:]
     private var broadcasting: Set<Int> = []
 
     public init() throws(SystemError) {
-        let bytes = BPFObject.bond_xdp.bytes
-        let opened = bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, nil) }
-        guard let opened, libbpf_get_error(UnsafeRawPointer(opened)) == 0 else {
-            throw SystemError("bpf_object__open_mem(bond_xdp)", errno: EINVAL)
-        }
-        object = opened
-        let loaded = bpf_object__load(opened)
-        guard loaded == 0 else {
-            bpf_object__close(opened)
-            throw SystemError("bpf_object__load(bond_xdp)", errno: -loaded)
-        }
-        func program(_ name: String) -> Int32 {
-            guard let p = bpf_object__find_program_by_name(opened, name) else { return -1 }
-            return bpf_program__fd(p)
-        }
-        func map(_ name: String) -> Int32 { bpf_object__find_map_fd_by_name(opened, name) }
-        transmitProgram = program("bondd_tx")
-        receiveProgram = program("bondd_rx")
-        socketProgram = program("bondd_xsk")
-        configMap = map("bondd_config"); membersMap = map("bondd_members"); broadcastMap = map("bondd_broadcast")
-        slotsMap = map("bondd_slots"); deviceMap = map("bondd_device"); countersMap = map("bondd_counters")
-        memberStatsMap = map("bondd_member_stats")
-        socketsMap = map("bondd_xsks")
-        memberMACsMap = map("bondd_member_macs"); macSlotsMap = map("bondd_mac_slots")
-        tlbBucketsMap = map("bondd_tlb_buckets"); tlbBytesMap = map("bondd_tlb_bytes")
-        vifsMap = map("bondd_vifs"); vifBucketsMap = map("bondd_vif_buckets"); vifBytesMap = map("bondd_vif_bytes")
-        guard transmitProgram >= 0, receiveProgram >= 0, socketProgram >= 0, socketsMap >= 0, configMap >= 0, membersMap >= 0, broadcastMap >= 0,
-              slotsMap >= 0, deviceMap >= 0, countersMap >= 0, memberStatsMap >= 0, memberMACsMap >= 0, macSlotsMap >= 0,
-              tlbBucketsMap >= 0, tlbBytesMap >= 0, vifsMap >= 0, vifBucketsMap >= 0, vifBytesMap >= 0 else {
-            bpf_object__close(opened)
-            throw SystemError("bond_xdp: a program or map is missing", errno: ENOENT)
-        }
+        object = try LoadedBPFObject(.bond_xdp)
+        transmitProgram = try object.program("bondd_tx")
+        receiveProgram = try object.program("bondd_rx")
+        configMap = try object.map("bondd_config"); membersMap = try object.map("bondd_members")
+        broadcastMap = try object.map("bondd_broadcast"); slotsMap = try object.map("bondd_slots")
+        deviceMap = try object.map("bondd_device"); countersMap = try object.map("bondd_counters")
+        memberStatsMap = try object.map("bondd_member_stats")
+        memberMACsMap = try object.map("bondd_member_macs"); macSlotsMap = try object.map("bondd_mac_slots")
+        tlbBucketsMap = try object.map("bondd_tlb_buckets"); tlbBytesMap = try object.map("bondd_tlb_bytes")
+        vifsMap = try object.map("bondd_vifs"); vifBucketsMap = try object.map("bondd_vif_buckets")
+        vifBytesMap = try object.map("bondd_vif_bytes")
         // Array entries start at 0, which is a member slot: every bucket starts unplaced.
         for b in 0..<Self.bucketCount {
-            var key = UInt32(b), none = Self.noMember
-            guard bpf_map_update_elem(tlbBucketsMap, &key, &none, UInt64(BPF_ANY)) == 0,
-                  bpf_map_update_elem(vifBucketsMap, &key, &none, UInt64(BPF_ANY)) == 0 else {
-                bpf_object__close(opened)
-                throw SystemError("bond_xdp: cannot clear the bucket maps", errno: EINVAL)
-            }
+            try object.update(tlbBucketsMap, key: UInt32(b), value: Self.noMember)
+            try object.update(vifBucketsMap, key: UInt32(b), value: Self.noMember)
         }
-    }
-
-    deinit {
-        for a in attached { _ = bpf_xdp_detach(a.ifindex, a.flags, nil) }
-        bpf_object__close(object)
     }
 
     /// Attaches `bondd_tx` (the bond device's engine end) or `bondd_rx` (a member) to
     /// an interface. Refuses an interface that already has an XDP program.
     public func attach(transmit: Bool, to ifindex: Int32, mode: AttachMode) throws(SystemError) {
-        try attach(program: transmit ? transmitProgram : receiveProgram, to: ifindex, mode: mode)
-    }
-
-    /// Attaches `bondd_xsk` (the AF_XDP backend) to an interface.
-    public func attachSocketProgram(to ifindex: Int32, mode: AttachMode) throws(SystemError) {
-        try attach(program: socketProgram, to: ifindex, mode: mode)
-    }
-
-    /// Frames that `bondd_xsk` sees on `ifindex` go to socket `fd` (slot `slot`; the
-    /// bond device's is `deviceSlot`).
-    public func setSocket(slot: Int, ifindex: Int32, fd: Int32) throws(SystemError) {
-        try update(slotsMap, key: UInt32(ifindex), value: UInt32(slot))
-        try update(socketsMap, key: UInt32(slot), value: UInt32(bitPattern: fd))
-    }
-
-    private func attach(program: Int32, to ifindex: Int32, mode: AttachMode) throws(SystemError) {
-        let r = bpf_xdp_attach(ifindex, program, mode.flag | Self.onlyIfNone, nil)
-        guard r == 0 else { throw SystemError("XDP attach (\(mode.rawValue)) on ifindex \(ifindex)", errno: -r) }
-        attached.append((ifindex, mode.flag))
+        try object.attach(program: transmit ? transmitProgram : receiveProgram, to: ifindex, native: mode == .native)
     }
 
     /// The interfaces a program of ours is attached to.
-    public var attachedInterfaces: [Int32] { attached.map(\.ifindex) }
+    public var attachedInterfaces: [Int32] { object.attached.map(\.ifindex) }
 
-    public func detach(from ifindex: Int32) {
-        for a in attached where a.ifindex == ifindex { _ = bpf_xdp_detach(a.ifindex, a.flags, nil) }
-        attached.removeAll { $0.ifindex == ifindex }
-    }
+    public func detach(from ifindex: Int32) { object.detach(from: ifindex) }
 
     /// The engine's end of the bond device, where members' frames are redirected.
     public func setDevice(ifindex: Int32) throws(SystemError) {
@@ -203,26 +160,28 @@ public final class XDPBondProgram {
             try update(broadcastMap, key: UInt32(slot), value: UInt32(members[slot]!))
         }
         broadcasting = wanted
-        var words = [UInt32](repeating: 0, count: 15 + Self.maximumMembers)
-        words[0] = c.mode.rawValue
-        words[1] = c.active.map(UInt32.init) ?? Self.noMember
-        words[2] = UInt32(usable.count)
-        words[3] = c.allMembersActive ? 1 : 0
-        words[4] = UInt32(c.packetsPerMember)
-        words[5] = UInt32(c.hashPolicy)
-        words[6] = c.receiving.map { Self.mask($0) } ?? .max
-        words[7] = c.draining.map(UInt32.init) ?? Self.noMember
-        words[8] = c.ownMACs ? 1 : 0
-        words[9] = Self.mask(usable)
-        words[10] = c.tlbDynamic ? 1 : 0
-        words[11] = UInt32(c.maximumFrame)
-        words[12] = c.stampReceive ? 1 : 0
+        var config = bondd_xdp_config()
+        config.mode = c.mode.value
+        config.active = c.active.map(UInt32.init) ?? Self.noMember
+        config.usable_count = UInt32(usable.count)
+        config.all_members_active = c.allMembersActive ? 1 : 0
+        config.packets_per_member = UInt32(c.packetsPerMember)
+        config.hash_policy = UInt32(c.hashPolicy)
+        config.receiving = c.receiving.map { Self.mask($0) } ?? .max
+        config.draining = c.draining.map(UInt32.init) ?? Self.noMember
+        config.own_macs = c.ownMACs ? 1 : 0
+        config.usable_mask = Self.mask(usable)
+        config.tlb_dynamic = c.tlbDynamic ? 1 : 0
+        config.max_frame = UInt32(c.maximumFrame)
+        config.stamp_receive = c.stampReceive ? 1 : 0
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
-        words[13] = UInt32(mac[0]) | UInt32(mac[1]) << 8 | UInt32(mac[2]) << 16 | UInt32(mac[3]) << 24
-        words[14] = UInt32(mac[4]) | UInt32(mac[5]) << 8
-        for (i, m) in usable.enumerated() { words[15 + i] = UInt32(m) }
+        withUnsafeMutableBytes(of: &config.bond_mac) { for i in 0..<6 { $0[i] = mac[i] } }
+        withUnsafeMutableBytes(of: &config.usable) { raw in
+            let slots = raw.bindMemory(to: UInt32.self)
+            for (i, m) in usable.enumerated() { slots[i] = UInt32(m) }
+        }
         var key: UInt32 = 0
-        let r = words.withUnsafeBytes { bpf_map_update_elem(configMap, &key, $0.baseAddress, UInt64(BPF_ANY)) }
+        let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
         guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
     }
 
@@ -293,17 +252,17 @@ public final class XDPBondProgram {
     public func memberCounters(slot: Int) -> MemberCounters {
         let cpus = Int(libbpf_num_possible_cpus())
         guard cpus > 0 else { return MemberCounters() }
-        let fields = 6
-        var values = [UInt64](repeating: 0, count: cpus * fields)
+        var values = [bondd_xdp_member_stats](repeating: bondd_xdp_member_stats(), count: cpus)
         var key = UInt32(slot)
         guard values.withUnsafeMutableBytes({ bpf_map_lookup_elem(memberStatsMap, &key, $0.baseAddress) }) == 0 else {
             return MemberCounters()
         }
         var c = MemberCounters()
-        for cpu in 0..<cpus {
-            let v = values[(cpu * fields)..<(cpu * fields + fields)].map { Int(truncatingIfNeeded: $0) }
-            c.rxPackets += v[0]; c.rxBytes += v[1]; c.rxDropped += v[2]; c.txPackets += v[3]; c.txBytes += v[4]
-            c.lastReceive = max(c.lastReceive, values[cpu * fields + 5])
+        for v in values {
+            c.rxPackets += Int(truncatingIfNeeded: v.rx_packets); c.rxBytes += Int(truncatingIfNeeded: v.rx_bytes)
+            c.rxDropped += Int(truncatingIfNeeded: v.rx_dropped)
+            c.txPackets += Int(truncatingIfNeeded: v.tx_packets); c.txBytes += Int(truncatingIfNeeded: v.tx_bytes)
+            c.lastReceive = max(c.lastReceive, UInt64(v.last_rx_ns))
         }
         return c
     }
@@ -312,12 +271,12 @@ public final class XDPBondProgram {
     public func counters() -> Counters {
         let cpus = Int(libbpf_num_possible_cpus())
         guard cpus > 0 else { return Counters() }
-        var values = [UInt64](repeating: 0, count: cpus * 3)
+        var values = [bondd_xdp_counters](repeating: bondd_xdp_counters(), count: cpus)
         var key: UInt32 = 0
         guard values.withUnsafeMutableBytes({ bpf_map_lookup_elem(countersMap, &key, $0.baseAddress) }) == 0 else { return Counters() }
         var c = Counters()
-        for cpu in 0..<cpus {
-            c.redirected += values[cpu * 3]; c.passed += values[cpu * 3 + 1]; c.dropped += values[cpu * 3 + 2]
+        for v in values {
+            c.redirected += UInt64(v.redirected); c.passed += UInt64(v.passed); c.dropped += UInt64(v.dropped)
         }
         return c
     }
@@ -343,8 +302,6 @@ public final class XDPBondProgram {
     }
 
     private func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {
-        var k = key, v = value
-        let r = bpf_map_update_elem(map, &k, &v, UInt64(BPF_ANY))
-        guard r == 0 else { throw SystemError("BPF map update", errno: -r) }
+        try object.update(map, key: key, value: value)
     }
 }

@@ -63,7 +63,7 @@ import Testing
 
     @Test func framesArriveBySteeringAndLeaveByDescriptorOnAnotherInterface() throws {
         let a = try VethPair("a"), b = try VethPair("b")
-        let program = try XDPBondProgram()
+        let program = try XDPSteeringProgram()
         let memory = try XDPSocketMemory(frameCount: 1024, frameSize: 2048, ringSize: 256)
         let free = memory.freeCount
         let sa = try XDPSocket(interface: a.inner.name, index: a.inner.index, memory: memory, copy: true)
@@ -71,8 +71,8 @@ import Testing
         #expect(memory.freeCount == free - 2 * 256, "each socket's fill ring holds frames of the shared memory")
         try program.setSocket(slot: 0, ifindex: a.inner.index, fd: sa.fd)
         try program.setSocket(slot: 1, ifindex: b.inner.index, fd: sb.fd)
-        try program.attachSocketProgram(to: a.inner.index, mode: .generic)
-        try program.attachSocketProgram(to: b.inner.index, mode: .generic)
+        try program.attach(to: a.inner.index, mode: .generic)
+        try program.attach(to: b.inner.index, mode: .generic)
 
         let sender = try PacketSocket(interfaceIndex: a.outer.index)
         let sink = try PacketSocket(interfaceIndex: b.outer.index)
@@ -100,14 +100,14 @@ import Testing
 
     @Test func framesLargerThanTheMTUGoUpInstead() throws {
         let a = try VethPair("c", mtu: 1700)   // room for a frame longer than the bond's 1514
-        let program = try XDPBondProgram()
+        let program = try XDPSteeringProgram()
         let memory = try XDPSocketMemory(frameCount: 512, frameSize: 2048, ringSize: 128)
         let s = try XDPSocket(interface: a.inner.name, index: a.inner.index, memory: memory, copy: true)
         try program.setSocket(slot: 0, ifindex: a.inner.index, fd: s.fd)
-        try program.attachSocketProgram(to: a.inner.index, mode: .generic)
+        try program.attach(to: a.inner.index, mode: .generic)
         let up = try PacketSocket(interfaceIndex: a.inner.index)
         let sender = try PacketSocket(interfaceIndex: a.outer.index)
-        try program.configure(.init(mode: .none, active: nil, usable: []))   // max_frame 1514
+        try program.setMaximumFrame(1514)
         var big = udpFrame(9)
         big += [UInt8](repeating: 0, count: 1600 - big.count)
         try sender.send(big)

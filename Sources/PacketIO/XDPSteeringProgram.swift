@@ -1,0 +1,49 @@
+import CLibBPF
+import Glibc
+
+/// The AF_XDP backend's program (bpf/bond_xsk.c): every frame of a member or of the
+/// bond device goes to that interface's AF_XDP socket; super-frames, which no socket
+/// frame holds, go up to the AF_PACKET socket instead.
+public final class XDPSteeringProgram {
+    private let object: LoadedBPFObject
+    private let program: Int32
+    private let slotsMap: Int32, socketsMap: Int32, configMap: Int32
+
+    /// The slot of the bond device's socket in the socket map.
+    public static let deviceSlot = Int(BONDD_DEVICE_SLOT)
+
+    public init() throws(SystemError) {
+        object = try LoadedBPFObject(.bond_xsk)
+        program = try object.program("bondd_xsk")
+        slotsMap = try object.map("bondd_slots")
+        socketsMap = try object.map("bondd_xsks")
+        configMap = try object.map("bondd_config")
+    }
+
+    /// Attaches the program to an interface (refused if it has one already).
+    public func attach(to ifindex: Int32, mode: XDPBondProgram.AttachMode) throws(SystemError) {
+        try object.attach(program: program, to: ifindex, native: mode == .native)
+    }
+
+    public func detach(from ifindex: Int32) { object.detach(from: ifindex) }
+
+    /// The interfaces the program is attached to.
+    public var attachedInterfaces: [Int32] { object.attached.map(\.ifindex) }
+
+    /// Frames the program sees on `ifindex` go to socket `fd` (slot `slot`; the bond
+    /// device's is `deviceSlot`).
+    public func setSocket(slot: Int, ifindex: Int32, fd: Int32) throws(SystemError) {
+        try object.update(slotsMap, key: UInt32(ifindex), value: UInt32(slot))
+        try object.update(socketsMap, key: UInt32(slot), value: UInt32(bitPattern: fd))
+    }
+
+    /// Frames longer than this (MTU + Ethernet header, or what a socket frame holds)
+    /// go up to the AF_PACKET sockets.
+    public func setMaximumFrame(_ bytes: Int) throws(SystemError) {
+        var config = bondd_xdp_config()
+        config.max_frame = UInt32(bytes)
+        var key: UInt32 = 0
+        let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
+        guard r == 0 else { throw SystemError("bond_xsk: bondd_config update", errno: -r) }
+    }
+}

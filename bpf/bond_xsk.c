@@ -1,0 +1,48 @@
+// The AF_XDP backend's steering program: every frame of a member or of the bond
+// device goes to its AF_XDP socket, where the engine decides as it does on AF_PACKET.
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "bond_xdp.h"
+#include "maps.h"
+#include "classify.h"
+
+/* AF_XDP sockets by slot: members 0-31, the bond device's engine end at
+ * BONDD_DEVICE_SLOT. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_xsks SEC(".maps");
+
+/* The AF_XDP backend: every frame of a member or of the bond device goes to its
+ * socket, where the engine decides as it does on AF_PACKET; super-frames, which no
+ * socket frame holds, go up to the AF_PACKET socket instead (and the rest of their
+ * TCP flow with them, as in bondd_tx). */
+SEC("xdp")
+int bondd_xsk(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > end)
+		return XDP_PASS;
+	__u32 ifindex = ctx->ingress_ifindex;
+	__u32 *slot = bpf_map_lookup_elem(&bondd_slots, &ifindex);
+	if (!slot)
+		return XDP_PASS;
+	__u32 zero = 0;
+	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	__u32 max_frame = cfg && cfg->max_frame ? cfg->max_frame : 1514;
+	if (goes_up_with_its_flow(eth, end, end - data > max_frame))
+		return XDP_PASS;
+	return bpf_redirect_map(&bondd_xsks, *slot, XDP_PASS);
+}
+
+char LICENSE[] SEC("license") = "GPL";

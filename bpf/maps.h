@@ -1,0 +1,45 @@
+/* The maps every program of bondd has: the configuration, interface -> slot, and
+ * the TCP flows whose frames go up to the engine for a while. Each object that
+ * includes this has its own instances. */
+#ifndef BONDD_MAPS_H
+#define BONDD_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "bond_xdp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bondd_xdp_config);
+} bondd_config SEC(".maps");
+
+/* Member ifindex -> member slot, for frames arriving on members (and, for the
+ * AF_XDP backend, the bond device's engine end -> BONDD_DEVICE_SLOT). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_slots SEC(".maps");
+
+/* TCP flows that sent a super-frame (GSO, GRO) lately, with when: their frames all
+ * go up to the engine for a while, so that a flow never takes two paths at once and
+ * its segments stay in order. */
+struct bondd_flow {
+	__u32 source;                     /* IPv4 address, or the IPv6 address folded */
+	__u32 destination;
+	__u32 ports;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct bondd_flow);
+	__type(value, __u64);
+} bondd_offload_flows SEC(".maps");
+
+#define BONDD_OFFLOAD_HOLD_NS 1000000000ull
+
+#endif
