@@ -71,5 +71,5 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

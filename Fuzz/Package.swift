@@ -20,5 +20,5 @@ let package = Package(
         .target(name: "FuzzConfiguration", dependencies: ["BondCore"]),
         .target(name: "FuzzControl", dependencies: ["BondControlMessages", "BondCore"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -23,7 +23,7 @@ import Testing
     }
 
     /// A raw connection that says what it is told to, when it is told to.
-    final class RawClient {
+    final class RawClient: Sendable {
         let fd: Int32
         init(_ path: String) throws { fd = try UnixSocket.connect(to: path) }
         deinit { close(fd) }

@@ -64,7 +64,7 @@ struct Events: ParsableCommand {
                 for c in changes {
                     if json, let data = try? encoder.encode(c) { print(String(decoding: data, as: UTF8.self)) }
                     else if !json { print(Self.line(c)) }
-                    fflush(stdout)
+                    fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
                     printed += 1
                     if let count, printed >= count { return }
                 }

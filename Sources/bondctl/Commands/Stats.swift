@@ -63,14 +63,14 @@ struct Stats: ParsableCommand {
                 StatsRecord(s, previous: previous?.first { $0.name == s.name }, seconds: seconds)
             }
             if let data = try? encoder.encode(records) { print(String(decoding: data, as: UTF8.self)) }
-            fflush(stdout)
+            fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
             return
         }
         let text = statuses.map { s in
             StatsText.render(s, previous: watch ? (previous?.first { $0.name == s.name } ?? s) : nil, seconds: seconds)
         }
         print(text.joined(separator: "\n"), terminator: "")
-        fflush(stdout)
+        fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
     }
 }
 

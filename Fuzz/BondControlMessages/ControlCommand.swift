@@ -1,0 +1,1 @@
+../../Sources/BondControl/ControlCommand.swift
