@@ -20,6 +20,9 @@ let package = Package(
         .target(name: "BondCore"),
         // Linux kernel headers and a few inline helpers Swift cannot express (ring barriers, macros).
         .target(name: "CLinuxNet"),
+        // The small system layer every target shares: errors that keep errno, the clock,
+        // /proc files and process facts, Unix stream sockets (the control channel).
+        .target(name: "SystemIO"),
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf"),
         // libxdp's AF_XDP socket API (xsk), for the AF_XDP backend.
         .systemLibrary(name: "CLibXDP", pkgConfig: "libxdp"),
@@ -28,10 +31,10 @@ let package = Package(
         // The XDP programs of bpf/, compiled with clang -target bpf and embedded in PacketIO.
         .plugin(name: "BPFCompiler", capability: .buildTool()),
         // Sockets, rings, netlink, tc, XDP, pcap files: everything that touches the kernel. Knows nothing of modes.
-        .target(name: "PacketIO", dependencies: ["CLinuxNet", "CLibBPF", "CLibXDP", "CPcapFile"], plugins: ["BPFCompiler"]),
+        .target(name: "PacketIO", dependencies: ["SystemIO", "CLinuxNet", "CLibBPF", "CLibXDP", "CPcapFile"], plugins: ["BPFCompiler"]),
         // Wires backends to the bond's policy and monitors; the per-frame loop.
         .target(name: "BondEngine", dependencies: [
-            "BondCore", "PacketIO",
+            "BondCore", "PacketIO", "SystemIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -45,31 +48,31 @@ let package = Package(
         ]),
         // Control protocol (JSON over a Unix socket), server (SwiftNIO) and client.
         .target(name: "BondControl", dependencies: [
-            "BondCore",
+            "BondCore", "SystemIO",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "bondd", dependencies: [
-            "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO",
+            "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO", "SystemIO",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bondctl", dependencies: [
-            "BondControl",
+            "BondControl", "BondCore", "SystemIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
-        .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore"]),
+        .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore", "SystemIO"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
-        .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore"]),
+        .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO"]),
         // The engine on an in-memory kernel and a virtual clock: no root, no namespaces.
         .testTarget(name: "BondEngineTests", dependencies: [
-            "BondEngine", "BondCore", "PacketIO",
+            "BondEngine", "BondCore", "PacketIO", "SystemIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BondControl"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BondControl", "BondCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Glibc
 import BondCore
 import PacketIO
+import SystemIO
 
 extension Engine {
     /// Places the bond device in the host as a configuration file declares it: MTU,

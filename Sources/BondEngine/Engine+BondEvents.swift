@@ -43,7 +43,7 @@ extension Engine {
                 journal.record(.active, member: to.map { ports[$0].name }, "active member \(names.0) -> \(names.1) (\(reason))")
                 if let from, to != nil { recordFailover(from: from, handlingStarted: handlingStarted) }
             case .carrier:
-                // Set with the view, below: the mode may withhold it.
+                // Set once every event is handled (below): the mode may withhold it.
                 break
             case .notifyPeers(let i):
                 notifyPeers(on: ports[i])
@@ -59,6 +59,7 @@ extension Engine {
             }
         }
         rebuildView()
+        applyCarrier()
     }
 
     func carryOut(_ actions: [ModeAction]) {
@@ -74,7 +75,9 @@ extension Engine {
                 guard ports.indices.contains(on), ports[on].isLive else { continue }
                 send(frame, on: ports[on], what: "control frame")
             case .forget(let keys): forgetFastPathVIFs(keys)
-            case .membersChanged: rebuildView()
+            case .membersChanged:
+                rebuildView()
+                applyCarrier()
             }
         }
     }

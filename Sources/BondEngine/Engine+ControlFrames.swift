@@ -57,17 +57,12 @@ extension Engine {
         let now = system.now()
         var sent = false
         for t in p.arpTargets {
-            let source = ownIPv4.max { ($0.rawValue ^ t.rawValue).leadingZeroBitCount < ($1.rawValue ^ t.rawValue).leadingZeroBitCount }
-            let frame = FrameBuilder.arpRequest(from: port.mac, senderIP: source ?? IPv4Address(rawValue: 0), target: t)
-            if send(frame, on: port, what: "probe") { sent = true }
+            let source = ProbeSourceAddress.forTarget(t, among: ownIPv4)
+            if send(FrameBuilder.arpRequest(from: port.mac, senderIP: source, target: t), on: port, what: "probe") { sent = true }
         }
         for t in p.nsTargets {
-            func shared(_ a: IPv6Address) -> Int {
-                a.high == t.high ? 64 + (a.low ^ t.low).leadingZeroBitCount : (a.high ^ t.high).leadingZeroBitCount
-            }
-            let source = ownIPv6.filter { !$0.isLinkLocal }.max { shared($0) < shared($1) } ?? ownIPv6.first
-            let frame = FrameBuilder.neighborSolicitation(from: port.mac, source: source ?? IPv6Address(high: 0, low: 0), target: t)
-            if send(frame, on: port, what: "probe") { sent = true }
+            let source = ProbeSourceAddress.forTarget(t, among: ownIPv6)
+            if send(FrameBuilder.neighborSolicitation(from: port.mac, source: source, target: t), on: port, what: "probe") { sent = true }
         }
         if sent { bond.probed(member: port.index, at: now) }
     }

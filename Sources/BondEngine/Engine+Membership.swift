@@ -99,7 +99,6 @@ extension Engine {
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member
         }
-        applyCarrier()
         syncFastPath()
     }
 
@@ -107,7 +106,9 @@ extension Engine {
     /// permits it; the engine end's admin state is that carrier.
     var carrierWanted: Bool { bond.hasCarrier && mode.permitsCarrier(transmitters: view.usable) }
 
-    /// Sets the engine end to `carrierWanted` when it changed, and says so once.
+    /// Sets the engine end to `carrierWanted` when it changed, and says so once: after
+    /// the events that changed it are handled (so the journal reads link, active
+    /// member, then carrier, as the kernel's order of notifications does).
     func applyCarrier() {
         let up = carrierWanted
         guard up != carrierApplied, device != nil else { return }

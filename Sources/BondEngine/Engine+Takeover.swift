@@ -1,5 +1,6 @@
 import BondCore
 import PacketIO
+import SystemIO
 
 /// Starting over a bond device that a killed bondd left (see `Recovery`, which gives
 /// the members back first, and `BondDevice.leftover`, which tells ours from others).

@@ -1,5 +1,6 @@
 import BondCore
 import PacketIO
+import SystemIO
 
 /// What a bond's start checks before it changes anything: names, members free to take,
 /// and what a bondd that died left.

@@ -1,7 +1,7 @@
 import BondCore
 import CoreMetrics
 import Dispatch
-import Glibc
+import SystemIO
 import Logging
 import PacketIO
 
@@ -136,7 +136,7 @@ public final class Engine: @unchecked Sendable {
         mode = AnyBondingMode(options: options, members: memberNames.count)
         controlEtherType = mode.controlEtherType
         view = MemberView(usable: [], active: nil)
-        recovery = RecoveryRecord(bond: name, pid: getpid(), namespace: RecoveryRecord.currentNamespace(),
+        recovery = RecoveryRecord(bond: name, pid: ProcessFacts.currentPID, namespace: RecoveryRecord.currentNamespace(),
                                   engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
         do {
             // Before the first change, and gone after the last undo: a bondd killed at

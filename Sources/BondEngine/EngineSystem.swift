@@ -1,6 +1,6 @@
 import BondCore
-import Glibc
 import PacketIO
+import SystemIO
 
 /// Everything an engine asks of the host, in one place: links and their notifications,
 /// packet sockets, the stack bypass, kernel text files, the clock, and the directory

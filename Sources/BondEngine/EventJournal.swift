@@ -1,6 +1,6 @@
 import BondCore
 import Foundation
-import Glibc
+import SystemIO
 
 /// The recent state changes of one bond, for followers on other threads. The engine
 /// appends (a few times per failover, never per frame); followers wait for what comes
@@ -16,13 +16,9 @@ public final class EventJournal: @unchecked Sendable {
     init(bond: String) { self.bond = bond }
 
     func record(_ kind: StateChange.Kind, member: String?, _ message: String) {
-        var real = timespec(), mono = timespec()
-        clock_gettime(CLOCK_REALTIME, &real)
-        clock_gettime(CLOCK_MONOTONIC, &mono)
+        let real = SystemClock.realtimeNanoseconds(), mono = SystemClock.monotonicNanoseconds()
         condition.lock()
-        changes.append(StateChange(sequence: nextSequence,
-                                   unixNanoseconds: UInt64(real.tv_sec) * 1_000_000_000 + UInt64(real.tv_nsec),
-                                   monotonicNanoseconds: UInt64(mono.tv_sec) * 1_000_000_000 + UInt64(mono.tv_nsec),
+        changes.append(StateChange(sequence: nextSequence, unixNanoseconds: real, monotonicNanoseconds: mono,
                                    bond: bond, kind: kind, member: member, message: message))
         nextSequence += 1
         if changes.count > Self.capacity { changes.removeFirst(changes.count - Self.capacity) }

@@ -1,6 +1,7 @@
 import BondCore
 import Glibc
 import PacketIO
+import SystemIO
 
 /// One bond's XDP fast path (`backend=xdp`): `bondd_tx` on the engine's end of the
 /// bond device, `bondd_rx` on every member, and the maps they decide from. The engine

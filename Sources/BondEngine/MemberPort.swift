@@ -1,5 +1,6 @@
 import BondCore
 import PacketIO
+import SystemIO
 
 /// A member as the engine drives it: its socket, transmit queue and counters.
 final class MemberPort {

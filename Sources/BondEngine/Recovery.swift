@@ -1,5 +1,5 @@
-import Glibc
 import PacketIO
+import SystemIO
 
 /// Repairs what a bondd that died without restoring left on the host, from its
 /// recovery record: the bond device goes, and every member gets back its MAC, MTU,
@@ -69,7 +69,7 @@ public enum Recovery {
             case .failure(let problem): report.failed.append(problem.line)
             }
         }
-        if let socket = record.socket { unlink(socket) }
+        if let socket = record.socket { UnixSocketFile.remove(socket) }
         RecoveryRecord.remove(bond: bond)
         return report
     }

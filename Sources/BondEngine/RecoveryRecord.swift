@@ -1,6 +1,6 @@
 import Foundation
-import Glibc
 import PacketIO
+import SystemIO
 
 /// What a running bond changed on the host and how to give it back, written before
 /// each change to `/run/bondd/BOND.state`: a bondd killed without restoring (SIGKILL,
@@ -33,10 +33,7 @@ struct RecoveryRecord: Codable, Equatable {
     static let directory = ProcessClaim.stateDirectory
     static func path(for bond: String, in directory: String = directory) -> String { "\(directory)/\(bond).state" }
 
-    static func currentNamespace() -> UInt64 {
-        var st = stat()
-        return stat("/proc/self/ns/net", &st) == 0 ? UInt64(st.st_ino) : 0
-    }
+    static func currentNamespace() -> UInt64 { ProcessFacts.networkNamespace() }
 
     static func read(bond: String, in directory: String = directory) -> RecoveryRecord? {
         guard let data = FileManager.default.contents(atPath: path(for: bond, in: directory)) else { return nil }
@@ -47,24 +44,20 @@ struct RecoveryRecord: Codable, Equatable {
     /// old record or the new one, never a mix.
     func save(in directory: String = directory) throws(EngineError) {
         let target = Self.path(for: bond, in: directory)
-        let temporary = target + ".new"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(self) } catch { throw EngineError("cannot encode the recovery record: \(error)") }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(self).write(to: URL(fileURLWithPath: temporary))
-        } catch { throw EngineError("cannot write \(temporary): \(error.localizedDescription)") }
-        guard rename(temporary, target) == 0 else {
-            throw EngineError("cannot write \(target): \(String(cString: strerror(errno)))")
-        }
+            try StateFile.makeDirectory(directory)
+            try StateFile.write(Array(data), to: target)
+        } catch { throw EngineError("cannot write \(target): \(error)") }
     }
 
-    static func remove(bond: String, in directory: String = directory) { unlink(path(for: bond, in: directory)) }
+    static func remove(bond: String, in directory: String = directory) { StateFile.remove(path(for: bond, in: directory)) }
 
     /// Whether the bondd that wrote the record still runs (a reused pid is not bondd).
     var writerIsAlive: Bool {
-        guard pid != getpid(), kill(pid, 0) == 0 || errno == EPERM else { return false }
-        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-        return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "bondd"
+        ProcessFacts.isRunning(pid: pid, named: "bondd")
     }
 }

@@ -1,5 +1,6 @@
 import BondCore
 import PacketIO
+import SystemIO
 
 /// One bond's AF_XDP backend (`backend=afxdp`): a socket on the bond device's engine
 /// end and one per member, all on one shared memory, and `bondd_xsk` steering every

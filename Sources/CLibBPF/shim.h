@@ -1,3 +1,5 @@
+#include <stdarg.h>
+#include <stdio.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <linux/types.h>
@@ -48,4 +50,27 @@ static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, 
     *retval = opts.retval;
     *out_length = opts.data_size_out;
     return r;
+}
+
+// libbpf's messages, formatted here (Swift cannot take a va_list) and handed to one
+// sink, so that they reach bondd's log with its levels instead of raw stderr.
+typedef void (*bondd_libbpf_sink)(int level, const char *line);
+
+// A function-local static: a header's file-scope static is not emitted for Swift.
+static inline bondd_libbpf_sink *bondd_libbpf_sink_slot(void) {
+    static bondd_libbpf_sink sink;
+    return &sink;
+}
+
+static inline int bondd_libbpf_print(enum libbpf_print_level level, const char *format, va_list args) {
+    char line[1024];
+    vsnprintf(line, sizeof line, format, args);
+    bondd_libbpf_sink sink = *bondd_libbpf_sink_slot();
+    if (sink) sink((int)level, line);
+    return 0;
+}
+
+static inline void bondd_libbpf_route(bondd_libbpf_sink sink) {
+    *bondd_libbpf_sink_slot() = sink;
+    libbpf_set_print(bondd_libbpf_print);
 }

@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import SystemIO
 
 /// A `PacketSocket` with no interface behind it, for running the engine without a
 /// kernel (as SwiftNIO's EmbeddedChannel runs a pipeline without a network): frames

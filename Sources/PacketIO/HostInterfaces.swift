@@ -1,3 +1,4 @@
+import SystemIO
 /// The link operations the engine uses, as a protocol: `LinkControl` does them over
 /// rtnetlink; an in-memory kernel does them in tests that need no root.
 public protocol LinkControlling: AnyObject {

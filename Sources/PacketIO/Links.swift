@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import SystemIO
 
 /// Interface flag bits from <linux/if.h> (which clashes with <net/if.h> in one module).
 public enum InterfaceFlags {

@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SystemIO
 
 /// One of bpf/'s objects, opened and loaded with libbpf: its programs and maps by name,
 /// and the interfaces its programs are attached to, detached again when released.

@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import SystemIO
 
 /// One rtnetlink message as received: header fields and the payload after the header.
 public struct NetlinkMessage {

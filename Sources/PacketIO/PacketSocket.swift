@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import SystemIO
 
 /// Ring geometry for a member's receive ring. 256 KiB blocks hold a whole 64 KiB GSO
 /// frame with room to spare; 32 of them (8 MiB) absorb bursts at full rate.

@@ -1,5 +1,6 @@
 import CPcapFile
 import Glibc
+import SystemIO
 
 /// A pcap file written with libpcap (Ethernet link type), readable by tcpdump and
 /// Wireshark. Not thread-safe: one writer thread.

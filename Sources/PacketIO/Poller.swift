@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import SystemIO
 
 /// epoll over the engine's descriptors; each registration carries a small token that
 /// says what became ready, so dispatch needs no lookup by descriptor.

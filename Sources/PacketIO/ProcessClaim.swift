@@ -1,4 +1,5 @@
 import Glibc
+import SystemIO
 
 /// A name this process holds until it closes the claim or dies (flock(2) on a file
 /// under /run/bondd/claims): two bondd never take the same bond or member at once, and

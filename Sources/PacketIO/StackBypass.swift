@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SystemIO
 
 /// Keeps the host's own network stack off an interface the engine owns.
 ///

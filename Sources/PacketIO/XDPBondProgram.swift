@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SystemIO
 
 /// The bond's XDP fast path (bpf/bond_xdp.c), loaded with libbpf: `bondd_tx` for the
 /// engine's end of the bond device, `bondd_rx` for members, and the maps the engine

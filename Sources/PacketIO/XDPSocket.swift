@@ -1,5 +1,6 @@
 import CLibXDP
 import Glibc
+import SystemIO
 
 /// An AF_XDP socket on queue 0 of one interface, on memory shared with the bond's
 /// other sockets: frames arrive by descriptor in its RX ring and leave by descriptor in

@@ -1,5 +1,6 @@
 import CLibXDP
 import Glibc
+import SystemIO
 
 /// A frame in the memory AF_XDP sockets share: its address there and its length.
 public struct XDPFrame: Sendable {

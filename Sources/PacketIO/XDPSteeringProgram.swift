@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SystemIO
 
 /// The AF_XDP backend's program (bpf/bond_xsk.c): every frame of a member or of the
 /// bond device goes to that interface's AF_XDP socket; super-frames, which no socket

@@ -138,6 +138,16 @@ struct Bondd: ParsableCommand {
             return h
         }
         let logger = Logger(label: "bondd")
+        // libbpf's messages (a program the verifier refuses, a driver without native
+        // XDP) join the log at the matching level rather than printing raw on stderr.
+        let libbpf = Logger(label: "bondd.libbpf")
+        LibBPFMessages.route { level, line in
+            switch level {
+            case .warning: libbpf.warning("libbpf: \(line)")
+            case .info: libbpf.info("libbpf: \(line)")
+            case .debug: libbpf.debug("libbpf: \(line)")
+            }
+        }
 
         let supervisor = Supervisor(configPath: config, socket: socket, logger: logger)
         // The endpoint is bound before any bond exists: a taken port changes nothing.

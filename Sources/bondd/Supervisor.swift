@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Logging
 import PacketIO
+import SystemIO
 
 /// The bonds of one bondd: started together, stopped together, and with a
 /// configuration file, reloaded: bonds that did not change are not touched.

@@ -2,6 +2,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import SystemIO
 import Testing
 
 /// The control server with stand-in handlers: no bond, no engine, real Unix sockets.
@@ -24,16 +25,16 @@ import Testing
 
     /// A raw connection that says what it is told to, when it is told to.
     final class RawClient: Sendable {
-        let fd: Int32
-        init(_ path: String) throws { fd = try UnixSocket.connect(to: path) }
-        deinit { close(fd) }
+        let stream: UnixStream
+        var fd: Int32 { stream.fd }
+        init(_ path: String) throws { stream = try UnixStream.connect(to: path) }
         /// Ends the connection without closing the descriptor (deinit does, once).
         func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
-        func write(_ s: String) -> Bool { UnixSocket.writeAll(fd, Array(s.utf8)) }
+        func write(_ s: String) -> Bool { (try? stream.write(Array(s.utf8))) != nil }
         /// What the server sent before it closed, waiting at most `seconds`; nil if the
         /// connection is still open then.
         func untilClosed(within seconds: Double) -> String? {
-            UnixSocket.setTimeout(fd, seconds: seconds)
+            stream.setTimeout(seconds: seconds)
             var out: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while true {

@@ -1,4 +1,5 @@
 import BondCore
+import SystemIO
 import Testing
 
 /// Options a mode declares in its own folder: checked values, the kernel's wording.

@@ -104,3 +104,18 @@ import Testing
         #expect(h.active == "m0")
     }
 }
+
+@Suite struct ProbeSourceAddressTests {
+    @Test func theAddressNearestTheTargetSpeaks() {
+        let own = [IPv4Address("10.0.0.5")!, IPv4Address("192.0.2.7")!]
+        #expect(ProbeSourceAddress.forTarget(IPv4Address("192.0.2.1")!, among: own) == IPv4Address("192.0.2.7")!)
+        #expect(ProbeSourceAddress.forTarget(IPv4Address("10.9.9.9")!, among: own) == IPv4Address("10.0.0.5")!)
+        #expect(ProbeSourceAddress.forTarget(IPv4Address("10.9.9.9")!, among: []) == IPv4Address(rawValue: 0), "no address yet: 0.0.0.0")
+    }
+
+    @Test func anIPv6ProbePrefersAGlobalAddress() {
+        let linkLocal = IPv6Address("fe80::1")!, global = IPv6Address("2001:db8::7")!
+        #expect(ProbeSourceAddress.forTarget(IPv6Address("2001:db8::1")!, among: [linkLocal, global]) == global)
+        #expect(ProbeSourceAddress.forTarget(IPv6Address("2001:db8::1")!, among: [linkLocal]) == linkLocal)
+    }
+}

@@ -1,4 +1,5 @@
 import BondCore
+import SystemIO
 import Testing
 
 /// Checksums owed by the sender (offload) completed as a NIC would, and nothing else.

@@ -3,6 +3,7 @@ import BondCore
 import Foundation
 import Glibc
 import PacketIO
+import SystemIO
 
 /// A kernel in memory for the engine: interfaces with flags, MACs and MTUs, veth pairs
 /// whose carrier follows the peer, link notifications for every change (the engine's

@@ -117,4 +117,15 @@ import Testing
         try b.receive(incoming(to: Self.bond), on: "eth0")
         #expect(b.delivered().isEmpty)
     }
+
+    @Test func theJournalSaysLinksThenActiveMemberThenCarrier() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100"])
+        let before = b.engine.journal.latest
+        b.kernel.setCarrier("eth0", false)
+        b.kernel.setCarrier("eth1", false)
+        try b.turn()
+        let kinds = (b.engine.journal.changes(after: before, timeout: 0) ?? []).map(\.kind)
+        // As the old order and the kernel's notifications: the carrier after the rest.
+        #expect(kinds == [.link, .active, .link, .active, .carrier], "\(kinds)")
+    }
 }

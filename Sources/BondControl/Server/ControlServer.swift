@@ -1,8 +1,8 @@
 import Foundation
-import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SystemIO
 
 /// Serves a bond's control socket: one JSON request per connection, from root only
 /// (mode 0600 and the peer's credentials checked).
@@ -56,22 +56,17 @@ public final class ControlServer: @unchecked Sendable {
         self.stream = stream
         self.limits = limits
         let dir = (path as NSString).deletingLastPathComponent
-        if mkdir(dir, 0o755) < 0 && errno != EEXIST {
-            throw SetupError(description: "cannot create \(dir): \(String(cString: strerror(errno)))")
-        }
+        do { try UnixSocketFile.makeDirectory(dir) } catch { throw SetupError(description: error.description) }
         // A socket file with nobody behind it is left over from a crash; a live one
         // means another daemon owns this bond.
-        var st = stat()
-        if lstat(path, &st) == 0 {
+        switch UnixSocketFile.entry(at: path) {
+        case .none: break
+        case .other:
             // Never remove what is not a socket: a mistyped --socket must not cost a file.
-            guard st.st_mode & S_IFMT == S_IFSOCK else {
-                throw SetupError(description: "\(path) exists and is not a socket; choose another --socket path")
-            }
-            if let other = try? UnixSocket.connect(to: path) {
-                close(other)
-                throw SetupError(description: "another bondd already serves \(path)")
-            }
-            unlink(path)
+            throw SetupError(description: "\(path) exists and is not a socket; choose another --socket path")
+        case .socket:
+            if UnixSocketFile.answers(path) { throw SetupError(description: "another bondd already serves \(path)") }
+            UnixSocketFile.remove(path)
         }
         let box = ServerBox()
         let bootstrap = ServerBootstrap(group: ServerThreads.loop)
@@ -89,15 +84,15 @@ public final class ControlServer: @unchecked Sendable {
         // Bound here rather than by NIO, whose close removes whatever file is at the path
         // by then: after a reload that is the next server's socket.
         let fd: Int32
-        do { fd = try UnixSocket.bind(path) } catch { throw SetupError(description: "\(error)") }
+        do { fd = try UnixSocketFile.bind(path) } catch { throw SetupError(description: error.description) }
         do {
             channel = try bootstrap.withBoundSocket(fd).wait()
         } catch {
-            close(fd)
-            unlink(path)
+            UnixSocketFile.release(fd)
+            UnixSocketFile.remove(path)
             throw SetupError(description: "cannot listen on \(path): \(error)")
         }
-        identity = Self.identity(of: path)
+        identity = UnixSocketFile.identity(of: path)
         box.server = self
     }
 
@@ -109,17 +104,11 @@ public final class ControlServer: @unchecked Sendable {
     /// answered; streams end with their bond.
     public func stop() {
         try? channel.close().wait()
-        guard Self.identity(of: path) == identity else { return }
+        guard UnixSocketFile.identity(of: path) == identity else { return }
         // Same inode and change time can still be a new file (both are reused within a
         // clock tick): one that answers is another server's.
-        if let other = try? UnixSocket.connect(to: path) { close(other); return }
-        unlink(path)
-    }
-
-    private static func identity(of path: String) -> [Int] {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return [] }
-        return [Int(st.st_dev), Int(st.st_ino), st.st_ctim.tv_sec, st.st_ctim.tv_nsec]
+        if UnixSocketFile.answers(path) { return }
+        UnixSocketFile.remove(path)
     }
 }
 

@@ -130,17 +130,109 @@ extension AnyBondingMode {
     public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] {
         update { $0.receiveControl(frame, on: member, at: now) }
     }
-    public func transmitters(among usable: [Int]) -> [Int] { mode.transmitters(among: usable) }
-    public func permitsCarrier(transmitters: [Int]) -> Bool { mode.permitsCarrier(transmitters: transmitters) }
-    public var nextDeadline: Instant? { mode.nextDeadline }
-    public func needsTransmitBytes(at now: Instant) -> Bool { mode.needsTransmitBytes(at: now) }
     public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] { update { $0.tick(at: now, members: members) } }
     public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation { mode.explain(frame, members: members) }
     public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
         try update { m throws(OptionError) in try m.migrate(bucket: bucket, to: member, vif: vif, members: members) }
     }
-    public var bucketTable: BucketTable? { mode.bucketTable }
-    public var vifTable: VIFTable? { mode.vifTable }
-    public var clientTable: ClientTable? { mode.clientTable }
-    public var fastPathKind: FastPathKind { mode.fastPathKind }
+}
+
+// MARK: Asked every loop turn or view rebuild: a switch, as the per-frame calls, since
+// the existential of a mode with timers is boxed on the heap.
+extension AnyBondingMode {
+    public func transmitters(among usable: [Int]) -> [Int] {
+        switch self {
+        case .roundRobin(let m): m.transmitters(among: usable)
+        case .activeBackup(let m): m.transmitters(among: usable)
+        case .balanceXOR(let m): m.transmitters(among: usable)
+        case .broadcast(let m): m.transmitters(among: usable)
+        case .transmitLoadBalancing(let m): m.transmitters(among: usable)
+        case .sourceLoadBalancing(let m): m.transmitters(among: usable)
+        case .adaptiveLoadBalancing(let m): m.transmitters(among: usable)
+        }
+    }
+
+    public func permitsCarrier(transmitters: [Int]) -> Bool {
+        switch self {
+        case .roundRobin(let m): m.permitsCarrier(transmitters: transmitters)
+        case .activeBackup(let m): m.permitsCarrier(transmitters: transmitters)
+        case .balanceXOR(let m): m.permitsCarrier(transmitters: transmitters)
+        case .broadcast(let m): m.permitsCarrier(transmitters: transmitters)
+        case .transmitLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
+        case .sourceLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
+        case .adaptiveLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
+        }
+    }
+
+    public var nextDeadline: Instant? {
+        switch self {
+        case .roundRobin(let m): m.nextDeadline
+        case .activeBackup(let m): m.nextDeadline
+        case .balanceXOR(let m): m.nextDeadline
+        case .broadcast(let m): m.nextDeadline
+        case .transmitLoadBalancing(let m): m.nextDeadline
+        case .sourceLoadBalancing(let m): m.nextDeadline
+        case .adaptiveLoadBalancing(let m): m.nextDeadline
+        }
+    }
+
+    public func needsTransmitBytes(at now: Instant) -> Bool {
+        switch self {
+        case .roundRobin(let m): m.needsTransmitBytes(at: now)
+        case .activeBackup(let m): m.needsTransmitBytes(at: now)
+        case .balanceXOR(let m): m.needsTransmitBytes(at: now)
+        case .broadcast(let m): m.needsTransmitBytes(at: now)
+        case .transmitLoadBalancing(let m): m.needsTransmitBytes(at: now)
+        case .sourceLoadBalancing(let m): m.needsTransmitBytes(at: now)
+        case .adaptiveLoadBalancing(let m): m.needsTransmitBytes(at: now)
+        }
+    }
+
+    public var bucketTable: BucketTable? {
+        switch self {
+        case .roundRobin(let m): m.bucketTable
+        case .activeBackup(let m): m.bucketTable
+        case .balanceXOR(let m): m.bucketTable
+        case .broadcast(let m): m.bucketTable
+        case .transmitLoadBalancing(let m): m.bucketTable
+        case .sourceLoadBalancing(let m): m.bucketTable
+        case .adaptiveLoadBalancing(let m): m.bucketTable
+        }
+    }
+
+    public var vifTable: VIFTable? {
+        switch self {
+        case .roundRobin(let m): m.vifTable
+        case .activeBackup(let m): m.vifTable
+        case .balanceXOR(let m): m.vifTable
+        case .broadcast(let m): m.vifTable
+        case .transmitLoadBalancing(let m): m.vifTable
+        case .sourceLoadBalancing(let m): m.vifTable
+        case .adaptiveLoadBalancing(let m): m.vifTable
+        }
+    }
+
+    public var clientTable: ClientTable? {
+        switch self {
+        case .roundRobin(let m): m.clientTable
+        case .activeBackup(let m): m.clientTable
+        case .balanceXOR(let m): m.clientTable
+        case .broadcast(let m): m.clientTable
+        case .transmitLoadBalancing(let m): m.clientTable
+        case .sourceLoadBalancing(let m): m.clientTable
+        case .adaptiveLoadBalancing(let m): m.clientTable
+        }
+    }
+
+    public var fastPathKind: FastPathKind {
+        switch self {
+        case .roundRobin(let m): m.fastPathKind
+        case .activeBackup(let m): m.fastPathKind
+        case .balanceXOR(let m): m.fastPathKind
+        case .broadcast(let m): m.fastPathKind
+        case .transmitLoadBalancing(let m): m.fastPathKind
+        case .sourceLoadBalancing(let m): m.fastPathKind
+        case .adaptiveLoadBalancing(let m): m.fastPathKind
+        }
+    }
 }

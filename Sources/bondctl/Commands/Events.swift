@@ -2,6 +2,7 @@ import ArgumentParser
 import BondControl
 import BondCore
 import Foundation
+import SystemIO
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,11 +53,11 @@ struct Events: ParsableCommand {
                 if left <= 0 { return }
                 waitMs = Int32(min(left * 1000 + 1, 60_000))
             }
-            var fds = followers.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let n = poll(&fds, nfds_t(fds.count), waitMs)
-            if n < 0 && errno != EINTR { fail("poll: \(String(cString: strerror(errno)))") }
+            let readable: [Bool]
+            do { readable = try UnixStream.waitReadable(followers.map(\.stream), milliseconds: waitMs < 0 ? nil : waitMs) }
+            catch { fail(error.description) }
             var ended: [Int] = []
-            for (i, p) in fds.enumerated() where p.revents != 0 {
+            for (i, ready) in readable.enumerated() where ready {
                 guard let changes = followers[i].read() else {
                     ended.append(i)
                     continue

@@ -86,6 +86,15 @@ struct StatsRecord: Encodable {
             case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
             case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         }
+
+        /// Every key present, `rates` null until there is a previous snapshot.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name); try c.encode(state, forKey: .state); try c.encode(link, forKey: .link)
+            try c.encode(rates, forKey: .rates)
+            try c.encode(rxPackets, forKey: .rxPackets); try c.encode(rxBytes, forKey: .rxBytes); try c.encode(rxDrops, forKey: .rxDrops)
+            try c.encode(txPackets, forKey: .txPackets); try c.encode(txBytes, forKey: .txBytes); try c.encode(txDrops, forKey: .txDrops)
+        }
     }
     var version = BondStatus.schemaVersion
     var name: String

@@ -12,7 +12,7 @@ public struct SystemError: Error, CustomStringConvertible {
 }
 
 @inline(__always)
-func check(_ result: Int32, _ call: @autoclosure () -> String) throws(SystemError) -> Int32 {
+package func check(_ result: Int32, _ call: @autoclosure () -> String) throws(SystemError) -> Int32 {
     if result < 0 { throw SystemError(call()) }
     return result
 }
