@@ -33,45 +33,57 @@ let package = Package(
         // Sockets, rings, netlink, tc, XDP, pcap files: everything that touches the kernel. Knows nothing of modes.
         .target(name: "PacketIO", dependencies: ["SystemIO", "CLinuxNet", "CLibBPF", "CLibXDP", "CPcapFile"], plugins: ["BPFCompiler"]),
         // Wires backends to the bond's policy and monitors; the per-frame loop.
-        .target(name: "BondEngine", dependencies: [
-            "BondCore", "PacketIO", "SystemIO",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-        ]),
+        .target(
+            name: "BondEngine",
+            dependencies: [
+                "BondCore", "PacketIO", "SystemIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
         // The Prometheus endpoint: bonds' status as metrics, over a small HTTP server.
-        .target(name: "BondMetrics", dependencies: [
-            "BondCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .target(
+            name: "BondMetrics",
+            dependencies: [
+                "BondCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         // Control protocol (JSON over a Unix socket), server (SwiftNIO) and client.
-        .target(name: "BondControl", dependencies: [
-            "BondCore", "SystemIO",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        ]),
-        .executableTarget(name: "bondd", dependencies: [
-            "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO", "SystemIO",
-            .product(name: "CoreMetrics", package: "swift-metrics"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "bondctl", dependencies: [
-            "BondControl", "BondCore", "SystemIO",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "BondControl",
+            dependencies: [
+                "BondCore", "SystemIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
+        .executableTarget(
+            name: "bondd",
+            dependencies: [
+                "BondEngine", "BondControl", "BondCore", "BondMetrics", "PacketIO", "SystemIO",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "bondctl",
+            dependencies: [
+                "BondControl", "BondCore", "SystemIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore", "SystemIO"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
         .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO"]),
         // The engine on an in-memory kernel and a virtual clock: no root, no namespaces.
-        .testTarget(name: "BondEngineTests", dependencies: [
-            "BondEngine", "BondCore", "PacketIO", "SystemIO",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "BondEngineTests",
+            dependencies: [
+                "BondEngine", "BondCore", "PacketIO", "SystemIO",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl", "BondCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "bondd-benchmarks",
     dependencies: [
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     ],
     targets: [
         // BondCore's own sources (a link to ../Sources/BondCore): the pure per-frame logic.

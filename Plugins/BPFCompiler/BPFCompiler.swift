@@ -16,27 +16,31 @@ struct BPFCompiler: BuildToolPlugin {
             let name = source.deletingPathExtension().lastPathComponent
             let object = context.pluginWorkDirectoryURL.appending(path: "\(name).bpf.o")
             let embed = context.pluginWorkDirectoryURL.appending(path: "BPFObject+\(name).swift")
-            commands.append(.buildCommand(
-                displayName: "Compiling BPF program \(name).c",
-                executable: clang,
-                arguments: ["-O2", "-g", "-Wall", "-Werror", "-target", "bpf", "-I", bpf.path,
-                            "-I/usr/include/x86_64-linux-gnu", "-I/usr/include/aarch64-linux-gnu",
-                            "-c", source.path, "-o", object.path],
-                inputFiles: [source] + headers,
-                outputFiles: [object]))
+            commands.append(
+                .buildCommand(
+                    displayName: "Compiling BPF program \(name).c",
+                    executable: clang,
+                    arguments: [
+                        "-O2", "-g", "-Wall", "-Werror", "-target", "bpf", "-I", bpf.path,
+                        "-I/usr/include/x86_64-linux-gnu", "-I/usr/include/aarch64-linux-gnu",
+                        "-c", source.path, "-o", object.path,
+                    ],
+                    inputFiles: [source] + headers,
+                    outputFiles: [object]))
             // Base64 in a string literal: cheap to compile, decoded once when loaded.
             let script = """
-            { printf '// Generated from bpf/%s.c: the BPF object, base64.\\n' "$3"
-              printf 'extension BPFObject {\\n    static let %s = BPFObject(name: "%s", base64: "' "$3" "$3"
-              base64 -w0 "$1"
-              printf '")\\n}\\n'; } > "$2"
-            """
-            commands.append(.buildCommand(
-                displayName: "Embedding BPF object \(name).bpf.o",
-                executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: ["-c", script, "sh", object.path, embed.path, name],
-                inputFiles: [object],
-                outputFiles: [embed]))
+                { printf '// Generated from bpf/%s.c: the BPF object, base64.\\n' "$3"
+                  printf 'extension BPFObject {\\n    static let %s = BPFObject(name: "%s", base64: "' "$3" "$3"
+                  base64 -w0 "$1"
+                  printf '")\\n}\\n'; } > "$2"
+                """
+            commands.append(
+                .buildCommand(
+                    displayName: "Embedding BPF object \(name).bpf.o",
+                    executable: URL(fileURLWithPath: "/bin/sh"),
+                    arguments: ["-c", script, "sh", object.path, embed.path, name],
+                    inputFiles: [object],
+                    outputFiles: [embed]))
         }
         return commands
     }

@@ -29,8 +29,7 @@ public enum ControlClient {
             if let w = writeFailure { throw Failure(description: "cannot write to \(path): \(w)") }
             throw Failure(description: "no reply from \(path)")
         }
-        do { return try JSONDecoder().decode(ControlReply.self, from: Data(line)) }
-        catch { throw Failure(description: unreadable(line, from: path)) }
+        do { return try JSONDecoder().decode(ControlReply.self, from: Data(line)) } catch { throw Failure(description: unreadable(line, from: path)) }
     }
 
     /// Why a reply does not decode, for the user: a bondd of another version (still
@@ -40,7 +39,8 @@ public enum ControlClient {
         let version = (try? JSONDecoder().decode(Versioned.self, from: Data(line)))?.version
         guard version != ControlProtocol.version else { return "unreadable reply from \(path)" }
         let theirs = version.map { "version \($0)" } ?? "an older version"
-        return "bondd at \(path) speaks control protocol \(theirs), this bondctl version \(ControlProtocol.version): restart bondd, or use the bondctl that came with it"
+        return
+            "bondd at \(path) speaks control protocol \(theirs), this bondctl version \(ControlProtocol.version): restart bondd, or use the bondctl that came with it"
     }
 
     /// Connects to `path` and sends `request`, for a connection that stays open.

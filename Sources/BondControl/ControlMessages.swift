@@ -21,8 +21,10 @@ public struct ControlRequest: Codable, Sendable {
     public var path: String?
     public var count: Int?
     public var seconds: Double?
-    public init(command: ControlCommand, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
-                bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil) {
+    public init(
+        command: ControlCommand, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
+        bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil
+    ) {
         self.command = command; self.member = member; self.frame = frame; self.options = options
         self.bucket = bucket; self.vif = vif; self.path = path; self.count = count; self.seconds = seconds
     }

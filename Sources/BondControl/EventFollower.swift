@@ -16,7 +16,8 @@ public final class EventFollower {
         // The daemon answers at once; a silent one is not waited for forever.
         stream.setTimeout(seconds: 5)
         guard let first = stream.readLineExactly(),
-              let reply = try? JSONDecoder().decode(ControlReply.self, from: Data(first)) else {
+            let reply = try? JSONDecoder().decode(ControlReply.self, from: Data(first))
+        else {
             throw ControlClient.Failure(description: "no reply from \(path)")
         }
         guard reply.ok else { throw ControlClient.Failure(description: reply.error ?? "events refused") }

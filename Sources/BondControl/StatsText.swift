@@ -17,11 +17,13 @@ public enum StatsText {
 
     public static func rates(_ now: MemberStatus, since before: MemberStatus?, seconds: Double) -> Rates? {
         guard let before, seconds > 0, before.name == now.name,
-              now.rxPackets >= before.rxPackets, now.txPackets >= before.txPackets else { return nil }
-        return Rates(rxPPS: Double(now.rxPackets - before.rxPackets) / seconds,
-                     rxBitsPerSecond: Double(now.rxBytes - before.rxBytes) * 8 / seconds,
-                     txPPS: Double(now.txPackets - before.txPackets) / seconds,
-                     txBitsPerSecond: Double(now.txBytes - before.txBytes) * 8 / seconds)
+            now.rxPackets >= before.rxPackets, now.txPackets >= before.txPackets
+        else { return nil }
+        return Rates(
+            rxPPS: Double(now.rxPackets - before.rxPackets) / seconds,
+            rxBitsPerSecond: Double(now.rxBytes - before.rxBytes) * 8 / seconds,
+            txPPS: Double(now.txPackets - before.txPackets) / seconds,
+            txBitsPerSecond: Double(now.txBytes - before.txBytes) * 8 / seconds)
     }
 
     /// One bond's table. With `previous` (the same bond `seconds` earlier) rate columns
@@ -44,12 +46,16 @@ public enum StatsText {
             total.add(m)
             if let old { totalBefore.add(old) } else { totalBefore.add(m) }
         }
-        var totalRow = ["total", "", "", "\(total.rxPackets)", "\(total.rxBytes)", "\(total.rxDrops)", "\(total.txPackets)", "\(total.txBytes)", "\(total.txDrops)"]
+        var totalRow = [
+            "total", "", "", "\(total.rxPackets)", "\(total.rxBytes)", "\(total.rxDrops)", "\(total.txPackets)", "\(total.txBytes)",
+            "\(total.txDrops)",
+        ]
         if watching { totalRow += rateColumns(rates(total, since: totalBefore, seconds: seconds)) }
         rows.append(totalRow)
         out += table(header, rows)
         let c = s.counters
-        out += "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
+        out +=
+            "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
         return out
     }
 
@@ -83,8 +89,9 @@ public enum StatsText {
 
 extension MemberStatus {
     static func zero(named name: String) -> MemberStatus {
-        MemberStatus(name: name, link: "", linkState: "", state: "", linkFailures: 0, permanentMAC: "", speed: 0,
-                     lastChangeMillisecondsAgo: 0, txPackets: 0, txBytes: 0, txDrops: 0, rxPackets: 0, rxBytes: 0, rxDrops: 0)
+        MemberStatus(
+            name: name, link: "", linkState: "", state: "", linkFailures: 0, permanentMAC: "", speed: 0,
+            lastChangeMillisecondsAgo: 0, txPackets: 0, txBytes: 0, txDrops: 0, rxPackets: 0, rxBytes: 0, rxDrops: 0)
     }
 
     mutating func add(_ m: MemberStatus) {

@@ -71,7 +71,8 @@ public enum StatusText {
             for x in cl { out += "  \(x.ip) \(x.mac ?? "(unknown)") -> \(x.member), for \(x.ourIP)\n" }
         }
         let c = s.counters
-        out += "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
+        out +=
+            "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
         return out
     }
 }

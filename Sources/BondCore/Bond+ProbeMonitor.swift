@@ -52,11 +52,14 @@ extension Bond {
                     probe!.rotationStart = (i + 1) % members.count
                     failover = true
                 }
-                note(i, from: before, before == .back ? "probe candidate did not answer" : "link status definitely down (\(why))", at: now, into: &events)
+                note(
+                    i, from: before, before == .back ? "probe candidate did not answer" : "link status definitely down (\(why))", at: now,
+                    into: &events)
             }
         }
         if failover {
-            let reason = proposals.first { $0.verdict != .up && $0.member == activeIndex }
+            let reason =
+                proposals.first { $0.verdict != .up && $0.member == activeIndex }
                 .map { "ARP monitor: \(members[$0.member].name) \($0.why)" }
                 ?? "ARP monitor: a member came up"
             reselect(at: now, reason: reason, into: &events)
@@ -112,7 +115,8 @@ extension Bond {
             } else if !p.within(r.lastTx, p.missedMax, of: now) || !p.within(r.lastRx, p.missedMax, of: now) {
                 members[i].probeVerdict = .down
                 members[i].linkFailureCount += 1
-                probe!.records[i].reason = p.within(r.lastTx, p.missedMax, of: now)
+                probe!.records[i].reason =
+                    p.within(r.lastTx, p.missedMax, of: now)
                     ? "nothing heard for \(now.milliseconds(since: r.lastRx)) ms"
                     : "no probe sent for \(now.milliseconds(since: r.lastTx)) ms"
                 note(i, from: before, "interface is now down (\(probe!.records[i].reason))", at: now, into: &events)
@@ -134,8 +138,9 @@ extension Bond {
     /// would bring it up in the next round counts, so nothing is taken on less proof.
     mutating func promoteAnsweringCandidate(_ i: Int, at now: Instant) -> [BondEvent] {
         guard let p = probe, options.mode.usesActiveMember, activeIndex == nil, p.candidate == i,
-              members[i].usableCarrier, members[i].probeVerdict != .up,
-              p.within(p.lastRx(of: i, active: true), 1, of: now) else { return [] }
+            members[i].usableCarrier, members[i].probeVerdict != .up,
+            p.within(p.lastRx(of: i, active: true), 1, of: now)
+        else { return [] }
         var events: [BondEvent] = []
         let before = members[i].link
         members[i].probeVerdict = .up

@@ -113,8 +113,10 @@ public struct Bond: Sendable {
     /// kernel's monitor only runs while the bond is up but counts a member's grace from
     /// enslave, so a bond addressed later than two intervals after start fails every
     /// member once: this rule is why bondd does not.
-    public mutating func probeSourceChanged(ipv4: [IPv4Address], ipv6: [IPv6Address], deviceUp: Bool,
-                                            at now: Instant) -> [BondEvent] {
+    public mutating func probeSourceChanged(
+        ipv4: [IPv4Address], ipv6: [IPv6Address], deviceUp: Bool,
+        at now: Instant
+    ) -> [BondEvent] {
         probeSource = ProbeSource(ipv4: ipv4, ipv6: ipv6, deviceUp: deviceUp)
         return applyProbeSource(at: now)
     }
@@ -145,8 +147,7 @@ public struct Bond: Sendable {
         }
         if let p = probe, now >= p.nextTick {
             probe!.nextTick = now.adding(milliseconds: p.interval)
-            if options.mode.usesActiveMember { activeBackupProbeRound(at: now, into: &events) }
-            else { loadBalanceProbeRound(at: now, into: &events) }
+            if options.mode.usesActiveMember { activeBackupProbeRound(at: now, into: &events) } else { loadBalanceProbeRound(at: now, into: &events) }
         }
         if let due = nextPeerNotification, now >= due {
             sendPeerNotification(at: now, into: &events)

@@ -71,13 +71,15 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case fastPath = "fast_path"
     }
 
-    public init(name: String, mode: BondMode, modeDescription: String, activeMember: String?, carrier: String,
-                mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
-                numGratARP: Int, primary: String?, primaryReselect: PrimaryReselect, packetsPerSlave: Int,
-                xmitHashPolicy: TransmitHashPolicy, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
-                members: [MemberStatus], counters: BondCounters,
-                buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil,
-                clients: [ClientStatus]? = nil) {
+    public init(
+        name: String, mode: BondMode, modeDescription: String, activeMember: String?, carrier: String,
+        mac: String, mtu: Int, miimon: Int, updelay: Int, downdelay: Int, peerNotifDelay: Int,
+        numGratARP: Int, primary: String?, primaryReselect: PrimaryReselect, packetsPerSlave: Int,
+        xmitHashPolicy: TransmitHashPolicy, allSlavesActive: Bool, lastFailoverReason: String?, failovers: Int,
+        members: [MemberStatus], counters: BondCounters,
+        buckets: [BucketStatus]? = nil, vifBuckets: [BucketStatus]? = nil, vifs: [VIFStatus]? = nil,
+        clients: [ClientStatus]? = nil
+    ) {
         self.buckets = buckets; self.vifBuckets = vifBuckets; self.vifs = vifs; self.clients = clients
         self.name = name; self.mode = mode; self.modeDescription = modeDescription
         self.activeMember = activeMember; self.carrier = carrier; self.mac = mac; self.mtu = mtu
@@ -137,9 +139,11 @@ public struct MemberStatus: Codable, Sendable, Equatable {
         case rxControl = "rx_control"
     }
 
-    public init(name: String, link: String, linkState: String, state: String, linkFailures: Int,
-                permanentMAC: String, speed: Int, lastChangeMillisecondsAgo: Int,
-                txPackets: Int, txBytes: Int, txDrops: Int, rxPackets: Int, rxBytes: Int, rxDrops: Int) {
+    public init(
+        name: String, link: String, linkState: String, state: String, linkFailures: Int,
+        permanentMAC: String, speed: Int, lastChangeMillisecondsAgo: Int,
+        txPackets: Int, txBytes: Int, txDrops: Int, rxPackets: Int, rxBytes: Int, rxDrops: Int
+    ) {
         self.name = name; self.link = link; self.linkState = linkState; self.state = state
         self.linkFailures = linkFailures; self.permanentMAC = permanentMAC; self.speed = speed
         self.lastChangeMillisecondsAgo = lastChangeMillisecondsAgo

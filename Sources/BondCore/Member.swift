@@ -20,8 +20,10 @@ public struct Member: Sendable {
     /// that indices held by modes and monitors never shift.
     public var isRemoved = false
 
-    public init(name: String, permanentMAC: MACAddress, speed: Int = 0, carrier: Bool,
-                updelay: Int = 0, downdelay: Int = 0, at now: Instant) {
+    public init(
+        name: String, permanentMAC: MACAddress, speed: Int = 0, carrier: Bool,
+        updelay: Int = 0, downdelay: Int = 0, at now: Instant
+    ) {
         self.name = name
         self.permanentMAC = permanentMAC
         self.speed = speed

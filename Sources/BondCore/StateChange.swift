@@ -21,8 +21,10 @@ public struct StateChange: Codable, Sendable, Equatable {
         case monotonicNanoseconds = "monotonic_ns"
     }
 
-    public init(sequence: UInt64, unixNanoseconds: UInt64, monotonicNanoseconds: UInt64, bond: String,
-                kind: Kind, member: String?, message: String) {
+    public init(
+        sequence: UInt64, unixNanoseconds: UInt64, monotonicNanoseconds: UInt64, bond: String,
+        kind: Kind, member: String?, message: String
+    ) {
         self.sequence = sequence; self.unixNanoseconds = unixNanoseconds
         self.monotonicNanoseconds = monotonicNanoseconds; self.bond = bond
         self.kind = kind; self.member = member; self.message = message

@@ -25,11 +25,13 @@ enum BondDevice {
     /// and no live bondd runs the bond (its claim is free): a restart takes them over,
     /// with the addresses, routes, bridge port and upper devices the host gave them.
     /// `claimHeld`: the caller holds the bond's claim (and so knows no bondd runs it).
-    static func leftover(of bond: String, in all: [LinkInfo], claimHeld: Bool = false,
-                         stateDirectory: String = ProcessClaim.stateDirectory) -> (host: LinkInfo, engine: LinkInfo)? {
+    static func leftover(
+        of bond: String, in all: [LinkInfo], claimHeld: Bool = false,
+        stateDirectory: String = ProcessClaim.stateDirectory
+    ) -> (host: LinkInfo, engine: LinkInfo)? {
         let end = engineEndName(for: bond)
         guard let host = all.first(where: { $0.name == bond && $0.kind == "veth" }),
-              let engine = all.first(where: { $0.name == end && $0.kind == "veth" && $0.alias == engineEndMarker(for: bond) })
+            let engine = all.first(where: { $0.name == end && $0.kind == "veth" && $0.alias == engineEndMarker(for: bond) })
         else { return nil }
         if !claimHeld {
             guard let probe = try? ProcessClaim(Engine.claimKey("bond", bond), stateDirectory: stateDirectory) else { return nil }

@@ -41,9 +41,11 @@ extension Engine {
         switch a {
         case .v4(let ip, let prefix):
             let v = ip.rawValue
-            try links.addAddress(index: index, [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)], prefixLength: prefix, noDAD: false)
+            try links.addAddress(
+                index: index, [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)], prefixLength: prefix, noDAD: false)
         case .v6(let ip, let prefix):
-            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: ip.high >> (56 - 8 * $0)) }
+            let bytes =
+                (0..<8).map { UInt8(truncatingIfNeeded: ip.high >> (56 - 8 * $0)) }
                 + (0..<8).map { UInt8(truncatingIfNeeded: ip.low >> (56 - 8 * $0)) }
             try links.addAddress(index: index, bytes, prefixLength: prefix, noDAD: false)
         }

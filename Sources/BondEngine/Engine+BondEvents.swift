@@ -52,8 +52,10 @@ extension Engine {
             case .resendMulticastReports:
                 if let i = bond.activeIndex ?? bond.usable.first { resendMulticastReports(on: ports[i]) }
             case .probeMonitor(let judging, let reason):
-                let message = judging ? "ARP/NS monitor judges members from now (\(reason))"
-                                      : "ARP/NS monitor waits, judging no member: \(reason)"
+                let message =
+                    judging
+                    ? "ARP/NS monitor judges members from now (\(reason))"
+                    : "ARP/NS monitor waits, judging no member: \(reason)"
                 logger.info("\(name): \(message)")
                 journal.record(.monitor, member: nil, message)
             }

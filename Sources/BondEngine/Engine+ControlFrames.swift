@@ -77,8 +77,9 @@ extension Engine {
             pendingEvents += bond.received(.arp(operation: a.operation, sender: a.senderIP, target: a.targetIP), on: port.index, at: system.now())
         case .ipv6(let h):
             guard let nd = parsed.neighborDiscovery else { return }
-            pendingEvents += bond.received(.neighbor(isAdvertisement: nd.isAdvertisement, source: h.source, destination: h.destination, target: nd.target),
-                          on: port.index, at: system.now())
+            pendingEvents += bond.received(
+                .neighbor(isAdvertisement: nd.isAdvertisement, source: h.source, destination: h.destination, target: nd.target),
+                on: port.index, at: system.now())
         default:
             return
         }
@@ -102,8 +103,9 @@ extension Engine {
         if !groups.ipv6.isEmpty {
             let linkLocal = addresses?.ipv6.map { IPv6Address(high: $0.0, low: $0.1) }.first { $0.isLinkLocal }
             let forced = Int(read("/proc/sys/net/ipv6/conf/\(name)/force_mld_version").filter(\.isNumber)) ?? 0
-            frames += FrameBuilder.mldReports(groups, mac: bondMAC, source: linkLocal ?? IPv6Address(high: 0, low: 0),
-                                              version: forced == 1 ? 1 : 2, mtu: mtu)
+            frames += FrameBuilder.mldReports(
+                groups, mac: bondMAC, source: linkLocal ?? IPv6Address(high: 0, low: 0),
+                version: forced == 1 ? 1 : 2, mtu: mtu)
         }
         var sent = 0
         for f in frames where send(f, on: port, what: "membership report") { sent += 1 }

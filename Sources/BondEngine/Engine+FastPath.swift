@@ -51,8 +51,9 @@ extension Engine {
     /// A member added at runtime gets the receive program; its undo takes it off again.
     func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {
         guard let fp = fastPath else { return }
-        do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind) }
-        catch { throw EngineError("cannot attach the XDP fast path to \(port.name): \(error)") }
+        do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind) } catch {
+            throw EngineError("cannot attach the XDP fast path to \(port.name): \(error)")
+        }
         detachOnRemoval(port, from: fp)
     }
 
@@ -65,16 +66,17 @@ extension Engine {
     func syncFastPath() {
         guard let fp = fastPath else { return }
         let o = bond.options
-        var mode: XDPBondProgram.Mode = switch self.mode.fastPathKind {
-        case .none: .none
-        case .activeBackup: .activeBackup
-        case .roundRobin: .roundRobin
-        case .xor: .xor
-        case .broadcast: .broadcast
-        case .transmitLoadBalancing: .transmitLoadBalancing
-        case .adaptiveLoadBalancing: .adaptiveLoadBalancing
-        case .sourceLoadBalancing: .sourceLoadBalancing
-        }
+        var mode: XDPBondProgram.Mode =
+            switch self.mode.fastPathKind {
+            case .none: .none
+            case .activeBackup: .activeBackup
+            case .roundRobin: .roundRobin
+            case .xor: .xor
+            case .broadcast: .broadcast
+            case .transmitLoadBalancing: .transmitLoadBalancing
+            case .adaptiveLoadBalancing: .adaptiveLoadBalancing
+            case .sourceLoadBalancing: .sourceLoadBalancing
+            }
         // A capture must see every frame, and sees only what reaches the engine.
         if !taps.isEmpty { mode = .none }
         var c = XDPBondProgram.Configuration(
@@ -160,8 +162,10 @@ extension Engine {
         if let sp = socketPath { return ("afxdp", sp.describe(memberNames: liveMemberNames), nil) }
         guard let fp = fastPath else { return ("afpacket", backendDetail, nil) }
         let c = fp.program.counters()
-        return ("xdp", fp.describe(memberNames: liveMemberNames),
-                FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped)))
+        return (
+            "xdp", fp.describe(memberNames: liveMemberNames),
+            FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped))
+        )
     }
 
     /// MACs the mode's per-VIF table forgot: the programs' map forgets them too.

@@ -17,14 +17,18 @@ extension Engine {
         if now.mac.count == 6, MACAddress(bytes: now.mac) != port.mac {
             logger.warning("\(name): the MAC of \(port.name) was changed by hand to \(MACAddress(bytes: now.mac)); setting it back to \(port.mac)")
             journal.record(.member, member: port.name, "MAC changed by hand; set back to \(port.mac)")
-            do { try links.change(index: port.interfaceIndex, LinkChange(mac: port.mac.bytes)) }
-            catch { logger.error("\(name): cannot set the MAC of \(port.name) back: \(error)") }
+            do { try links.change(index: port.interfaceIndex, LinkChange(mac: port.mac.bytes)) } catch {
+                logger.error("\(name): cannot set the MAC of \(port.name) back: \(error)")
+            }
         }
         if now.mtu > 0, now.mtu != mtu {
-            logger.warning("\(name): the MTU of \(port.name) was changed by hand to \(now.mtu); setting it back to the bond's \(mtu) (change the bond's MTU instead)")
+            logger.warning(
+                "\(name): the MTU of \(port.name) was changed by hand to \(now.mtu); setting it back to the bond's \(mtu) (change the bond's MTU instead)"
+            )
             journal.record(.member, member: port.name, "MTU changed by hand; set back to \(mtu)")
-            do { try links.change(index: port.interfaceIndex, LinkChange(mtu: mtu)) }
-            catch { logger.error("\(name): cannot set the MTU of \(port.name) back: \(error)") }
+            do { try links.change(index: port.interfaceIndex, LinkChange(mtu: mtu)) } catch {
+                logger.error("\(name): cannot set the MTU of \(port.name) back: \(error)")
+            }
         }
     }
 
@@ -35,7 +39,8 @@ extension Engine {
         port.gone = true
         if let record = recovery.members.first(where: { $0.index == port.interfaceIndex }) { departed.append(record) }
         guard bond.memberCount > 1 else {
-            logger.warning("\(name): \(port.name), the last member, is gone (deleted or moved to another namespace); no carrier until a member is added")
+            logger.warning(
+                "\(name): \(port.name), the last member, is gone (deleted or moved to another namespace); no carrier until a member is added")
             journal.record(.member, member: port.name, "gone (deleted or moved to another namespace)")
             handle(bond.carrierChanged(member: port.index, up: false, at: system.now()))
             return
@@ -54,7 +59,9 @@ extension Engine {
         guard notice.alias == MemberMarker.prefix + name else { return }
         switch Recovery.restore(record, index: notice.index, links: links) {
         case .success(let line):
-            logger.notice("\(name): \(notice.name) is back; \(line.dropFirst(notice.name.count + 2)); not a member (bondctl add-member \(name) \(notice.name) takes it again)")
+            logger.notice(
+                "\(name): \(notice.name) is back; \(line.dropFirst(notice.name.count + 2)); not a member (bondctl add-member \(name) \(notice.name) takes it again)"
+            )
         case .failure(let problem):
             logger.warning("\(name): \(notice.name) is back but could not be restored: \(problem.line)")
         }
@@ -66,9 +73,12 @@ extension Engine {
     func engineEndChanged(_ notice: LinkInfo) {
         let wanted = carrierWanted
         guard notice.isAdminUp != wanted, let now = try? links.link(index: device.engineIndex), now.isAdminUp != wanted else { return }
-        logger.warning("\(name): \(now.name), the bond's engine end, was set \(now.isAdminUp ? "up" : "down") by hand; setting it \(wanted ? "up" : "down") as the bond's carrier is (ip link set \(name) down stops the bond's traffic)")
-        do { try links.change(index: device.engineIndex, LinkChange(up: wanted)) }
-        catch { logger.error("\(name): cannot set \(now.name) \(wanted ? "up" : "down"): \(error)") }
+        logger.warning(
+            "\(name): \(now.name), the bond's engine end, was set \(now.isAdminUp ? "up" : "down") by hand; setting it \(wanted ? "up" : "down") as the bond's carrier is (ip link set \(name) down stops the bond's traffic)"
+        )
+        do { try links.change(index: device.engineIndex, LinkChange(up: wanted)) } catch {
+            logger.error("\(name): cannot set \(now.name) \(wanted ? "up" : "down"): \(error)")
+        }
     }
 
     /// The bond device set down (or up) by the administrator: as with the kernel's bond,
@@ -78,8 +88,10 @@ extension Engine {
     func bondDeviceAdminChanged(_ info: LinkInfo) {
         guard info.isAdminUp != bondDeviceUp else { return }
         bondDeviceUp = info.isAdminUp
-        let message = bondDeviceUp ? "the bond device is up"
-                                   : "the bond device was set down; no traffic until it is set up (members stay members)"
+        let message =
+            bondDeviceUp
+            ? "the bond device is up"
+            : "the bond device was set down; no traffic until it is set up (members stay members)"
         logger.notice("\(name): \(message)")
         journal.record(.device, member: nil, message)
     }

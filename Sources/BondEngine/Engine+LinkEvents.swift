@@ -6,30 +6,34 @@ import PacketIO
 extension Engine {
     func readLinkEvents() {
         var deviceChanged = false
-        let complete = linkEvents.drain({ info, deleted in
-            if info.index == device.hostIndex || info.index == device.engineIndex {
-                if deleted { fatal = EngineError("the bond device \(name) was removed or moved to another namespace") }
-                else if info.index == device.engineIndex { engineEndChanged(info) }
-                else {
-                    // Notifications do not carry everything (a bridge's promiscuity
-                    // reference is not announced): read the device's state afresh.
-                    if let fresh = try? links.link(index: info.index) { followBondDevice(fresh) }
-                    deviceChanged = true
+        let complete = linkEvents.drain(
+            { info, deleted in
+                if info.index == device.hostIndex || info.index == device.engineIndex {
+                    if deleted {
+                        fatal = EngineError("the bond device \(name) was removed or moved to another namespace")
+                    } else if info.index == device.engineIndex {
+                        engineEndChanged(info)
+                    } else {
+                        // Notifications do not carry everything (a bridge's promiscuity
+                        // reference is not announced): read the device's state afresh.
+                        if let fresh = try? links.link(index: info.index) { followBondDevice(fresh) }
+                        deviceChanged = true
+                    }
+                    return
                 }
-                return
-            }
-            if info.isBridgePortNotice { return }
-            guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else {
-                if !deleted && !departed.isEmpty { departedMemberReturned(info) }
-                return
-            }
-            if port.gone { return }
-            if deleted { return memberLeft(port) }
-            memberChanged(port, info)
-            handle(bond.carrierChanged(member: port.index, up: info.hasCarrier, at: system.now()))
-        }, addressChanged: { index in
-            if index == device.hostIndex { deviceChanged = true }
-        })
+                if info.isBridgePortNotice { return }
+                guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else {
+                    if !deleted && !departed.isEmpty { departedMemberReturned(info) }
+                    return
+                }
+                if port.gone { return }
+                if deleted { return memberLeft(port) }
+                memberChanged(port, info)
+                handle(bond.carrierChanged(member: port.index, up: info.hasCarrier, at: system.now()))
+            },
+            addressChanged: { index in
+                if index == device.hostIndex { deviceChanged = true }
+            })
         // The kernel dropped notifications: read the whole state again.
         if !complete { refreshCarriers() }
         if (deviceChanged || !complete) && fatal == nil { refreshProbeSource() }
@@ -50,8 +54,9 @@ extension Engine {
         if let fresh = try? links.link(index: device.hostIndex) { followBondDevice(fresh) }
         if let end = try? links.link(index: device.engineIndex), end.isAdminUp != carrierWanted {
             carrierApplied = carrierWanted
-            do { try links.change(index: device.engineIndex, LinkChange(up: carrierWanted)) }
-            catch { logger.error("\(name): cannot set carrier: \(error)") }
+            do { try links.change(index: device.engineIndex, LinkChange(up: carrierWanted)) } catch {
+                logger.error("\(name): cannot set carrier: \(error)")
+            }
         }
     }
 
@@ -65,15 +70,17 @@ extension Engine {
             logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
             mtu = info.mtu
             change.mtu = mtu
-            do { try links.change(index: device.engineIndex, LinkChange(mtu: mtu)) }
-            catch { logger.error("\(name): cannot set the MTU of the engine end: \(error)") }
+            do { try links.change(index: device.engineIndex, LinkChange(mtu: mtu)) } catch {
+                logger.error("\(name): cannot set the MTU of the engine end: \(error)")
+            }
         }
         if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC && bondFollowsActive {
             // As the kernel: with fail_over_mac=active the bond's MAC is the active
             // member's and an administrator's change does not take.
             logger.warning("\(name): the MAC follows the active member (fail_over_mac=active); restoring \(bondMAC)")
-            do { try links.change(index: device.hostIndex, LinkChange(mac: bondMAC.bytes)) }
-            catch { logger.error("\(name): cannot restore the bond's MAC: \(error)") }
+            do { try links.change(index: device.hostIndex, LinkChange(mac: bondMAC.bytes)) } catch {
+                logger.error("\(name): cannot restore the bond's MAC: \(error)")
+            }
         } else if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
             let old = bondMAC
             bondMAC = MACAddress(bytes: info.mac)
@@ -82,8 +89,9 @@ extension Engine {
                 // Only the member that carried the bond's MAC follows.
                 for p in ports where p.mac == old && p.isLive {
                     p.mac = bondMAC
-                    do { try links.change(index: p.interfaceIndex, LinkChange(mac: info.mac)) }
-                    catch { logger.error("\(name): cannot give \(p.name) the bond's MAC: \(error)") }
+                    do { try links.change(index: p.interfaceIndex, LinkChange(mac: info.mac)) } catch {
+                        logger.error("\(name): cannot give \(p.name) the bond's MAC: \(error)")
+                    }
                 }
             } else {
                 change.mac = info.mac
@@ -98,8 +106,7 @@ extension Engine {
         }
         guard change.mtu != nil || change.mac != nil || change.promiscuous != nil else { return }
         for p in ports where p.isLive {
-            do { try links.change(index: p.interfaceIndex, change) }
-            catch { logger.error("\(name): cannot update \(p.name): \(error)") }
+            do { try links.change(index: p.interfaceIndex, change) } catch { logger.error("\(name): cannot update \(p.name): \(error)") }
         }
     }
 }

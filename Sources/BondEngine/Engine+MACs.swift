@@ -31,7 +31,8 @@ extension Engine {
     /// fail_over_mac=follow), then both announce themselves.
     func swapBondMAC(to new: Int) {
         guard macPolicy == .ownMACs, ports[new].mac != bondMAC,
-              let holder = ports.first(where: { $0.mac == bondMAC && $0.isLive }) else { return }
+            let holder = ports.first(where: { $0.mac == bondMAC && $0.isLive })
+        else { return }
         let newPort = ports[new]
         let previous = newPort.mac
         do {

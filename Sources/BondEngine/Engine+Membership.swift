@@ -27,8 +27,9 @@ extension Engine {
         mode.memberAdded(slot: slot)
         let now = system.now()
         let o = bond.options
-        let m = Member(name: member, permanentMAC: MACAddress(bytes: info.mac), speed: links.speed(of: member) ?? 0,
-                       carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
+        let m = Member(
+            name: member, permanentMAC: MACAddress(bytes: info.mac), speed: links.speed(of: member) ?? 0,
+            carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
         let (_, events) = bond.add(m, at: now)
         logger.notice("\(name): \(member) added (\(m.link.rawValue))")
         journal.record(.member, member: member, "added (link \(m.link.rawValue))")
@@ -52,7 +53,9 @@ extension Engine {
         journal.record(.member, member: member, "removed")
         if bond.members[i].permanentMAC == bondMAC && !bondFollowsActive {
             // As the kernel warns: two interfaces on the segment now share a MAC.
-            logger.warning("\(name): the permanent MAC of \(member) (\(bondMAC)) is still the bond's; give the bond another (ip link set \(name) address ...) to avoid conflicts")
+            logger.warning(
+                "\(name): the permanent MAC of \(member) (\(bondMAC)) is still the bond's; give the bond another (ip link set \(name) address ...) to avoid conflicts"
+            )
         }
     }
 
@@ -93,8 +96,9 @@ extension Engine {
     }
 
     func rebuildView() {
-        view = MemberView(usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
-                          speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+        view = MemberView(
+            usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
+            speeds: bond.members.map(\.speed), bondMAC: bondMAC)
         // Only while that member is still up and the mode has an active member.
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member
@@ -115,7 +119,6 @@ extension Engine {
         carrierApplied = up
         logger.info("\(name): carrier \(up ? "up" : "down")")
         journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
-        do { try links.change(index: device.engineIndex, LinkChange(up: up)) }
-        catch { logger.error("\(name): cannot set carrier: \(error)") }
+        do { try links.change(index: device.engineIndex, LinkChange(up: up)) } catch { logger.error("\(name): cannot set carrier: \(error)") }
     }
 }

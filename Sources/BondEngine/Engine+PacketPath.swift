@@ -118,7 +118,8 @@ extension Engine {
         // Peers taught a member's own MAC (balance-alb) address frames to it; the bond
         // device only takes its own.
         if macPolicy == .ownMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
-            && ports.contains(where: { $0.mac == parsed.destination }) {
+            && ports.contains(where: { $0.mac == parsed.destination })
+        {
             bytes.setMAC(0, bondMAC)
         }
         return .deliver

@@ -39,8 +39,9 @@ extension Engine {
         do {
             let bypass = try system.bypassStack(interfaceIndex: engineIndex)
             undo.push("tc on \(engineEnd)") { bypass.remove() }
-            device = BondDevicePort(hostIndex: hostIndex, engineIndex: engineIndex,
-                                    socket: try system.packetSocket(interfaceIndex: engineIndex))
+            device = BondDevicePort(
+                hostIndex: hostIndex, engineIndex: engineIndex,
+                socket: try system.packetSocket(interfaceIndex: engineIndex))
             try poller.add(device.socket.fd, token: Token.bondDevice)
             try poller.add(linkEvents.fd, token: Token.linkEvents)
             try poller.add(wakeup.fd, token: Token.wakeup)
@@ -127,8 +128,7 @@ extension Engine {
             name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: info.isAdminUp,
             promiscuous: info.flags & InterfaceFlags.promiscuous != 0,
             allMulticast: info.flags & InterfaceFlags.allMulticast != 0, alias: info.alias, createdTCHook: createdTCHook)
-        if let i = recovery.members.firstIndex(where: { $0.index == info.index }) { recovery.members[i] = m }
-        else { recovery.members.append(m) }
+        if let i = recovery.members.firstIndex(where: { $0.index == info.index }) { recovery.members[i] = m } else { recovery.members.append(m) }
         try recovery.save(in: system.stateDirectory)
     }
 

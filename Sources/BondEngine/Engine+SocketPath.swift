@@ -75,7 +75,9 @@ extension Engine {
     /// socket frame holds (jumbo MTUs), go up to the AF_PACKET sockets.
     func syncSocketPath() {
         guard let sp = socketPath else { return }
-        do { try sp.program.setMaximumFrame(min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame)) } catch { logger.error("\(name): cannot update the AF_XDP steering: \(error)") }
+        do { try sp.program.setMaximumFrame(min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame)) } catch {
+            logger.error("\(name): cannot update the AF_XDP steering: \(error)")
+        }
     }
 
     /// One turn: frames from the bond device to members, from members to the bond

@@ -67,8 +67,9 @@ extension Engine {
     private var albClients: [ClientStatus]? {
         guard let t = mode.clientTable else { return nil }
         return t.clients.map {
-            ClientStatus(ip: $0.clientIP.description, mac: $0.clientMAC == .zero ? nil : $0.clientMAC.description,
-                         ourIP: $0.ourIP.description, member: ports[$0.member].name, vlan: $0.vlan.map(Int.init))
+            ClientStatus(
+                ip: $0.clientIP.description, mac: $0.clientMAC == .zero ? nil : $0.clientMAC.description,
+                ourIP: $0.ourIP.description, member: ports[$0.member].name, vlan: $0.vlan.map(Int.init))
         }
     }
 
@@ -94,8 +95,9 @@ extension Engine {
         guard let t = mode.vifTable else { return nil }
         return t.entries.sorted { $0.key < $1.key }.map { key, entry in
             let vlan = key >> 48
-            return VIFStatus(mac: MACAddress(rawValue: key & 0xFFFF_FFFF_FFFF).description, vlan: vlan == 0 ? nil : Int(vlan),
-                             bucket: entry.bucket, member: t.buckets[entry.bucket].member.map { ports[$0].name })
+            return VIFStatus(
+                mac: MACAddress(rawValue: key & 0xFFFF_FFFF_FFFF).description, vlan: vlan == 0 ? nil : Int(vlan),
+                bucket: entry.bucket, member: t.buckets[entry.bucket].member.map { ports[$0].name })
         }
     }
 

@@ -20,7 +20,8 @@ extension Engine {
         deviceTakenOver = true
         var removed = programs.map { "XDP \($0)" }
         if filters { removed.append("tc filters") }
-        let line = "taking over the bond device a bondd that did not stop cleanly left (\(host.isAdminUp ? "up" : "down"), "
+        let line =
+            "taking over the bond device a bondd that did not stop cleanly left (\(host.isAdminUp ? "up" : "down"), "
             + "MAC \(bondMAC), MTU \(mtu); its addresses, routes and upper devices stay"
             + (removed.isEmpty ? ")" : "; removed \(removed.joined(separator: ", ")))")
         logger.notice("\(name): \(line)")

@@ -12,14 +12,17 @@ extension Engine {
     public static func check(name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = []) throws(EngineError) {
         let links: any LinkControlling
         do { links = try LinkControl() } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
-        _ = try validate(name: name, members: members, options: options, links: links,
-                         stateDirectory: ProcessClaim.stateDirectory, stoppingFirst: stoppingFirst)
+        _ = try validate(
+            name: name, members: members, options: options, links: links,
+            stateDirectory: ProcessClaim.stateDirectory, stoppingFirst: stoppingFirst)
     }
 
     /// Returns the members, and the bond device a dead bondd of this bond left, which
     /// this one takes over.
-    static func validate(name: String, members: [String], options: BondOptions, links: any LinkControlling, stateDirectory: String,
-                                 stoppingFirst: Set<String> = []) throws(EngineError) -> ([LinkInfo], (host: LinkInfo, engine: LinkInfo)?) {
+    static func validate(
+        name: String, members: [String], options: BondOptions, links: any LinkControlling, stateDirectory: String,
+        stoppingFirst: Set<String> = []
+    ) throws(EngineError) -> ([LinkInfo], (host: LinkInfo, engine: LinkInfo)?) {
         guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }
         guard !members.isEmpty else { throw EngineError("no members given") }
         var seen: Set<String> = []

@@ -91,12 +91,13 @@ public final class Engine: @unchecked Sendable {
     /// What this bond changed on the host, on disk before each change (crash recovery).
     var recovery: RecoveryRecord
 
-
     /// Validates everything, then creates the bond device and takes the members over.
     /// On any failure every step already taken is undone before the error is thrown.
     /// `controlSocket`: removed by a later repair if this bondd dies without removing it.
-    public init(name: String, members memberNames: [String], options: BondOptions, optionWords: [String],
-                logger: Logger, controlSocket: String? = nil, system: any EngineSystem = LinuxSystem()) throws(EngineError) {
+    public init(
+        name: String, members memberNames: [String], options: BondOptions, optionWords: [String],
+        logger: Logger, controlSocket: String? = nil, system: any EngineSystem = LinuxSystem()
+    ) throws(EngineError) {
         self.name = name
         self.system = system
         self.optionWords = optionWords
@@ -111,8 +112,9 @@ public final class Engine: @unchecked Sendable {
             wakeup = try WakeupEvent()
         } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
 
-        let (infos, leftover) = try Self.validate(name: name, members: memberNames, options: options, links: links,
-                                                   stateDirectory: system.stateDirectory)
+        let (infos, leftover) = try Self.validate(
+            name: name, members: memberNames, options: options, links: links,
+            stateDirectory: system.stateDirectory)
         // Checked above, claimed here: of two bondd started at once for one bond, the
         // second stops before it touches anything.
         do {
@@ -123,21 +125,24 @@ public final class Engine: @unchecked Sendable {
         } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(name): \(error)") }
         undo.push("claim of \(name)") { [nameClaim] in nameClaim?.release() }
         bondMAC = MACAddress(bytes: infos[0].mac)
-        mtu = 1500   // the kernel's bond default; members follow the bond's MTU
+        mtu = 1500  // the kernel's bond default; members follow the bond's MTU
         let now = system.now()
         var members: [Member] = []
         for info in infos {
-            members.append(Member(name: info.name, permanentMAC: MACAddress(bytes: info.mac),
-                                  speed: links.speed(of: info.name) ?? 0, carrier: info.hasCarrier,
-                                  updelay: options.updelay, downdelay: options.downdelay, at: now))
+            members.append(
+                Member(
+                    name: info.name, permanentMAC: MACAddress(bytes: info.mac),
+                    speed: links.speed(of: info.name) ?? 0, carrier: info.hasCarrier,
+                    updelay: options.updelay, downdelay: options.downdelay, at: now))
         }
         bond = Bond(name: name, options: options, members: members)
         macPolicy = MACPolicy(options)
         mode = AnyBondingMode(options: options, members: memberNames.count)
         controlEtherType = mode.controlEtherType
         view = MemberView(usable: [], active: nil)
-        recovery = RecoveryRecord(bond: name, pid: ProcessFacts.currentPID, namespace: RecoveryRecord.currentNamespace(),
-                                  engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
+        recovery = RecoveryRecord(
+            bond: name, pid: ProcessFacts.currentPID, namespace: RecoveryRecord.currentNamespace(),
+            engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
         do {
             // Before the first change, and gone after the last undo: a bondd killed at
             // any moment in between leaves a record of everything it touched.

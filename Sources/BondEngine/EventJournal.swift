@@ -18,8 +18,10 @@ public final class EventJournal: @unchecked Sendable {
     func record(_ kind: StateChange.Kind, member: String?, _ message: String) {
         let real = SystemClock.realtimeNanoseconds(), mono = SystemClock.monotonicNanoseconds()
         condition.lock()
-        changes.append(StateChange(sequence: nextSequence, unixNanoseconds: real, monotonicNanoseconds: mono,
-                                   bond: bond, kind: kind, member: member, message: message))
+        changes.append(
+            StateChange(
+                sequence: nextSequence, unixNanoseconds: real, monotonicNanoseconds: mono,
+                bond: bond, kind: kind, member: member, message: message))
         nextSequence += 1
         if changes.count > Self.capacity { changes.removeFirst(changes.count - Self.capacity) }
         condition.broadcast()

@@ -45,8 +45,7 @@ final class FastPath {
         var mode = XDPBondProgram.AttachMode.generic
         var nativeError: SystemError?
         if kind != "veth" {
-            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native }
-            catch { nativeError = error }
+            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native } catch { nativeError = error }
         }
         if mode == .generic {
             do throws(SystemError) {

@@ -79,7 +79,8 @@ public enum Recovery {
     /// takes it over.
     private static func removeOrphanDevice(of bond: String, _ keepingDevice: Bool) throws(EngineError) -> Report {
         guard !keepingDevice, let links = try? LinkControl(), let all = try? links.links(),
-              let (_, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true) else { return Report() }
+            let (_, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true)
+        else { return Report() }
         do { try links.deleteLink(index: engine.index) } catch { throw EngineError("cannot remove \(bond): \(error)") }
         return Report(repaired: ["removed the bond device \(bond)"])
     }

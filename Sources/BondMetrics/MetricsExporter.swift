@@ -60,8 +60,10 @@ public final class MetricsExporter: @unchecked Sendable {
                 gauge("bondd_bond_alb_clients", "Clients balance-alb spreads over members", b, Double(clients.count))
             }
             let c = s.counters
-            for (reason, value) in [("runt", c.runt), ("truncated", c.truncated), ("oversize", c.oversize),
-                                    ("no_member", c.noMember), ("not_delivered", c.deliveryDrops)] {
+            for (reason, value) in [
+                ("runt", c.runt), ("truncated", c.truncated), ("oversize", c.oversize),
+                ("no_member", c.noMember), ("not_delivered", c.deliveryDrops),
+            ] {
                 counter("bondd_bond_frames_refused_total", "Frames the engine could not move, by reason", b + [("reason", reason)], value)
             }
             for m in s.members {
@@ -78,7 +80,8 @@ public final class MetricsExporter: @unchecked Sendable {
                 gauge("bondd_member_enabled", "0 while disabled by hand", l, m.state == "disabled" ? 0 : 1)
                 if let sent = m.probesSent {
                     counter("bondd_member_probes_sent_total", "ARP/NS monitor probes sent on the member", l, sent)
-                    counter("bondd_member_probes_answered_total", "Probe replies the ARP/NS monitor counted on the member", l, m.repliesValidated ?? 0)
+                    counter(
+                        "bondd_member_probes_answered_total", "Probe replies the ARP/NS monitor counted on the member", l, m.repliesValidated ?? 0)
                 }
             }
         }

@@ -29,7 +29,8 @@ public final class MetricsServer: @unchecked Sendable {
     public init(address: String, render: @escaping @Sendable () -> [UInt8]) throws {
         self.address = address
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (0...65535).contains(port) else {
+            (0...65535).contains(port)
+        else {
             throw SetupError(description: "--metrics: '\(address)' is not HOST:PORT (e.g. 127.0.0.1:9469)")
         }
         var host = String(address[..<colon])
@@ -39,8 +40,10 @@ public final class MetricsServer: @unchecked Sendable {
         do {
             socketAddress = try SocketAddress(ipAddress: host, port: port)
         } catch {
-            throw SetupError(description: v6 ? "--metrics: '\(host)' is not an IPv6 address"
-                : "--metrics: '\(host)' is not an IPv4 address (IPv6 goes in brackets: [::1]:9469)")
+            throw SetupError(
+                description: v6
+                    ? "--metrics: '\(host)' is not an IPv6 address"
+                    : "--metrics: '\(host)' is not an IPv4 address (IPv6 goes in brackets: [::1]:9469)")
         }
         if v6 != (socketAddress.protocol == .inet6) {
             throw SetupError(description: "--metrics: '\(host)' is not an IPv4 address (IPv6 goes in brackets: [::1]:9469)")

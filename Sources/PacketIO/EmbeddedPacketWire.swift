@@ -21,8 +21,9 @@ public final class EmbeddedPacketWire {
         var pair: [Int32] = [0, 0]
         // SOCK_SEQPACKET keeps frames apart, and unlike datagram pairs is not limited
         // to ten queued frames (net.unix.max_dgram_qlen).
-        _ = try check(socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair),
-                      "socketpair")
+        _ = try check(
+            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &pair),
+            "socketpair")
         var size: Int32 = 4 << 20
         for fd in pair {
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))

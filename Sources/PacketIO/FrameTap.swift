@@ -49,8 +49,10 @@ public final class FrameTap: @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         // Laid out as recordHeader says: 8 + 4 + 4 + 1 bytes, no padding before the last.
-        var header = (UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec), UInt32(bytes.count), UInt32(wireLength),
-                      direction.rawValue)
+        var header = (
+            UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec), UInt32(bytes.count), UInt32(wireLength),
+            direction.rawValue
+        )
         withUnsafeBytes(of: &header) { staging.append(contentsOf: $0.prefix(Self.recordHeader)) }
         staging.append(contentsOf: bytes)
     }

@@ -32,8 +32,10 @@ public struct LinkInfo: Equatable {
     /// Carrier as the bond counts it: administratively up and the lower layer up.
     public var hasCarrier: Bool { isAdminUp && flags & InterfaceFlags.lowerUp != 0 }
 
-    public init(index: Int32, name: String, flags: UInt32, mac: [UInt8], mtu: Int, master: Int32? = nil,
-                alias: String? = nil, kind: String? = nil, promiscuity: Int = 0) {
+    public init(
+        index: Int32, name: String, flags: UInt32, mac: [UInt8], mtu: Int, master: Int32? = nil,
+        alias: String? = nil, kind: String? = nil, promiscuity: Int = 0
+    ) {
         self.index = index; self.name = name; self.flags = flags; self.mac = mac; self.mtu = mtu
         self.master = master; self.alias = alias; self.kind = kind; self.promiscuity = promiscuity
         isBridgePortNotice = false
@@ -41,7 +43,8 @@ public struct LinkInfo: Equatable {
 
     init?(message: NetlinkMessage) {
         guard message.type == RTM_NEWLINK || message.type == RTM_DELLINK,
-              message.payload.count >= MemoryLayout<ifinfomsg>.size else { return nil }
+            message.payload.count >= MemoryLayout<ifinfomsg>.size
+        else { return nil }
         let header = message.payload.withUnsafeBytes { $0.loadUnaligned(as: ifinfomsg.self) }
         let attributes = NetlinkAttributes(message.payload[MemoryLayout<ifinfomsg>.size...])
         index = header.ifi_index
@@ -70,8 +73,10 @@ public struct LinkChange {
     public var alias: String?
     /// The index of a master device (a bridge) to join; 0 leaves the current master.
     public var master: Int32?
-    public init(up: Bool? = nil, allMulticast: Bool? = nil, promiscuous: Bool? = nil,
-                mac: [UInt8]? = nil, mtu: Int? = nil, alias: String? = nil, master: Int32? = nil) {
+    public init(
+        up: Bool? = nil, allMulticast: Bool? = nil, promiscuous: Bool? = nil,
+        mac: [UInt8]? = nil, mtu: Int? = nil, alias: String? = nil, master: Int32? = nil
+    ) {
         self.up = up; self.allMulticast = allMulticast; self.promiscuous = promiscuous
         self.mac = mac; self.mtu = mtu; self.alias = alias; self.master = master
     }
@@ -210,13 +215,16 @@ public final class LinkEvents {
     /// Reads queued notifications without blocking. `addressChanged` gets the index of
     /// an interface whose addresses changed (a DAD that ends is a change too).
     /// - Returns: false when some were lost; the caller re-reads the link table.
-    public func drain(_ handle: (_ link: LinkInfo, _ removed: Bool) -> Void,
-                      addressChanged: (_ index: Int32) -> Void) -> Bool {
+    public func drain(
+        _ handle: (_ link: LinkInfo, _ removed: Bool) -> Void,
+        addressChanged: (_ index: Int32) -> Void
+    ) -> Bool {
         socket.drainNotifications { message in
             if let info = LinkInfo(message: message) {
                 handle(info, message.type == RTM_DELLINK)
             } else if message.type == RTM_NEWADDR || message.type == RTM_DELADDR,
-                      message.payload.count >= MemoryLayout<ifaddrmsg>.size {
+                message.payload.count >= MemoryLayout<ifaddrmsg>.size
+            {
                 let h = message.payload.withUnsafeBytes { $0.loadUnaligned(as: ifaddrmsg.self) }
                 addressChanged(Int32(bitPattern: h.ifa_index))
             }

@@ -177,9 +177,11 @@ public final class NetlinkSocket {
             let length = buffer.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: i, as: UInt32.self)) }
             guard length >= 16, i + length <= count else { break }
             let (type, flags, seq) = buffer.withUnsafeBytes {
-                ($0.loadUnaligned(fromByteOffset: i + 4, as: UInt16.self),
-                 $0.loadUnaligned(fromByteOffset: i + 6, as: UInt16.self),
-                 $0.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self))
+                (
+                    $0.loadUnaligned(fromByteOffset: i + 4, as: UInt16.self),
+                    $0.loadUnaligned(fromByteOffset: i + 6, as: UInt16.self),
+                    $0.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self)
+                )
             }
             out.append(NetlinkMessage(type: type, flags: flags, sequence: seq, payload: Array(buffer[(i + 16)..<(i + length)])))
             i += (length + 3) & ~3

@@ -17,7 +17,7 @@ public struct PacketRingConfiguration: Sendable {
 /// a 64 KiB TCP segment crosses the engine as one frame with its checksum still owed.
 public enum VirtioNetHeader {
     public static let size = 10
-    public static let needsChecksum: UInt8 = 1   // VIRTIO_NET_HDR_F_NEEDS_CSUM
+    public static let needsChecksum: UInt8 = 1  // VIRTIO_NET_HDR_F_NEEDS_CSUM
 }
 
 /// One received frame, in ring memory that stays valid until its block is released.
@@ -53,7 +53,8 @@ public final class PacketSocket {
         self.configuration = configuration
         // Protocol 0 until bind: a socket created with ETH_P_ALL would already capture
         // every interface's frames before it is bound to ours.
-        let fd = try check(socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0), "socket(AF_PACKET)")
+        let fd = try check(
+            socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0), "socket(AF_PACKET)")
         var mapped: UnsafeMutableRawPointer?
         do throws(SystemError) {
             try Self.set(fd, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR")
@@ -85,9 +86,10 @@ public final class PacketSocket {
             address.sll_family = UInt16(AF_PACKET)
             address.sll_protocol = UInt16(ETH_P_ALL).bigEndian
             address.sll_ifindex = interfaceIndex
-            _ = try check(withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size)) }
-            }, "bind(AF_PACKET, ifindex \(interfaceIndex))")
+            _ = try check(
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size)) }
+                }, "bind(AF_PACKET, ifindex \(interfaceIndex))")
         } catch {
             if let mapped { munmap(mapped, configuration.blockSize * configuration.blockCount) }
             Glibc.close(fd)
@@ -200,8 +202,9 @@ public struct BlockFrames {
             snap += 4
             wire += 4
         }
-        return ReceivedFrame(bytes: UnsafeMutableRawBufferPointer(start: mac, count: snap),
-                             wireLength: wire, header: mac - VirtioNetHeader.size)
+        return ReceivedFrame(
+            bytes: UnsafeMutableRawBufferPointer(start: mac, count: snap),
+            wireLength: wire, header: mac - VirtioNetHeader.size)
     }
 }
 

@@ -20,8 +20,9 @@ public final class PcapWriter {
     /// One frame: its captured bytes, its length on the wire, its time.
     public func write(_ bytes: UnsafeRawBufferPointer, wireLength: Int, unixNanoseconds: UInt64) {
         guard let base = bytes.baseAddress else { return }
-        bondd_pcap_write(file, base, UInt32(min(bytes.count, Self.snapshotLength)), UInt32(wireLength),
-                         Int(unixNanoseconds / 1_000_000_000), Int(unixNanoseconds % 1_000_000_000 / 1000))
+        bondd_pcap_write(
+            file, base, UInt32(min(bytes.count, Self.snapshotLength)), UInt32(wireLength),
+            Int(unixNanoseconds / 1_000_000_000), Int(unixNanoseconds % 1_000_000_000 / 1000))
     }
 
     public func flush() { bondd_pcap_flush(file) }

@@ -52,8 +52,10 @@ public final class XDPBondProgram {
         public var maximumFrame = 1514
         /// Note when each member last received (the ARP/NS monitor reads it).
         public var stampReceive = true
-        public init(mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
-                    hashPolicy: Int = 0) {
+        public init(
+            mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
+            hashPolicy: Int = 0
+        ) {
             self.mode = mode; self.active = active; self.usable = usable
             self.allMembersActive = allMembersActive; self.packetsPerMember = packetsPerMember
             self.hashPolicy = hashPolicy
@@ -294,8 +296,9 @@ public final class XDPBondProgram {
         var out = [UInt8](repeating: 0, count: frame.count + 256)
         let r = frame.withUnsafeBytes { input in
             out.withUnsafeMutableBytes { output in
-                bondd_xdp_test_run(transmit ? transmitProgram : receiveProgram, input.baseAddress, UInt32(input.count),
-                                   UInt32(ingress), &retval, output.baseAddress, UInt32(output.count), &length)
+                bondd_xdp_test_run(
+                    transmit ? transmitProgram : receiveProgram, input.baseAddress, UInt32(input.count),
+                    UInt32(ingress), &retval, output.baseAddress, UInt32(output.count), &length)
             }
         }
         guard r == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r) }

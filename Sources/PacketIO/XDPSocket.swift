@@ -47,8 +47,9 @@ public final class XDPSocket {
         }
         let (handle, rxRing, txRing, fillRing, completionRing) = (xsk, rx, tx, fill, completion)
         let r = name.withCString {
-            bondd_xsk_socket_create(handle, $0, memory.umem.pointee, rxRing, txRing, fillRing, completionRing,
-                                    memory.ringSize, copy ? 1 : 0)
+            bondd_xsk_socket_create(
+                handle, $0, memory.umem.pointee, rxRing, txRing, fillRing, completionRing,
+                memory.ringSize, copy ? 1 : 0)
         }
         guard r == 0, let socket = xsk.pointee else {
             xsk.deallocate(); rx.deallocate(); tx.deallocate()

@@ -9,23 +9,25 @@ struct Bondctl: ParsableCommand {
         commandName: "bondctl",
         abstract: "Inspect and steer bonds run by bondd.",
         discussion: """
-        Examples:
-          bondctl show                 every running bond, /proc/net/bonding layout
-          bondctl show bond0 --json    one bond as JSON
-          bondctl list                 one line per bond
-          bondctl stats bond0 --watch  counters and rates, refreshed in place
-          bondctl events               follow state changes of every bond
-          bondctl set-active bond0 eth1
-          bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
-          bondctl set bond0 miimon=50 primary=eth1
-          bondctl add-member bond0 eth2
-          bondctl disable-member bond0 eth1
-          bondctl migrate bond0 17 eth1
-          bondctl capture bond0 eth1 -w eth1.pcap -c 100
-          bondctl reload               apply a changed bondd --config file
-        """,
-        subcommands: [Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
-                      EnableMember.self, DisableMember.self, Migrate.self, Hash.self, Capture.self, Reload.self])
+            Examples:
+              bondctl show                 every running bond, /proc/net/bonding layout
+              bondctl show bond0 --json    one bond as JSON
+              bondctl list                 one line per bond
+              bondctl stats bond0 --watch  counters and rates, refreshed in place
+              bondctl events               follow state changes of every bond
+              bondctl set-active bond0 eth1
+              bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
+              bondctl set bond0 miimon=50 primary=eth1
+              bondctl add-member bond0 eth2
+              bondctl disable-member bond0 eth1
+              bondctl migrate bond0 17 eth1
+              bondctl capture bond0 eth1 -w eth1.pcap -c 100
+              bondctl reload               apply a changed bondd --config file
+            """,
+        subcommands: [
+            Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
+            EnableMember.self, DisableMember.self, Migrate.self, Hash.self, Capture.self, Reload.self,
+        ])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
     /// option belongs to every subcommand, so a leading one is moved behind the verb.

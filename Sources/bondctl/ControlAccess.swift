@@ -52,7 +52,9 @@ struct SocketOption: ParsableArguments {
                 warn("\(bondName(of: p)): not answering, skipped (\(error))")
             }
         }
-        if statuses.isEmpty { fail("no running bond answered (\(paths.count) control socket\(paths.count == 1 ? "" : "s") in \(ControlPaths.directory))") }
+        if statuses.isEmpty {
+            fail("no running bond answered (\(paths.count) control socket\(paths.count == 1 ? "" : "s") in \(ControlPaths.directory))")
+        }
         return statuses
     }
 
@@ -81,13 +83,11 @@ func fail(_ message: String, code: Int32 = 1) -> Never {
     exit(code)
 }
 
-
 /// Every running bond's control socket, by name.
 func runningSockets() -> [String] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: ControlPaths.directory)) ?? []
     return entries.filter { $0.hasSuffix(".sock") }.sorted().map { "\(ControlPaths.directory)/\($0)" }
 }
-
 
 /// Shell completion: running bonds, and interfaces for member arguments.
 enum Completions {

@@ -15,18 +15,22 @@ final class BondInstance: @unchecked Sendable {
 
     /// Creates the bond (and with `attach`, its addresses, MTU and bridge port); on
     /// failure nothing of it is left. `reload` answers `bondctl reload`.
-    init(_ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger,
-         reload: @escaping @Sendable () -> ControlReply) throws(EngineError) {
+    init(
+        _ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger,
+        reload: @escaping @Sendable () -> ControlReply
+    ) throws(EngineError) {
         self.plan = plan
         let box = EngineBox(reload: reload)
         do {
-            server = try ControlServer(path: socket ?? ControlPaths.socket(for: plan.name),
-                                       handler: { request in box.handle(request) },
-                                       stream: { request, out in box.stream(request, to: out) })
+            server = try ControlServer(
+                path: socket ?? ControlPaths.socket(for: plan.name),
+                handler: { request in box.handle(request) },
+                stream: { request, out in box.stream(request, to: out) })
         } catch { throw EngineError("\(error)") }
         do {
-            engine = try Engine(name: plan.name, members: plan.members, options: plan.options,
-                                optionWords: plan.optionWords, logger: logger, controlSocket: server.path)
+            engine = try Engine(
+                name: plan.name, members: plan.members, options: plan.options,
+                optionWords: plan.optionWords, logger: logger, controlSocket: server.path)
         } catch {
             server.stop()
             throw error

@@ -16,37 +16,37 @@ struct Bondd: ParsableCommand {
         commandName: "bondd",
         abstract: "Run one bond in the foreground: create its device, drive its members.",
         discussion: """
-        Options are written as for the kernel's bonding driver, name=value.
-        Modes: balance-rr, active-backup, balance-xor, broadcast, balance-tlb,
-        balance-alb (0-3, 5, 6) and balance-slb (per-VIF source MAC hashing).
-        Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
-        arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets,
-        arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,...,
-        active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay,
-        fail_over_mac (none|active|follow), resend_igmp. Also all_slaves_active,
-        packets_per_slave, xmit_hash_policy, tlb_dynamic_lb, lp_interval,
-        rebalance_interval, alb_clients. The README lists values and ranges.
+            Options are written as for the kernel's bonding driver, name=value.
+            Modes: balance-rr, active-backup, balance-xor, broadcast, balance-tlb,
+            balance-alb (0-3, 5, 6) and balance-slb (per-VIF source MAC hashing).
+            Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
+            arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets,
+            arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,...,
+            active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay,
+            fail_over_mac (none|active|follow), resend_igmp. Also all_slaves_active,
+            packets_per_slave, xmit_hash_policy, tlb_dynamic_lb, lp_interval,
+            rebalance_interval, alb_clients. The README lists values and ranges.
 
-        With --config FILE, bondd runs every bond the file declares ([NAME] sections with
-        members, options, address, mtu and bridge), each with its own control socket;
-        all bonds start or none does.
+            With --config FILE, bondd runs every bond the file declares ([NAME] sections with
+            members, options, address, mtu and bridge), each with its own control socket;
+            all bonds start or none does.
 
-        The bond device is created in the current network namespace, with the first
-        member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
-        its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed
-        is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a
-        crash, starting the same bond again restores the members the dead bondd left and
-        takes its bond device over (addresses, routes, bridge port and upper devices
-        stay); bondd --cleanup BOND restores the members and removes the device.
+            The bond device is created in the current network namespace, with the first
+            member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
+            its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed
+            is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a
+            crash, starting the same bond again restores the members the dead bondd left and
+            takes its bond device over (addresses, routes, bridge port and upper devices
+            stay); bondd --cleanup BOND restores the members and removes the device.
 
-        Examples:
-          bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
-          bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
-          bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
-          bondd --cleanup bond0
-          bondd bond0 --members eth0,eth1 mode=active-backup \\
-                arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
-        """)
+            Examples:
+              bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
+              bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
+              bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
+              bondd --cleanup bond0
+              bondd bond0 --members eth0,eth1 mode=active-backup \\
+                    arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
+            """)
 
     @Argument(help: "Name of the bond device to create (e.g. bond0); not with --config.")
     var bond: String?
@@ -217,7 +217,9 @@ final class EngineBox: @unchecked Sendable {
             return ControlReply(ok: true, status: status)
         case .setActive:
             guard let m = request.member else { return .failure("set-active needs a member") }
-            return change(engine) { e throws(OptionError) in try e.setActive(m); return nil }
+            return change(engine) { e throws(OptionError) in
+                try e.setActive(m); return nil
+            }
         case .addMember, .removeMember:
             guard let m = request.member else { return .failure("\(request.command.rawValue) needs a member") }
             return engine.perform { e in
@@ -230,7 +232,9 @@ final class EngineBox: @unchecked Sendable {
             } ?? Self.stopping
         case .enableMember, .disableMember:
             guard let m = request.member else { return .failure("\(request.command.rawValue) needs a member") }
-            return change(engine) { e throws(OptionError) in try e.setEnabled(m, request.command == .enableMember); return nil }
+            return change(engine) { e throws(OptionError) in
+                try e.setEnabled(m, request.command == .enableMember); return nil
+            }
         case .set:
             let words = request.options ?? []
             return change(engine) { e throws(OptionError) in
@@ -239,7 +243,9 @@ final class EngineBox: @unchecked Sendable {
             }
         case .migrate:
             guard let m = request.member, let b = request.bucket else { return .failure("migrate needs a bucket and a member") }
-            return change(engine) { e throws(OptionError) in try e.migrate(bucket: b, to: m, vif: request.vif ?? false); return nil }
+            return change(engine) { e throws(OptionError) in
+                try e.migrate(bucket: b, to: m, vif: request.vif ?? false); return nil
+            }
         case .hash:
             guard let words = request.frame else { return .failure("hash needs a frame description") }
             return engine.perform { e in

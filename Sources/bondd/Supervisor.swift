@@ -69,7 +69,9 @@ final class Supervisor: @unchecked Sendable {
     }
 
     func stopAll() {
-        let bonds = lock.withLock { () -> [BondInstance] in stopping = true; return running }
+        let bonds = lock.withLock { () -> [BondInstance] in
+            stopping = true; return running
+        }
         for b in bonds { b.engine.requestStop() }
     }
 
@@ -130,8 +132,9 @@ final class Supervisor: @unchecked Sendable {
                     // what it ran before, if it ran.
                     var line = "\(plan.name): not started: \(Self.describe(error))"
                     if let previous {
-                        do { launch(try makeInstance(previous.plan)); line += "; restarted as it was" }
-                        catch { line += "; could not restart as it was either: \(Self.describe(error))" }
+                        do { launch(try makeInstance(previous.plan)); line += "; restarted as it was" } catch {
+                            line += "; could not restart as it was either: \(Self.describe(error))"
+                        }
                     }
                     problems.append(line)
                 }

@@ -34,7 +34,9 @@ import Testing
 @Suite struct ProtocolVersionTests {
     @Test func aReplyOfAnotherVersionIsNamedAsSuch() {
         let old = Array(#"{"ok":true,"status":{"name":"bond0","mode":"balance-rr"}}"#.utf8)
-        #expect(ControlClient.unreadable(old, from: "/run/bondd/bond0.sock").contains("speaks control protocol an older version, this bondctl version 1: restart bondd"))
+        #expect(
+            ControlClient.unreadable(old, from: "/run/bondd/bond0.sock").contains(
+                "speaks control protocol an older version, this bondctl version 1: restart bondd"))
         let garbled = Array(#"{"ok":true,"version":1,"status":7}"#.utf8)
         #expect(ControlClient.unreadable(garbled, from: "/s") == "unreadable reply from /s")
     }

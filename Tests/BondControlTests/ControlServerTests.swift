@@ -12,13 +12,17 @@ import Testing
 
     /// A server answering every request with its member (the tests' tag for a request),
     /// or its command, after `work` (a stand-in for waiting on an engine).
-    static func server(_ name: String, limits: ControlServer.Limits = .init(),
-                       work: @escaping @Sendable (ControlRequest) -> Void = { _ in },
-                       stream: ControlServer.Stream? = nil) throws -> ControlServer {
-        let s = try ControlServer(path: path(name), limits: limits, handler: { r in
-            work(r)
-            return ControlReply(ok: true, message: r.member ?? r.command.rawValue)
-        }, stream: stream)
+    static func server(
+        _ name: String, limits: ControlServer.Limits = .init(),
+        work: @escaping @Sendable (ControlRequest) -> Void = { _ in },
+        stream: ControlServer.Stream? = nil
+    ) throws -> ControlServer {
+        let s = try ControlServer(
+            path: path(name), limits: limits,
+            handler: { r in
+                work(r)
+                return ControlReply(ok: true, message: r.member ?? r.command.rawValue)
+            }, stream: stream)
         s.start()
         return s
     }
@@ -116,11 +120,13 @@ import Testing
         var limits = ControlServer.Limits()
         limits.writeDeadline = 0.3
         let ended = DispatchSemaphore(value: 0)
-        let s = try Self.server("stream", limits: limits, stream: { _, out in
-            let line = String(repeating: "x", count: 4096)
-            while out.send(ControlReply(ok: true, message: line)) {}
-            ended.signal()
-        })
+        let s = try Self.server(
+            "stream", limits: limits,
+            stream: { _, out in
+                let line = String(repeating: "x", count: 4096)
+                while out.send(ControlReply(ok: true, message: line)) {}
+                ended.signal()
+            })
         defer { s.stop() }
         let follower = try RawClient(s.path)
         #expect(follower.write("{\"command\":\"events\"}\n"))
@@ -131,12 +137,14 @@ import Testing
 
     @Test func anEarlyEndOfTheClientsSideIsSeenByItsStream() throws {
         let ended = DispatchSemaphore(value: 0)
-        let s = try Self.server("halfclose", stream: { _, out in
-            _ = out.send(ControlReply(ok: true))
-            while !out.peerClosed { usleep(10_000) }
-            _ = out.send(ControlReply(ok: true, message: "bye"))
-            ended.signal()
-        })
+        let s = try Self.server(
+            "halfclose",
+            stream: { _, out in
+                _ = out.send(ControlReply(ok: true))
+                while !out.peerClosed { usleep(10_000) }
+                _ = out.send(ControlReply(ok: true, message: "bye"))
+                ended.signal()
+            })
         defer { s.stop() }
         let c = try RawClient(s.path)
         #expect(c.write("{\"command\":\"capture\"}\n"))

@@ -90,8 +90,9 @@ import Testing
 
     /// Our solicited NA to client n (as the host stack sends it: TLLA = the bond's MAC).
     func advertisement(to n: UInt64) -> [UInt8] {
-        FrameBuilder.neighborAdvertisement(from: Self.bond, ourIP: ours, to: MACAddress(rawValue: 0x0200_0000_0A00 + n),
-                                           clientIP: IPv6Address(high: ours.high, low: 0x20 + n))
+        FrameBuilder.neighborAdvertisement(
+            from: Self.bond, ourIP: ours, to: MACAddress(rawValue: 0x0200_0000_0A00 + n),
+            clientIP: IPv6Address(high: ours.high, low: 0x20 + n))
     }
 
     @Test func advertisementsToClientsAreSpreadAndRewrittenWithAValidChecksum() throws {
@@ -121,12 +122,13 @@ import Testing
     }
 
     @Test func clientUpdatesAreUnicastAdvertisements() {
-        let f = FrameBuilder.neighborAdvertisement(from: MACAddress("02:00:00:00:00:22")!, ourIP: ours,
-                                                   to: MACAddress("02:00:00:00:0a:01")!, clientIP: IPv6Address("2001:db8::21")!)
+        let f = FrameBuilder.neighborAdvertisement(
+            from: MACAddress("02:00:00:00:00:22")!, ourIP: ours,
+            to: MACAddress("02:00:00:00:0a:01")!, clientIP: IPv6Address("2001:db8::21")!)
         let p = Fixtures.parsed(f)
         #expect(p.destination == MACAddress("02:00:00:00:0a:01"))
         #expect(p.neighborDiscovery?.target == ours)
-        #expect(f[54 + 4] == 0x20)   // override, not solicited
+        #expect(f[54 + 4] == 0x20)  // override, not solicited
     }
 }
 

@@ -13,7 +13,9 @@ import Testing
     }
 
     @Test func optionsAsAdminsWriteThem() throws {
-        let (o, _) = try BondOptions.parse(["mode=active-backup", "miimon=100", "primary=eth0", "primary_reselect=better", "updelay=200", "num_grat_arp=3"])
+        let (o, _) = try BondOptions.parse([
+            "mode=active-backup", "miimon=100", "primary=eth0", "primary_reselect=better", "updelay=200", "num_grat_arp=3",
+        ])
         #expect(o.mode == .activeBackup)
         #expect(o.miimon == 100)
         #expect(o.primary == "eth0")
@@ -69,9 +71,11 @@ import Testing
     }
 
     @Test func arpMonitorOptionsAsAdminsWriteThem() throws {
-        let (o, _) = try BondOptions.parse(["mode=active-backup", "arp_interval=100", "arp_ip_target=192.0.2.2,192.0.2.3",
-                                            "ns_ip6_target=2001:db8::2", "arp_validate=filter_backup", "arp_all_targets=all",
-                                            "arp_missed_max=3", "prio=m0:10,m1:-5", "fail_over_mac=follow", "resend_igmp=3"])
+        let (o, _) = try BondOptions.parse([
+            "mode=active-backup", "arp_interval=100", "arp_ip_target=192.0.2.2,192.0.2.3",
+            "ns_ip6_target=2001:db8::2", "arp_validate=filter_backup", "arp_all_targets=all",
+            "arp_missed_max=3", "prio=m0:10,m1:-5", "fail_over_mac=follow", "resend_igmp=3",
+        ])
         #expect(o.arpInterval == 100 && o.miimon == 0)
         #expect(o.arpTargets == [IPv4Address("192.0.2.2")!, IPv4Address("192.0.2.3")!])
         #expect(o.nsTargets == [IPv6Address("2001:db8::2")!])

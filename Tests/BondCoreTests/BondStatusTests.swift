@@ -13,4 +13,3 @@ import Testing
         #expect(text.contains("\"delivery_drops\":5"))
     }
 }
-

@@ -10,9 +10,10 @@ struct BondHarness {
     init(_ words: [String], members: [String] = ["m0", "m1"], speeds: [Int]? = nil, carriers: [Bool]? = nil) throws {
         let (options, _) = try BondOptions.parse(words)
         let ms = members.enumerated().map { i, name in
-            Member(name: name, permanentMAC: MACAddress(rawValue: 0x0200_0000_0000 + UInt64(i)),
-                   speed: speeds?[i] ?? 10000, carrier: carriers?[i] ?? true,
-                   updelay: options.updelay, downdelay: options.downdelay, at: .milliseconds(0))
+            Member(
+                name: name, permanentMAC: MACAddress(rawValue: 0x0200_0000_0000 + UInt64(i)),
+                speed: speeds?[i] ?? 10000, carrier: carriers?[i] ?? true,
+                updelay: options.updelay, downdelay: options.downdelay, at: .milliseconds(0))
         }
         bond = Bond(name: "bond0", options: options, members: ms)
         events = bond.start(at: now)
@@ -45,7 +46,8 @@ struct BondHarness {
         h.carrier("m0", false)
         #expect(h.active == "m1")
         #expect(h.bond.members[0].linkFailureCount == 1)
-        #expect(h.events.filter { if case .activeChanged = $0 { true } else { false } } == [.activeChanged(from: 0, to: 1, reason: "link failure on m0")])
+        #expect(
+            h.events.filter { if case .activeChanged = $0 { true } else { false } } == [.activeChanged(from: 0, to: 1, reason: "link failure on m0")])
         #expect(h.bond.lastFailoverReason == "link failure on m0")
         // m0 returns: without a primary the current active member stays.
         h.carrier("m0", true)

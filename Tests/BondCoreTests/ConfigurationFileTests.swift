@@ -3,21 +3,21 @@ import Testing
 
 @Suite struct ConfigurationFileTests {
     let twoBonds = """
-    # lab host: two bonds
-    [bond0]
-    members = eth0, eth1
-    mode = active-backup
-    miimon = 100   ; kernel names
-    primary = eth0
-    address = 192.0.2.1/24
-    address = 2001:db8::1/64
-    mtu = 9000
+        # lab host: two bonds
+        [bond0]
+        members = eth0, eth1
+        mode = active-backup
+        miimon = 100   ; kernel names
+        primary = eth0
+        address = 192.0.2.1/24
+        address = 2001:db8::1/64
+        mtu = 9000
 
-    [bond1]
-    members = eth2 eth3
-    mode = balance-slb
-    bridge = xenbr0
-    """
+        [bond1]
+        members = eth2 eth3
+        mode = balance-slb
+        bridge = xenbr0
+        """
 
     @Test func readsEveryBondWithItsOptionsAndAttachments() throws {
         let bonds = try ConfigurationFile.parse(twoBonds, file: "lab.conf")
@@ -59,8 +59,10 @@ import Testing
     /// combining marks (each one Character, any number of bytes) made a 240-Character
     /// cut let a long line through. The cut is in bytes.
     @Test func anErrorIsOneShortLineWhateverTheValueHolds() {
-        for value in [String(repeating: "x", count: 5000), String(repeating: "a\u{0362}\u{0362}\u{0362}", count: 400),
-                      String(repeating: "\u{FFFD}", count: 300)] {
+        for value in [
+            String(repeating: "x", count: 5000), String(repeating: "a\u{0362}\u{0362}\u{0362}", count: 400),
+            String(repeating: "\u{FFFD}", count: 300),
+        ] {
             do {
                 _ = try ConfigurationFile.parse("[bond0]\nmembers = a\nmiimon = 1\(value)", file: "lab.conf")
                 Issue.record("accepted")
@@ -90,6 +92,7 @@ import Testing
 
 private extension String {
     func replacingOccurrences(of a: String, with b: String) -> String {
-        split(separator: "\n", omittingEmptySubsequences: false).map { $0.contains(a) ? String($0).replacing(a, with: b) : String($0) }.joined(separator: "\n")
+        split(separator: "\n", omittingEmptySubsequences: false).map { $0.contains(a) ? String($0).replacing(a, with: b) : String($0) }.joined(
+            separator: "\n")
     }
 }

@@ -26,7 +26,7 @@ import Testing
         #expect(h.source == ip)
         #expect(h.destination == IPv6Address("ff02::1"))
         #expect(p.transport?.icmpType == 136)
-        #expect(f[54 + 4] == 0x20)   // override, not solicited
+        #expect(f[54 + 4] == 0x20)  // override, not solicited
         // Summing the ICMPv6 message with its checksum and the pseudo-header gives 0xFFFF.
         let icmp = Array(f[54...])
         let pseudo = InternetChecksum.ipv6PseudoHeader(source: ip, destination: h.destination, length: icmp.count, nextHeader: 58)

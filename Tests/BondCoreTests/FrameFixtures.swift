@@ -25,7 +25,8 @@ enum Fixtures {
     }
 
     static func tcp(src: UInt16, dst: UInt16) -> [UInt8] {
-        [UInt8(src >> 8), UInt8(src & 0xFF), UInt8(dst >> 8), UInt8(dst & 0xFF)] + [UInt8](repeating: 0, count: 8) + [0x50, 0x10] + [UInt8](repeating: 0, count: 6)
+        [UInt8(src >> 8), UInt8(src & 0xFF), UInt8(dst >> 8), UInt8(dst & 0xFF)] + [UInt8](repeating: 0, count: 8) + [0x50, 0x10]
+            + [UInt8](repeating: 0, count: 6)
     }
 
     static func udpFrame(srcPort: UInt16 = 1000, dstPort: UInt16 = 2000, vlan: UInt16? = nil) -> [UInt8] {

@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test func parsesVLANTaggedTCP() throws {
-        let f = Fixtures.ethernet(vlan: 3, type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.tcp, payload: Fixtures.tcp(src: 80, dst: 5000))
+        let f =
+            Fixtures.ethernet(vlan: 3, type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.tcp, payload: Fixtures.tcp(src: 80, dst: 5000))
         let p = try Fixtures.parse(f).get()
         #expect(p.vlanID == 3)
         #expect(p.networkOffset == 18)
@@ -52,7 +53,8 @@ import Testing
     }
 
     @Test func laterFragmentsCarryNoPorts() throws {
-        let f = Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: [1, 2, 3, 4, 5, 6, 7, 8], fragment: 0x0010)
+        let f =
+            Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: [1, 2, 3, 4, 5, 6, 7, 8], fragment: 0x0010)
         let p = try Fixtures.parse(f).get()
         #expect(p.transport == nil)
         guard case .ipv4(let ip) = p.network else { Issue.record("not IPv4"); return }
@@ -80,11 +82,14 @@ import Testing
     }
 
     @Test func refusesOversizeUnlessSegmentationOffload() {
-        let big = Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2, payload: 1600))
+        let big =
+            Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2, payload: 1600))
         #expect(Fixtures.parse(big, maxLength: 1514) == .failure(FrameDefectError(.oversize)))
         #expect((try? Fixtures.parse(big, maxLength: .max).get()) != nil)
         // A tag's 4 bytes do not count against the MTU.
-        let tagged = Fixtures.ethernet(vlan: 5, type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2, payload: 1472))
+        let tagged =
+            Fixtures.ethernet(vlan: 5, type: EtherType.ipv4)
+            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2, payload: 1472))
         #expect((try? Fixtures.parse(tagged, maxLength: 1514).get()) != nil)
     }
 
@@ -95,7 +100,7 @@ import Testing
             var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
             // Steer some toward interesting ether types.
             if n >= 14 { bytes[12] = [0x08, 0x86, 0x81][Int.random(in: 0..<3)]; bytes[13] = [0x00, 0xDD, 0x06][Int.random(in: 0..<3)] }
-            _ = Fixtures.parse(bytes)   // must not trap
+            _ = Fixtures.parse(bytes)  // must not trap
         }
     }
 }

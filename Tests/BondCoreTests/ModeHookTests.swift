@@ -12,8 +12,9 @@ import Testing
 
     /// A guest's frame, placed per VIF.
     func guestFrame(_ n: UInt8) -> ParsedFrame {
-        Fixtures.parsed(Fixtures.ethernet(src: [0x02, 0xAA, 0, 0, 0, n], type: EtherType.ipv4)
-            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2)))
+        Fixtures.parsed(
+            Fixtures.ethernet(src: [0x02, 0xAA, 0, 0, 0, n], type: EtherType.ipv4)
+                + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2)))
     }
 
     @Test func modesWithoutTimersHaveNoDeadline() throws {

@@ -47,7 +47,8 @@ import Testing
 
     @Test func igmpGoesToTheActiveMember() {
         var mode = RoundRobinMode(packetsPerSlave: 1)
-        let igmp = Fixtures.parsed(Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.igmp, payload: [0x16, 0, 0, 0, 224, 0, 0, 1]))
+        let igmp = Fixtures.parsed(
+            Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.igmp, payload: [0x16, 0, 0, 0, 224, 0, 0, 1]))
         for _ in 0..<4 {
             #expect(mode.transmitTarget(for: igmp, members: MemberView(usable: [0, 1], active: 1)) == .member(1))
         }
@@ -80,8 +81,9 @@ import Testing
         view.draining = 0
         let mode = ActiveBackupMode(allSlavesActive: false)
         #expect(mode.admits(frame, on: 0, members: view), "switches still send the bond's unicast there")
-        let flooded = Fixtures.parsed(Fixtures.ethernet(dst: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], type: EtherType.ipv4)
-            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2)))
+        let flooded = Fixtures.parsed(
+            Fixtures.ethernet(dst: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], type: EtherType.ipv4)
+                + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1, dst: 2)))
         #expect(!mode.admits(flooded, on: 0, members: view), "a flooded frame arrives on the new active member too")
         view.draining = nil
         #expect(!mode.admits(frame, on: 0, members: view))

@@ -77,36 +77,36 @@ import Testing
 @Suite struct MulticastMembershipsTests {
     // As /proc/net/igmp prints them: groups are network-order words printed as host integers.
     let igmp = """
-    Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter
-    1\tlo        :     1      V3
-    \t\t\t\t010000E0     1 0:00000000\t\t0
-    7\tbond0     :     3      V2
-    \t\t\t\t0A0A0AEF     1 0:00000000\t\t0
-    \t\t\t\t050000E8     1 0:00000000\t\t0
-    \t\t\t\t010000E0     1 0:00000000\t\t0
-    9\teth1      :     1      V3
-    \t\t\t\t020202EF     1 0:00000000\t\t0
+        Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter
+        1\tlo        :     1      V3
+        \t\t\t\t010000E0     1 0:00000000\t\t0
+        7\tbond0     :     3      V2
+        \t\t\t\t0A0A0AEF     1 0:00000000\t\t0
+        \t\t\t\t050000E8     1 0:00000000\t\t0
+        \t\t\t\t010000E0     1 0:00000000\t\t0
+        9\teth1      :     1      V3
+        \t\t\t\t020202EF     1 0:00000000\t\t0
 
-    """
+        """
     let igmp6 = """
-    1    lo              ff020000000000000000000000000001     1 0000000C 0
-    7    bond0           ff0200000000000000000001ff001234     1 00000004 0
-    7    bond0           ff020000000000000000000000000001     1 0000000C 0
-    7    bond0           ff3e0000000000000000000000001234     1 00000004 0
-    9    eth1            ff050000000000000000000000000002     1 00000004 0
+        1    lo              ff020000000000000000000000000001     1 0000000C 0
+        7    bond0           ff0200000000000000000001ff001234     1 00000004 0
+        7    bond0           ff020000000000000000000000000001     1 0000000C 0
+        7    bond0           ff3e0000000000000000000000001234     1 00000004 0
+        9    eth1            ff050000000000000000000000000002     1 00000004 0
 
-    """
+        """
     let mcfilter = """
-    Idx Device        MCA        SRC    INC    EXC
-      7  bond0 0xe8000005 0xc0000201      1      0
-      7  bond0 0xef0a0a0a 0xc0000202      1      0
+        Idx Device        MCA        SRC    INC    EXC
+          7  bond0 0xe8000005 0xc0000201      1      0
+          7  bond0 0xef0a0a0a 0xc0000202      1      0
 
-    """
+        """
     let mcfilter6 = """
-    Idx Device                Multicast Address                   Source Address    INC    EXC
-      7  bond0 ff3e0000000000000000000000001234 20010db8000000000000000000000001      1      0
+        Idx Device                Multicast Address                   Source Address    INC    EXC
+          7  bond0 ff3e0000000000000000000000001234 20010db8000000000000000000000001      1      0
 
-    """
+        """
 
     @Test func readsOnlyTheBondsReportableGroups() {
         let m = MulticastMemberships.parse(index: 7, igmp: igmp, igmp6: igmp6, mcfilter: mcfilter, mcfilter6: mcfilter6)
@@ -144,13 +144,13 @@ import Testing
         let frames = FrameBuilder.igmpReports(groups(.v3, ["239.1.1.1", "239.2.2.2"]), mac: mac, source: source)
         #expect(frames.count == 1)
         let f = frames[0]
-        #expect(Array(f[0..<6]) == [0x01, 0x00, 0x5E, 0x00, 0x00, 0x16])   // 224.0.0.22
-        #expect(f[14] == 0x46 && f[22] == 1 && f[23] == 2)                  // IHL 6, TTL 1, IGMP
-        #expect(Array(f[34..<38]) == [0x94, 0x04, 0, 0])                    // router alert
+        #expect(Array(f[0..<6]) == [0x01, 0x00, 0x5E, 0x00, 0x00, 0x16])  // 224.0.0.22
+        #expect(f[14] == 0x46 && f[22] == 1 && f[23] == 2)  // IHL 6, TTL 1, IGMP
+        #expect(Array(f[34..<38]) == [0x94, 0x04, 0, 0])  // router alert
         #expect(checksumHolds(f, from: 14, count: 24))
-        #expect(f[38] == 0x22 && f[45] == 2)                                // v3 report, 2 records
+        #expect(f[38] == 0x22 && f[45] == 2)  // v3 report, 2 records
         #expect(checksumHolds(f, from: 38, count: f.count - 38))
-        #expect(Array(f[46..<54]) == [2, 0, 0, 0, 239, 1, 1, 1])            // MODE_IS_EXCLUDE {}
+        #expect(Array(f[46..<54]) == [2, 0, 0, 0, 239, 1, 1, 1])  // MODE_IS_EXCLUDE {}
         #expect(Array(f[54..<62]) == [2, 0, 0, 0, 239, 2, 2, 2])
         if case .success(let p) = f.withUnsafeBytes({ FrameParser.parse(FrameBytes($0)) }) {
             #expect(p.etherType == EtherType.ipv4)
@@ -173,7 +173,7 @@ import Testing
         let frames = FrameBuilder.igmpReports(groups(version, ["239.1.1.1", "239.129.2.3"]), mac: mac, source: source)
         #expect(frames.count == 2)
         #expect(frames.map { $0[38] } == [type, type])
-        #expect(Array(frames[1][0..<6]) == [0x01, 0x00, 0x5E, 0x01, 0x02, 0x03])   // low 23 bits
+        #expect(Array(frames[1][0..<6]) == [0x01, 0x00, 0x5E, 0x01, 0x02, 0x03])  // low 23 bits
         #expect(Array(frames[1][30..<34]) == [239, 129, 2, 3])
         #expect(frames.allSatisfy { checksumHolds($0, from: 38, count: 8) })
     }
@@ -187,13 +187,14 @@ import Testing
         #expect(frames.count == 1)
         let f = frames[0]
         #expect(Array(f[0..<6]) == [0x33, 0x33, 0, 0, 0, 0x16])
-        #expect(f[20] == 0 && f[21] == 1)                                    // hop-by-hop, hop limit 1
-        #expect(Array(f[54..<58]) == [58, 0, 5, 2])                          // router alert
+        #expect(f[20] == 0 && f[21] == 1)  // hop-by-hop, hop limit 1
+        #expect(Array(f[54..<58]) == [58, 0, 5, 2])  // router alert
         let icmp = 62
         #expect(f[icmp] == 143 && f[icmp + 7] == 1)
-        #expect(f[icmp + 8] == 1 && f[icmp + 11] == 1)                       // MODE_IS_INCLUDE, 1 source
-        let pseudo = InternetChecksum.ipv6PseudoHeader(source: src, destination: IPv6Address("ff02::16")!,
-                                                       length: f.count - icmp, nextHeader: IPProtocolNumber.icmpv6)
+        #expect(f[icmp + 8] == 1 && f[icmp + 11] == 1)  // MODE_IS_INCLUDE, 1 source
+        let pseudo = InternetChecksum.ipv6PseudoHeader(
+            source: src, destination: IPv6Address("ff02::16")!,
+            length: f.count - icmp, nextHeader: IPProtocolNumber.icmpv6)
         #expect(checksumHolds(f, from: icmp, count: f.count - icmp, initial: pseudo))
     }
 

@@ -50,8 +50,9 @@ import Testing
     @Test func historyStaysAsLongAsTheOptionsItNames() throws {
         // Compacting at every change, as the engine does, and compared with the full
         // history kept beside it for the first thousand changes.
-        #expect(try BondOptions.parse(Self.history(seed: 7, length: 1000, compacting: true)).0
-            == BondOptions.parse(Self.history(seed: 7, length: 1000)).0)
+        #expect(
+            try BondOptions.parse(Self.history(seed: 7, length: 1000, compacting: true)).0
+                == BondOptions.parse(Self.history(seed: 7, length: 1000)).0)
         let words = Self.history(seed: 7, length: 20_000, compacting: true)
         let names = Set(Self.pool.map { $0.prefix { $0 != "=" } })
         #expect(words.count <= names.count)

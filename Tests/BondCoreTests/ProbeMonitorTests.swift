@@ -113,15 +113,17 @@ struct ProbeWorld {
         // An unrelated ARP frame is enough for an unvalidated backup under a filter.
         for _ in 0..<2 {
             w.round()
-            w.h.bond.received(.arp(operation: ARPHeader.request, sender: IPv4Address("192.0.2.99")!, target: IPv4Address("192.0.2.98")!), on: 1, at: w.h.now)
+            w.h.bond.received(
+                .arp(operation: ARPHeader.request, sender: IPv4Address("192.0.2.99")!, target: IPv4Address("192.0.2.98")!), on: 1, at: w.h.now)
         }
         #expect(w.link("m1") == .up)
     }
 
     @Test func everyValidateValueKeepsHealthyMembersUp() throws {
         for v in ARPValidate.allCases {
-            var w = try ProbeWorld(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2", "arp_validate=\(v.kernelName)"],
-                                   members: ["m0", "m1", "m2"])
+            var w = try ProbeWorld(
+                ["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2", "arp_validate=\(v.kernelName)"],
+                members: ["m0", "m1", "m2"])
             _ = w.rounds(30)
             #expect(["m0", "m1", "m2"].allSatisfy { w.link($0) == .up }, "arp_validate=\(v.kernelName)")
         }
@@ -150,8 +152,10 @@ struct ProbeWorld {
         // Two targets, only the first answers: with "any" the member stays up, with
         // "all" it goes down.
         for (mode, expected) in [("any", "m0"), ("all", nil as String?)] {
-            var w = try ProbeWorld(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2,192.0.2.3",
-                                    "arp_validate=all", "arp_all_targets=\(mode)"])
+            var w = try ProbeWorld([
+                "mode=1", "arp_interval=100", "arp_ip_target=192.0.2.2,192.0.2.3",
+                "arp_validate=all", "arp_all_targets=\(mode)",
+            ])
             _ = w.rounds(20)
             #expect(w.h.active == expected, "arp_all_targets=\(mode)")
         }
@@ -221,8 +225,9 @@ struct ProbeWorld {
 
     @Test func primaryReselectGovernsAReturningHigherPrio() throws {
         for (reselect, expected) in [("always", "m2"), ("better", "m1"), ("failure", "m1")] {
-            var h = try BondHarness(["mode=1", "miimon=100", "prio=m1:10,m2:11", "primary_reselect=\(reselect)"],
-                                    members: ["m0", "m1", "m2"])
+            var h = try BondHarness(
+                ["mode=1", "miimon=100", "prio=m1:10,m2:11", "primary_reselect=\(reselect)"],
+                members: ["m0", "m1", "m2"])
             h.carrier("m2", false)
             h.carrier("m2", true)
             #expect(h.active == expected, "primary_reselect=\(reselect)")
@@ -275,7 +280,8 @@ struct ProbeWorld {
         _ = w.rounds(10)
         // Another host's ARP on the candidate is not an answer to its probe.
         for m in [0, 1] {
-            w.h.bond.received(.arp(operation: ARPHeader.request, sender: IPv4Address("192.0.2.99")!, target: IPv4Address("192.0.2.98")!), on: m, at: w.h.now)
+            w.h.bond.received(
+                .arp(operation: ARPHeader.request, sender: IPv4Address("192.0.2.99")!, target: IPv4Address("192.0.2.98")!), on: m, at: w.h.now)
         }
         #expect(w.h.active == nil)
     }

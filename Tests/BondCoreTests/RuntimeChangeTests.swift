@@ -81,11 +81,16 @@ import Testing
 
     @Test func theKernelsRefusalsWithWhatToDoInstead() throws {
         let old = try options(["mode=1", "miimon=100"])
-        #expect(throws: OptionError("mode: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")) {
+        #expect(
+            throws: OptionError(
+                "mode: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
+        ) {
             try old.checkRuntimeChange(to: options(["mode=0", "miimon=100"]), bond: "bond0", deviceUp: false)
         }
         let tlb = try options(["mode=5", "miimon=100"])
-        #expect(throws: OptionError("tlb_dynamic_lb: cannot change while bond0 is up (the kernel refuses it too); run ip link set bond0 down first")) {
+        #expect(throws: OptionError("tlb_dynamic_lb: cannot change while bond0 is up (the kernel refuses it too); run ip link set bond0 down first"))
+        {
             try tlb.checkRuntimeChange(to: options(["mode=5", "miimon=100", "tlb_dynamic_lb=0"]), bond: "bond0", deviceUp: true)
         }
         try tlb.checkRuntimeChange(to: options(["mode=5", "miimon=100", "tlb_dynamic_lb=0"]), bond: "bond0", deviceUp: false)
@@ -141,10 +146,18 @@ import Testing
 @Suite struct FixedOptionTests {
     @Test func aModeChangeIsRefusedBeforeItsDependenciesAreChecked() throws {
         let current = try BondOptions.parse(["mode=1", "miimon=100", "primary=m1"]).0
-        #expect(throws: OptionError("mode: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")) {
+        #expect(
+            throws: OptionError(
+                "mode: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
+        ) {
             try current.fixedOptionChange(in: ["mode=balance-rr"], bond: "bond0")
         }
-        #expect(throws: OptionError("fail_over_mac: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")) {
+        #expect(
+            throws: OptionError(
+                "fail_over_mac: cannot change while bond0 has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
+        ) {
             try current.fixedOptionChange(in: ["fail_over_mac=active"], bond: "bond0")
         }
         // The same value again is no change.

@@ -8,7 +8,9 @@ import Testing
     func hash(_ policy: TransmitHashPolicy, _ bytes: [UInt8]) -> UInt32 { policy.hash(Fixtures.parsed(bytes)) }
 
     var udp: [UInt8] { Fixtures.udpFrame(srcPort: 1000, dstPort: 2000) }
-    var tcp: [UInt8] { Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.tcp, payload: Fixtures.tcp(src: 80, dst: 5000)) }
+    var tcp: [UInt8] {
+        Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.tcp, payload: Fixtures.tcp(src: 80, dst: 5000))
+    }
 
     func ipv6TCP(vlan: UInt16?) -> [UInt8] {
         let tcp = Fixtures.tcp(src: 5000, dst: 80)
@@ -42,8 +44,12 @@ import Testing
     }
 
     @Test func fragmentsHashWithoutPorts() {
-        let first = Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1000, dst: 2000), fragment: 0x2000)
-        let otherPorts = Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 7, dst: 9), fragment: 0x2000)
+        let first =
+            Fixtures.ethernet(type: EtherType.ipv4)
+            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1000, dst: 2000), fragment: 0x2000)
+        let otherPorts =
+            Fixtures.ethernet(type: EtherType.ipv4)
+            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 7, dst: 9), fragment: 0x2000)
         #expect(hash(.layer34, first) == hash(.layer34, otherPorts))
         #expect(hash(.layer34, first) != hash(.layer34, udp))
     }
@@ -55,7 +61,9 @@ import Testing
 
     @Test func encapLooksInsideIPInIP() {
         let inner = Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1000, dst: 2000))
-        let f = Fixtures.ethernet(type: EtherType.ipv4) + Fixtures.ipv4(src: [198, 51, 100, 1], dst: [198, 51, 100, 2], proto: IPProtocolNumber.ipip, payload: inner)
+        let f =
+            Fixtures.ethernet(type: EtherType.ipv4)
+            + Fixtures.ipv4(src: [198, 51, 100, 1], dst: [198, 51, 100, 2], proto: IPProtocolNumber.ipip, payload: inner)
         #expect(hash(.encap34, f) == 1_776_950_815)
         // layer3+4 stops at the outer header, which has no ports.
         #expect(hash(.layer34, f) == 25_264_513)

@@ -77,8 +77,9 @@ import Testing
 
     @Test func theBondsOwnTrafficIsReceivedOnTheActiveMemberOnly() {
         let mode = TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2)
-        let toBond = Fixtures.parsed(Fixtures.ethernet(dst: Fixtures.hostMAC, src: Fixtures.peerMAC, type: EtherType.ipv4)
-            + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 9, dst: 1)))
+        let toBond = Fixtures.parsed(
+            Fixtures.ethernet(dst: Fixtures.hostMAC, src: Fixtures.peerMAC, type: EtherType.ipv4)
+                + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 9, dst: 1)))
         #expect(mode.admits(toBond, on: 0, members: view))
         #expect(!mode.admits(toBond, on: 1, members: view))
         // Unicast for a bridged guest arrives where the guest's VIF transmits.

@@ -25,7 +25,8 @@ import Testing
         case .ipv4(let h):
             pseudo = InternetChecksum.sum(view, from: p.networkOffset + 12, count: 8) &+ UInt32(h.protocolNumber) &+ UInt32(end - t.offset)
         case .ipv6(let h):
-            pseudo = InternetChecksum.ipv6PseudoHeader(source: h.source, destination: h.destination, length: end - t.offset, nextHeader: t.protocolNumber)
+            pseudo = InternetChecksum.ipv6PseudoHeader(
+                source: h.source, destination: h.destination, length: end - t.offset, nextHeader: t.protocolNumber)
         default: return false
         }
         return InternetChecksum.finish(InternetChecksum.sum(view, from: t.offset, count: end - t.offset, initial: pseudo)) == 0

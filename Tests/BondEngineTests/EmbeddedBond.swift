@@ -19,8 +19,9 @@ final class EmbeddedBond {
         for (i, m) in members.enumerated() { kernel.addInterface(m, mac: "52:54:00:00:00:0\(i + 1)") }
         let (options, _) = try BondOptions.parse(words + ["backend=afpacket"])
         let recorder = logs
-        engine = try Engine(name: "bond0", members: members, options: options, optionWords: words,
-                            logger: Logger(label: "bond0") { _ in recorder }, system: kernel)
+        engine = try Engine(
+            name: "bond0", members: members, options: options, optionWords: words,
+            logger: Logger(label: "bond0") { _ in recorder }, system: kernel)
         try kernel.addAddress(index: kernel.index(of: "bond0"), [192, 0, 2, 1], prefixLength: 24, noDAD: true)
         kernel.setAdmin("bond0", up: true)
         try turn()

@@ -35,8 +35,10 @@ import Testing
         #expect(options["xmit_hash_policy"] == .string("layer2"))
         #expect(options["mode"] == .string("active-backup"))
         #expect(options["primary"] == .null, "unset is null, not absent")
-        for name in ["miimon", "updelay", "downdelay", "arp_interval", "arp_ip_target", "ns_ip6_target", "num_grat_arp",
-                     "fail_over_mac", "primary_reselect", "all_slaves_active", "resend_igmp", "lp_interval", "backend"] {
+        for name in [
+            "miimon", "updelay", "downdelay", "arp_interval", "arp_ip_target", "ns_ip6_target", "num_grat_arp",
+            "fail_over_mac", "primary_reselect", "all_slaves_active", "resend_igmp", "lp_interval", "backend",
+        ] {
             #expect(options.keys.contains(name), "\(name)")
         }
     }
@@ -48,12 +50,19 @@ enum JSONValue: Decodable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let n = try? c.decode(Double.self) {
+            self = .number(n)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     var kind: String {
@@ -90,9 +99,13 @@ enum SchemaCheck {
             var properties: [String: JSONValue] = [:]
             if case .object(let p)? = s["properties"] { properties = p }
             for (k, v) in object {
-                if let p = properties[k] { out += problems(v, p, at: "\(path).\(k)") }
-                else if case .object? = s["additionalProperties"] { out += problems(v, s["additionalProperties"]!, at: "\(path).\(k)") }
-                else if s["additionalProperties"] == .bool(false) { out.append("\(path).\(k): not in the schema") }
+                if let p = properties[k] {
+                    out += problems(v, p, at: "\(path).\(k)")
+                } else if case .object? = s["additionalProperties"] {
+                    out += problems(v, s["additionalProperties"]!, at: "\(path).\(k)")
+                } else if s["additionalProperties"] == .bool(false) {
+                    out.append("\(path).\(k): not in the schema")
+                }
             }
         }
         if case .array(let array) = value, let items = s["items"] {

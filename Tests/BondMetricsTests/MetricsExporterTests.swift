@@ -5,13 +5,15 @@ import Testing
 @Suite struct MetricsExporterTests {
     private func status(members: [String], rx: Int) -> BondStatus {
         let ms = members.map {
-            MemberStatus(name: $0, link: "up", linkState: "up", state: "active", linkFailures: 0, permanentMAC: "", speed: 0,
-                         lastChangeMillisecondsAgo: 0, txPackets: 1, txBytes: 60, txDrops: 0, rxPackets: rx, rxBytes: rx * 60, rxDrops: 0)
+            MemberStatus(
+                name: $0, link: "up", linkState: "up", state: "active", linkFailures: 0, permanentMAC: "", speed: 0,
+                lastChangeMillisecondsAgo: 0, txPackets: 1, txBytes: 60, txDrops: 0, rxPackets: rx, rxBytes: rx * 60, rxDrops: 0)
         }
-        return BondStatus(name: "bond0", mode: .balanceRR, modeDescription: "", activeMember: members.first, carrier: "up",
-                          mac: "", mtu: 1500, miimon: 100, updelay: 0, downdelay: 0, peerNotifDelay: 0, numGratARP: 1,
-                          primary: nil, primaryReselect: .always, packetsPerSlave: 1, xmitHashPolicy: .layer2, allSlavesActive: false,
-                          lastFailoverReason: nil, failovers: 0, members: ms, counters: BondCounters())
+        return BondStatus(
+            name: "bond0", mode: .balanceRR, modeDescription: "", activeMember: members.first, carrier: "up",
+            mac: "", mtu: 1500, miimon: 100, updelay: 0, downdelay: 0, peerNotifDelay: 0, numGratARP: 1,
+            primary: nil, primaryReselect: .always, packetsPerSlave: 1, xmitHashPolicy: .layer2, allSlavesActive: false,
+            lastFailoverReason: nil, failovers: 0, members: ms, counters: BondCounters())
     }
 
     @Test func countersFollowTheEngineAndGoneMembersDisappear() {

@@ -51,16 +51,20 @@ import Testing
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
         bond.configureAddresses()
         let before = try #require(bond.status())
-        let rxBefore = Int(tb.inHost("cat /sys/class/net/\(tb.bond)/statistics/rx_packets").output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let rxBefore =
+            Int(tb.inHost("cat /sys/class/net/\(tb.bond)/statistics/rx_packets").output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         // 50 broadcast frames from the client: the switch floods them to both members.
         // (with the client's own source MAC: a bridge drops frames from 00:00:00:00:00:00)
         let mac = tb.inClient("cat /sys/class/net/\(tb["CLIENT_IF"])/address").output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let send = tb.inClient("/usr/bin/python3 -c \"from scapy.all import *; sendp([Ether(src='\(mac)', dst='ff:ff:ff:ff:ff:ff', type=0x88b5)/Raw(b'x'*50)]*50, iface='\(tb["CLIENT_IF"])', verbose=0)\"")
+        let send = tb.inClient(
+            "/usr/bin/python3 -c \"from scapy.all import *; sendp([Ether(src='\(mac)', dst='ff:ff:ff:ff:ff:ff', type=0x88b5)/Raw(b'x'*50)]*50, iface='\(tb["CLIENT_IF"])', verbose=0)\""
+        )
         #expect(send.ok, "\(send.error)")
         #expect(Shell.waitFor(3) { (bond.status()?.members[1].rxDrops ?? 0) - before.members[1].rxDrops >= 50 })
         let after = try #require(bond.status())
         #expect(after.members[1].rxPackets == before.members[1].rxPackets)
-        let rxAfter = Int(tb.inHost("cat /sys/class/net/\(tb.bond)/statistics/rx_packets").output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let rxAfter =
+            Int(tb.inHost("cat /sys/class/net/\(tb.bond)/statistics/rx_packets").output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         // Each broadcast is delivered once (from the active member), not twice.
         #expect(rxAfter - rxBefore >= 50 && rxAfter - rxBefore < 100, "bond received \(rxAfter - rxBefore)")
     }

@@ -14,13 +14,14 @@ import Testing
             addresses6 = (1...count).map { "2001:db8::\(20 + $0)" }
             for (i, ns) in names.enumerated() {
                 let inner = "\(tb.prefix)k\(i + 1)", outer = "\(tb.prefix)q\(i + 1)"
-                Shell.run("""
-                ip netns add \(ns) && ip -n \(ns) link set lo up &&
-                ip link add \(inner) netns \(ns) type veth peer name \(outer) netns \(tb["NS_SWITCH"]) &&
-                ip -n \(tb["NS_SWITCH"]) link set \(outer) master \(tb["BRIDGE"]) up &&
-                ip -n \(ns) addr add \(addresses[i])/24 dev \(inner) &&
-                ip -n \(ns) addr add \(addresses6[i])/64 dev \(inner) nodad && ip -n \(ns) link set \(inner) up
-                """)
+                Shell.run(
+                    """
+                    ip netns add \(ns) && ip -n \(ns) link set lo up &&
+                    ip link add \(inner) netns \(ns) type veth peer name \(outer) netns \(tb["NS_SWITCH"]) &&
+                    ip -n \(tb["NS_SWITCH"]) link set \(outer) master \(tb["BRIDGE"]) up &&
+                    ip -n \(ns) addr add \(addresses[i])/24 dev \(inner) &&
+                    ip -n \(ns) addr add \(addresses6[i])/64 dev \(inner) nodad && ip -n \(ns) link set \(inner) up
+                    """)
             }
         }
         deinit { for ns in names { Shell.run("ip netns pids \(ns) | xargs -r kill -9; ip netns del \(ns)") } }

@@ -62,8 +62,10 @@ import Testing
         #expect(snapshot(tb) == before)
         // The running bond's own device, either end, is no member for another bond.
         let engineEnd = tb.bond.count <= 11 ? tb.bond + "-eng" : ""
-        for (member, message) in [(engineEnd, "\(engineEnd) is the engine end of bond \(tb.bond)"),
-                                  (tb.bond, "\(tb.bond) is a bond run by bondd")] where !member.isEmpty {
+        for (member, message) in [
+            (engineEnd, "\(engineEnd) is the engine end of bond \(tb.bond)"),
+            (tb.bond, "\(tb.bond) is a bond run by bondd"),
+        ] where !member.isEmpty {
             let r = bondd(tb, "other0 --members \(m[2]),\(member) mode=1")
             #expect(r.status == 2 && r.error.contains(message), "\(r.error)")
             let add = tb.bondctl("add-member \(tb.bond) \(member)")

@@ -20,12 +20,16 @@ import Testing
         bond.configureAddresses()
         #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
         for port in [20000, 20001, 20002, 20003] {
-            let r = tb.inHost("\(Shell.binDirectory)/bondctl hash \(tb.bond) src_ip=\(tb["BOND_IP4"]) dst_ip=\(tb["CLIENT_IP4"]) proto=udp sport=\(port) dport=9 --json")
+            let r = tb.inHost(
+                "\(Shell.binDirectory)/bondctl hash \(tb.bond) src_ip=\(tb["BOND_IP4"]) dst_ip=\(tb["CLIENT_IP4"]) proto=udp sport=\(port) dport=9 --json"
+            )
             let answer = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.error)")
             let member = try #require(answer["member"] as? String)
             let peer = tb.peers[try #require(tb.members.firstIndex(of: member))]
             let before = tb.switchPortReceived(peer)
-            tb.inHost("/usr/bin/python3 -c \"import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('\(tb["BOND_IP4"])', \(port))); s.sendto(b'x', ('\(tb["CLIENT_IP4"])', 9))\"")
+            tb.inHost(
+                "/usr/bin/python3 -c \"import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('\(tb["BOND_IP4"])', \(port))); s.sendto(b'x', ('\(tb["CLIENT_IP4"])', 9))\""
+            )
             #expect(Shell.waitFor(2) { tb.switchPortReceived(peer) > before }, "port \(port) did not leave on \(member)")
         }
         let bad = tb.inHost("\(Shell.binDirectory)/bondctl hash \(tb.bond) sport=x")

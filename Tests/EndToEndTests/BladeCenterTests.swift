@@ -43,11 +43,12 @@ import Testing
         let members0 = tb["BOND_MEMBERS"].split(separator: " ").map(String.init)
         let members1 = tb["BOND1_MEMBERS"].split(separator: " ").map(String.init)
         // Settled: both members validated by probes, not merely up from the start.
-        #expect(Shell.waitFor(5) {
-            guard let s = b0.status() else { return false }
-            return s.activeMember == members0[0] && s.members[1].link == "up"
-                && s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 }
-        }, "\(b0.log())")
+        #expect(
+            Shell.waitFor(5) {
+                guard let s = b0.status() else { return false }
+                return s.activeMember == members0[0] && s.members[1].link == "up"
+                    && s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 }
+            }, "\(b0.log())")
         // ...and never judged down on the way: the monitor waited for the address.
         #expect(b0.status()?.members.allSatisfy { $0.linkFailures == 0 } == true, "\(b0.log())")
         #expect(b0.status()?.failovers == 0, "\(b0.log())")
@@ -81,8 +82,9 @@ import Testing
     @Test(arguments: ["arp_ip_target=192.0.2.2", "ns_ip6_target=2001:db8::2"])
     func aBondAddressedLateStartsOnItsFirstMemberWithoutAFlap(target: String) throws {
         let tb = try Testbed(topology: 2)
-        let b0 = try BondDaemon(tb, options: ["mode=active-backup", "arp_interval=100", target, "arp_validate=all", "arp_missed_max=2"],
-                                members: tb["BOND_MEMBERS"].split(separator: " ").map(String.init))
+        let b0 = try BondDaemon(
+            tb, options: ["mode=active-backup", "arp_interval=100", target, "arp_validate=all", "arp_missed_max=2"],
+            members: tb["BOND_MEMBERS"].split(separator: " ").map(String.init))
         let members0 = tb["BOND_MEMBERS"].split(separator: " ").map(String.init)
         let waiting = try #require(b0.status()?.arpMonitor?.waiting)
         #expect(waiting == "the bond device is down")
@@ -91,10 +93,11 @@ import Testing
         #expect(Shell.waitFor(5) { b0.status().map { $0.arpMonitor?.waiting != "the bond device is down" } == true }, "\(b0.log())")
         usleep(1_000_000)
         b0.configureAddresses()
-        #expect(Shell.waitFor(5) {
-            guard let s = b0.status(), s.arpMonitor?.waiting == nil else { return false }
-            return s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 && $0.link == "up" }
-        }, "\(b0.log())")
+        #expect(
+            Shell.waitFor(5) {
+                guard let s = b0.status(), s.arpMonitor?.waiting == nil else { return false }
+                return s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 && $0.link == "up" }
+            }, "\(b0.log())")
         let s = try #require(b0.status())
         #expect(s.activeMember == members0[0])
         #expect(s.failovers == 0 && s.members.allSatisfy { $0.linkFailures == 0 }, "\(b0.log())")

@@ -16,15 +16,20 @@ final class BondDaemon {
     /// Starts bondd with `options`, on the test backend unless `options` names one; a
     /// bond that fell back to another backend than the one asked for is an error.
     /// `automaticBackend`: no backend= at all, bondd chooses.
-    init(_ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil,
-         automaticBackend: Bool = false) throws {
+    init(
+        _ testbed: Testbed, options: [String], members: [String]? = nil, name: String? = nil,
+        automaticBackend: Bool = false
+    ) throws {
         self.testbed = testbed
         self.name = name ?? testbed.bond
         socketPath = "/run/bondd/\(self.name).sock"
         let chosen = automaticBackend || options.contains { $0.hasPrefix("backend=") }
         let backend = chosen ? [] : ["backend=" + Self.backend]
-        process = try Spawned(["ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
-                               "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug"] + options + backend)
+        process = try Spawned(
+            [
+                "ip", "netns", "exec", testbed["NS_HOST"], Shell.binDirectory + "/bondd", self.name,
+                "--members", (members ?? testbed.members).joined(separator: ","), "--log-level", "debug",
+            ] + options + backend)
         let ready = Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: .show), to: socketPath))?.ok == true }
         guard ready else {
             stop()

@@ -21,8 +21,11 @@ import Testing
         // On the active member: 10 frames, the echo requests and replies of a ping.
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.05 -c 60 -W 1 \(tb["BOND_IP4"])")
         // A relative file name is the caller's directory's.
-        let active = tb.inHost("bash -c \(Shell.quote("cd \(dir) && \(Shell.binDirectory)/bondctl capture \(tb.bond) \(m[0]) -w active.pcap -c 10"))", timeout: 20)
-        #expect(active.ok && active.output == "10 frames captured on \(tb.bond) member \(m[0]) to \(dir)/active.pcap (count reached; 0 dropped)\n", "\(active.error)")
+        let active = tb.inHost(
+            "bash -c \(Shell.quote("cd \(dir) && \(Shell.binDirectory)/bondctl capture \(tb.bond) \(m[0]) -w active.pcap -c 10"))", timeout: 20)
+        #expect(
+            active.ok && active.output == "10 frames captured on \(tb.bond) member \(m[0]) to \(dir)/active.pcap (count reached; 0 dropped)\n",
+            "\(active.error)")
         let frames = tcpdump("\(dir)/active.pcap")
         #expect(frames.count == 10)
         #expect(frames.contains { $0.contains("\(tb["CLIENT_IP4"]) > \(tb["BOND_IP4"]): ICMP echo request") })

@@ -14,8 +14,10 @@ import Testing
     }
 
     func start(_ tb: Testbed, _ bond: String, _ members: [String]) throws -> Spawned {
-        try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", bond, "--members",
-                     members.joined(separator: ","), "mode=active-backup", "miimon=100", "backend=\(BondDaemon.backend)"])
+        try Spawned([
+            "ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", bond, "--members",
+            members.joined(separator: ","), "mode=active-backup", "miimon=100", "backend=\(BondDaemon.backend)",
+        ])
     }
 
     func serving(_ bond: String) -> Bool {
@@ -46,7 +48,8 @@ import Testing
             for (name, p) in [(a, pa), (b, pb)] where !p.isRunning {
                 #expect(p.exitStatus == 2, "round \(round): \(name): \(p.errorOutput)")
                 let refusal = p.errorOutput
-                #expect(refusal.contains("is being taken by another bondd") || refusal.contains("is already a member of")
+                #expect(
+                    refusal.contains("is being taken by another bondd") || refusal.contains("is already a member of")
                         || refusal.contains("is already enslaved"), "round \(round): \(refusal)")
             }
             if let (name, _) = running.first {

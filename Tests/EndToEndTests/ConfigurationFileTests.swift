@@ -22,22 +22,23 @@ import Testing
         #expect(tb.inHost("ip link add \(br) type bridge").ok)
         #expect(tb.inHost("ip addr add 192.0.2.11/24 dev \(br)").ok)
         #expect(tb.inHost("ip link set \(br) up").ok)
-        let path = try write("""
-        # two bonds, as a lab host would declare them
-        [\(a)]
-        members = \(m[0]), \(m[1])
-        mode = active-backup
-        miimon = 100
-        address = 192.0.2.1/24
-        address = 2001:db8::1/64
+        let path = try write(
+            """
+            # two bonds, as a lab host would declare them
+            [\(a)]
+            members = \(m[0]), \(m[1])
+            mode = active-backup
+            miimon = 100
+            address = 192.0.2.1/24
+            address = 2001:db8::1/64
 
-        [\(b)]
-        members = \(m[2]) \(m[3])
-        mode = balance-rr
-        miimon = 100
-        mtu = 1400
-        bridge = \(br)
-        """)
+            [\(b)]
+            members = \(m[2]) \(m[3])
+            mode = balance-rr
+            miimon = 100
+            mtu = 1400
+            bridge = \(br)
+            """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
         defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
@@ -67,14 +68,15 @@ import Testing
         let m = tb.members
         let (a, b) = (tb.prefix + "b0", tb.prefix + "b1")
         let before = tb.inHost("ip -br link").output
-        let path = try write("""
-        [\(a)]
-        members = \(m[0]), \(m[1])
-        mode = 1
-        address = 192.0.2.1/24
-        [\(b)]
-        members = nosuch7
-        """)
+        let path = try write(
+            """
+            [\(a)]
+            members = \(m[0]), \(m[1])
+            mode = 1
+            address = 192.0.2.1/24
+            [\(b)]
+            members = nosuch7
+            """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let r = tb.inHost("\(Shell.binDirectory)/bondd --config \(path)", timeout: 20)
         #expect(r.status == 2)
@@ -229,8 +231,9 @@ import Testing
             #expect(r.ok && r.output == "\(a): rebuilt (changed)\n", "\(r.error)")
             for i in 0..<10 {
                 let show = tb.bondctl("show \(a) --json")
-                #expect(show.ok && show.output.contains("\"miimon\" : \(miimon)") || show.output.contains("\"miimon\":\(miimon)"),
-                        "request \(i) after the reload: \(show.error)")
+                #expect(
+                    show.ok && show.output.contains("\"miimon\" : \(miimon)") || show.output.contains("\"miimon\":\(miimon)"),
+                    "request \(i) after the reload: \(show.error)")
             }
         }
     }

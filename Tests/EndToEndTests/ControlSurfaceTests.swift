@@ -78,12 +78,12 @@ import Testing
         func complete(_ words: [String]) -> [String] {
             let line = words.joined(separator: " ")
             let program = """
-            source \(script)
-            COMP_WORDS=(\(words.map { Shell.quote($0) }.joined(separator: " "))); COMP_CWORD=\(words.count - 1)
-            COMP_LINE=\(Shell.quote(line)); COMP_POINT=${#COMP_LINE}
-            _bondctl bondctl \(Shell.quote(words.last!)) \(Shell.quote(words[words.count - 2]))
-            printf '%s\\n' "${COMPREPLY[@]}"
-            """
+                source \(script)
+                COMP_WORDS=(\(words.map { Shell.quote($0) }.joined(separator: " "))); COMP_CWORD=\(words.count - 1)
+                COMP_LINE=\(Shell.quote(line)); COMP_POINT=${#COMP_LINE}
+                _bondctl bondctl \(Shell.quote(words.last!)) \(Shell.quote(words[words.count - 2]))
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """
             return tb.inHost("env PATH=\(Shell.binDirectory):/usr/sbin:/usr/bin:/sbin:/bin bash -c \(Shell.quote(program))")
                 .output.split(separator: "\n").map(String.init)
         }
@@ -116,7 +116,9 @@ import Testing
 
         // A listener that accepts and never answers.
         let silentPath = "/run/bondd/\(tb.prefix)mute.sock"
-        let silent = try Shell.start("python3 -c \(Shell.quote("import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); c=s.accept(); time.sleep(30)")) \(silentPath)")
+        let silent = try Shell.start(
+            "python3 -c \(Shell.quote("import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); c=s.accept(); time.sleep(30)")) \(silentPath)"
+        )
         defer { silent.signal(SIGKILL); _ = silent.wait(timeout: 5); unlink(silentPath) }
         #expect(Shell.waitFor(5) { FileManager.default.fileExists(atPath: silentPath) })
         let started = Date()
@@ -147,13 +149,15 @@ import Testing
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.02 -c 100 -W 1 \(tb["BOND_IP4"])")
         func raw(_ payload: String) -> String {
             let script = """
-            import socket,sys
-            s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode().replace(b'@BIG', b'x'*100000))
-            s.shutdown(socket.SHUT_WR); print(s.makefile().readline().strip())
-            """
+                import socket,sys
+                s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode().replace(b'@BIG', b'x'*100000))
+                s.shutdown(socket.SHUT_WR); print(s.makefile().readline().strip())
+                """
             return Shell.run("python3 -c \(Shell.quote(script)) \(path) \(Shell.quote(payload))").output
         }
-        #expect(raw("this is not json\n") == "{\"error\":\"malformed request: expected one JSON object with a \\\"command\\\"\",\"ok\":false,\"version\":1}\n")
+        #expect(
+            raw("this is not json\n")
+                == "{\"error\":\"malformed request: expected one JSON object with a \\\"command\\\"\",\"ok\":false,\"version\":1}\n")
         #expect(raw("{\"command\": 7}\n").contains("malformed request"))
         #expect(raw("{\"command\":\"@BIG\"}\n") == "{\"error\":\"request too large (limit 65536 bytes)\",\"ok\":false,\"version\":1}\n")
         #expect(raw("{\"command\":\"reboot\"}\n").hasPrefix("{\"error\":\"unknown command 'reboot' (show, set, set-active,"))

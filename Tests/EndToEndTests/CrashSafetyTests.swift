@@ -14,8 +14,11 @@ import Testing
         let pidFile = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).pid"
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
         // head reads one byte and exits: every later log line meets a closed pipe.
-        let pipeline = try Shell.start("ip netns exec \(tb["NS_HOST"]) sh -c " + Shell.quote(
-            "(exec \(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(m[1]) --log-level debug mode=active-backup miimon=100 & echo $! > \(pidFile); wait) 2>&1 | head -c 1 >/dev/null"))
+        let pipeline = try Shell.start(
+            "ip netns exec \(tb["NS_HOST"]) sh -c "
+                + Shell.quote(
+                    "(exec \(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(m[1]) --log-level debug mode=active-backup miimon=100 & echo $! > \(pidFile); wait) 2>&1 | head -c 1 >/dev/null"
+                ))
         defer { pipeline.signal(SIGKILL); _ = pipeline.wait(timeout: 5) }
         #expect(Shell.waitFor(10) { (try? ControlClient.send(ControlRequest(command: .show), to: socket))?.ok == true })
         let pid = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
@@ -44,7 +47,8 @@ import Testing
         let flags = (l["flags"] as? [String] ?? []).filter { ["UP", "PROMISC", "ALLMULTI"].contains($0) }.sorted()
         let tc = tb.inHost("tc filter show dev \(name) ingress").output + tb.inHost("tc filter show dev \(name) egress").output
         let xdp = tb.inHost("ip -d link show dev \(name)").output.contains("prog/xdp")
-        return "mac=\(l["address"] ?? "") mtu=\(l["mtu"] ?? "") alias=\(l["ifalias"] ?? "none") flags=\(flags) tc=\(tc.contains("bondd") ? "bondd" : "none") xdp=\(xdp)"
+        return
+            "mac=\(l["address"] ?? "") mtu=\(l["mtu"] ?? "") alias=\(l["ifalias"] ?? "none") flags=\(flags) tc=\(tc.contains("bondd") ? "bondd" : "none") xdp=\(xdp)"
     }
 
     /// SIGKILL under ping: the host is left as the dead bondd had it (bond device,
@@ -180,7 +184,8 @@ import Testing
         let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).txt"
         try "keep me\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) --socket \(path) mode=1", timeout: 20)
+        let r = tb.inHost(
+            "\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) --socket \(path) mode=1", timeout: 20)
         #expect(r.status == 2 && r.error == "bondd: \(path) exists and is not a socket; choose another --socket path\n", "\(r.error)")
         #expect((try? String(contentsOfFile: path, encoding: .utf8)) == "keep me\n")
         #expect(tb.hostLink(tb.bond) == nil)

@@ -56,9 +56,11 @@ import Testing
     @Test(arguments: ["balance-rr", "active-backup", "balance-xor", "broadcast", "balance-tlb", "balance-alb", "balance-slb"])
     func everyModeHasAFastPath(mode: String) throws {
         let tb = try Testbed()
-        let bond = try BondDaemon(tb, options: ["mode=\(mode)", "miimon=100", "xmit_hash_policy=layer3+4", "backend=xdp"].filter {
-            mode != "balance-slb" || !$0.hasPrefix("xmit_hash_policy")
-        })
+        let bond = try BondDaemon(
+            tb,
+            options: ["mode=\(mode)", "miimon=100", "xmit_hash_policy=layer3+4", "backend=xdp"].filter {
+                mode != "balance-slb" || !$0.hasPrefix("xmit_hash_policy")
+            })
         bond.configureAddresses()
         #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
         let s = try #require(bond.status())
@@ -88,8 +90,9 @@ import Testing
     @Test func membersAddedAtRuntimeGetTheProgramAndLoseItOnRemoval() throws {
         let tb = try Testbed(members: 3)
         let m = tb.members
-        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=xdp"],
-                                  members: [m[0], m[1]])
+        let bond = try BondDaemon(
+            tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=xdp"],
+            members: [m[0], m[1]])
         bond.configureAddresses()
         #expect(!hasXDP(tb, m[2]))
         #expect(tb.bondctl("add-member \(tb.bond) \(m[2])").ok)
@@ -108,7 +111,8 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = dir.appendingPathComponent("pass.c").path
-        try "#include <linux/bpf.h>\n__attribute__((section(\"xdp\"), used)) int pass(struct xdp_md *c) { return XDP_PASS; }\nchar LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n"
+        try
+            "#include <linux/bpf.h>\n__attribute__((section(\"xdp\"), used)) int pass(struct xdp_md *c) { return XDP_PASS; }\nchar LICENSE[] __attribute__((section(\"license\"), used)) = \"GPL\";\n"
             .write(toFile: source, atomically: true, encoding: .utf8)
         let object = dir.appendingPathComponent("pass.o").path
         let cc = Shell.run("clang -O2 -target bpf -I/usr/include/x86_64-linux-gnu -I/usr/include/aarch64-linux-gnu -c \(source) -o \(object)")
@@ -156,9 +160,13 @@ import Testing
         bond.configureAddresses()
         #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
         // A TCP connection (checksums owed by both stacks) carries a request and a reply.
-        let server = try Shell.start("ip netns exec \(tb["NS_HOST"]) python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"\(tb["BOND_IP4"])\", 7777)); s.listen(); c,_=s.accept(); c.sendall(c.recv(100).upper()); c.close()'")
+        let server = try Shell.start(
+            "ip netns exec \(tb["NS_HOST"]) python3 -c 'import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"\(tb["BOND_IP4"])\", 7777)); s.listen(); c,_=s.accept(); c.sendall(c.recv(100).upper()); c.close()'"
+        )
         usleep(300_000)
-        let reply = tb.inClient("python3 -c 'import socket; c=socket.create_connection((\"\(tb["BOND_IP4"])\", 7777), timeout=3); c.sendall(b\"bonded\"); print(c.recv(100).decode())'")
+        let reply = tb.inClient(
+            "python3 -c 'import socket; c=socket.create_connection((\"\(tb["BOND_IP4"])\", 7777), timeout=3); c.sendall(b\"bonded\"); print(c.recv(100).decode())'"
+        )
         server.wait(timeout: 5)
         #expect(reply.output.contains("BONDED"), "\(reply.output) \(reply.error)")
         let s = try #require(bond.status())

@@ -93,8 +93,12 @@ import Testing
     @Test func theBondDeviceSetDownByHandStopsTrafficAndSetUpPassesItAgain() throws {
         let tb = try Testbed(members: 2)
         let m = tb.members
-        let bond = try BondDaemon(tb, options: ["mode=active-backup", "arp_interval=100", "arp_ip_target=\(tb["CLIENT_IP4"])",
-                                                "primary=\(m[0])"])
+        let bond = try BondDaemon(
+            tb,
+            options: [
+                "mode=active-backup", "arp_interval=100", "arp_ip_target=\(tb["CLIENT_IP4"])",
+                "primary=\(m[0])",
+            ])
         bond.configureAddresses()
         #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
         #expect(Shell.waitFor(5) { bond.status()?.arpMonitor?.waiting == nil })
@@ -102,8 +106,9 @@ import Testing
         #expect(Shell.waitFor(5) { follower.errorOutput.contains("following 1 bond") })
 
         #expect(tb.inHost("ip link set \(tb.bond) down").ok)
-        #expect(Shell.waitFor(3) { bond.log().contains("\(tb.bond): the bond device was set down; no traffic until it is set up") },
-                "\(bond.log().suffix(500))")
+        #expect(
+            Shell.waitFor(3) { bond.log().contains("\(tb.bond): the bond device was set down; no traffic until it is set up") },
+            "\(bond.log().suffix(500))")
         #expect(!tb.inClient("ping -c 2 -i 0.2 -W 1 \(tb["BOND_IP4"])").ok)
         // Longer than the monitor's grace (2 intervals, then arp_missed_max): no member
         // is judged while nothing can answer.
@@ -120,9 +125,10 @@ import Testing
             try? JSONDecoder().decode(StateChange.self, from: Data($0.utf8))
         }
         // The device each way, and the ARP/NS monitor waiting, then judging again.
-        #expect(changes.filter { $0.kind == .device }.map(\.message) == [
-            "the bond device was set down; no traffic until it is set up (members stay members)", "the bond device is up",
-        ], "\(follower.output)")
+        #expect(
+            changes.filter { $0.kind == .device }.map(\.message) == [
+                "the bond device was set down; no traffic until it is set up (members stay members)", "the bond device is up",
+            ], "\(follower.output)")
         #expect(changes.filter { $0.kind == .monitor }.count == 2, "\(follower.output)")
         let after = try #require(bond.status())
         #expect(after.failovers == down.failovers && after.activeMember == m[0])

@@ -9,23 +9,24 @@ import Testing
     /// A python process holding `count` connections to a Unix `path` (or a TCP port
     /// when `port` is given) open and silent, plus one that sends a byte every 100 ms.
     func holder(_ tb: Testbed, unix path: String? = nil, port: Int? = nil, count: Int, seconds: Int = 30) throws -> Spawned {
-        let connect = path.map { "s=socket.socket(socket.AF_UNIX); s.connect(\"\($0)\")" }
+        let connect =
+            path.map { "s=socket.socket(socket.AF_UNIX); s.connect(\"\($0)\")" }
             ?? "s=socket.socket(); s.connect((\"127.0.0.1\", \(port ?? 0)))"
         let script = """
-        import socket,time,sys
-        held=[]
-        for i in range(\(count)):
-            try:
-                \(connect); held.append(s)
-            except OSError: pass
-        \(connect)
-        print(len(held), flush=True)
-        end=time.time()+\(seconds)
-        while time.time()<end:
-            try: s.send(b"{")
-            except OSError: pass
-            time.sleep(0.1)
-        """
+            import socket,time,sys
+            held=[]
+            for i in range(\(count)):
+                try:
+                    \(connect); held.append(s)
+                except OSError: pass
+            \(connect)
+            print(len(held), flush=True)
+            end=time.time()+\(seconds)
+            while time.time()<end:
+                try: s.send(b"{")
+                except OSError: pass
+                time.sleep(0.1)
+            """
         return try Spawned(["ip", "netns", "exec", tb["NS_HOST"], "python3", "-c", script])
     }
 
@@ -49,7 +50,8 @@ import Testing
         // backs off instead of ending; once they go, bondctl is answered again.
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(bond.process.pid)/fd").count) ?? 0
         #expect(fds > 0)
-        let soft = Shell.run("prlimit --pid \(bond.process.pid) --nofile --raw --noheadings -o SOFT").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let soft = Shell.run("prlimit --pid \(bond.process.pid) --nofile --raw --noheadings -o SOFT").output.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(Int(soft) != nil, "\(soft)")
         #expect(Shell.run("prlimit --pid \(bond.process.pid) --nofile=\(fds + 4):").ok)
         let starving = try holder(tb, unix: bond.socketPath, count: 50, seconds: 3)

@@ -43,8 +43,12 @@ import Testing
         let m = tb.members
         let monitorWords = monitor.hasPrefix("miimon") ? [monitor] : ["arp_interval=100", monitor]
         for reselect in 0...2 {
-            let b = try start(tb, ["mode=\(mode)", "primary=\(m[1])", "primary_reselect=\(reselect)",
-                                   "prio=\(m[0]):0,\(m[1]):10,\(m[2]):11"] + monitorWords)
+            let b = try start(
+                tb,
+                [
+                    "mode=\(mode)", "primary=\(m[1])", "primary_reselect=\(reselect)",
+                    "prio=\(m[0]):0,\(m[1]):10,\(m[2]):11",
+                ] + monitorWords)
             let label = "\(mode) \(monitor) primary_reselect \(reselect)"
             expectActive(b, m[1], "\(label): the primary")
             tb.inHost("ip link set \(m[1]) down")

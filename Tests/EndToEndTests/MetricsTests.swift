@@ -43,7 +43,8 @@ import Testing
         #expect(second["bondd_failover_seconds_count{bond=\"\(b)\"}"] == 1)
         // A carrier failover takes well under 50 ms from the carrier loss being read.
         #expect(second["bondd_failover_seconds_bucket{bond=\"\(b)\",le=\"0.05\"}"] == 1)
-        #expect((second["bondd_member_rx_packets_total{bond=\"\(b)\",member=\"\(m[0])\"}"] ?? 0)
+        #expect(
+            (second["bondd_member_rx_packets_total{bond=\"\(b)\",member=\"\(m[0])\"}"] ?? 0)
                 >= (first["bondd_member_rx_packets_total{bond=\"\(b)\",member=\"\(m[0])\"}"] ?? 0))
         // Anything else than /metrics is answered, not served.
         #expect(tb.inHost("curl -s -o /dev/null -w %{http_code} http://127.0.0.1:\(port)/other").output == "404")
@@ -55,7 +56,9 @@ import Testing
         let before = tb.inHost("ip -br link").output
         let bad = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(m[1]) --metrics localhost:http mode=1")
         #expect(bad.status == 2 && bad.error == "bondd: --metrics: 'localhost:http' is not HOST:PORT (e.g. 127.0.0.1:9469)\n")
-        let blocker = try Shell.start("ip netns exec \(tb["NS_HOST"]) python3 -c 'import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\", 9470)); s.listen(); time.sleep(30)'")
+        let blocker = try Shell.start(
+            "ip netns exec \(tb["NS_HOST"]) python3 -c 'import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\", 9470)); s.listen(); time.sleep(30)'"
+        )
         defer { blocker.signal(SIGTERM) }
         #expect(Shell.waitFor(5) { tb.inHost("ss -ltn").output.contains("127.0.0.1:9470") })
         let taken = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(m[1]) --metrics 127.0.0.1:9470 mode=1")

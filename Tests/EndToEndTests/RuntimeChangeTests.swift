@@ -117,7 +117,10 @@ import Testing
         // What the kernel refuses, with what to do instead; nothing changes.
         let mode = tb.bondctl("set \(tb.bond) mode=balance-rr")
         #expect(mode.status == 1)
-        #expect(mode.error == "bondctl: mode: cannot change while \(tb.bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond\n")
+        #expect(
+            mode.error
+                == "bondctl: mode: cannot change while \(tb.bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond\n"
+        )
         let bad = tb.bondctl("set \(tb.bond) miimon=often")
         #expect(bad.error == "bondctl: miimon: invalid value 'often' (allowed range 0-2147483647)\n")
         let notMember = tb.bondctl("set \(tb.bond) primary=nosuch9")

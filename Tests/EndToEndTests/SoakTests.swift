@@ -10,8 +10,9 @@ import Testing
         let seconds = BondDaemon.backend == "xdp" ? 120 : 45
         let prefix = "s" + String(UInt32.random(in: 0..<(36 * 36 * 36 * 36)), radix: 36)
         let tool = Shell.packageRoot.appendingPathComponent("tools/soak").path
-        let r = Shell.run("BONDD_BIN_DIR=\(Shell.binDirectory) \(tool) --duration \(seconds) --backend \(BondDaemon.backend) --prefix \(prefix) --json",
-                          timeout: TimeInterval(seconds + 180))
+        let r = Shell.run(
+            "BONDD_BIN_DIR=\(Shell.binDirectory) \(tool) --duration \(seconds) --backend \(BondDaemon.backend) --prefix \(prefix) --json",
+            timeout: TimeInterval(seconds + 180))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.output) \(r.error)")
         let changes = report["changes"] as? [String: Int] ?? [:]
         #expect((changes["flap"] ?? 0) > seconds * 3, "\(changes)")

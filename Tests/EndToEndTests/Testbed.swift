@@ -51,7 +51,9 @@ final class Testbed {
     /// Topology 2: an ESM's uplink to the external switch (members keep carrier), or
     /// with `trunk` the ESM's blade-facing ports too.
     func uplink(_ esm: String, up: Bool, trunk: Bool = false) {
-        Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) \(trunk ? "trunk-failover" : "uplink") \(prefix) \(esm) \(up ? "up" : "down")")
+        Shell.run(
+            "\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) \(trunk ? "trunk-failover" : "uplink") \(prefix) \(esm) \(up ? "up" : "down")"
+        )
     }
 
     func fail(member i: Int) { Shell.run("\(Shell.packageRoot.appendingPathComponent("tools/testbed").path) fail \(prefix) \(i)") }
@@ -61,16 +63,17 @@ final class Testbed {
     /// own source port (20000 + i): `count` distinct flows.
     @discardableResult
     func sendUDP(count: Int) -> Shell.Result {
-        inHost("""
-        /usr/bin/python3 -c "
-        import socket
-        for i in range(\(count)):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(('\(self["BOND_IP4"])', 20000 + i))
-            s.sendto(b'x' * 18, ('\(self["CLIENT_IP4"])', 9))
-            s.close()
-        "
-        """)
+        inHost(
+            """
+            /usr/bin/python3 -c "
+            import socket
+            for i in range(\(count)):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(('\(self["BOND_IP4"])', 20000 + i))
+                s.sendto(b'x' * 18, ('\(self["CLIENT_IP4"])', 9))
+                s.close()
+            "
+            """)
     }
 
     /// Frames each switch-side peer received while `body` ran.
@@ -101,7 +104,8 @@ final class Testbed {
     func hostLink(_ name: String) -> [String: Any]? {
         let r = inHost("ip -j -d link show dev \(name)")
         guard r.ok, let data = r.output.data(using: .utf8),
-              let arr = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return nil }
+            let arr = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return nil }
         return arr.first
     }
 }

@@ -17,7 +17,7 @@ import Testing
         #expect(tb.inClient("ping -c 2 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
         // Before any rebalance every bucket has the same (zero) history: one member.
         tb.sendUDP(count: 100)
-        usleep(1_500_000)   // past the 1 s rebalance: buckets now carry load history
+        usleep(1_500_000)  // past the 1 s rebalance: buckets now carry load history
         let capture = try Shell.start("ip netns exec \(tb["NS_SWITCH"]) timeout 4 tcpdump -nn -e -l -Q in -i \(tb.peers[1]) 'udp and dst port 9'")
         usleep(1_000_000)
         let sent = tb.framesPerMember(during: { tb.sendUDP(count: 100) }, expectedTotal: 100)

@@ -11,7 +11,8 @@ import Testing
         for line in out.split(separator: "\n") {
             let f = line.split(separator: " ").map(String.init)
             guard f.count >= 3, macs.contains(f[0]), let dev = f.firstIndex(of: "dev").map({ f[$0 + 1] }),
-                  tb.peers.contains(dev) else { continue }
+                tb.peers.contains(dev)
+            else { continue }
             ports[f[0], default: []].append(dev)
         }
         return ports

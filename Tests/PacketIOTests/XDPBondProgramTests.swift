@@ -57,10 +57,11 @@ import Testing
         var seen: Set<Bool> = []
         for last in UInt8(0)..<32 {
             let bytes = frame(dst: last)
-            let parsed = try #require(bytes.withUnsafeBytes { raw -> ParsedFrame? in
-                if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
-                return nil
-            })
+            let parsed = try #require(
+                bytes.withUnsafeBytes { raw -> ParsedFrame? in
+                    if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
+                    return nil
+                })
             let expected = Int(TransmitHashPolicy.layer2.hash(parsed) % 2)
             let verdict = try p.verdict(transmit: true, frame: bytes)
             #expect(verdict == (expected == 0 ? Self.redirect : Self.drop), "destination ...:\(last)")
@@ -80,10 +81,11 @@ import Testing
     }
 
     private func parsed(_ bytes: [UInt8]) throws -> ParsedFrame {
-        try #require(bytes.withUnsafeBytes { raw -> ParsedFrame? in
-            if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
-            return nil
-        })
+        try #require(
+            bytes.withUnsafeBytes { raw -> ParsedFrame? in
+                if case .success(let f) = FrameParser.parse(FrameBytes(raw)) { return f }
+                return nil
+            })
     }
 
     /// Frames of every kind the hashes treat differently: TCP, UDP, ICMP echo, IPv4
@@ -92,15 +94,23 @@ import Testing
         var frames: [[UInt8]] = []
         for i in 0..<12 {
             let port = UInt16(1000 + 37 * i)
-            frames.append(try FrameDescription.build(["src_ip=192.0.2.\(i + 1)", "dst_ip=198.51.100.\(3 * i + 7)", "proto=tcp", "sport=\(port)", "dport=\(80 + i)"]))
+            frames.append(
+                try FrameDescription.build([
+                    "src_ip=192.0.2.\(i + 1)", "dst_ip=198.51.100.\(3 * i + 7)", "proto=tcp", "sport=\(port)", "dport=\(80 + i)",
+                ]))
             frames.append(try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.2", "proto=udp", "sport=\(port)", "dport=53"]))
             frames.append(try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.\(i + 2)", "proto=icmp", "sport=\(port)"]))
-            frames.append(try FrameDescription.build(["src_ip=2001:db8::\(i + 1)", "dst_ip=2001:db8:1::\(2 * i + 5)", "proto=udp", "sport=\(port)", "dport=443"]))
+            frames.append(
+                try FrameDescription.build([
+                    "src_ip=2001:db8::\(i + 1)", "dst_ip=2001:db8:1::\(2 * i + 5)", "proto=udp", "sport=\(port)", "dport=443",
+                ]))
             frames.append(try FrameDescription.build(["src_ip=2001:db8::1", "dst_ip=2001:db8::2", "proto=icmp", "sport=\(port)"]))
             var fragment = try FrameDescription.build(["src_ip=192.0.2.\(i + 1)", "dst_ip=192.0.2.200", "proto=udp", "sport=\(port)", "dport=9"])
-            fragment[14 + 6] = 0x20   // more fragments: the kernel takes no ports
+            fragment[14 + 6] = 0x20  // more fragments: the kernel takes no ports
             frames.append(fragment)
-            frames.append(try FrameDescription.build(["src=02:00:00:00:00:\(String(format: "%02x", i))", "dst=02:00:00:00:01:\(String(format: "%02x", 3 * i))"]))
+            frames.append(
+                try FrameDescription.build(["src=02:00:00:00:00:\(String(format: "%02x", i))", "dst=02:00:00:00:01:\(String(format: "%02x", 3 * i))"])
+            )
         }
         return frames
     }
@@ -115,7 +125,9 @@ import Testing
         for bytes in try hashFrames() {
             let expected = Int(policy.hash(try parsed(bytes)) % 2)
             let verdict = try p.verdict(transmit: true, frame: bytes)
-            #expect(verdict == (expected == 0 ? Self.redirect : Self.drop), "\(policy.kernelName): \(bytes.prefix(48).map { String(format: "%02x", $0) }.joined())")
+            #expect(
+                verdict == (expected == 0 ? Self.redirect : Self.drop),
+                "\(policy.kernelName): \(bytes.prefix(48).map { String(format: "%02x", $0) }.joined())")
             chosen[expected, default: 0] += 1
         }
         #expect(chosen.count == 2, "both members chosen: \(chosen)")
@@ -126,7 +138,9 @@ import Testing
         try p.setMember(slot: 0, ifindex: lo)
         try p.configure(.init(mode: .xor, active: 0, usable: [0], hashPolicy: TransmitHashPolicy.layer34.rawValue))
         let tcp = try FrameDescription.build(["src_ip=192.0.2.1", "dst_ip=192.0.2.2", "proto=tcp", "sport=1", "dport=2"])
-        #expect(try p.verdict(transmit: true, frame: Array(tcp.prefix(14 + 20 + 12))) == Self.pass, "a TCP header cut short: the engine drops it as a defect")
+        #expect(
+            try p.verdict(transmit: true, frame: Array(tcp.prefix(14 + 20 + 12))) == Self.pass,
+            "a TCP header cut short: the engine drops it as a defect")
         try p.configure(.init(mode: .xor, active: 0, usable: [0], hashPolicy: TransmitHashPolicy.encap34.rawValue))
         #expect(try p.verdict(transmit: true, frame: tcp) == Self.pass, "encap3+4: the engine hashes")
     }

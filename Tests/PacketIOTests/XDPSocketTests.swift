@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func framesLargerThanTheMTUGoUpInstead() throws {
-        let a = try VethPair("c", mtu: 1700)   // room for a frame longer than the bond's 1514
+        let a = try VethPair("c", mtu: 1700)  // room for a frame longer than the bond's 1514
         let program = try XDPSteeringProgram()
         let memory = try XDPSocketMemory(frameCount: 512, frameSize: 2048, ringSize: 128)
         let s = try XDPSocket(interface: a.inner.name, index: a.inner.index, memory: memory, copy: true)

@@ -64,9 +64,11 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for (name, words) in [("active-backup", ["mode=active-backup"]),
-                          ("balance-rr", ["mode=balance-rr"]),
-                          ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"])] {
+    for (name, words) in [
+        ("active-backup", ["mode=active-backup"]),
+        ("balance-rr", ["mode=balance-rr"]),
+        ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"]),
+    ] {
         decisionBenchmark("parse + transmit decision, \(name)", words) { policy, frame, view in
             blackHole(policy.transmitTarget(for: frame, members: view))
         }

@@ -28,8 +28,9 @@ public func fuzzControl(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     guard let encoded = try? encoder.encode(request),
-          let again = try? JSONDecoder().decode(ControlRequest.self, from: encoded),
-          let reencoded = try? encoder.encode(again) else {
+        let again = try? JSONDecoder().decode(ControlRequest.self, from: encoded),
+        let reencoded = try? encoder.encode(again)
+    else {
         fatalError("a decoded request does not survive a round trip")
     }
     precondition(reencoded == encoded, "a round trip changed the request")

@@ -18,8 +18,9 @@ public func fuzzFrame(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let control = data[0]
     let members = Int(control & 0x3) + 1
     let usable = (0..<members).filter { control & (0x10 << $0) != 0 }
-    let view = MemberView(usable: usable, active: usable.first, speeds: Array(repeating: 1000, count: members),
-                          bondMAC: MACAddress(rawValue: 0x0200_0000_0001))
+    let view = MemberView(
+        usable: usable, active: usable.first, speeds: Array(repeating: 1000, count: members),
+        bondMAC: MACAddress(rawValue: 0x0200_0000_0001))
     var bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     bytes.withUnsafeMutableBytes { raw in
         let frame = MutableFrameBytes(raw)

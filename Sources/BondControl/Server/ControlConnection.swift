@@ -35,7 +35,9 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
             answer(.failure("bondd is busy: \(server.limits.connections) control connections are open; try again"), context: context)
             return
         }
-        peer = (context.channel as? SocketOptionProvider)?.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)) as EventLoopFuture<PeerCredentials>?
+        peer =
+            (context.channel as? SocketOptionProvider)?.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)) as EventLoopFuture<PeerCredentials>?
         let limit = ControlServer.Limits.amount(server.limits.requestDeadline)
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
@@ -52,7 +54,7 @@ final class ControlConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
-        guard !answered else { return }    // past the request: nothing more is read
+        guard !answered else { return }  // past the request: nothing more is read
         switch framer.append(bytes.readableBytesView) {
         case .needMore: break
         case .line(let line): request(line, context: context)

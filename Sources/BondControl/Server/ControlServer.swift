@@ -49,8 +49,10 @@ public final class ControlServer: @unchecked Sendable {
 
     struct Census { var connections = 0; var streams = 0 }
 
-    public init(path: String, limits: Limits = Limits(), handler: @escaping @Sendable (ControlRequest) -> ControlReply,
-                stream: Stream? = nil) throws {
+    public init(
+        path: String, limits: Limits = Limits(), handler: @escaping @Sendable (ControlRequest) -> ControlReply,
+        stream: Stream? = nil
+    ) throws {
         self.path = path
         self.handler = handler
         self.stream = stream

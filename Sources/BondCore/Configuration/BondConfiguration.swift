@@ -15,8 +15,10 @@ public struct BondConfiguration: Equatable, Sendable {
     /// What option parsing had to say (e.g. one of miimon and arp_interval dropped).
     public var warnings: [String] = []
 
-    public init(name: String, members: [String], optionWords: [String] = [], options: BondOptions = BondOptions(),
-                addresses: [InterfaceAddress] = [], mtu: Int? = nil, bridge: String? = nil, line: Int = 0) {
+    public init(
+        name: String, members: [String], optionWords: [String] = [], options: BondOptions = BondOptions(),
+        addresses: [InterfaceAddress] = [], mtu: Int? = nil, bridge: String? = nil, line: Int = 0
+    ) {
         self.name = name; self.members = members; self.optionWords = optionWords; self.options = options
         self.addresses = addresses; self.mtu = mtu; self.bridge = bridge; self.line = line
     }

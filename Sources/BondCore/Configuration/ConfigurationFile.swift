@@ -107,7 +107,9 @@ public enum ConfigurationFile {
                 }
                 current!.members = names
             case "address":
-                guard let a = InterfaceAddress(value) else { throw fail(lineNumber, "address: '\(excerpt(value))' is not ADDRESS/PREFIX (192.0.2.1/24, 2001:db8::1/64)") }
+                guard let a = InterfaceAddress(value) else {
+                    throw fail(lineNumber, "address: '\(excerpt(value))' is not ADDRESS/PREFIX (192.0.2.1/24, 2001:db8::1/64)")
+                }
                 current!.addresses.append(a)
             case "mtu":
                 guard let m = Int(value), (68...65535).contains(m) else { throw fail(lineNumber, "mtu: '\(excerpt(value))' is not in 68-65535") }

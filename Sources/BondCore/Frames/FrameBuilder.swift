@@ -5,7 +5,7 @@ public enum FrameBuilder {
     /// sender and target IP both the bond's address, target MAC zero.
     public static func gratuitousARP(mac: MACAddress, ip: IPv4Address, vlan: UInt16? = nil) -> [UInt8] {
         var f = ethernetHeader(destination: .broadcast, source: mac, vlan: vlan, etherType: EtherType.arp)
-        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01]   // Ethernet, IPv4, request
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01]  // Ethernet, IPv4, request
         f += mac.bytes + be32(ip.rawValue)
         f += MACAddress.zero.bytes + be32(ip.rawValue)
         return f
@@ -15,9 +15,9 @@ public enum FrameBuilder {
     /// link-layer address, as ndisc_send_unsol_na sends it.
     public static func unsolicitedNA(mac: MACAddress, ip: IPv6Address, vlan: UInt16? = nil) -> [UInt8] {
         let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
-        var icmp: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]   // NA, override
+        var icmp: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]  // NA, override
         icmp += be64(ip.high) + be64(ip.low)
-        icmp += [2, 1] + mac.bytes                        // target link-layer address option
+        icmp += [2, 1] + mac.bytes  // target link-layer address option
         let pseudo = InternetChecksum.ipv6PseudoHeader(source: ip, destination: allNodes, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
         let c = InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo))
         icmp[2] = UInt8(c >> 8); icmp[3] = UInt8(c & 0xFF)
@@ -36,8 +36,10 @@ public enum FrameBuilder {
 
     /// balance-alb's client update: a unicast ARP reply telling `clientIP` that `ourIP`
     /// is at `memberMAC`.
-    public static func arpReply(from memberMAC: MACAddress, ourIP: IPv4Address, to clientMAC: MACAddress,
-                                clientIP: IPv4Address, vlan: UInt16? = nil) -> [UInt8] {
+    public static func arpReply(
+        from memberMAC: MACAddress, ourIP: IPv4Address, to clientMAC: MACAddress,
+        clientIP: IPv4Address, vlan: UInt16? = nil
+    ) -> [UInt8] {
         var f = ethernetHeader(destination: clientMAC, source: memberMAC, vlan: vlan, etherType: EtherType.arp)
         f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x02]
         f += memberMAC.bytes + be32(ourIP.rawValue) + clientMAC.bytes + be32(clientIP.rawValue)
@@ -46,8 +48,10 @@ public enum FrameBuilder {
 
     /// balance-alb's IPv6 client update: a unicast Neighbor Advertisement (override set)
     /// telling `clientIP` that `ourIP` is at `memberMAC`.
-    public static func neighborAdvertisement(from memberMAC: MACAddress, ourIP: IPv6Address, to clientMAC: MACAddress,
-                                             clientIP: IPv6Address, vlan: UInt16? = nil) -> [UInt8] {
+    public static func neighborAdvertisement(
+        from memberMAC: MACAddress, ourIP: IPv6Address, to clientMAC: MACAddress,
+        clientIP: IPv6Address, vlan: UInt16? = nil
+    ) -> [UInt8] {
         var icmp: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]
         icmp += be64(ourIP.high) + be64(ourIP.low) + [2, 1] + memberMAC.bytes
         let pseudo = InternetChecksum.ipv6PseudoHeader(source: ourIP, destination: clientIP, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
@@ -74,7 +78,7 @@ public enum FrameBuilder {
         let group = IPv6Address(high: 0xFF02_0000_0000_0000, low: 0x0000_0001_FF00_0000 | (target.low & 0xFF_FFFF))
         var icmp: [UInt8] = [135, 0, 0, 0, 0, 0, 0, 0]
         icmp += be64(target.high) + be64(target.low)
-        if source != IPv6Address(high: 0, low: 0) { icmp += [1, 1] + mac.bytes }   // source link-layer address
+        if source != IPv6Address(high: 0, low: 0) { icmp += [1, 1] + mac.bytes }  // source link-layer address
         let pseudo = InternetChecksum.ipv6PseudoHeader(source: source, destination: group, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
         let c = InternetChecksum.finish(InternetChecksum.sum(icmp, initial: pseudo))
         icmp[2] = UInt8(c >> 8); icmp[3] = UInt8(c & 0xFF)
@@ -89,7 +93,7 @@ public enum FrameBuilder {
     /// request from that MAC.
     public static func reverseARP(mac: MACAddress, vlan: UInt16? = nil) -> [UInt8] {
         var f = ethernetHeader(destination: .broadcast, source: mac, vlan: vlan, etherType: EtherType.rarp)
-        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x03]   // Ethernet, IPv4, reverse request
+        f += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x03]  // Ethernet, IPv4, reverse request
         f += mac.bytes + [0, 0, 0, 0] + mac.bytes + [0, 0, 0, 0]
         return f
     }

@@ -35,7 +35,7 @@ public enum FrameDescription {
         switch proto {
         case IPProtocolNumber.tcp: l4 = be16(sport) + be16(dport) + [UInt8](repeating: 0, count: 8) + [0x50, 0x10] + [UInt8](repeating: 0, count: 6)
         case IPProtocolNumber.udp: l4 = be16(sport) + be16(dport) + [0, 8, 0, 0]
-        default: l4 = [8, 0, 0, 0, UInt8(sport >> 8), UInt8(sport & 0xFF), 0, 1]   // echo, sport as identifier
+        default: l4 = [8, 0, 0, 0, UInt8(sport >> 8), UInt8(sport & 0xFF), 0, 1]  // echo, sport as identifier
         }
         switch (srcIP, dstIP) {
         case (nil, nil):
@@ -43,7 +43,8 @@ public enum FrameDescription {
         case (let s?, let d?):
             if let a = IPv4Address(s), let b = IPv4Address(d) {
                 let total = 20 + l4.count
-                let ip: [UInt8] = [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 0, 0, 0, 64, proto, 0, 0] + be32(a.rawValue) + be32(b.rawValue)
+                let ip: [UInt8] =
+                    [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 0, 0, 0, 64, proto, 0, 0] + be32(a.rawValue) + be32(b.rawValue)
                 return FrameBuilder.ethernetHeader(destination: dst, source: src, vlan: vlan, etherType: EtherType.ipv4) + ip + l4
             }
             if let a = IPv6Address(s), let b = IPv6Address(d) {

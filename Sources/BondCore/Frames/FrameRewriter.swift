@@ -13,8 +13,9 @@ public enum FrameRewriter {
             frame.setMAC(at, mac)
             let length = parsed.length - t.offset
             frame.setU16(t.offset + 2, 0)
-            let pseudo = InternetChecksum.ipv6PseudoHeader(source: ip.source, destination: ip.destination,
-                                                           length: length, nextHeader: IPProtocolNumber.icmpv6)
+            let pseudo = InternetChecksum.ipv6PseudoHeader(
+                source: ip.source, destination: ip.destination,
+                length: length, nextHeader: IPProtocolNumber.icmpv6)
             let sum = InternetChecksum.sum(frame.readOnly, from: t.offset, count: length, initial: pseudo)
             frame.setU16(t.offset + 2, InternetChecksum.finish(sum))
         default:

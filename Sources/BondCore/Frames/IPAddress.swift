@@ -68,7 +68,7 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
             + (0..<4).map { UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64($0))) }
     }
 
-    public var isLinkLocal: Bool { high >> 54 == 0x3FA }   // fe80::/10
+    public var isLinkLocal: Bool { high >> 54 == 0x3FA }  // fe80::/10
 
     public var description: String {
         let g = groups
@@ -80,7 +80,9 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
                 while j < 8 && g[j] == 0 { j += 1 }
                 if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
                 i = j
-            } else { i += 1 }
+            } else {
+                i += 1
+            }
         }
         func hex(_ r: Range<Int>) -> String { r.map { String(g[$0], radix: 16) }.joined(separator: ":") }
         if bestStart < 0 { return hex(0..<8) }

@@ -12,7 +12,7 @@ extension FrameBuilder {
                 return ipv4Frame(mac: mac, source: source, destination: g.address, payload: igmp)
             }
         case .v3:
-            let reportGroup = IPv4Address(rawValue: 0xE000_0016)   // 224.0.0.22
+            let reportGroup = IPv4Address(rawValue: 0xE000_0016)  // 224.0.0.22
             var records: [[UInt8]] = []
             for g in m.ipv4 {
                 // MODE_IS_INCLUDE with the sources, or MODE_IS_EXCLUDE of nothing.
@@ -77,9 +77,10 @@ extension FrameBuilder {
     /// IPv6 with a Hop-by-Hop Router Alert (MLD), hop limit 1; fills the ICMPv6 checksum.
     private static func ipv6HopByHopFrame(mac: MACAddress, source: IPv6Address, destination: IPv6Address, icmp: [UInt8]) -> [UInt8] {
         var icmp = icmp
-        let pseudo = InternetChecksum.ipv6PseudoHeader(source: source, destination: destination, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
+        let pseudo = InternetChecksum.ipv6PseudoHeader(
+            source: source, destination: destination, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
         setChecksum(&icmp, at: 2, sum: InternetChecksum.sum(icmp, initial: pseudo))
-        let hopByHop: [UInt8] = [IPProtocolNumber.icmpv6, 0, 5, 2, 0, 0, 1, 0]   // router alert (MLD), PadN
+        let hopByHop: [UInt8] = [IPProtocolNumber.icmpv6, 0, 5, 2, 0, 0, 1, 0]  // router alert (MLD), PadN
         let groupMAC = MACAddress(rawValue: 0x3333_0000_0000 | (destination.low & 0xFFFF_FFFF))
         var f = ethernetHeader(destination: groupMAC, source: mac, vlan: nil, etherType: EtherType.ipv6)
         f += [0x60, 0, 0, 0] + be16(UInt16(hopByHop.count + icmp.count)) + [0, 1]

@@ -77,8 +77,10 @@ public struct TransportHeader: Sendable, Equatable {
     /// The identifier of ICMP messages that carry one (echo, timestamp), else 0.
     public var echoIdentifier: UInt16
 
-    public init(protocolNumber: UInt8, offset: Int, sourcePort: UInt16, destinationPort: UInt16,
-                icmpType: UInt8, icmpCode: UInt8 = 0, echoIdentifier: UInt16 = 0) {
+    public init(
+        protocolNumber: UInt8, offset: Int, sourcePort: UInt16, destinationPort: UInt16,
+        icmpType: UInt8, icmpCode: UInt8 = 0, echoIdentifier: UInt16 = 0
+    ) {
         self.protocolNumber = protocolNumber
         self.offset = offset
         self.sourcePort = sourcePort

@@ -23,10 +23,11 @@ public enum TransportChecksum {
         case .ipv6(let h):
             guard !h.isFragment else { return false }
             let payload = Int(view.u16(ip + 4))
-            guard payload > 0 else { return false }   // jumbograms: never over a socket frame
+            guard payload > 0 else { return false }  // jumbograms: never over a socket frame
             end = ip + 40 + payload
-            pseudo = InternetChecksum.ipv6PseudoHeader(source: h.source, destination: h.destination,
-                                                       length: end - t.offset, nextHeader: t.protocolNumber)
+            pseudo = InternetChecksum.ipv6PseudoHeader(
+                source: h.source, destination: h.destination,
+                length: end - t.offset, nextHeader: t.protocolNumber)
         default:
             return false
         }

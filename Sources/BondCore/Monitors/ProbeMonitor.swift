@@ -63,16 +63,18 @@ public struct ProbeMonitor: Sendable {
         // As bond_enslave: a member starts up if it has carrier, last heard one interval
         // ago, so it is judged only after its grace.
         records = carriers.map { carrier in
-            Self.record(interval: options.arpInterval, targets: options.arpTargets.count + options.nsTargets.count,
-                        at: now, reason: carrier ? "carrier up at start" : "no carrier at start")
+            Self.record(
+                interval: options.arpInterval, targets: options.arpTargets.count + options.nsTargets.count,
+                at: now, reason: carrier ? "carrier up at start" : "no carrier at start")
         }
         nextTick = now.adding(milliseconds: options.arpInterval)
     }
 
     private static func record(interval: Int, targets: Int, at now: Instant, reason: String) -> Record {
         let before = Instant(nanoseconds: now.nanoseconds &- UInt64(interval) * 1_000_000)
-        return Record(lastRx: before, lastTx: before, targetLastRx: Array(repeating: nil, count: targets),
-                      lastLinkUp: now, reason: reason)
+        return Record(
+            lastRx: before, lastTx: before, targetLastRx: Array(repeating: nil, count: targets),
+            lastLinkUp: now, reason: reason)
     }
 
     /// Member `i` joined (or came back from being disabled): judged afresh, after the
@@ -156,7 +158,8 @@ public struct ProbeMonitor: Sendable {
             // the probe's addresses, read the other way round.
             accept(evidence, reversed: true, on: i, at: now)
         } else if let c = candidate, case .arp(let op, _, _) = evidence, op == ARPHeader.reply,
-                  within(records[c].lastTx, 1, of: now) {
+            within(records[c].lastTx, 1, of: now)
+        {
             accept(evidence, reversed: false, on: i, at: now)
         }
     }
@@ -186,8 +189,9 @@ public struct ProbeMonitor: Sendable {
             }
             let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
             guard source != IPv6Address(high: 0, low: 0),
-                  destination == allNodes || ownIPv6.contains(destination),
-                  let t = nsTargets.firstIndex(of: source) else { return nil }
+                destination == allNodes || ownIPv6.contains(destination),
+                let t = nsTargets.firstIndex(of: source)
+            else { return nil }
             return arpTargets.count + t
         }
     }

@@ -48,21 +48,23 @@ public struct MulticastMemberships: Equatable, Sendable {
         for line in igmp6.split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 5, Int32(f[0]) == index, let a = ipv6(hex: f[2]), let flags = UInt32(f[4], radix: 16) else { continue }
-            if flags & 0x08 == 0 { m.ipv6.append(Group(address: a)) }   // MAF_NOREPORT
+            if flags & 0x08 == 0 { m.ipv6.append(Group(address: a)) }  // MAF_NOREPORT
         }
         for line in mcfilter.split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 6, Int32(f[0]) == index,
-                  let g = UInt32(f[2].dropFirst(2), radix: 16), let s = UInt32(f[3].dropFirst(2), radix: 16),
-                  let inc = Int(f[4]), inc > 0, g >> 24 == 232,
-                  let k = m.ipv4.firstIndex(where: { $0.address.rawValue == g }) else { continue }
+                let g = UInt32(f[2].dropFirst(2), radix: 16), let s = UInt32(f[3].dropFirst(2), radix: 16),
+                let inc = Int(f[4]), inc > 0, g >> 24 == 232,
+                let k = m.ipv4.firstIndex(where: { $0.address.rawValue == g })
+            else { continue }
             m.ipv4[k].includedSources.append(IPv4Address(rawValue: s))
         }
         for line in mcfilter6.split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 6, Int32(f[0]) == index, let g = ipv6(hex: f[2]), let s = ipv6(hex: f[3]),
-                  let inc = Int(f[4]), inc > 0, g.high >> 52 == 0xFF3,
-                  let k = m.ipv6.firstIndex(where: { $0.address == g }) else { continue }
+                let inc = Int(f[4]), inc > 0, g.high >> 52 == 0xFF3,
+                let k = m.ipv6.firstIndex(where: { $0.address == g })
+            else { continue }
             m.ipv6[k].includedSources.append(s)
         }
         return m

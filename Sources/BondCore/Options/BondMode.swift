@@ -49,13 +49,21 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
 public enum PrimaryReselect: Int, Sendable, CaseIterable, Codable {
     case always = 0, better = 1, failure = 2
     public var kernelName: String {
-        switch self { case .always: "always"; case .better: "better"; case .failure: "failure" }
+        switch self {
+        case .always: "always"
+        case .better: "better"
+        case .failure: "failure"
+        }
     }
 }
 
 public enum FailOverMAC: Int, Sendable, CaseIterable, Codable {
     case none = 0, active = 1, follow = 2
     public var kernelName: String {
-        switch self { case .none: "none"; case .active: "active"; case .follow: "follow" }
+        switch self {
+        case .none: "none"
+        case .active: "active"
+        case .follow: "follow"
+        }
     }
 }

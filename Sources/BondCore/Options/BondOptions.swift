@@ -130,7 +130,9 @@ extension BondOptions {
             switch name {
             case "mode":
                 guard let m = BondMode(option: value) else {
-                    throw OptionError("mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb)")
+                    throw OptionError(
+                        "mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb)"
+                    )
                 }
                 o.mode = m
             case "miimon":
@@ -167,7 +169,8 @@ extension BondOptions {
                 for entry in value.split(separator: ",", omittingEmptySubsequences: false) {
                     let parts = entry.split(separator: ":", maxSplits: 1)
                     guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 15,
-                          let n = Int(parts[1]), (Int(Int32.min)...Int(Int32.max)).contains(n) else {
+                        let n = Int(parts[1]), (Int(Int32.min)...Int(Int32.max)).contains(n)
+                    else {
                         throw OptionError("prio: invalid value '\(entry)' (MEMBER:PRIO with PRIO \(Int32.min)-\(Int32.max), comma-separated)")
                     }
                     o.prio[String(parts[0])] = n
@@ -276,7 +279,8 @@ extension BondOptions {
     }
 
     /// A comma-separated target list, as iproute2 takes arp_ip_target.
-    private static func targets<T: Equatable>(_ name: String, _ value: String, _ parse: (String) throws(OptionError) -> T) throws(OptionError) -> [T] {
+    private static func targets<T: Equatable>(_ name: String, _ value: String, _ parse: (String) throws(OptionError) -> T) throws(OptionError) -> [T]
+    {
         var list: [T] = []
         for text in value.split(separator: ",", omittingEmptySubsequences: false) {
             let t = try parse(String(text))
@@ -295,7 +299,8 @@ extension BondOptions {
         return v
     }
 
-    private static func choice<T: RawRepresentable>(_ name: String, _ value: String, _ all: [T], _ label: KeyPath<T, String>) throws(OptionError) -> T where T.RawValue == Int {
+    private static func choice<T: RawRepresentable>(_ name: String, _ value: String, _ all: [T], _ label: KeyPath<T, String>) throws(OptionError) -> T
+    where T.RawValue == Int {
         if let n = Int(value), let v = T(rawValue: n) { return v }
         if let v = all.first(where: { $0[keyPath: label] == value }) { return v }
         let names = all.map { $0[keyPath: label] }.joined(separator: "|")

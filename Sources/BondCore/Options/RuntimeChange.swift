@@ -56,10 +56,13 @@ extension BondOptions {
     public func checkRuntimeChange(to new: BondOptions, bond: String, deviceUp: Bool) throws(OptionError) {
         let changed = changedOptions(to: new)
         if changed.contains("backend") {
-            throw OptionError("backend: cannot change while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
+            throw OptionError(
+                "backend: cannot change while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
         }
         if let o = changed.first(where: Self.fixedWhileMembers.contains) {
-            throw OptionError("\(o): cannot change while \(bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond")
+            throw OptionError(
+                "\(o): cannot change while \(bond) has members (the kernel refuses it too); change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
         }
         if deviceUp, let o = changed.first(where: Self.isFixedWhileUp) {
             throw OptionError("\(o): cannot change while \(bond) is up (the kernel refuses it too); run ip link set \(bond) down first")

@@ -8,15 +8,15 @@ struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow state changes as they happen: links, active member, carrier, members, options.",
         discussion: """
-        Prints one line per change, with the time, until Ctrl-C, --count changes, or
-        --duration seconds. Without a bond, every running bond is followed. With --json,
-        each change is a JSON object (sequence, time_ns, monotonic_ns, bond, kind,
-        member, message) on a line of its own, for scripts.
-        Examples:
-          bondctl events
-          bondctl events bond0 --json
-          bondctl events bond0 --count 1 --duration 10   wait for the next change
-        """)
+            Prints one line per change, with the time, until Ctrl-C, --count changes, or
+            --duration seconds. Without a bond, every running bond is followed. With --json,
+            each change is a JSON object (sequence, time_ns, monotonic_ns, bond, kind,
+            member, message) on a line of its own, for scripts.
+            Examples:
+              bondctl events
+              bondctl events bond0 --json
+              bondctl events bond0 --count 1 --duration 10   wait for the next change
+            """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond (default: every running bond).", completion: Completions.bonds) var bond: String?
@@ -54,8 +54,9 @@ struct Events: ParsableCommand {
                 waitMs = Int32(min(left * 1000 + 1, 60_000))
             }
             let readable: [Bool]
-            do { readable = try UnixStream.waitReadable(followers.map(\.stream), milliseconds: waitMs < 0 ? nil : waitMs) }
-            catch { fail(error.description) }
+            do { readable = try UnixStream.waitReadable(followers.map(\.stream), milliseconds: waitMs < 0 ? nil : waitMs) } catch {
+                fail(error.description)
+            }
             var ended: [Int] = []
             for (i, ready) in readable.enumerated() where ready {
                 guard let changes = followers[i].read() else {
@@ -63,8 +64,7 @@ struct Events: ParsableCommand {
                     continue
                 }
                 for c in changes {
-                    if json, let data = try? encoder.encode(c) { print(String(decoding: data, as: UTF8.self)) }
-                    else if !json { print(Self.line(c)) }
+                    if json, let data = try? encoder.encode(c) { print(String(decoding: data, as: UTF8.self)) } else if !json { print(Self.line(c)) }
                     fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
                     printed += 1
                     if let count, printed >= count { return }

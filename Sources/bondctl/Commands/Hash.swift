@@ -7,10 +7,10 @@ struct Hash: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Which member a frame would take, without sending it.",
         discussion: """
-        The frame is described as field=value words: src=MAC dst=MAC vlan=N
-        src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N.
-        Example: bondctl hash bond0 src=02:00:00:00:01:01 vlan=2
-        """)
+            The frame is described as field=value words: src=MAC dst=MAC vlan=N
+            src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N.
+            Example: bondctl hash bond0 src=02:00:00:00:01:01 vlan=2
+            """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
@@ -19,8 +19,8 @@ struct Hash: ParsableCommand {
 
     func run() throws {
         let reply: ControlReply
-        do { reply = try ControlClient.send(ControlRequest(command: .hash, frame: frame), to: socket.path(for: bond), timeout: socket.timeout) }
-        catch { fail("\(error)") }
+        do { reply = try ControlClient.send(ControlRequest(command: .hash, frame: frame), to: socket.path(for: bond), timeout: socket.timeout) } catch
+        { fail("\(error)") }
         guard reply.ok, let h = reply.hash else { fail(reply.error ?? "request failed", code: 2) }
         if json {
             let encoder = JSONEncoder()

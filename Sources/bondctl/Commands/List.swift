@@ -7,13 +7,13 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One line per running bond: mode, carrier, active member, members.",
         discussion: """
-        Members disabled by hand are marked (disabled), members whose link is down (down).
-        A control socket nobody answers on (a bondd that was killed) is named on stderr
-        and skipped. --json prints every bond's whole status, as show --json does.
-        Examples:
-          bondctl list
-          bondctl list bond0 bond1 --json
-        """)
+            Members disabled by hand are marked (disabled), members whose link is down (down).
+            A control socket nobody answers on (a bondd that was killed) is named on stderr
+            and skipped. --json prints every bond's whole status, as show --json does.
+            Examples:
+              bondctl list
+              bondctl list bond0 bond1 --json
+            """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "Only these bonds (default: every running bond).", completion: Completions.bonds) var bonds: [String] = []

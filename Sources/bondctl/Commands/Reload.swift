@@ -7,21 +7,23 @@ struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a changed configuration file to the bondd that runs BOND.",
         discussion: """
-        bondd reads its --config file again: bonds no longer in it stop, new ones start,
-        changed ones are rebuilt, and the others are not touched. A file with an error
-        changes nothing. Without BOND, the bondd of the first running bond is asked.
-        (SIGHUP to bondd does the same.)
-        Example: bondctl reload bond0
-        """)
+            bondd reads its --config file again: bonds no longer in it stop, new ones start,
+            changed ones are rebuilt, and the others are not touched. A file with an error
+            changes nothing. Without BOND, the bondd of the first running bond is asked.
+            (SIGHUP to bondd does the same.)
+            Example: bondctl reload bond0
+            """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "Any bond of the bondd to reload.", completion: Completions.bonds) var bond: String?
 
     func run() throws {
         let path: String
-        if let bond { path = socket.path(for: bond) }
-        else if let s = socket.socket { path = s }
-        else {
+        if let bond {
+            path = socket.path(for: bond)
+        } else if let s = socket.socket {
+            path = s
+        } else {
             guard let first = runningSockets().first else { fail("no bonds are running (no control sockets in \(ControlPaths.directory))") }
             path = first
         }

@@ -15,7 +15,8 @@ struct Show: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = statuses.count == 1 && (bond != nil || socket.socket != nil)
+            let data =
+                statuses.count == 1 && (bond != nil || socket.socket != nil)
                 ? try encoder.encode(statuses[0]) : try encoder.encode(statuses)
             print(String(decoding: data, as: UTF8.self))
         } else {

@@ -7,16 +7,16 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-member and per-bond counters; with --watch, rates refreshed in place.",
         discussion: """
-        Counters are frames and bytes each member received for the bond (RX) and sent
-        for it (TX), and drops on each side. With --watch the table is redrawn every
-        --interval seconds with packet and bit rates since the previous refresh, until
-        Ctrl-C (or --count refreshes). Without a bond, every running bond is shown.
-        Examples:
-          bondctl stats bond0
-          bondctl stats --watch
-          bondctl stats bond0 --watch --interval 0.5 --count 10
-          bondctl stats bond0 --json
-        """)
+            Counters are frames and bytes each member received for the bond (RX) and sent
+            for it (TX), and drops on each side. With --watch the table is redrawn every
+            --interval seconds with packet and bit rates since the previous refresh, until
+            Ctrl-C (or --count refreshes). Without a bond, every running bond is shown.
+            Examples:
+              bondctl stats bond0
+              bondctl stats --watch
+              bondctl stats bond0 --watch --interval 0.5 --count 10
+              bondctl stats bond0 --json
+            """)
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond (default: every running bond).", completion: Completions.bonds) var bond: String?
@@ -105,9 +105,10 @@ struct StatsRecord: Encodable {
         name = s.name
         counters = s.counters
         members = s.members.map { m in
-            Member(name: m.name, state: m.state, link: m.link, rxPackets: m.rxPackets, rxBytes: m.rxBytes, rxDrops: m.rxDrops,
-                   txPackets: m.txPackets, txBytes: m.txBytes, txDrops: m.txDrops,
-                   rates: StatsText.rates(m, since: previous?.members.first { $0.name == m.name }, seconds: seconds))
+            Member(
+                name: m.name, state: m.state, link: m.link, rxPackets: m.rxPackets, rxBytes: m.rxBytes, rxDrops: m.rxDrops,
+                txPackets: m.txPackets, txBytes: m.txBytes, txDrops: m.txDrops,
+                rates: StatsText.rates(m, since: previous?.members.first { $0.name == m.name }, seconds: seconds))
         }
     }
 }

@@ -37,17 +37,20 @@ public final class ClientTable: @unchecked Sendable {
             switch frame.network {
             case .arp(let a):
                 guard a.operation == ARPHeader.request || a.operation == ARPHeader.reply else { return nil }
-                self.init(isAnswer: a.operation == ARPHeader.reply, senderIP: .v4(a.senderIP), senderMAC: a.senderMAC,
-                          targetIP: .v4(a.targetIP), targetMAC: a.targetMAC)
+                self.init(
+                    isAnswer: a.operation == ARPHeader.reply, senderIP: .v4(a.senderIP), senderMAC: a.senderMAC,
+                    targetIP: .v4(a.targetIP), targetMAC: a.targetMAC)
             case .ipv6(let ip):
                 guard let nd = frame.neighborDiscovery else { return nil }
                 if nd.isAdvertisement {
                     // The answerer's address is the target; it answers the IPv6 destination.
-                    self.init(isAnswer: true, senderIP: .v6(nd.target), senderMAC: nd.linkLayerAddress ?? frame.source,
-                              targetIP: .v6(ip.destination), targetMAC: frame.destination)
+                    self.init(
+                        isAnswer: true, senderIP: .v6(nd.target), senderMAC: nd.linkLayerAddress ?? frame.source,
+                        targetIP: .v6(ip.destination), targetMAC: frame.destination)
                 } else {
-                    self.init(isAnswer: false, senderIP: .v6(ip.source), senderMAC: nd.linkLayerAddress ?? frame.source,
-                              targetIP: .v6(nd.target), targetMAC: .zero)
+                    self.init(
+                        isAnswer: false, senderIP: .v6(ip.source), senderMAC: nd.linkLayerAddress ?? frame.source,
+                        targetIP: .v6(nd.target), targetMAC: .zero)
                 }
             default:
                 return nil
@@ -60,8 +63,8 @@ public final class ClientTable: @unchecked Sendable {
         }
     }
 
-    public static let burst = 2          // RLB_ARP_BURST_SIZE
-    public static let retries = 3        // RLB_UPDATE_RETRY: ticks an update is repeated
+    public static let burst = 2  // RLB_ARP_BURST_SIZE
+    public static let retries = 3  // RLB_UPDATE_RETRY: ticks an update is repeated
     /// Beyond the kernel: one more burst 1.1 s later. A Linux client ignores a reply that
     /// arrives within its neighbour locktime (1 s) of its last update, so a client that
     /// had just resolved us would otherwise keep a dead member's MAC until its entry
@@ -69,7 +72,7 @@ public final class ClientTable: @unchecked Sendable {
     public static let lateRetryTicks = 11
     /// The schedule's length in ticks: bursts on the first `retries` ticks and the last.
     static let schedule = lateRetryTicks + 1
-    public static let requestDelay = 2000 // RLB_UPDATE_DELAY: ms after our own ARP request
+    public static let requestDelay = 2000  // RLB_UPDATE_DELAY: ms after our own ARP request
 
     struct Key: Hashable { var ours: IPAddress; var client: IPAddress }
 
@@ -117,12 +120,13 @@ public final class ClientTable: @unchecked Sendable {
         }
         if table[k] == nil && table.count >= capacity {
             overflow += 1
-            return nil   // not balanced, but never evicting another client
+            return nil  // not balanced, but never evicting another client
         }
         guard let m = nextUsable(usable) else { return nil }
         let known = table[k]?.clientMAC ?? .zero
-        table[k] = Client(ourIP: k.ours, clientIP: k.client, clientMAC: clientMAC == .zero ? known : clientMAC,
-                          member: m, vlan: vlan, updatesLeft: 0)
+        table[k] = Client(
+            ourIP: k.ours, clientIP: k.client, clientMAC: clientMAC == .zero ? known : clientMAC,
+            member: m, vlan: vlan, updatesLeft: 0)
         return m
     }
 

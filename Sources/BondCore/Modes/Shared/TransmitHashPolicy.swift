@@ -66,7 +66,8 @@ public enum TransmitHashPolicy: Int, Sendable, CaseIterable, Codable {
     /// An IPv6 address as the kernel's ipv6_addr_hash sees it on a little-endian host.
     @inlinable
     static func fold(_ a: IPv6Address) -> UInt32 {
-        let x = UInt32(truncatingIfNeeded: a.high >> 32) ^ UInt32(truncatingIfNeeded: a.high)
+        let x =
+            UInt32(truncatingIfNeeded: a.high >> 32) ^ UInt32(truncatingIfNeeded: a.high)
             ^ UInt32(truncatingIfNeeded: a.low >> 32) ^ UInt32(truncatingIfNeeded: a.low)
         return x.byteSwapped
     }

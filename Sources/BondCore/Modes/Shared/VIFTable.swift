@@ -200,8 +200,9 @@ public final class VIFTable: @unchecked Sendable {
     private func macs(inBucket b: Int, to member: Int) -> [Move] {
         moves += 1
         return entries.filter { $0.value.bucket == b }.keys.sorted().map {
-            Move(mac: MACAddress(rawValue: $0 & 0xFFFF_FFFF_FFFF),
-                 vlan: $0 >> 48 == 0 ? nil : UInt16($0 >> 48), member: member)
+            Move(
+                mac: MACAddress(rawValue: $0 & 0xFFFF_FFFF_FFFF),
+                vlan: $0 >> 48 == 0 ? nil : UInt16($0 >> 48), member: member)
         }
     }
 
