@@ -72,7 +72,8 @@ public enum AnyBondingMode {
 
     /// A mode whose per-frame state is a value (balance-rr's counter) is written back;
     /// the others keep theirs in reference tables, and a write-back would cost a retain
-    /// and a release per frame.
+    /// and a release per frame. Modes with tables and timers are classes, so that every
+    /// case stays a few words and the enum is cheap to match and write back.
     @inlinable public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
         switch self {
         case .roundRobin(var m):
@@ -85,11 +86,11 @@ public enum AnyBondingMode {
             return m.transmitTarget(for: frame, members: members)
         case .broadcast(var m):
             return m.transmitTarget(for: frame, members: members)
-        case .transmitLoadBalancing(var m):
+        case .transmitLoadBalancing(let m):
             return m.transmitTarget(for: frame, members: members)
-        case .sourceLoadBalancing(var m):
+        case .sourceLoadBalancing(let m):
             return m.transmitTarget(for: frame, members: members)
-        case .adaptiveLoadBalancing(var m):
+        case .adaptiveLoadBalancing(let m):
             return m.transmitTarget(for: frame, members: members)
         }
     }

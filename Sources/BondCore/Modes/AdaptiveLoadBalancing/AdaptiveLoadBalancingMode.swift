@@ -3,8 +3,8 @@
 /// member carrying that member's MAC. Unicast is received on every member, broadcast and multicast on
 /// the active one. Bridged guests' frames are placed per VIF, as in balance-tlb, so
 /// the mode keeps working when the bond is a bridge port.
-public struct AdaptiveLoadBalancingMode: BondingMode {
-    public var tlb: TransmitLoadBalancingMode
+public final class AdaptiveLoadBalancingMode: BondingMode {
+    public let tlb: TransmitLoadBalancingMode
     public let clients: ClientTable
     /// The kernel's 100 ms ALB monitor tick, which sends client updates.
     var clientTick = PeriodicTimer(interval: 100)
@@ -14,13 +14,13 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
         clients = ClientTable(capacity: clientCapacity)
     }
 
-    public init(options o: BondOptions, members: Int) {
-        var tlb = TransmitLoadBalancingMode(options: o, members: members)
+    public convenience init(options o: BondOptions, members: Int) {
+        let tlb = TransmitLoadBalancingMode(options: o, members: members)
         tlb.dynamic = true
         self.init(tlb: tlb, clientCapacity: o.albClients)
     }
 
-    public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+    public func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
         if frame.source == members.bondMAC, let r = ClientTable.Resolution(frame) {
             guard let m = clients.outgoing(r, vlan: frame.vlanID, usable: members.usable) else {
                 return members.active.map { .member($0) } ?? .drop
@@ -37,23 +37,23 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
         return true
     }
 
-    public mutating func start(at now: Instant) -> [ModeAction] {
+    public func start(at now: Instant) -> [ModeAction] {
         clientTick.arm(at: now)
         return tlb.start(at: now)
     }
 
-    public mutating func reconfigure(_ options: BondOptions, at now: Instant) { tlb.reconfigure(options, at: now) }
-    public mutating func memberAdded(slot: Int) { tlb.memberAdded(slot: slot) }
+    public func reconfigure(_ options: BondOptions, at now: Instant) { tlb.reconfigure(options, at: now) }
+    public func memberAdded(slot: Int) { tlb.memberAdded(slot: slot) }
 
     /// A member came back: every client is spread again (rlb_rebalance).
-    public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] {
+    public func memberUp(_ member: Int, members: MemberView) -> [ModeAction] {
         clients.respread(usable: members.usable)
         return []
     }
 
     /// Its buckets and clients move; the switch is taught to deliver its MAC to the
     /// active member meanwhile, since peers still send there until updated.
-    public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
+    public func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
         var actions = tlb.memberDown(member, members: members)
         clients.release(member: member, usable: members.usable)
         if let a = members.active, a != member { actions.append(.learningPacket(macOf: member, on: a)) }
@@ -61,7 +61,7 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
     }
 
     /// Its clients must learn the new MAC (rlb_req_update_slave_clients).
-    public mutating func memberMACChanged(_ member: Int) -> [ModeAction] {
+    public func memberMACChanged(_ member: Int) -> [ModeAction] {
         clients.renew(member: member)
         return []
     }
@@ -69,7 +69,7 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
     public var nextDeadline: Instant? { tlb.nextDeadline.earliest(clientTick.next) }
     public func needsTransmitBytes(at now: Instant) -> Bool { tlb.needsTransmitBytes(at: now) }
 
-    public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] {
+    public func tick(at now: Instant, members: MemberView) -> [ModeAction] {
         var actions = tlb.tick(at: now, members: members)
         if clientTick.fire(at: now) { actions += clients.tick(at: now).map { .teachClient($0.client) } }
         return actions
@@ -77,7 +77,7 @@ public struct AdaptiveLoadBalancingMode: BondingMode {
 
     public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation { tlb.explain(frame, members: members) }
 
-    public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
+    public func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
         try tlb.migrate(bucket: bucket, to: member, vif: vif, members: members)
     }
 

@@ -2,7 +2,7 @@
 /// (`VIFTable`); unicast is received on every member, broadcast and multicast only on
 /// the active one, and a frame that comes back with one of our own source MACs is our
 /// own reflected by the switch and dropped (gratuitous ARP excepted).
-public struct SourceLoadBalancingMode: BondingMode {
+public final class SourceLoadBalancingMode: BondingMode {
     public let table = VIFTable()
     /// Guests' MACs moved by load (Open vSwitch's bond-rebalance-interval).
     var rebalancing = PeriodicTimer(interval: 0)
@@ -11,7 +11,7 @@ public struct SourceLoadBalancingMode: BondingMode {
     public init() {}
     public init(options: BondOptions, members: Int) { rebalancing.interval = options.rebalanceInterval }
 
-    public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+    public func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
         guard let m = table.member(for: frame, usable: members.usable) else { return .drop }
         return .member(m)
     }
@@ -21,26 +21,26 @@ public struct SourceLoadBalancingMode: BondingMode {
         return !table.isReflected(frame)
     }
 
-    public mutating func start(at now: Instant) -> [ModeAction] {
+    public func start(at now: Instant) -> [ModeAction] {
         rebalancing.arm(at: now)
         aging.arm(at: now)
         return table.age(at: now)
     }
 
-    public mutating func reconfigure(_ options: BondOptions, at now: Instant) {
+    public func reconfigure(_ options: BondOptions, at now: Instant) {
         guard rebalancing.interval != options.rebalanceInterval else { return }
         rebalancing.interval = options.rebalanceInterval
         rebalancing.arm(at: now)
     }
 
-    public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
+    public func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
         [.announce(table.release(member: member, usable: members.usable))]
     }
 
     public var nextDeadline: Instant? { rebalancing.next.earliest(aging.next) }
     public func needsTransmitBytes(at now: Instant) -> Bool { rebalancing.isDue(at: now) }
 
-    public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] {
+    public func tick(at now: Instant, members: MemberView) -> [ModeAction] {
         var actions: [ModeAction] = []
         if aging.fire(at: now) { actions += table.age(at: now) }
         if rebalancing.fire(at: now) { actions.append(.announce(table.rebalance(usable: members.usable))) }
@@ -50,7 +50,7 @@ public struct SourceLoadBalancingMode: BondingMode {
     public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation { table.explain(frame, members: members) }
 
     /// Its only buckets are per VIF, with or without `--vif`.
-    public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
+    public func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
         [.announce(try table.migrate(bucket: bucket, to: member, members: members))]
     }
 

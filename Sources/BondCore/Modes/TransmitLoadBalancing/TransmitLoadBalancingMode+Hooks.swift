@@ -1,14 +1,14 @@
 /// balance-tlb's life around the frames: its timers, members coming and going,
 /// `bondctl hash` and `migrate`.
 extension TransmitLoadBalancingMode {
-    public mutating func start(at now: Instant) -> [ModeAction] {
+    public func start(at now: Instant) -> [ModeAction] {
         rebalancing.arm(at: now)
         learning.arm(at: now)
         vifAging.arm(at: now)
         return vifs.age(at: now)
     }
 
-    public mutating func reconfigure(_ o: BondOptions, at now: Instant) {
+    public func reconfigure(_ o: BondOptions, at now: Instant) {
         policy = o.xmitHashPolicy
         allSlavesActive = o.allSlavesActive
         dynamic = o.mode == .balanceALB || o.tlbDynamicLB
@@ -22,9 +22,9 @@ extension TransmitLoadBalancingMode {
         }
     }
 
-    public mutating func memberAdded(slot: Int) { makeRoom(forMember: slot) }
+    public func memberAdded(slot: Int) { makeRoom(forMember: slot) }
 
-    public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
+    public func memberDown(_ member: Int, members: MemberView) -> [ModeAction] {
         release(member: member)
         return [.announce(vifs.release(member: member, usable: members.usable))]
     }
@@ -33,7 +33,7 @@ extension TransmitLoadBalancingMode {
 
     public func needsTransmitBytes(at now: Instant) -> Bool { rebalancing.isDue(at: now) }
 
-    public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] {
+    public func tick(at now: Instant, members: MemberView) -> [ModeAction] {
         var actions: [ModeAction] = []
         if vifAging.fire(at: now) { actions += vifs.age(at: now) }
         if rebalancing.fire(at: now) {
@@ -61,7 +61,7 @@ extension TransmitLoadBalancingMode {
         return HashExplanation(hash: h, bucket: b, member: nil, reason: "bucket unassigned: its next frame goes to the least loaded member")
     }
 
-    public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
+    public func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
         if vif { return [.announce(try vifs.migrate(bucket: bucket, to: member, members: members))] }
         guard members.usable.contains(member) else { throw OptionError("migrate: the member is not up") }
         guard table.buckets.indices.contains(bucket) else {

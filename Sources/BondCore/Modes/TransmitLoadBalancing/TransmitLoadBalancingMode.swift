@@ -5,7 +5,7 @@
 /// placed again on their next frame. Everything else leaves on the active member. Frames
 /// that leave on another member carry that member's own MAC as source; only the active
 /// member receives.
-public struct TransmitLoadBalancingMode: BondingMode {
+public final class TransmitLoadBalancingMode: BondingMode {
     public static let bucketCount = 256
     /// Seconds between rebalances in the kernel's formula for load history.
     public static let rebalanceInterval = 10
@@ -30,7 +30,7 @@ public struct TransmitLoadBalancingMode: BondingMode {
         table = BucketTable(members: members)
     }
 
-    public init(options o: BondOptions, members: Int) {
+    public convenience init(options o: BondOptions, members: Int) {
         self.init(dynamic: o.tlbDynamicLB, policy: o.xmitHashPolicy, allSlavesActive: o.allSlavesActive, members: members)
         rebalancing.interval = o.rebalanceInterval
         learning.interval = o.lpInterval * 1000
@@ -49,7 +49,7 @@ public struct TransmitLoadBalancingMode: BondingMode {
         }
     }
 
-    public mutating func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
+    public func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
         if frame.source != members.bondMAC {
             guard let m = vifs.member(for: frame, usable: members.usable) else { return .drop }
             return .member(m)
