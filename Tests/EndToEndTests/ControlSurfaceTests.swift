@@ -111,6 +111,21 @@ import Testing
             #expect(r.output.contains(tb.bond), "\(command): \(r.output)")
             #expect(r.error.contains("bondctl: \(stale): not answering, skipped"), "\(command): \(r.error)")
         }
+        // list, show and stats --json share one schema: the same keys, a version.
+        for command in ["list --json", "show \(tb.bond) --json", "stats \(tb.bond) --json"] {
+            let r = tb.bondctl(command)
+            let parsed = try? JSONSerialization.jsonObject(with: Data(r.output.utf8))
+            let object =
+                (parsed as? [[String: Any]])?.first { $0["name"] as? String == tb.bond } ?? (parsed as? [[String: Any]])?.first
+                ?? (parsed as? [String: Any])
+            #expect(object?["version"] as? Int == 1, "\(command): \(r.output.prefix(300))")
+            #expect(object?["name"] as? String == tb.bond, "\(command)")
+            if !command.hasPrefix("stats") {
+                #expect(object?["active_member"] as? String == tb.members[0], "\(command)")
+                #expect(object?["mode"] as? String == "active-backup", "\(command)")
+                #expect((object?["options"] as? [String: Any])?["miimon"] as? String == "100", "\(command)")
+            }
+        }
         let named = tb.bondctl("show \(stale)")
         #expect(named.status == 1 && named.error.hasPrefix("bondctl: no bondd is running for \(stalePath)"), "\(named.error)")
 
