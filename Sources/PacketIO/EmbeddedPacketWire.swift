@@ -43,9 +43,7 @@ public final class EmbeddedPacketWire {
     /// socket was closed.
     @discardableResult
     public func inject(_ frames: [[UInt8]]) -> Bool {
-        guard !socket.isClosed, !frames.isEmpty else { return !frames.isEmpty }
-        let block = socket.block(nextBlock)
-        guard cln_block_status(block) & UInt32(TP_STATUS_USER) == 0 else { return false }
+        guard !socket.isClosed else { return false }
         var pending = frames[...]
         while !pending.isEmpty {
             let block = socket.block(nextBlock)

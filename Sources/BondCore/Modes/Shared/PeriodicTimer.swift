@@ -11,8 +11,6 @@ public struct PeriodicTimer: Sendable, Equatable {
         next = interval > 0 ? now.adding(milliseconds: interval) : nil
     }
 
-    public mutating func stop() { next = nil }
-
     public func isDue(at now: Instant) -> Bool { next.map { now >= $0 } ?? false }
 
     /// True once per period: when due, it is armed again from `now`.
