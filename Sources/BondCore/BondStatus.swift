@@ -47,6 +47,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var backendDetail: String?
     /// Frames the XDP fast path redirected, passed up to the engine, dropped.
     public var fastPath: FastPathCounters?
+    /// 802.3ad: the kernel's "802.3ad info" block.
+    public var lacp: LACPBondStatus?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -69,6 +71,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backend
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
+        case lacp
     }
 
     public init(
@@ -123,9 +126,11 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var lastReceiveMillisecondsAgo: Int?
     public var probesSent: Int?
     public var repliesValidated: Int?
+    /// 802.3ad: the member's aggregator, actor and partner, churn, machines, counters.
+    public var lacp: LACPMemberStatus?
 
     enum CodingKeys: String, CodingKey {
-        case name, link, state, speed, prio, verdict, targets, mac
+        case name, link, state, speed, prio, verdict, targets, mac, lacp
         case lastReceiveMillisecondsAgo = "last_rx_ms_ago"
         case probesSent = "probes_sent"
         case repliesValidated = "replies_validated"

@@ -4,6 +4,8 @@
 public struct StateChange: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case link, active, carrier, member, options, migrate, monitor, device
+        /// 802.3ad: selected, attached, collecting-distributing, expired, defaulted, churn.
+        case lacp
     }
     /// Numbered from 1 per bond, so a follower sees whether it missed any.
     public var sequence: UInt64

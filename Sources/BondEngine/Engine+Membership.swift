@@ -98,7 +98,9 @@ extension Engine {
     func rebuildView() {
         view = MemberView(
             usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
-            speeds: bond.members.map(\.speed), bondMAC: bondMAC)
+            speeds: bond.members.map(\.speed), bondMAC: bondMAC, linkUp: bond.usable)
+        view.names = bond.members.map { $0.isRemoved ? "" : $0.name }
+        view.permanentMACs = bond.members.map(\.permanentMAC)
         // Only while that member is still up and the mode has an active member.
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member

@@ -111,7 +111,7 @@ extension Engine {
         }
         if let control = controlEtherType, parsed.etherType == control {
             // A disabled member's partner still speaks (LACP keeps its state).
-            carryOut(mode.receiveControl(parsed, on: port.index, at: system.now()))
+            carryOut(mode.receiveControl(parsed, bytes: bytes.readOnly, on: port.index, members: view, at: system.now()))
             return .consumed
         }
         guard enabled && mode.admits(parsed, on: port.index, members: view) else { return .drop }

@@ -54,6 +54,7 @@ extension Engine {
         status.bucketMoves = bucketMoves
         status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
+        mode.describe(into: &status)
         if o.probesLinks {
             status.arpMonitor = ARPMonitorStatus(
                 interval: o.arpInterval, missedMax: o.arpMissedMax,

@@ -100,9 +100,10 @@ import Testing
         #expect(AnyBondingMode(options: try options(["mode=balance-slb"])).fastPathKind == .sourceLoadBalancing)
     }
 
-    @Test func noModeHasControlFramesYet() throws {
-        for m in BondMode.allCases where m.isImplemented {
-            #expect(AnyBondingMode(options: try options(["mode=\(m.kernelName)"])).controlEtherType == nil)
+    @Test func only802_3adHasControlFrames() throws {
+        for m in BondMode.allCases {
+            let expected: UInt16? = m == .ieee8023ad ? 0x8809 : nil
+            #expect(AnyBondingMode(options: try options(["mode=\(m.kernelName)"])).controlEtherType == expected, "\(m.kernelName)")
         }
     }
 }

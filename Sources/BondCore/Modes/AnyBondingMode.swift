@@ -9,6 +9,7 @@ public enum AnyBondingMode {
     case transmitLoadBalancing(TransmitLoadBalancingMode)
     case sourceLoadBalancing(SourceLoadBalancingMode)
     case adaptiveLoadBalancing(AdaptiveLoadBalancingMode)
+    case ieee8023ad(IEEE8023ADMode)
 
     /// The mode `options.mode` names.
     public init(options: BondOptions, members: Int = 0) {
@@ -19,8 +20,8 @@ public enum AnyBondingMode {
         case .balanceTLB: self = .transmitLoadBalancing(TransmitLoadBalancingMode(options: options, members: members))
         case .balanceSLB: self = .sourceLoadBalancing(SourceLoadBalancingMode(options: options, members: members))
         case .balanceALB: self = .adaptiveLoadBalancing(AdaptiveLoadBalancingMode(options: options, members: members))
-        // 802.3ad is refused by the options until it is registered here.
-        case .activeBackup, .ieee8023ad: self = .activeBackup(ActiveBackupMode(options: options, members: members))
+        case .ieee8023ad: self = .ieee8023ad(IEEE8023ADMode(options: options, members: members))
+        case .activeBackup: self = .activeBackup(ActiveBackupMode(options: options, members: members))
         }
     }
 
@@ -34,7 +35,7 @@ public enum AnyBondingMode {
         case .balanceTLB: TransmitLoadBalancingMode.self
         case .balanceALB: AdaptiveLoadBalancingMode.self
         case .balanceSLB: SourceLoadBalancingMode.self
-        case .ieee8023ad: nil
+        case .ieee8023ad: IEEE8023ADMode.self
         }
     }
 
@@ -48,6 +49,7 @@ public enum AnyBondingMode {
         case .transmitLoadBalancing(let m): m
         case .sourceLoadBalancing(let m): m
         case .adaptiveLoadBalancing(let m): m
+        case .ieee8023ad(let m): m
         }
     }
 
@@ -63,6 +65,7 @@ public enum AnyBondingMode {
         case let m as TransmitLoadBalancingMode: self = .transmitLoadBalancing(m)
         case let m as SourceLoadBalancingMode: self = .sourceLoadBalancing(m)
         case let m as AdaptiveLoadBalancingMode: self = .adaptiveLoadBalancing(m)
+        case let m as IEEE8023ADMode: self = .ieee8023ad(m)
         default: preconditionFailure("a mode changed its type")
         }
         return r
@@ -92,6 +95,8 @@ public enum AnyBondingMode {
             return m.transmitTarget(for: frame, members: members)
         case .adaptiveLoadBalancing(let m):
             return m.transmitTarget(for: frame, members: members)
+        case .ieee8023ad(let m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -104,6 +109,7 @@ public enum AnyBondingMode {
         case .transmitLoadBalancing(let m): m.admits(frame, on: member, members: members)
         case .sourceLoadBalancing(let m): m.admits(frame, on: member, members: members)
         case .adaptiveLoadBalancing(let m): m.admits(frame, on: member, members: members)
+        case .ieee8023ad(let m): m.admits(frame, on: member, members: members)
         }
     }
 
@@ -116,6 +122,7 @@ public enum AnyBondingMode {
         case .transmitLoadBalancing(let m): m.controlEtherType
         case .sourceLoadBalancing(let m): m.controlEtherType
         case .adaptiveLoadBalancing(let m): m.controlEtherType
+        case .ieee8023ad(let m): m.controlEtherType
         }
     }
 }
@@ -128,9 +135,11 @@ extension AnyBondingMode {
     public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] { update { $0.memberUp(member, members: members) } }
     public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] { update { $0.memberDown(member, members: members) } }
     public mutating func memberMACChanged(_ member: Int) -> [ModeAction] { update { $0.memberMACChanged(member) } }
-    public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] {
-        update { $0.receiveControl(frame, on: member, at: now) }
+    public mutating func receiveControl(_ frame: ParsedFrame, bytes: FrameBytes, on member: Int, members: MemberView, at now: Instant) -> [ModeAction]
+    {
+        update { $0.receiveControl(frame, bytes: bytes, on: member, members: members, at: now) }
     }
+    public func describe(into status: inout BondStatus) { mode.describe(into: &status) }
     public mutating func tick(at now: Instant, members: MemberView) -> [ModeAction] { update { $0.tick(at: now, members: members) } }
     public func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation { mode.explain(frame, members: members) }
     public mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction] {
@@ -150,6 +159,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.transmitters(among: usable)
         case .sourceLoadBalancing(let m): m.transmitters(among: usable)
         case .adaptiveLoadBalancing(let m): m.transmitters(among: usable)
+        case .ieee8023ad(let m): m.transmitters(among: usable)
         }
     }
 
@@ -162,6 +172,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
         case .sourceLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
         case .adaptiveLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
+        case .ieee8023ad(let m): m.permitsCarrier(transmitters: transmitters)
         }
     }
 
@@ -174,6 +185,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.nextDeadline
         case .sourceLoadBalancing(let m): m.nextDeadline
         case .adaptiveLoadBalancing(let m): m.nextDeadline
+        case .ieee8023ad(let m): m.nextDeadline
         }
     }
 
@@ -186,6 +198,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.needsTransmitBytes(at: now)
         case .sourceLoadBalancing(let m): m.needsTransmitBytes(at: now)
         case .adaptiveLoadBalancing(let m): m.needsTransmitBytes(at: now)
+        case .ieee8023ad(let m): m.needsTransmitBytes(at: now)
         }
     }
 
@@ -198,6 +211,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.bucketTable
         case .sourceLoadBalancing(let m): m.bucketTable
         case .adaptiveLoadBalancing(let m): m.bucketTable
+        case .ieee8023ad(let m): m.bucketTable
         }
     }
 
@@ -210,6 +224,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.vifTable
         case .sourceLoadBalancing(let m): m.vifTable
         case .adaptiveLoadBalancing(let m): m.vifTable
+        case .ieee8023ad(let m): m.vifTable
         }
     }
 
@@ -222,6 +237,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.clientTable
         case .sourceLoadBalancing(let m): m.clientTable
         case .adaptiveLoadBalancing(let m): m.clientTable
+        case .ieee8023ad(let m): m.clientTable
         }
     }
 
@@ -234,6 +250,7 @@ extension AnyBondingMode {
         case .transmitLoadBalancing(let m): m.fastPathKind
         case .sourceLoadBalancing(let m): m.fastPathKind
         case .adaptiveLoadBalancing(let m): m.fastPathKind
+        case .ieee8023ad(let m): m.fastPathKind
         }
     }
 }

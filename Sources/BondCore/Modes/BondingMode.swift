@@ -39,8 +39,9 @@ public protocol BondingMode {
     mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction]
     /// Member `member` now carries another MAC (swapped with the active member's).
     mutating func memberMACChanged(_ member: Int) -> [ModeAction]
-    /// A frame of `controlEtherType` received on `member`.
-    mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction]
+    /// A frame of `controlEtherType` received on `member`, with its bytes (read only
+    /// during the call).
+    mutating func receiveControl(_ frame: ParsedFrame, bytes: FrameBytes, on member: Int, members: MemberView, at now: Instant) -> [ModeAction]
     /// Of the members whose link carries traffic, those the mode lets transmit (802.3ad:
     /// the active aggregator's distributing ports). Asked whenever the view is rebuilt;
     /// a mode whose answer changes on its own returns `.membersChanged`.
@@ -57,6 +58,8 @@ public protocol BondingMode {
     mutating func tick(at now: Instant, members: MemberView) -> [ModeAction]
     /// `bondctl hash`: what the mode would do with a frame, without doing it.
     func explain(_ frame: ParsedFrame, members: MemberView) -> HashExplanation
+    /// `bondctl show`: the mode adds its own keys (802.3ad's LACP details).
+    func describe(into status: inout BondStatus)
     /// `bondctl migrate`: bucket `bucket` (with `vif`, the per-VIF bucket) leaves on `member`.
     mutating func migrate(bucket: Int, to member: Int, vif: Bool, members: MemberView) throws(OptionError) -> [ModeAction]
 
@@ -81,7 +84,11 @@ extension BondingMode {
     public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] { [] }
     public mutating func memberDown(_ member: Int, members: MemberView) -> [ModeAction] { [] }
     public mutating func memberMACChanged(_ member: Int) -> [ModeAction] { [] }
-    public mutating func receiveControl(_ frame: ParsedFrame, on member: Int, at now: Instant) -> [ModeAction] { [] }
+    public mutating func receiveControl(_ frame: ParsedFrame, bytes: FrameBytes, on member: Int, members: MemberView, at now: Instant) -> [ModeAction]
+    {
+        []
+    }
+    public func describe(into status: inout BondStatus) {}
     public func transmitters(among usable: [Int]) -> [Int] { usable }
     public func permitsCarrier(transmitters: [Int]) -> Bool { true }
     public var nextDeadline: Instant? { nil }

@@ -10,10 +10,16 @@ public struct MemberView: Sendable {
     /// The member that was active until a change made by choice (not a failure), while
     /// switches may still send to it: its unicast is still taken (make before break).
     public var draining: Int?
-    public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero) {
+    /// Members whose link carries traffic, before the mode chose its transmitters.
+    public var linkUp: [Int]
+    /// Member names and permanent MACs by index; a removed member's name is empty.
+    public var names: [String] = []
+    public var permanentMACs: [MACAddress] = []
+    public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero, linkUp: [Int]? = nil) {
         self.usable = usable
         self.active = active
         self.speeds = speeds
         self.bondMAC = bondMAC
+        self.linkUp = linkUp ?? usable
     }
 }

@@ -18,6 +18,8 @@ public enum ModeAction: Equatable, Sendable {
     case send([UInt8], on: Int)
     /// Per-VIF MACs the table forgot: the XDP programs' map forgets them too.
     case forget(vifKeys: [UInt64])
+    /// A state change of the mode's own worth a line in the log and `bondctl events`.
+    case record(StateChange.Kind, member: Int?, String)
     /// The mode's `transmitters` or `permitsCarrier` answer changed: the engine asks again.
     case membersChanged
 }

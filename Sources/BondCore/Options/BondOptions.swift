@@ -66,12 +66,15 @@ extension BondOptions {
     /// Known kernel options this engine does not implement yet: named so that a user
     /// gets "not supported" rather than "unknown".
     static let notYetSupported: Set<String> = [
-        "lacp_rate", "ad_select", "min_links", "ad_actor_sys_prio",
-        "ad_user_port_key", "ad_actor_system", "use_carrier", "max_bonds", "tx_queues",
+        "tx_queues", "coupled_control", "broadcast_neighbor",
     ]
 
+    /// Options set per member (`MEMBER:VALUE,...`): a later word changes only the
+    /// members it names.
+    static let perMemberOptions: Set<String> = ["prio", "actor_port_prio"]
+
     /// `words` reduced to the last word of each option name, in the order of those last
-    /// words, with every `prio=` word merged into one: parsed, it gives the same options,
+    /// words, with every `prio=` (and `actor_port_prio=`) word merged into one: parsed, it gives the same options,
     /// since a later word replaces an earlier one, options that exclude each other
     /// (miimon, arp_interval) go by which came last, and `prio` accumulates per member.
     /// Only words that parsed together may be given: the history of a running bond.
@@ -94,21 +97,22 @@ extension BondOptions {
         }
         let words = expanded
         var last: [Substring: Int] = [:]
-        var prio: [(member: Substring, word: Substring)] = []
+        var lists: [Substring: [(member: Substring, word: Substring)]] = [:]
         for (i, w) in words.enumerated() {
             let n = name(w)
             last[n] = i
-            guard n == "prio", let eq = w.firstIndex(of: "=") else { continue }
+            guard perMemberOptions.contains(String(n)), let eq = w.firstIndex(of: "=") else { continue }
             for entry in w[w.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false) {
                 let member = entry.split(separator: ":", maxSplits: 1).first ?? ""
-                prio.removeAll { $0.member == member }
-                prio.append((member, entry))
+                lists[n, default: []].removeAll { $0.member == member }
+                lists[n, default: []].append((member, entry))
             }
         }
         return words.enumerated().compactMap { i, w in
             let n = name(w)
             guard last[n] == i else { return nil }
-            return n == "prio" ? "prio=" + prio.map(\.word).joined(separator: ",") : w
+            guard let list = lists[n] else { return w }
+            return "\(n)=" + list.map(\.word).joined(separator: ",")
         }
     }
 
@@ -201,6 +205,13 @@ extension BondOptions {
             case "packets_per_slave": o.packetsPerSlave = try integer(name, value, 0...65535)
             case "num_grat_arp", "num_unsol_na": o.numPeerNotif = try integer(name, value, 0...255)
             case "peer_notif_delay": o.peerNotifDelay = try integer(name, value, 0...300_000)
+            case "use_carrier":
+                // Still accepted by the kernel, and a no-op there since 6.x.
+                _ = try integer(name, value, 0...1)
+                warnings.append("use_carrier is ignored: bondd takes carrier from netlink link events")
+            case "max_bonds":
+                _ = try integer(name, value, 0...Int(Int32.max))
+                warnings.append("max_bonds is ignored: it is a module parameter, and bondd runs one bond per configuration section")
             case "backend":
                 guard let b = Backend(rawValue: value) else {
                     throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.rawValue).joined(separator: "|")))")
@@ -209,7 +220,11 @@ extension BondOptions {
             default:
                 if ModeOption.named(name) != nil {
                     // Checked once the mode is known, whatever the order of the words.
-                    o.modeSettings[name] = value
+                    if perMemberOptions.contains(name), let earlier = o.modeSettings[name] {
+                        o.modeSettings[name] = earlier + "," + value
+                    } else {
+                        o.modeSettings[name] = value
+                    }
                     continue
                 }
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
@@ -217,7 +232,7 @@ extension BondOptions {
             }
         }
         if !o.mode.isImplemented {
-            throw OptionError("mode \(o.mode.kernelName) is not supported yet (only 802.3ad is missing)")
+            throw OptionError("mode \(o.mode.kernelName) is not supported yet")
         }
         // Mode dependencies, worded as the kernel words them.
         func requireModes(_ option: String, _ applies: (BondMode) -> Bool) throws(OptionError) {
@@ -233,6 +248,9 @@ extension BondOptions {
         try requireModes("alb_clients", \.teachesClients)
         try requireModes("rebalance_interval", \.rebalances)
         try requireModes("arp_validate", \.usesProbeMonitor)
+        try requireModes("arp_interval", \.usesProbeMonitor)
+        try requireModes("arp_ip_target", \.usesProbeMonitor)
+        try requireModes("ns_ip6_target", \.usesProbeMonitor)
         for name in o.modeSettings.keys.sorted() {
             guard let (option, modes) = ModeOption.named(name) else { continue }
             try requireModes(name) { modes.contains($0) }
