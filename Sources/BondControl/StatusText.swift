@@ -31,6 +31,7 @@ public enum StatusText {
             out += "ARP All Targets: \(a.allTargets.kernelName) (\(a.allTargets.rawValue))\n"
             if let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
         }
+        if let l = s.lacp { out += LACPText.bond(l, name: s.name) }
         if s.failOverMAC != .none { out += "Fail Over MAC: \(s.failOverMAC.kernelName)\n" }
         if mode == .balanceRR { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
         out += "Failovers: \(s.failovers)"
@@ -51,6 +52,7 @@ public enum StatusText {
             out += "Permanent HW addr: \(m.permanentMAC)\n"
             if let mac = m.mac, mac != s.mac || s.failOverMAC != .none { out += "Current HW addr: \(mac)\n" }
             out += "State: \(m.state)\n"
+            if let l = m.lacp { out += LACPText.member(l) }
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
         }

@@ -59,10 +59,10 @@ extension LinkAggregation {
         }
         ports[p] = port
         guard port.muxState != last else { return }
-        enterMuxState(p)
+        enterMuxState(p, from: last)
     }
 
-    private mutating func enterMuxState(_ p: Int) {
+    private mutating func enterMuxState(_ p: Int, from last: LACPPort.MuxState) {
         var port = ports[p]!
         let aggregatorActive = port.aggregator.flatMap { aggregators[$0]?.isActive } ?? false
         switch port.muxState {
@@ -72,7 +72,7 @@ extension LinkAggregation {
             port.actorState.subtract([.synchronization, .collecting, .distributing])
             disableCollectingDistributing(&port)
             port.ntt = true
-            report(p, "LACP detached")
+            if last != .begin { report(p, "LACP detached") }
         case .waiting:
             port.waitWhileTimer = LACPTiming.aggregateWait
         case .attached:

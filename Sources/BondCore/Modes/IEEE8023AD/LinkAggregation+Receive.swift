@@ -27,8 +27,13 @@ extension LinkAggregation {
         }
         ports[p] = port
         guard port.receiveState != last || pdu != nil else { return }
-        if port.receiveState != last, [.expired, .defaulted].contains(port.receiveState) || last == .expired || last == .defaulted {
-            report(p, "LACP partner \(port.receiveState == .current ? "current" : port.receiveState.rawValue)")
+        // Worth a line: a partner lost (expired from current, defaulted) or back.
+        if port.receiveState != last {
+            switch (last, port.receiveState) {
+            case (.current, .expired), (_, .defaulted): report(p, "LACP partner \(port.receiveState.rawValue)")
+            case (.expired, .current), (.defaulted, .current): report(p, "LACP partner current")
+            default: break
+            }
         }
         enterReceiveState(p, pdu: pdu)
     }

@@ -1,0 +1,150 @@
+import BondCore
+import Foundation
+import Testing
+
+/// A real 802.3ad partner on the switch side of a topology 5 testbed
+/// (tools/lacp-partner): Open vSwitch's user-space datapath, dpdk-testpmd's bonding
+/// PMD, or a second bondd. Stopped on close.
+final class LACPPartner {
+    let testbed: Testbed
+    let kind: String
+
+    init(_ testbed: Testbed, _ kind: String, _ args: [String] = []) throws {
+        self.testbed = testbed
+        self.kind = kind
+        let r = Self.tool("start \(testbed.prefix) \(kind) \(args.joined(separator: " "))")
+        guard r.ok else { throw TestbedError(message: "lacp-partner start \(kind) failed: \(r.error)") }
+    }
+
+    deinit { Self.tool("stop \(testbed.prefix)") }
+
+    @discardableResult
+    static func tool(_ args: String) -> Shell.Result {
+        let path = Shell.packageRoot.appendingPathComponent("tools/lacp-partner").path
+        return Shell.run("BONDD_BIN_DIR=\(Shell.binDirectory) \(path) \(args)", timeout: 60)
+    }
+
+    /// The partner's own view of the negotiation (ovs-appctl lacp/show, testpmd's
+    /// show bonding lacp info, bondctl show).
+    func show() -> String { Self.tool("show \(testbed.prefix)").output }
+
+    func set(_ setting: String) { Self.tool("set \(testbed.prefix) \(setting)") }
+
+    /// Open vSwitch: negotiated, and every member current and attached.
+    func ovsNegotiated(members: Int = 2) -> Bool {
+        let s = show()
+        return s.contains("negotiated") && s.components(separatedBy: ": current attached").count - 1 == members
+    }
+}
+
+/// 802.3ad against real LACP peers nobody here wrote, on every backend.
+@Suite(.serialized) struct LACPTests {
+    static let options = ["mode=802.3ad", "miimon=100", "lacp_rate=fast", "xmit_hash_policy=layer3+4"]
+
+    func collectingDistributing(_ bond: BondDaemon, members: Int = 2) -> Bool {
+        guard let s = bond.status() else { return false }
+        return s.members.count == members && s.members.allSatisfy { $0.lacp?.muxState == "collecting_distributing" }
+    }
+
+    @Test func negotiatesWithOpenVSwitchAndSpreadsFlows() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options)
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() }, "\(ovs.show())")
+        let s = try #require(bond.status())
+        let lacp = try #require(s.lacp)
+        // OVS reports our system and one key on every port.
+        let view = ovs.show()
+        #expect(view.components(separatedBy: "partner sys_id: \(lacp.systemMAC)").count - 1 == 2, "\(view)")
+        #expect(view.components(separatedBy: "partner key: 15").count - 1 == 2)
+        let full = "partner state: activity timeout aggregation synchronized collecting distributing"
+        #expect(Shell.waitFor(5) { ovs.show().components(separatedBy: full).count - 1 == 2 }, "\(ovs.show())")
+        #expect(lacp.activeAggregator?.ports == 2)
+        #expect(s.members.allSatisfy { ($0.lacp?.counters.lacpduRx ?? 0) > 0 && ($0.lacp?.counters.lacpduTx ?? 0) > 0 })
+        #expect(s.members.allSatisfy { $0.lacp?.convergenceMilliseconds != nil })
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+        let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 100).ok) }, expectedTotal: 100)
+        for n in sent { #expect(n >= 25, "per-member frames of 100 flows: \(sent)") }
+        let text = tb.bondctl("show \(tb.bond)").output
+        #expect(text.contains("802.3ad info") && text.contains("Active Aggregator Info:") && text.contains("details partner lacp pdu:"))
+        // Slow-protocols frames never reach the bond device.
+        let capture = tb.inHost("timeout 3 tcpdump -c 1 -i \(tb.bond) -nn ether proto 0x8809")
+        #expect(!capture.output.contains("LACP"), "\(capture.output)")
+    }
+
+    @Test func aPortLostAndBackWithOpenVSwitch() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options)
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() })
+        let events = try tb.startBondctl("events \(tb.bond) --json")
+        tb.fail(member: 0)
+        #expect(Shell.waitFor(3) { bond.status()?.members[0].state == "backup" })
+        let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 50).ok) }, expectedTotal: 50)
+        #expect(sent[0] == 0 && sent[1] >= 50, "per-member frames: \(sent)")
+        #expect(bond.status()?.carrier == "up")
+        tb.restore(member: 0)
+        #expect(Shell.waitFor(10) { collectingDistributing(bond) && ovs.ovsNegotiated() }, "\(ovs.show())")
+        let again = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 100).ok) }, expectedTotal: 100)
+        for n in again { #expect(n >= 25, "per-member frames after the port came back: \(again)") }
+        events.signal(SIGTERM)
+        _ = events.wait(timeout: 5)
+        #expect(events.output.contains("\"kind\":\"lacp\""), "\(events.output)")
+        #expect(events.output.contains("LACP collecting-distributing"))
+    }
+
+    @Test func thePartnerStoppingLACPExpiresThenDefaults() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options)
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) })
+        ovs.set("ovs-lacp=off")
+        #expect(Shell.waitFor(10) { bond.status()?.members.allSatisfy { $0.lacp?.receiveState == "defaulted" } == true })
+        let s = try #require(bond.status())
+        #expect(s.members.allSatisfy { $0.lacp?.partner.systemMAC == "00:00:00:00:00:00" })
+        #expect(bond.log().contains("LACP partner expired") && bond.log().contains("LACP partner defaulted"))
+        // As the kernel: the active aggregator has no partner, and its one port carries traffic.
+        #expect(s.carrier == "up")
+        #expect(s.members.filter { $0.state == "active" }.count == 1)
+    }
+
+    @Test func passiveOnOurSideAnswersOpenVSwitch() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options + ["lacp_active=off"])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() }, "\(ovs.show())")
+        // Our state reaches OVS with our next LACPDU.
+        #expect(Shell.waitFor(5) { ovs.show().contains("partner state: timeout aggregation synchronized collecting distributing") }, "\(ovs.show())")
+        #expect(bond.status()?.lacp?.lacpActive == false)
+    }
+
+    @Test func slowRateOnBothSides() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs", ["--slow"])
+        let bond = try BondDaemon(tb, options: ["mode=802.3ad", "miimon=100"])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() }, "\(ovs.show())")
+        #expect(Shell.waitFor(5) { ovs.show().contains("partner state: activity aggregation synchronized collecting distributing") }, "\(ovs.show())")
+        let m0 = try #require(bond.status()?.members[0].lacp)
+        #expect(!m0.actor.stateBits.contains("timeout") && !m0.partner.stateBits.contains("timeout"))
+        // Nobody asks for fast: after negotiation a PDU every 30 s at most.
+        let before = m0.counters.lacpduTx
+        Thread.sleep(forTimeInterval: 3)
+        #expect((bond.status()?.members[0].lacp?.counters.lacpduTx ?? 0) - before <= 1)
+    }
+
+    @Test func theDebianSeedLineAgainstAnotherBondd() throws {
+        let tb = try Testbed(topology: 5)
+        let partner = try LACPPartner(tb, "bondd", ["miimon=100", "lacp_rate=fast"])
+        let bond = try BondDaemon(tb, options: "mode=802.3ad miimon=100 use_carrier=0 lacp_rate=fast".split(separator: " ").map(String.init))
+        #expect(bond.log().contains("use_carrier is ignored"))
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) }, "\(partner.show())")
+        #expect(Shell.waitFor(5) { partner.show().components(separatedBy: "mux collecting_distributing").count - 1 == 2 })
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+    }
+}
