@@ -147,4 +147,25 @@ final class LACPPartner {
         #expect(Shell.waitFor(5) { partner.show().components(separatedBy: "mux collecting_distributing").count - 1 == 2 })
         #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
     }
+
+    @Test func negotiatesWithDPDKTestpmd() throws {
+        let tb = try Testbed(topology: 5)
+        let testpmd = try LACPPartner(tb, "testpmd")
+        let bond = try BondDaemon(tb, options: Self.options)
+        bond.configureAddresses()
+        let both = "COLLECTING DISTRIBUTING"
+        #expect(Shell.waitFor(20) { collectingDistributing(bond) }, "\(testpmd.show())")
+        // testpmd's actor state for both its ports, and our system as its partner.
+        #expect(Shell.waitFor(5) { testpmd.show().components(separatedBy: "port state: ACTIVE AGGREGATION SYNCHRONIZATION \(both)").count - 1 == 2 })
+        let system = try #require(bond.status()?.lacp?.systemMAC).uppercased()
+        #expect(testpmd.show().components(separatedBy: "system mac address: \(system)").count - 1 == 2, "\(testpmd.show())")
+        // testpmd forwards nothing: the client's neighbour entry is set by hand.
+        tb.inHost("ip neigh replace \(tb["CLIENT_IP4"]) lladdr 02:00:00:00:00:02 dev \(tb.bond)")
+        let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 100).ok) }, expectedTotal: 100)
+        for n in sent { #expect(n >= 25, "per-member frames of 100 flows: \(sent)") }
+        tb.fail(member: 1)
+        #expect(Shell.waitFor(3) { bond.status()?.members[1].state == "backup" })
+        tb.restore(member: 1)
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) }, "\(testpmd.show())")
+    }
 }
