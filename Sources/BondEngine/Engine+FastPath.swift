@@ -71,7 +71,7 @@ extension Engine {
             case .none: .none
             case .activeBackup: .activeBackup
             case .roundRobin: .roundRobin
-            case .xor: .xor
+            case .xor, .aggregation: .xor
             case .broadcast: .broadcast
             case .transmitLoadBalancing: .transmitLoadBalancing
             case .adaptiveLoadBalancing: .adaptiveLoadBalancing
@@ -83,6 +83,7 @@ extension Engine {
             mode: mode, active: view.active, usable: view.usable, allMembersActive: o.allSlavesActive,
             packetsPerMember: o.packetsPerSlave, hashPolicy: o.xmitHashPolicy.rawValue)
         c.receiving = Set(bond.members.indices.filter { !bond.members[$0].adminDisabled && !bond.members[$0].isRemoved })
+        if self.mode.fastPathKind == .aggregation { c.receiving = Set(view.usable) }
         c.draining = view.draining
         c.ownMACs = macPolicy == .ownMACs
         c.bondMAC = bondMAC.bytes

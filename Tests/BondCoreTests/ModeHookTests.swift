@@ -98,6 +98,8 @@ import Testing
         #expect(AnyBondingMode(options: try options(["mode=balance-xor", "xmit_hash_policy=encap3+4"])).fastPathKind == .none)
         #expect(AnyBondingMode(options: try options(["mode=balance-alb"])).fastPathKind == .adaptiveLoadBalancing)
         #expect(AnyBondingMode(options: try options(["mode=balance-slb"])).fastPathKind == .sourceLoadBalancing)
+        #expect(AnyBondingMode(options: try options(["mode=802.3ad", "xmit_hash_policy=layer2+3"])).fastPathKind == .aggregation)
+        #expect(AnyBondingMode(options: try options(["mode=802.3ad", "xmit_hash_policy=vlan+srcmac"])).fastPathKind == .none)
     }
 
     @Test func only802_3adHasControlFrames() throws {

@@ -96,6 +96,10 @@ public final class IEEE8023ADMode: BondingMode {
             reason: "\(policy.kernelName) hash modulo \(v.usable.count) distributing ports of the active aggregator")
     }
 
+    /// The programs hash layer2, layer2+3 and layer3+4 as the kernel does; slow
+    /// protocols always come up to the engine.
+    public var fastPathKind: FastPathKind { [.layer2, .layer23, .layer34].contains(policy) ? .aggregation : .none }
+
     public func describe(into status: inout BondStatus) {
         status.lacp = lag.bondStatus
         let carrying = Set(lag.transmitters)
