@@ -77,6 +77,9 @@ extension Engine {
                 guard ports.indices.contains(on), ports[on].isLive else { continue }
                 send(frame, on: ports[on], what: "control frame")
             case .forget(let keys): forgetFastPathVIFs(keys)
+            case .notifyPeers(let i):
+                guard ports.indices.contains(i), ports[i].isLive else { continue }
+                notifyPeers(on: ports[i])
             case .record(let kind, let member, let message):
                 let who = member.flatMap { ports.indices.contains($0) ? ports[$0].name : nil }
                 logger.info("\(name): \(who.map { "\($0): " } ?? "")\(message)")

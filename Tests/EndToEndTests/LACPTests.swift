@@ -115,6 +115,21 @@ final class LACPPartner {
         #expect(s.members.filter { $0.state == "active" }.count == 1)
     }
 
+    @Test func fallbackAnnouncesThePortWhenThePartnerStops() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options + ["lacp_fallback_ab=1"])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) })
+        ovs.set("ovs-lacp=off")
+        #expect(Shell.waitFor(10) { bond.log().contains("LACP fallback: active-backup on this port") })
+        let active = try #require(bond.status()?.members.first { $0.state == "active" }?.name)
+        // The switch hears at once where the bond's addresses now are.
+        #expect(Shell.waitFor(3) { bond.log().contains("peer notifications on \(active)") }, "\(bond.log().suffix(2000))")
+        #expect(bond.status()?.lacp?.fallbackActiveBackup == true)
+        #expect(tb.bondctl("show \(tb.bond)").output.contains("LACP fallback: active-backup"))
+    }
+
     @Test func passiveOnOurSideAnswersOpenVSwitch() throws {
         let tb = try Testbed(topology: 5)
         let ovs = try LACPPartner(tb, "ovs")

@@ -18,6 +18,9 @@ public enum ModeAction: Equatable, Sendable {
     case send([UInt8], on: Int)
     /// Per-VIF MACs the table forgot: the XDP programs' map forgets them too.
     case forget(vifKeys: [UInt64])
+    /// Member `i` now carries the bond's traffic where another did: announce the
+    /// bond's addresses from it (gratuitous ARP, unsolicited NA), as after a failover.
+    case notifyPeers(Int)
     /// A state change of the mode's own worth a line in the log and `bondctl events`.
     case record(StateChange.Kind, member: Int?, String)
     /// The mode's `transmitters` or `permitsCarrier` answer changed: the engine asks again.

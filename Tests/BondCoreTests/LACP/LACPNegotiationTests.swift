@@ -142,4 +142,42 @@ import Testing
         #expect(link.a.records.filter { $0.message.hasPrefix("illegal loopback") }.count == 2, "once per port")
         #expect(!collectingDistributing(link.a))
     }
+
+    @Test func fallbackMakesDefaultedPortsAnActiveBackupBond() throws {
+        let link = try LACPTestLink(["lacp_rate=fast", "lacp_fallback_ab=1"], [])
+        link.b.silenced = true
+        link.run(ms: 2000)
+        #expect(link.a.transmitters.count == 1 && link.a.carrier)
+        let first = try #require(link.a.transmitters.first)
+        #expect(link.notified.map(\.member) == [first], "the switch hears of the port at once")
+        link.setCable(first, up: false)
+        link.run(ms: 300)
+        #expect(link.a.transmitters == [1 - first])
+        #expect(link.notified.map(\.member) == [first, 1 - first])
+        #expect(link.a.records.contains { $0.message.hasPrefix("LACP fallback: active-backup") })
+        // A partner that starts speaking ends it.
+        link.b.silenced = false
+        link.setCable(first, up: true)
+        #expect(link.run(until: { link.a.transmitters == [0, 1] }, within: 10_000) != nil, "\(link.a.records)")
+        #expect(link.a.records.contains { $0.message == "LACP fallback ended" })
+    }
+
+    @Test func withoutFallbackTheKernelsDefaultedPortIsUsedSilently() throws {
+        let link = try LACPTestLink(["lacp_rate=fast"], [])
+        link.b.silenced = true
+        link.run(ms: 2000)
+        #expect(link.a.transmitters.count == 1 && link.notified.isEmpty)
+    }
+
+    /// Regression: the 90 s current_while of a slow port kept a port that came back
+    /// disabled until it ran out; the kernel only counts it down.
+    @Test func aSlowPortComesBackWithoutWaitingOutItsTimeout() throws {
+        let link = try LACPTestLink([], [])
+        _ = link.run(until: { collectingDistributing(link.a) && collectingDistributing(link.b) }, within: 10_000)
+        link.setCable(0, up: false)
+        link.run(ms: 1000)
+        link.setCable(0, up: true)
+        let t = link.run(until: { link.a.transmitters == [0, 1] && link.b.transmitters == [0, 1] }, within: 20_000)
+        #expect(t != nil && t! <= 5000, "rejoined after \(t.map(String.init) ?? "never") ms")
+    }
 }

@@ -42,6 +42,8 @@ final class LACPTestLink {
     var now = Instant.milliseconds(1_000_000)
     /// Changes a frame on the wire (side, member, frame) -> frame: a second partner.
     var rewrite: (Int, Int, [UInt8]) -> [UInt8] = { $2 }
+    /// Peer notifications either side asked for, as (side, member).
+    var notified: [(side: Int, member: Int)] = []
     /// Every frame either side sent, as (side, member, bytes).
     var sent: [(side: Int, member: Int, frame: [UInt8])] = []
 
@@ -120,6 +122,8 @@ final class LACPTestLink {
                 sent.append((s, m, frame))
                 guard !sides[s].silenced, let peer = cable[s][m], !cut.contains(s == 0 ? m : peer) else { continue }
                 deliver(rewrite(s, m, frame), to: looped ? s : 1 - s, on: peer)
+            case .notifyPeers(let m):
+                notified.append((s, m))
             case .record(_, let m, let message):
                 sides[s].records.append((m, message))
             case .membersChanged:

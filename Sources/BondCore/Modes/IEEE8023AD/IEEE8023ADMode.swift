@@ -9,6 +9,8 @@ public final class IEEE8023ADMode: BondingMode {
     /// The machines' 100 ms tick.
     var ticker = PeriodicTimer(interval: LACPTiming.tickMilliseconds)
     var carrierSaid: Bool?
+    /// lacp_fallback_ab: the port carrying the bond's traffic while no partner speaks.
+    var fallbackPort: Int?
 
     public init(options: BondOptions, members: Int) {
         policy = options.xmitHashPolicy
@@ -136,6 +138,26 @@ public final class IEEE8023ADMode: BondingMode {
         }
     }
 
+    /// lacp_fallback_ab: while no partner speaks LACP, the active aggregator's port is
+    /// an active-backup bond's active member: the switch hears of each change at once
+    /// (the kernel uses that port too, but says nothing). Off: nothing beyond the kernel.
+    func fallback() -> [ModeAction] {
+        var port: Int?
+        if lag.settings.fallbackActiveBackup, let a = lag.activeAggregator, lag.aggregators[a]?.hasPartner == false {
+            port = lag.transmitters.first
+        }
+        guard port != fallbackPort else { return [] }
+        let was = fallbackPort
+        fallbackPort = port
+        if let port {
+            return [
+                .record(.lacp, member: port, "LACP fallback: active-backup on this port (no partner speaks LACP)"),
+                .notifyPeers(port),
+            ]
+        }
+        return was == nil ? [] : [.record(.lacp, member: nil, "LACP fallback ended")]
+    }
+
     /// What the protocol wants done: frames sent, changes journaled, and the bond's
     /// transmitters and carrier asked again when they changed.
     func actions() -> [ModeAction] {
@@ -144,6 +166,7 @@ public final class IEEE8023ADMode: BondingMode {
         lag.outbox.removeAll(keepingCapacity: true)
         for (member, message) in lag.reports { out.append(.record(.lacp, member: member, message)) }
         lag.reports.removeAll(keepingCapacity: true)
+        out += fallback()
         let carrier = lag.carrier
         if lag.transmittersChanged || carrier != carrierSaid {
             lag.transmittersChanged = false

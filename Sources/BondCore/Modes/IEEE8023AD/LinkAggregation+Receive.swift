@@ -13,17 +13,20 @@ extension LinkAggregation {
             if port.receiveState != .current { port.churned = true }
             port.receiveTimer = 0
             port.receiveState = .current
-        } else if port.receiveTimer > 0 {
-            port.receiveTimer -= 1
-            if port.receiveTimer == 0 {
-                if port.receiveState == .expired {
-                    port.receiveState = .defaulted
-                } else if port.receiveState == .current {
-                    port.receiveState = .expired
-                }
+        } else if port.receiveTimer > 0 && port.receiveTimer - 1 == 0 {
+            port.receiveTimer = 0
+            if port.receiveState == .expired {
+                port.receiveState = .defaulted
+            } else if port.receiveState == .current {
+                port.receiveState = .expired
             }
-        } else if port.receiveState == .portDisabled && port.enabled {
-            port.receiveState = port.lacpEnabled ? .expired : .lacpDisabled
+        } else {
+            // A timer still running (current_while from before the link went down)
+            // does not hold a port that comes back: as the kernel, it only counts down.
+            if port.receiveTimer > 0 { port.receiveTimer -= 1 }
+            if port.receiveState == .portDisabled && port.enabled {
+                port.receiveState = port.lacpEnabled ? .expired : .lacpDisabled
+            }
         }
         ports[p] = port
         guard port.receiveState != last || pdu != nil else { return }
