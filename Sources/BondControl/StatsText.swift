@@ -53,6 +53,19 @@ public enum StatsText {
         if watching { totalRow += rateColumns(rates(total, since: totalBefore, seconds: seconds)) }
         rows.append(totalRow)
         out += table(header, rows)
+        if s.lacp != nil {
+            let lacpHeader = ["MEMBER", "AGG", "MUX", "PARTNER", "LACPDU RX", "TX", "UNKNOWN", "ILLEGAL", "MARKER RX", "RESP TX", "CONVERGED"]
+            let lacpRows = s.members.compactMap { m -> [String]? in
+                guard let l = m.lacp else { return nil }
+                let c = l.counters
+                return [
+                    m.name, l.aggregatorID.map(String.init) ?? "-", l.muxState, l.receiveState, "\(c.lacpduRx)", "\(c.lacpduTx)",
+                    "\(c.lacpduUnknownRx)", "\(c.lacpduIllegalRx)", "\(c.markerRx)", "\(c.markerResponseTx)",
+                    l.convergenceMilliseconds.map { "\($0) ms" } ?? "-",
+                ]
+            }
+            out += "802.3ad:\n" + table(lacpHeader, lacpRows)
+        }
         let c = s.counters
         out +=
             "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"

@@ -78,6 +78,21 @@ public final class MetricsExporter: @unchecked Sendable {
                 gauge("bondd_member_up", "1 while the member's link carries traffic", l, m.link == "up" ? 1 : 0)
                 gauge("bondd_member_active", "1 for the active member (every usable one in load-balancing modes)", l, m.state == "active" ? 1 : 0)
                 gauge("bondd_member_enabled", "0 while disabled by hand", l, m.state == "disabled" ? 0 : 1)
+                if let lacp = m.lacp {
+                    // The kernel's 802.3ad counters, one family each, as ip -s shows them.
+                    for (name, value) in lacp.counters.named {
+                        counter("bondd_member_lacp_\(name)_total", "802.3ad: \(name.replacingOccurrences(of: "_", with: " ")) frames", l, value)
+                    }
+                    gauge(
+                        "bondd_member_lacp_distributing", "802.3ad: 1 while the port is collecting and distributing", l,
+                        lacp.muxState == "collecting_distributing" ? 1 : 0)
+                    gauge("bondd_member_lacp_aggregator_id", "802.3ad: the port's aggregator (0: none)", l, Double(lacp.aggregatorID ?? 0))
+                    counter("bondd_member_lacp_partner_churned_total", "802.3ad: times the partner churned", l, lacp.partnerChurnedCount)
+                    counter("bondd_member_lacp_actor_churned_total", "802.3ad: times our side churned", l, lacp.actorChurnedCount)
+                    if let ms = lacp.convergenceMilliseconds {
+                        gauge("bondd_member_lacp_convergence_seconds", "802.3ad: partner's first LACPDU to collecting-distributing", l, Double(ms) / 1000)
+                    }
+                }
                 if let sent = m.probesSent {
                     counter("bondd_member_probes_sent_total", "ARP/NS monitor probes sent on the member", l, sent)
                     counter(

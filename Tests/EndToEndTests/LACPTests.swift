@@ -49,7 +49,8 @@ final class LACPPartner {
     @Test func negotiatesWithOpenVSwitchAndSpreadsFlows() throws {
         let tb = try Testbed(topology: 5)
         let ovs = try LACPPartner(tb, "ovs")
-        let bond = try BondDaemon(tb, options: Self.options)
+        let port = Int.random(in: 20000..<30000)
+        let bond = try BondDaemon(tb, options: Self.options + ["--metrics", "127.0.0.1:\(port)"])
         bond.configureAddresses()
         #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() }, "\(ovs.show())")
         let s = try #require(bond.status())
@@ -72,6 +73,11 @@ final class LACPPartner {
         }
         let text = tb.bondctl("show \(tb.bond)").output
         #expect(text.contains("802.3ad info") && text.contains("Active Aggregator Info:") && text.contains("details partner lacp pdu:"))
+        let stats = tb.bondctl("stats \(tb.bond)").output
+        #expect(stats.contains("802.3ad:") && stats.contains("collecting_distributing"), "\(stats)")
+        let metrics = tb.inHost("curl -sf http://127.0.0.1:\(port)/metrics").output
+        #expect(metrics.contains("bondd_member_lacp_lacpdu_rx_total{"), "\(metrics.prefix(3000))")
+        #expect(metrics.contains("bondd_member_lacp_distributing{"))
         // Slow-protocols frames never reach the bond device.
         let capture = tb.inHost("timeout 3 tcpdump -c 1 -i \(tb.bond) -nn ether proto 0x8809")
         #expect(!capture.output.contains("LACP"), "\(capture.output)")
