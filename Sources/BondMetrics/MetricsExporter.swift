@@ -90,7 +90,9 @@ public final class MetricsExporter: @unchecked Sendable {
                     counter("bondd_member_lacp_partner_churned_total", "802.3ad: times the partner churned", l, lacp.partnerChurnedCount)
                     counter("bondd_member_lacp_actor_churned_total", "802.3ad: times our side churned", l, lacp.actorChurnedCount)
                     if let ms = lacp.convergenceMilliseconds {
-                        gauge("bondd_member_lacp_convergence_seconds", "802.3ad: partner's first LACPDU to collecting-distributing", l, Double(ms) / 1000)
+                        gauge(
+                            "bondd_member_lacp_convergence_seconds", "802.3ad: partner's first LACPDU to collecting-distributing", l,
+                            Double(ms) / 1000)
                     }
                 }
                 if let sent = m.probesSent {

@@ -1,3 +1,4 @@
+import BondControl
 import BondCore
 import Foundation
 import Testing
@@ -192,5 +193,44 @@ final class LACPPartner {
         #expect(Shell.waitFor(3) { bond.status()?.members[1].state == "backup" })
         tb.restore(member: 1)
         #expect(Shell.waitFor(15) { collectingDistributing(bond) }, "\(testpmd.show())")
+    }
+
+    @Test func runtimeChangesAsTheKernelAllowsThemFromAConfigurationFile() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let m = tb.members
+        let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
+        try """
+        [\(tb.bond)]
+        members = \(m[0]) \(m[1])
+        mode = 802.3ad
+        lacp_rate = fast
+        min_links = 1
+        address = 192.0.2.1/24
+        backend = \(BondDaemon.backend)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        func status() -> BondStatus? { try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(tb.bond).sock").status }
+        #expect(
+            Shell.waitFor(15) { status()?.members.allSatisfy { $0.lacp?.muxState == "collecting_distributing" } == true }, "\(daemon.errorOutput)")
+        #expect(status()?.miimon == 100, "miimon defaults to 100 in 802.3ad")
+        // lacp_rate changes while up (unlike the kernel): OVS hears our slow rate.
+        #expect(tb.bondctl("set \(tb.bond) lacp_rate=slow").ok)
+        #expect(Shell.waitFor(5) { ovs.show().contains("partner state: activity aggregation synchronized collecting distributing") }, "\(ovs.show())")
+        // min_links at runtime holds carrier down until enough ports are up.
+        #expect(tb.bondctl("set \(tb.bond) min_links=3").ok)
+        #expect(Shell.waitFor(3) { status()?.carrier == "down" })
+        #expect(tb.bondctl("set \(tb.bond) min_links=2").ok)
+        #expect(Shell.waitFor(3) { status()?.carrier == "up" })
+        // ad_select only while the bond device is down, as the kernel.
+        let refused = tb.bondctl("set \(tb.bond) ad_select=count")
+        #expect(refused.status == 1 && refused.error.contains("ad_select: cannot change while \(tb.bond) is up"), "\(refused.error)")
+        tb.inHost("ip link set \(tb.bond) down")
+        #expect(Shell.waitFor(3) { tb.bondctl("set \(tb.bond) ad_select=count").ok })
+        #expect(status()?.lacp?.adSelect == "count")
+        let unknown = tb.bondctl("set \(tb.bond) lacp_rate=sometimes")
+        #expect(unknown.status == 1 && unknown.error.contains("lacp_rate: invalid value 'sometimes' (slow|fast or 0-1)"))
     }
 }
