@@ -174,6 +174,7 @@ public final class Engine: @unchecked Sendable {
     /// Gives every member back as it was and removes the bond device.
     public func shutdown() {
         journal.close()
+        carryOut(mode.stop())
         for p in ports where !p.removed && !p.queue.isEmpty { p.queue.flush() }
         for f in undo.unwind() where !f.contains("No such device") {
             logger.warning("\(name): restore step failed: \(f)")

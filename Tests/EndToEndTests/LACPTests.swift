@@ -137,6 +137,22 @@ final class LACPPartner {
         #expect(tb.bondctl("show \(tb.bond)").output.contains("LACP fallback: active-backup"))
     }
 
+    @Test func stoppingTellsOpenVSwitchAtOnce() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: Self.options)
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) && ovs.ovsNegotiated() })
+        let stopping = Date()
+        #expect(bond.stop() == 0)
+        // Our last LACPDUs say we no longer aggregate: OVS stops using both ports at
+        // once. Without them it would wait out its 3 s timeout from our last periodic
+        // LACPDU, at most 1 s before the stop.
+        #expect(Shell.waitFor(5) { ovs.show().components(separatedBy: "may_enable: false").count - 1 == 2 }, "\(ovs.show())")
+        let took = Date().timeIntervalSince(stopping)
+        #expect(took < 1.5, "OVS stopped using the ports \(took) s after the stop")
+    }
+
     @Test func passiveOnOurSideAnswersOpenVSwitch() throws {
         let tb = try Testbed(topology: 5)
         let ovs = try LACPPartner(tb, "ovs")

@@ -130,6 +130,7 @@ public enum AnyBondingMode {
 // MARK: Cold hooks, forwarded through the existential (off the per-frame path).
 extension AnyBondingMode {
     public mutating func start(at now: Instant) -> [ModeAction] { update { $0.start(at: now) } }
+    public mutating func stop() -> [ModeAction] { update { $0.stop() } }
     public mutating func reconfigure(_ options: BondOptions, at now: Instant) { update { $0.reconfigure(options, at: now) } }
     public mutating func memberAdded(slot: Int) { update { $0.memberAdded(slot: slot) } }
     public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] { update { $0.memberUp(member, members: members) } }

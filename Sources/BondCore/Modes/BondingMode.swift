@@ -29,6 +29,8 @@ public protocol BondingMode {
 
     /// The bond starts (or the mode was rebuilt): arm timers, act on the empty tables.
     mutating func start(at now: Instant) -> [ModeAction]
+    /// The bond stops: last words to the switch (802.3ad's final LACPDUs).
+    mutating func stop() -> [ModeAction]
     /// Options changed at runtime: the mode keeps its tables and takes the new values.
     mutating func reconfigure(_ options: BondOptions, at now: Instant)
     /// A member was added in slot `slot`.
@@ -79,6 +81,7 @@ extension BondingMode {
     public static var options: [ModeOption] { [] }
     public var controlEtherType: UInt16? { nil }
     public mutating func start(at now: Instant) -> [ModeAction] { [] }
+    public mutating func stop() -> [ModeAction] { [] }
     public mutating func reconfigure(_ options: BondOptions, at now: Instant) {}
     public mutating func memberAdded(slot: Int) {}
     public mutating func memberUp(_ member: Int, members: MemberView) -> [ModeAction] { [] }

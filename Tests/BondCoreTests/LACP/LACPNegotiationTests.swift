@@ -180,4 +180,17 @@ import Testing
         let t = link.run(until: { link.a.transmitters == [0, 1] && link.b.transmitters == [0, 1] }, within: 20_000)
         #expect(t != nil && t! <= 5000, "rejoined after \(t.map(String.init) ?? "never") ms")
     }
+
+    @Test func aStoppingBondSaysGoodbyeSoThePartnerStopsAtOnce() throws {
+        let link = try LACPTestLink(["lacp_rate=fast"], ["lacp_rate=fast"])
+        _ = link.run(until: { collectingDistributing(link.a) && collectingDistributing(link.b) }, within: 10_000)
+        link.carryOut(link.a.mode.stop(), from: 0)
+        #expect(link.sent.suffix(2).allSatisfy { $0.side == 0 })
+        // The partner's next tick takes both ports out of distribution, 3 s before
+        // its timeout would have.
+        link.now = link.now.adding(milliseconds: 100)
+        link.carryOut(link.b.mode.tick(at: link.now, members: link.b.view), from: 1)
+        #expect(link.b.transmitters.isEmpty)
+        #expect(link.b.status(["m0", "m1"]).members.allSatisfy { $0.lacp?.muxState == "attached" })
+    }
 }

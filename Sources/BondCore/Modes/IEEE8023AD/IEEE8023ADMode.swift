@@ -53,6 +53,14 @@ public final class IEEE8023ADMode: BondingMode {
         return []
     }
 
+    /// Every port says goodbye, as the kernel's unbind does for each member.
+    public func stop() -> [ModeAction] {
+        for p in lag.ports.indices where lag.ports[p] != nil { lag.farewell(p) }
+        let out = lag.outbox.map { ModeAction.send($0.frame, on: $0.member) }
+        lag.outbox.removeAll()
+        return out
+    }
+
     public func reconfigure(_ o: BondOptions, at now: Instant) {
         policy = o.xmitHashPolicy
         lag.apply(LACPSettings(o))

@@ -25,6 +25,17 @@ extension LinkAggregation {
         ports[p]!.transmitTimer = LACPTiming.transmitIntervalTicks
     }
 
+    /// The last LACPDU of a port leaving (bond_3ad_unbind_slave): not in sync, not
+    /// collecting or distributing, not aggregating, so the partner stops at once
+    /// rather than after its timeout.
+    mutating func farewell(_ p: Int) {
+        guard let port = ports[p], port.enabled, port.lacpEnabled else { return }
+        var pdu = lacpdu(for: port)
+        pdu.actor.state.subtract([.synchronization, .collecting, .distributing, .aggregation])
+        outbox.append((p, pdu.frame(source: port.mac)))
+        ports[p]!.counters.lacpduTx += 1
+    }
+
     /// __update_lacpdu_from_port: our actor values and what we know of the partner.
     func lacpdu(for port: LACPPort) -> LACPDU {
         let actor = LACPPortInfo(

@@ -44,6 +44,7 @@ struct LinkAggregation: Sendable {
     /// aggregator it owned choose again.
     mutating func removePort(slot: Int) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
+        farewell(slot)
         detach(slot)
         if let owned = aggregators[slot] {
             for p in owned.ports {
