@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Paced UDP sender and counting receiver for failover measurements.
 
-send HOST PORT PPS SECONDS   sends sequence-numbered datagrams at PPS for SECONDS
+send HOST PORT PPS SECONDS [SPORT]
+                             sends sequence-numbered datagrams at PPS for SECONDS
+                             (from source port SPORT: one flow a bond hashes alike)
 recv ADDR PORT SECONDS       counts them; prints "received N max_gap G" (G in frames)
 """
 import socket
@@ -10,8 +12,11 @@ import sys
 import time
 
 
-def send(host, port, pps, seconds):
+def send(host, port, pps, seconds, sport=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if sport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", sport))
     interval = 1.0 / pps
     total = int(pps * seconds)
     start = time.perf_counter()
@@ -53,8 +58,8 @@ def recv(addr, port, seconds):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "send":
-        send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+    if len(sys.argv) in (6, 7) and sys.argv[1] == "send":
+        send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) == 7 else 0)
     elif len(sys.argv) == 5 and sys.argv[1] == "recv":
         recv(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     else:
