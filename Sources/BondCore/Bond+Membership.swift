@@ -30,6 +30,12 @@ extension Bond {
 
     /// A member leaves: the bond stops using it at once; a new active member is chosen
     /// if it was the active one.
+    /// Member `i`'s link now runs at `speed` Mbit/s.
+    public mutating func setSpeed(member i: Int, _ speed: Int) {
+        guard members.indices.contains(i) else { return }
+        members[i].speed = speed
+    }
+
     public mutating func remove(member i: Int, at now: Instant) -> [BondEvent] {
         var events: [BondEvent] = []
         leave(i, message: "removed from the bond", at: now, into: &events) { $0.isRemoved = true }

@@ -29,6 +29,7 @@ extension Engine {
                 if port.gone { return }
                 if deleted { return memberLeft(port) }
                 memberChanged(port, info)
+                if info.hasCarrier { refreshSpeed(of: port) }
                 handle(bond.carrierChanged(member: port.index, up: info.hasCarrier, at: system.now()))
             },
             addressChanged: { index in
@@ -37,6 +38,14 @@ extension Engine {
         // The kernel dropped notifications: read the whole state again.
         if !complete { refreshCarriers() }
         if (deviceChanged || !complete) && fatal == nil { refreshProbeSource() }
+    }
+
+    /// A link that comes up may come up at another speed (802.3ad's port keys and
+    /// primary_reselect=better read it): read again, as the kernel does on NETDEV_UP.
+    func refreshSpeed(of port: MemberPort) {
+        guard let speed = links.speed(of: port.name), speed != bond.members[port.index].speed else { return }
+        bond.setSpeed(member: port.index, speed)
+        rebuildView()
     }
 
     func refreshCarriers() {

@@ -209,6 +209,21 @@ final class LACPPartner {
         #expect(Shell.waitFor(3) { bond.status()?.members[1].state == "backup" })
         tb.restore(member: 1)
         #expect(Shell.waitFor(15) { collectingDistributing(bond) }, "\(testpmd.show())")
+        // testpmd stops sending LACPDUs: our fast rate expires them in 3 s, 3 s more to defaulted.
+        testpmd.set("pump=off")
+        #expect(Shell.waitFor(12) { bond.status()?.members.allSatisfy { $0.lacp?.receiveState == "defaulted" } == true })
+        #expect(bond.log().contains("LACP partner expired"))
+    }
+
+    @Test func aPassiveSlowSideAnswersDPDKTestpmd() throws {
+        let tb = try Testbed(topology: 5)
+        let testpmd = try LACPPartner(tb, "testpmd")
+        let bond = try BondDaemon(tb, options: ["mode=802.3ad", "miimon=100", "lacp_active=off", "lacp_rate=slow"])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(20) { collectingDistributing(bond) }, "\(testpmd.show())")
+        // testpmd's view of us: neither active nor asking for short timeouts.
+        let ours = "port state: AGGREGATION SYNCHRONIZATION COLLECTING DISTRIBUTING"
+        #expect(Shell.waitFor(5) { testpmd.show().components(separatedBy: ours).count - 1 == 2 }, "\(testpmd.show())")
     }
 
     @Test func runtimeChangesAsTheKernelAllowsThemFromAConfigurationFile() throws {

@@ -193,4 +193,37 @@ import Testing
         #expect(link.b.transmitters.isEmpty)
         #expect(link.b.status(["m0", "m1"]).members.allSatisfy { $0.lacp?.muxState == "attached" })
     }
+
+    @Test func removingTheMemberThatOwnsTheActiveAggregatorKeepsTheOthersGoing() throws {
+        let link = try LACPTestLink(["lacp_rate=fast"], ["lacp_rate=fast"], members: 3)
+        let names = ["m0", "m1", "m2"]
+        _ = link.run(until: { collectingDistributing(link.a, names) && collectingDistributing(link.b, names) }, within: 10_000)
+        let before = try #require(link.a.status(names).lacp?.activeAggregator)
+        // The first port took the first free aggregator, member 0's own.
+        #expect(link.a.status(names).members[0].lacp?.aggregatorID == before.id)
+        link.a.records.removeAll()
+        var v = link.a.view
+        v.names[0] = ""
+        v.linkUp = [1, 2]
+        link.a.view = v
+        link.carryOut(link.a.mode.memberDown(0, members: v), from: 0)
+        // No moment without an active aggregator: the ports moved with it, as the kernel's unbind.
+        #expect(link.a.transmitters == [1, 2] && link.a.carrier)
+        #expect(!link.a.records.contains { $0.message.contains("no active aggregator") })
+        link.run(ms: 1000)
+        #expect(link.a.transmitters == [1, 2])
+        let after = try #require(link.a.status(names).lacp?.activeAggregator)
+        #expect(after.ports == 2 && after.id != before.id)
+    }
+
+    @Test func aSpeedChangeGivesANewKeyAndRestartsThePort() throws {
+        let link = try LACPTestLink(["lacp_rate=fast"], ["lacp_rate=fast"])
+        _ = link.run(until: { collectingDistributing(link.a) && collectingDistributing(link.b) }, within: 10_000)
+        link.a.view.speeds[1] = 1000
+        link.run(ms: 200)
+        let m1 = try #require(link.a.status(["m0", "m1"]).members[1].lacp)
+        // 1 Gbit/s full duplex: speed code 4, key 9; no longer one aggregator with m0.
+        #expect(m1.actor.key == 9)
+        #expect(link.a.transmitters == [0])
+    }
 }

@@ -66,6 +66,13 @@ public final class IEEE8023ADMode: BondingMode {
         lag.apply(LACPSettings(o))
     }
 
+    /// A member in a slot a removed one held binds a fresh port (new machines, new
+    /// aggregator), even under the same name, when the view next shows it.
+    public func memberAdded(slot: Int) {
+        // The member that held the slot is gone: nothing to say on its behalf.
+        if slot < lag.ports.count, lag.ports[slot] != nil { lag.removePort(slot: slot, farewell: false) }
+    }
+
     public func memberUp(_ member: Int, members: MemberView) -> [ModeAction] {
         sync(members)
         return actions()
@@ -142,6 +149,8 @@ public final class IEEE8023ADMode: BondingMode {
                 lag.addPort(slot: slot, name: name, mac: mac, speed: speed, linkUp: up)
             } else if known?.enabled != up {
                 lag.linkChanged(slot: slot, up: up, speed: speed)
+            } else if up, known?.speed != speed {
+                lag.speedChanged(slot: slot, speed: speed)
             }
         }
     }

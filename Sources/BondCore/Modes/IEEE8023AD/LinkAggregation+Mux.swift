@@ -49,10 +49,10 @@ extension LinkAggregation {
                     || !port.actorState.contains(.synchronization)
                 {
                     port.muxState = .attached
-                } else if let a = port.aggregator, aggregators[a]?.isActive == true, !port.carriesTraffic {
+                } else if let a = port.aggregator, aggregators[a]?.isActive == true, !port.carriesTraffic, port.enabled {
                     // Still collecting and distributing in the active aggregator: make
                     // sure the bond uses it (it may have been disabled by a reselection).
-                    port.carriesTraffic = port.enabled
+                    port.carriesTraffic = true
                     transmittersChanged = true
                 }
             }

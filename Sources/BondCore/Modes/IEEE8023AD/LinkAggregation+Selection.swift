@@ -6,6 +6,8 @@ extension LinkAggregation {
     /// Removes `p` from the aggregator it is attached to; an aggregator left empty is cleared.
     mutating func detach(_ p: Int) {
         guard let a = ports[p]?.aggregator, aggregators.indices.contains(a), aggregators[a] != nil else { return }
+        // Leaving the active aggregator is leaving the transmitters.
+        if aggregators[a]!.isActive { transmittersChanged = true }
         aggregators[a]!.ports.removeAll { $0 == p }
         ports[p]!.aggregator = nil
         if aggregators[a]!.ports.isEmpty { aggregators[a]!.clear() }
@@ -13,6 +15,7 @@ extension LinkAggregation {
 
     mutating func portSelection(_ p: Int) {
         guard let port = ports[p], port.selected == .unselected else { return }
+        let previous = port.aggregator.flatMap { aggregators[$0]?.id }
         detach(p)
         var chosen: Int?
         var free: Int?
@@ -46,7 +49,8 @@ extension LinkAggregation {
         aggregators[a]!.ports.insert(p, at: 0)
         ports[p]!.aggregator = a
         ports[p]!.selected = .selected
-        report(p, "LACP selected aggregator \(aggregators[a]!.id)")
+        // Said when it changes: a partner whose identity flips would repeat it per PDU.
+        if aggregators[a]!.id != previous { report(p, "LACP selected aggregator \(aggregators[a]!.id)") }
         updateReady(a)
         selectAggregator()
         if aggregators[a]?.isActive != true { ports[p]!.actorState.remove(.synchronization) }

@@ -29,7 +29,8 @@ extension LinkAggregation {
     /// collecting or distributing, not aggregating, so the partner stops at once
     /// rather than after its timeout.
     mutating func farewell(_ p: Int) {
-        guard let port = ports[p], port.enabled, port.lacpEnabled else { return }
+        // A port that may not speak (both ends passive) says nothing now either.
+        guard let port = ports[p], port.enabled, port.lacpEnabled, port.periodicState != .none, port.periodicState != .begin else { return }
         var pdu = lacpdu(for: port)
         pdu.actor.state.subtract([.synchronization, .collecting, .distributing, .aggregation])
         outbox.append((p, pdu.frame(source: port.mac)))

@@ -40,27 +40,51 @@ struct LinkAggregation: Sendable {
         aggregators[slot] = Aggregator(id: lastAggregatorID)
     }
 
-    /// A member left: its port leaves its aggregator, and the ports attached to the
-    /// aggregator it owned choose again.
-    mutating func removePort(slot: Int) {
+    /// A member left (bond_3ad_unbind_slave): its port leaves its aggregator; the
+    /// ports attached to the aggregator it owned move, selected and active as they
+    /// were, to a free one; the active aggregator is chosen again only when it lost
+    /// its last port.
+    mutating func removePort(slot: Int, farewell sayGoodbye: Bool = true) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
-        farewell(slot)
+        if sayGoodbye { farewell(slot) }
+        let wasActive = ports[slot]!.aggregator.flatMap { aggregators[$0]?.isActive } ?? false
         detach(slot)
-        if let owned = aggregators[slot] {
-            for p in owned.ports {
-                ports[p]?.selected = .unselected
-                ports[p]?.aggregator = nil
+        if var owned = aggregators[slot], !owned.ports.isEmpty {
+            if let free = aggregators.indices.first(where: { $0 != slot && aggregators[$0]?.ports.isEmpty == true }) {
+                owned.id = aggregators[free]!.id
+                aggregators[free] = owned
+                for p in owned.ports { ports[p]?.aggregator = free }
+            } else {
+                // No free aggregator: its ports choose again.
+                for p in owned.ports {
+                    ports[p]?.selected = .unselected
+                    ports[p]?.aggregator = nil
+                }
             }
         }
+        let ownedActive = aggregators[slot]?.isActive ?? false
         ports[slot] = nil
         aggregators[slot] = nil
-        selectAggregator()
+        if (wasActive || ownedActive) && activeAggregator.map({ aggregators[$0]!.ports.isEmpty }) != false {
+            selectAggregator()
+        }
+        transmittersChanged = true
+    }
+
+    /// The link speed of `slot` changed while up (bond_3ad_adapter_speed_duplex_changed):
+    /// a new key, which restarts the port.
+    mutating func speedChanged(slot: Int, speed: Int) {
+        guard ports.indices.contains(slot), ports[slot] != nil, ports[slot]!.speed != speed else { return }
+        ports[slot]!.speed = speed
+        updateKeys(slot, reset: !ports[slot]!.enabled)
     }
 
     /// The link of `slot` came up or went down (bond_3ad_handle_link_change).
     mutating func linkChanged(slot: Int, up: Bool, speed: Int) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
         ports[slot]!.enabled = up
+        // Out of use until the machines (or a partnerless aggregator) enable it again.
+        ports[slot]!.carriesTraffic = false
         if up {
             ports[slot]!.speed = speed
             ports[slot]!.firstPDUAt = nil
@@ -170,7 +194,9 @@ extension LinkAggregation {
     mutating func apply(_ new: LACPSettings) {
         let old = settings
         settings = new
+        let identity = new.systemPriority != old.systemPriority || new.system != old.system
         for p in ports.indices where ports[p] != nil {
+            let before = ports[p]!
             if new.rate == .fast { ports[p]!.actorState.insert(.shortTimeout) } else { ports[p]!.actorState.remove(.shortTimeout) }
             if new.active { ports[p]!.actorState.insert(.activity) } else { ports[p]!.actorState.remove(.activity) }
             ports[p]!.priority = new.portPriority(of: ports[p]!.name)
@@ -179,9 +205,10 @@ extension LinkAggregation {
                 updateKeys(p, reset: !ports[p]!.enabled)
                 ports[p]!.begin = true
             }
-            ports[p]!.ntt = true
+            // Partners hear what they see of us: state bits, priorities, system.
+            if identity || ports[p]!.actorState != before.actorState || ports[p]!.priority != before.priority { ports[p]!.ntt = true }
         }
-        if new.selection != old.selection || new.minLinks != old.minLinks { selectAggregator() }
+        if new.selection != old.selection { selectAggregator() }
     }
 
     /// Our system (its MAC or priority) changed: every partner must hear it.
