@@ -48,6 +48,7 @@ public enum StatusText {
                 out += "Probes sent: \(m.probesSent ?? 0)  replies counted: \(m.repliesValidated ?? 0)\n"
             }
             out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
+            out += "Duplex: \(m.duplex ?? "Unknown")\n"
             out += "Link Failure Count: \(m.linkFailures)\n"
             out += "Permanent HW addr: \(m.permanentMAC)\n"
             if let mac = m.mac, mac != s.mac || s.failOverMAC != .none { out += "Current HW addr: \(mac)\n" }

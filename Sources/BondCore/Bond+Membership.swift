@@ -30,10 +30,11 @@ extension Bond {
 
     /// A member leaves: the bond stops using it at once; a new active member is chosen
     /// if it was the active one.
-    /// Member `i`'s link now runs at `speed` Mbit/s.
-    public mutating func setSpeed(member i: Int, _ speed: Int) {
+    /// Member `i`'s link now runs at `speed` Mbit/s, full duplex or not (nil: unknown).
+    public mutating func setSpeed(member i: Int, _ speed: Int, fullDuplex: Bool?) {
         guard members.indices.contains(i) else { return }
         members[i].speed = speed
+        members[i].fullDuplex = fullDuplex
     }
 
     public mutating func remove(member i: Int, at now: Instant) -> [BondEvent] {

@@ -128,9 +128,11 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var repliesValidated: Int?
     /// 802.3ad: the member's aggregator, actor and partner, churn, machines, counters.
     public var lacp: LACPMemberStatus?
+    /// "full" or "half", as ethtool reports it; null when the driver does not say.
+    public var duplex: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, link, state, speed, prio, verdict, targets, mac, lacp
+        case name, link, state, speed, prio, verdict, targets, mac, lacp, duplex
         case lastReceiveMillisecondsAgo = "last_rx_ms_ago"
         case probesSent = "probes_sent"
         case repliesValidated = "replies_validated"

@@ -5,6 +5,8 @@ public struct Member: Sendable {
     public let permanentMAC: MACAddress
     /// Link speed in Mbit/s (0 when unknown); primary_reselect=better compares it.
     public var speed: Int
+    /// Half duplex (false) takes the member out of 802.3ad; nil: the driver does not say.
+    public var fullDuplex: Bool?
     public var monitor: CarrierMonitor
     /// The ARP/NS monitor's verdict while it runs: up, down, or back (the candidate
     /// probed while no member is active). Carrier loss overrides it.

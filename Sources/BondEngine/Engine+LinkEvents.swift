@@ -43,8 +43,10 @@ extension Engine {
     /// A link that comes up may come up at another speed (802.3ad's port keys and
     /// primary_reselect=better read it): read again, as the kernel does on NETDEV_UP.
     func refreshSpeed(of port: MemberPort) {
-        guard let speed = links.speed(of: port.name), speed != bond.members[port.index].speed else { return }
-        bond.setSpeed(member: port.index, speed)
+        let speed = links.speed(of: port.name) ?? bond.members[port.index].speed
+        let duplex = links.fullDuplex(of: port.name)
+        guard speed != bond.members[port.index].speed || duplex != bond.members[port.index].fullDuplex else { return }
+        bond.setSpeed(member: port.index, speed, fullDuplex: duplex)
         rebuildView()
     }
 

@@ -27,9 +27,10 @@ extension Engine {
         mode.memberAdded(slot: slot)
         let now = system.now()
         let o = bond.options
-        let m = Member(
+        var m = Member(
             name: member, permanentMAC: MACAddress(bytes: info.mac), speed: links.speed(of: member) ?? 0,
             carrier: info.hasCarrier, updelay: o.updelay, downdelay: o.downdelay, at: now)
+        m.fullDuplex = links.fullDuplex(of: member)
         let (_, events) = bond.add(m, at: now)
         logger.notice("\(name): \(member) added (\(m.link.rawValue))")
         journal.record(.member, member: member, "added (link \(m.link.rawValue))")
@@ -101,6 +102,7 @@ extension Engine {
             speeds: bond.members.map(\.speed), bondMAC: bondMAC, linkUp: bond.usable)
         view.names = bond.members.map { $0.isRemoved ? "" : $0.name }
         view.permanentMACs = bond.members.map(\.permanentMAC)
+        view.halfDuplex = Set(bond.members.indices.filter { bond.members[$0].fullDuplex == false })
         // Only while that member is still up and the mode has an active member.
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             view.draining = d.member

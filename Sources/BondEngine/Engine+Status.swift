@@ -22,6 +22,7 @@ extension Engine {
                 txDrops: p.queue.errors + (p.xsk?.transmitDrops ?? 0),
                 rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
             s.prio = m.prio
+            s.duplex = m.fullDuplex.map { $0 ? "full" : "half" }
             s.rxControl = p.rxControl
             s.mac = p.mac.description
             s.lastChangeMonotonicNanoseconds = m.lastLinkChange.nanoseconds

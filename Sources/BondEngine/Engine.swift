@@ -129,11 +129,12 @@ public final class Engine: @unchecked Sendable {
         let now = system.now()
         var members: [Member] = []
         for info in infos {
-            members.append(
-                Member(
-                    name: info.name, permanentMAC: MACAddress(bytes: info.mac),
-                    speed: links.speed(of: info.name) ?? 0, carrier: info.hasCarrier,
-                    updelay: options.updelay, downdelay: options.downdelay, at: now))
+            var m = Member(
+                name: info.name, permanentMAC: MACAddress(bytes: info.mac),
+                speed: links.speed(of: info.name) ?? 0, carrier: info.hasCarrier,
+                updelay: options.updelay, downdelay: options.downdelay, at: now)
+            m.fullDuplex = links.fullDuplex(of: info.name)
+            members.append(m)
         }
         bond = Bond(name: name, options: options, members: members)
         macPolicy = MACPolicy(options)

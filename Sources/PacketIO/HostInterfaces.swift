@@ -14,7 +14,13 @@ public protocol LinkControlling: AnyObject {
     func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])
     /// Link speed in Mbit/s, or nil when the driver does not say.
     func speed(of name: String) -> Int?
+    /// Whether the link runs full duplex, or nil when the driver does not say.
+    func fullDuplex(of name: String) -> Bool?
     func setGenericReceiveOffload(name: String, on: Bool) throws(SystemError)
+}
+
+extension LinkControlling {
+    public func fullDuplex(of name: String) -> Bool? { nil }
 }
 
 extension LinkControlling {

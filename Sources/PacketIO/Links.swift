@@ -190,6 +190,19 @@ public final class LinkControl {
         return s < 0 ? nil : Int(s)
     }
 
+    /// Full duplex (true) or half, from ethtool; nil when the driver does not say.
+    public func fullDuplex(of name: String) -> Bool? {
+        let fd = socket_fd_for_ioctl()
+        defer { close(fd) }
+        var duplex: Int32 = -1
+        _ = name.withCString { cln_ethtool_speed(fd, $0, &duplex) }
+        switch duplex {
+        case 1: return true  // DUPLEX_FULL
+        case 0: return false  // DUPLEX_HALF
+        default: return nil
+        }
+    }
+
     /// Generic receive offload of `name` on or off (on a veth it also starts NAPI,
     /// which native XDP redirects into the veth need).
     public func setGenericReceiveOffload(name: String, on: Bool) throws(SystemError) {

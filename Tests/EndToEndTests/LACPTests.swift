@@ -74,6 +74,8 @@ final class LACPPartner {
         }
         let text = tb.bondctl("show \(tb.bond)").output
         #expect(text.contains("802.3ad info") && text.contains("Active Aggregator Info:") && text.contains("details partner lacp pdu:"))
+        // veth says full duplex, as the LACP port key's duplex bit needs.
+        #expect(text.components(separatedBy: "Duplex: full").count - 1 == 2)
         let stats = tb.bondctl("stats \(tb.bond)").output
         #expect(stats.contains("802.3ad:") && stats.contains("collecting_distributing"), "\(stats)")
         let metrics = tb.inHost("curl -sf http://127.0.0.1:\(port)/metrics").output

@@ -15,6 +15,8 @@ public struct MemberView: Sendable {
     /// Member names and permanent MACs by index; a removed member's name is empty.
     public var names: [String] = []
     public var permanentMACs: [MACAddress] = []
+    /// Members whose link runs half duplex (802.3ad leaves them out of LACP).
+    public var halfDuplex: Set<Int> = []
     public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero, linkUp: [Int]? = nil) {
         self.usable = usable
         self.active = active

@@ -226,4 +226,16 @@ import Testing
         #expect(m1.actor.key == 9)
         #expect(link.a.transmitters == [0])
     }
+
+    @Test func aHalfDuplexPortStaysOutOfLACP() throws {
+        let link = try LACPTestLink(["lacp_rate=fast"], ["lacp_rate=fast"])
+        link.a.view.halfDuplex = [1]
+        link.run(ms: 6000)
+        let m1 = try #require(link.a.status(["m0", "m1"]).members[1].lacp)
+        // No duplex bit in its key, LACP disabled: it never speaks, and stands alone.
+        #expect(m1.actor.key == 14 && m1.receiveState == "lacp_disabled")
+        #expect(m1.counters.lacpduTx == 0)
+        #expect(link.a.transmitters == [0])
+        #expect(m1.aggregatorID != link.a.status(["m0", "m1"]).members[0].lacp?.aggregatorID)
+    }
 }

@@ -141,16 +141,17 @@ public final class IEEE8023ADMode: BondingMode {
             let known = slot < lag.ports.count ? lag.ports[slot] : nil
             let up = v.linkUp.contains(slot)
             let speed = slot < v.speeds.count ? v.speeds[slot] : 0
+            let full = !v.halfDuplex.contains(slot)
             if name.isEmpty {
                 if known != nil { lag.removePort(slot: slot) }
             } else if known?.name != name {
                 if known != nil { lag.removePort(slot: slot) }
                 let mac = slot < v.permanentMACs.count ? v.permanentMACs[slot] : .zero
-                lag.addPort(slot: slot, name: name, mac: mac, speed: speed, linkUp: up)
+                lag.addPort(slot: slot, name: name, mac: mac, speed: speed, fullDuplex: full, linkUp: up)
             } else if known?.enabled != up {
-                lag.linkChanged(slot: slot, up: up, speed: speed)
-            } else if up, known?.speed != speed {
-                lag.speedChanged(slot: slot, speed: speed)
+                lag.linkChanged(slot: slot, up: up, speed: speed, fullDuplex: full)
+            } else if up, known?.speed != speed || known?.fullDuplex != full {
+                lag.speedChanged(slot: slot, speed: speed, fullDuplex: full)
             }
         }
     }

@@ -30,10 +30,11 @@ struct LinkAggregation: Sendable {
 
     /// A member joined (bond_3ad_bind_slave): its port starts at BEGIN, disabled until
     /// its link is up, with an aggregator of its own.
-    mutating func addPort(slot: Int, name: String, mac: MACAddress, speed: Int, linkUp: Bool) {
+    mutating func addPort(slot: Int, name: String, mac: MACAddress, speed: Int, fullDuplex: Bool = true, linkUp: Bool) {
         while ports.count <= slot { ports.append(nil); aggregators.append(nil) }
         var port = LACPPort(name: name, mac: mac, slot: slot, priority: settings.portPriority(of: name), speed: speed, settings: settings)
         port.enabled = linkUp
+        port.fullDuplex = fullDuplex
         ports[slot] = port
         updateKeys(slot, reset: !linkUp)
         lastAggregatorID += 1
@@ -73,20 +74,24 @@ struct LinkAggregation: Sendable {
 
     /// The link speed of `slot` changed while up (bond_3ad_adapter_speed_duplex_changed):
     /// a new key, which restarts the port.
-    mutating func speedChanged(slot: Int, speed: Int) {
-        guard ports.indices.contains(slot), ports[slot] != nil, ports[slot]!.speed != speed else { return }
+    mutating func speedChanged(slot: Int, speed: Int, fullDuplex: Bool = true) {
+        guard ports.indices.contains(slot), ports[slot] != nil,
+            ports[slot]!.speed != speed || ports[slot]!.fullDuplex != fullDuplex
+        else { return }
         ports[slot]!.speed = speed
+        ports[slot]!.fullDuplex = fullDuplex
         updateKeys(slot, reset: !ports[slot]!.enabled)
     }
 
     /// The link of `slot` came up or went down (bond_3ad_handle_link_change).
-    mutating func linkChanged(slot: Int, up: Bool, speed: Int) {
+    mutating func linkChanged(slot: Int, up: Bool, speed: Int, fullDuplex: Bool = true) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
         ports[slot]!.enabled = up
         // Out of use until the machines (or a partnerless aggregator) enable it again.
         ports[slot]!.carriesTraffic = false
         if up {
             ports[slot]!.speed = speed
+            ports[slot]!.fullDuplex = fullDuplex
             ports[slot]!.firstPDUAt = nil
             ports[slot]!.convergenceMilliseconds = nil
         }
