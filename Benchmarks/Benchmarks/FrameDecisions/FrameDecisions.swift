@@ -68,12 +68,39 @@ let benchmarks: @Sendable () -> Void = {
         ("active-backup", ["mode=active-backup"]),
         ("balance-rr", ["mode=balance-rr"]),
         ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"]),
+        ("802.3ad layer3+4", ["mode=802.3ad", "xmit_hash_policy=layer3+4"]),
     ] {
         decisionBenchmark("parse + transmit decision, \(name)", words) { policy, frame, view in
             blackHole(policy.transmitTarget(for: frame, members: view))
         }
         decisionBenchmark("parse + receive admission, \(name)", words) { policy, frame, view in
             blackHole(policy.admits(frame, on: 2, members: view))
+        }
+    }
+
+    // 802.3ad's control plane: an LACPDU parsed from a member's frame, and one written
+    // into the port's buffer, reused in place (no allocation once it exists).
+    let actor = LACPPortInfo(
+        systemPriority: 65535, system: MACAddress("02:00:00:00:00:01")!, key: 15, portPriority: 255, port: 1,
+        state: [.activity, .shortTimeout, .aggregation, .synchronization, .collecting, .distributing])
+    let pdu = LACPDU(actor: actor, partner: actor)
+
+    Benchmark("LACP: parse LACPDU") { benchmark in
+        let frame = pdu.frame(source: MACAddress("02:00:00:00:00:09")!)
+        frame.withUnsafeBytes { raw in
+            let bytes = FrameBytes(raw)
+            for _ in benchmark.scaledIterations {
+                blackHole(SlowProtocolPDU.parse(bytes))
+            }
+        }
+    }
+
+    Benchmark("LACP: write LACPDU into a reused buffer") { benchmark in
+        var buffer: [UInt8] = []
+        pdu.write(into: &buffer, source: .zero)
+        for _ in benchmark.scaledIterations {
+            pdu.write(into: &buffer, source: .zero)
+            blackHole(buffer[20])
         }
     }
 }
