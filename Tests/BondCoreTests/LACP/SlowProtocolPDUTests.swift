@@ -81,13 +81,19 @@ import Testing
         #expect(reply.side == 0 && reply.member == 1)
         #expect(Array(reply.frame[6..<12]) == LACPTestLink.mac(0, 1).bytes, "from the member's permanent MAC")
         #expect(reply.frame.withUnsafeBytes { SlowProtocolPDU.parse(FrameBytes($0)) } == .markerResponse(info.response))
+        // Byte for byte the PDU that came, but for its TLV type (reserved bytes too).
+        var odd = info.frame(source: partner.system)
+        odd[40] = 0xAB
+        link.deliver(odd, to: 0, on: 1)
+        let echoed = try #require(link.sent.last?.frame)
+        #expect(echoed[40] == 0xAB && echoed[16] == 2 && Array(echoed[17..<124]) == Array(odd[17..<124]))
         let good = LACPDU(actor: actor, partner: partner).frame(source: .zero)
         link.deliver(Array(good[0..<100]), to: 0, on: 1)
         var oam = good
         oam[14] = 3
         link.deliver(oam, to: 0, on: 1)
         let c = try #require(link.a.status(["m0", "m1"]).members[1].lacp?.counters)
-        #expect(c.markerRx == 1 && c.markerResponseTx == 1)
+        #expect(c.markerRx == 2 && c.markerResponseTx == 2)
         #expect(c.lacpduIllegalRx == 1 && c.lacpduUnknownRx == 1)
     }
 }

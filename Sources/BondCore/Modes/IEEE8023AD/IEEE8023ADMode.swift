@@ -85,7 +85,7 @@ public final class IEEE8023ADMode: BondingMode {
 
     public func receiveControl(_ frame: ParsedFrame, bytes: FrameBytes, on member: Int, members: MemberView, at now: Instant) -> [ModeAction] {
         sync(members)
-        lag.receive(SlowProtocolPDU.parse(bytes, at: frame.networkOffset), on: member, at: now)
+        lag.receive(SlowProtocolPDU.parse(bytes, at: frame.networkOffset), on: member, at: now, frame: bytes, offset: frame.networkOffset)
         return actions()
     }
 

@@ -144,7 +144,9 @@ struct LinkAggregation: Sendable {
 
     /// A slow-protocols frame received on `slot`: counted, then handed to the machine it
     /// is for (bond_3ad_rx_indication).
-    mutating func receive(_ pdu: SlowProtocolPDU, on slot: Int, at now: Instant) {
+    /// `frame` and `offset`: where the PDU's bytes are, for a Marker Response that
+    /// echoes them.
+    mutating func receive(_ pdu: SlowProtocolPDU, on slot: Int, at now: Instant, frame: FrameBytes? = nil, offset: Int = 14) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
         self.now = now
         switch pdu {
@@ -154,8 +156,9 @@ struct LinkAggregation: Sendable {
             receiveMachine(slot, pdu: lacpdu)
         case .markerInformation(let marker):
             ports[slot]!.counters.markerRx += 1
-            let frame = marker.response.frame(source: ports[slot]!.mac)
-            outbox.append((slot, frame))
+            // As the kernel: the received PDU whole, its TLV type made a response.
+            let response = frame.map { MarkerPDU.response(echoing: $0, at: offset, source: ports[slot]!.mac) }
+            outbox.append((slot, response ?? marker.response.frame(source: ports[slot]!.mac)))
             ports[slot]!.counters.markerResponseTx += 1
         case .markerResponse:
             // We never send Marker Information: a response is counted and dropped.

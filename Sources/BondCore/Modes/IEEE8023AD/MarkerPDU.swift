@@ -31,6 +31,16 @@ public struct MarkerPDU: Sendable, Equatable {
         return r
     }
 
+    /// The Marker Response to the Information PDU at `offset` of `frame` (length checked
+    /// by the caller): its 110 bytes as they came, the TLV type changed, from `source`.
+    public static func response(echoing frame: FrameBytes, at offset: Int, source: MACAddress) -> [UInt8] {
+        var bytes: [UInt8] = []
+        PDUWriter.header(&bytes, source: source)
+        for i in 0..<SlowProtocols.pduLength { bytes[14 + i] = frame.u8(offset + i) }
+        bytes[16] = responseTLV
+        return bytes
+    }
+
     public func write(into bytes: inout [UInt8], source: MACAddress) {
         PDUWriter.header(&bytes, source: source)
         let o = 14
