@@ -17,9 +17,11 @@ struct Bondd: ParsableCommand {
         abstract: "Run one bond in the foreground: create its device, drive its members.",
         discussion: """
             Options are written as for the kernel's bonding driver, name=value.
-            Modes: balance-rr, active-backup, balance-xor, broadcast, balance-tlb,
-            balance-alb (0-3, 5, 6) and balance-slb (per-VIF source MAC hashing).
-            Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
+            Modes: balance-rr, active-backup, balance-xor, broadcast, 802.3ad,
+            balance-tlb, balance-alb (0-6) and balance-slb (per-VIF source MAC hashing).
+            802.3ad (LACP): lacp_rate, lacp_active, ad_select, ad_actor_sys_prio,
+            ad_user_port_key, ad_actor_system, min_links, actor_port_prio=MEMBER:N,...,
+            lacp_fallback_ab. Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
             arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets,
             arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,...,
             active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay,
@@ -41,6 +43,7 @@ struct Bondd: ParsableCommand {
 
             Examples:
               bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
+              bondd bond0 --members eth0,eth1 mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer3+4
               bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
               bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
               bondd --cleanup bond0
