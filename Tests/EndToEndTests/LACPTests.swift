@@ -266,4 +266,25 @@ final class LACPPartner {
         let unknown = tb.bondctl("set \(tb.bond) lacp_rate=sometimes")
         #expect(unknown.status == 1 && unknown.error.contains("lacp_rate: invalid value 'sometimes' (slow|fast or 0-1)"))
     }
+
+    @Test func membersAddedAndRemovedAtRuntimeAgainstAnotherBondd() throws {
+        let tb = try Testbed(topology: 5, members: 3)
+        let partner = try LACPPartner(tb, "bondd", ["miimon=100", "lacp_rate=fast"])
+        let m = tb.members
+        let bond = try BondDaemon(tb, options: Self.options, members: [m[0], m[1]])
+        bond.configureAddresses()
+        #expect(Shell.waitFor(15) { collectingDistributing(bond) }, "\(partner.show())")
+        #expect(tb.bondctl("add-member \(tb.bond) \(m[2])").ok)
+        #expect(Shell.waitFor(10) { collectingDistributing(bond, members: 3) }, "\(bond.status()?.members.map { $0.lacp?.muxState ?? "-" } ?? [])")
+        #expect(bond.status()?.lacp?.activeAggregator?.ports == 3)
+        let events = try tb.startBondctl("events \(tb.bond) --json")
+        // The member that owns the active aggregator leaves: the others carry on.
+        #expect(tb.bondctl("remove-member \(tb.bond) \(m[0])").ok)
+        #expect(Shell.waitFor(5) { bond.status()?.members.count == 2 })
+        #expect(collectingDistributing(bond) && bond.status()?.carrier == "up")
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+        events.signal(SIGTERM)
+        _ = events.wait(timeout: 5)
+        #expect(!events.output.contains("carrier down"), "\(events.output)")
+    }
 }
