@@ -84,7 +84,7 @@ public final class AdaptiveLoadBalancingMode: BondingMode {
     public var bucketTable: BucketTable? { tlb.table }
     public var vifTable: VIFTable? { tlb.vifs }
     public var clientTable: ClientTable? { clients }
-    public var fastPathKind: FastPathKind { tlb.policy.rawValue <= 2 ? .adaptiveLoadBalancing : .none }
+    public var fastPathKind: FastPathKind { tlb.policy.isComputedByFastPath ? .adaptiveLoadBalancing : .none }
 
     public static var capabilities: ModeCapabilities {
         var c = TransmitLoadBalancingMode.capabilities

@@ -24,7 +24,7 @@ public struct BalanceXORMode: BondingMode, Sendable {
     }
 
     /// The programs compute layer2, layer2+3 and layer3+4 bit for bit as the kernel does.
-    public var fastPathKind: FastPathKind { [.layer2, .layer23, .layer34].contains(policy) ? .xor : .none }
+    public var fastPathKind: FastPathKind { policy.isComputedByFastPath ? .xor : .none }
 
     public static var capabilities: ModeCapabilities {
         var c = ModeCapabilities()

@@ -115,7 +115,7 @@ public final class IEEE8023ADMode: BondingMode {
 
     /// The programs hash layer2, layer2+3 and layer3+4 as the kernel does; slow
     /// protocols always come up to the engine.
-    public var fastPathKind: FastPathKind { [.layer2, .layer23, .layer34].contains(policy) ? .aggregation : .none }
+    public var fastPathKind: FastPathKind { policy.isComputedByFastPath ? .aggregation : .none }
 
     public func describe(into status: inout BondStatus) {
         status.lacp = lag.bondStatus

@@ -7,11 +7,8 @@ struct LACPPort: Sendable {
     enum ReceiveState: String, Sendable { case begin, initialize, portDisabled, lacpDisabled, expired, defaulted, current }
     enum PeriodicState: String, Sendable { case begin, none, fast, slow, periodicTransmit }
     enum MuxState: String, Sendable { case begin, detached, waiting, attached, collectingDistributing }
-    enum ChurnState: String, Sendable {
-        case monitoring, churned, none
-        /// As /proc/net/bonding names them.
-        var text: String { self == .monitoring ? "monitoring" : self == .churned ? "churned" : "none" }
-    }
+    /// Named as /proc/net/bonding names them.
+    enum ChurnState: String, Sendable { case monitoring, churned, none }
     enum Selected: Sendable { case unselected, selected, standby }
 
     var name: String

@@ -158,8 +158,8 @@ extension LinkAggregation {
             .expired: "expired", .defaulted: "defaulted", .current: "current",
         ]
         return LACPMemberStatus(
-            aggregatorID: port.aggregator.flatMap { aggregators[$0]?.id }, actorChurnState: port.actorChurn.text,
-            partnerChurnState: port.partnerChurn.text, actorChurnedCount: port.actorChurnCount,
+            aggregatorID: port.aggregator.flatMap { aggregators[$0]?.id }, actorChurnState: port.actorChurn.rawValue,
+            partnerChurnState: port.partnerChurn.rawValue, actorChurnedCount: port.actorChurnCount,
             partnerChurnedCount: port.partnerChurnCount, actor: LACPPortDetails(lacpdu(for: port).actor),
             partner: LACPPortDetails(port.partner), receiveState: rxNames[port.receiveState] ?? "",
             muxState: muxNames[port.muxState] ?? "", selected: port.selected == .selected,

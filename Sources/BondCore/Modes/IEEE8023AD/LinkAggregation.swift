@@ -146,7 +146,7 @@ struct LinkAggregation: Sendable {
     /// is for (bond_3ad_rx_indication).
     /// `frame` and `offset`: where the PDU's bytes are, for a Marker Response that
     /// echoes them.
-    mutating func receive(_ pdu: SlowProtocolPDU, on slot: Int, at now: Instant, frame: FrameBytes? = nil, offset: Int = 14) {
+    mutating func receive(_ pdu: SlowProtocolPDU, on slot: Int, at now: Instant, frame: FrameBytes, offset: Int) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
         self.now = now
         switch pdu {
@@ -154,11 +154,10 @@ struct LinkAggregation: Sendable {
             ports[slot]!.counters.lacpduRx += 1
             if ports[slot]!.firstPDUAt == nil { ports[slot]!.firstPDUAt = now }
             receiveMachine(slot, pdu: lacpdu)
-        case .markerInformation(let marker):
+        case .markerInformation:
             ports[slot]!.counters.markerRx += 1
             // As the kernel: the received PDU whole, its TLV type made a response.
-            let response = frame.map { MarkerPDU.response(echoing: $0, at: offset, source: ports[slot]!.mac) }
-            outbox.append((slot, response ?? marker.response.frame(source: ports[slot]!.mac)))
+            outbox.append((slot, MarkerPDU.response(echoing: frame, at: offset, source: ports[slot]!.mac)))
             ports[slot]!.counters.markerResponseTx += 1
         case .markerResponse:
             // We never send Marker Information: a response is counted and dropped.

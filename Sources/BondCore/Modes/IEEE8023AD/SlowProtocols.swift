@@ -47,7 +47,7 @@ public enum SlowProtocolPDU: Sendable, Equatable {
 /// Writes big-endian fields into a frame buffer the caller keeps: written in place
 /// while nothing else holds it, so a PDU sent every second costs no allocation once
 /// its buffer exists.
-struct PDUWriter {
+enum PDUWriter {
     /// Sized and zeroed for one slow-protocols frame, in place when it already is.
     static func reset(_ bytes: inout [UInt8]) {
         if bytes.count != SlowProtocols.frameLength {

@@ -1,5 +1,5 @@
-/// `xmit_hash_policy`: which header fields choose a member in balance-xor (and, later,
-/// 802.3ad and balance-tlb). The values and names are the kernel's.
+/// `xmit_hash_policy`: which header fields choose a member in balance-xor, 802.3ad and
+/// balance-tlb. The values and names are the kernel's.
 public enum TransmitHashPolicy: Int, Sendable, CaseIterable, Codable {
     case layer2 = 0
     case layer34 = 1
@@ -7,6 +7,10 @@ public enum TransmitHashPolicy: Int, Sendable, CaseIterable, Codable {
     case encap23 = 3
     case encap34 = 4
     case vlanSourceMAC = 5
+
+    /// The XDP programs compute this hash themselves, bit for bit as the kernel does
+    /// (bpf/hash.h): layer2, layer2+3 and layer3+4.
+    public var isComputedByFastPath: Bool { self == .layer2 || self == .layer23 || self == .layer34 }
 
     public var kernelName: String {
         switch self {

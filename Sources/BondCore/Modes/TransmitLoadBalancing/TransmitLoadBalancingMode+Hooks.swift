@@ -75,5 +75,5 @@ extension TransmitLoadBalancingMode {
     public var vifTable: VIFTable? { vifs }
 
     /// The programs hash layer2, layer2+3 and layer3+4 as the kernel does.
-    public var fastPathKind: FastPathKind { policy.rawValue <= 2 ? .transmitLoadBalancing : .none }
+    public var fastPathKind: FastPathKind { policy.isComputedByFastPath ? .transmitLoadBalancing : .none }
 }
