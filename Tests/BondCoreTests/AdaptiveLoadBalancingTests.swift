@@ -29,6 +29,19 @@ import Testing
         #expect(m.clients.clients.count == 4)
     }
 
+    @Test func theSameAddressesOnTwoVLANsAreTwoClients() {
+        var m = mode()
+        let (ip, mac) = client(1)
+        func reply(vlan: UInt16) -> ParsedFrame {
+            Fixtures.parsed(FrameBuilder.arpReply(from: Self.bond, ourIP: ours, to: mac, clientIP: ip, vlan: vlan))
+        }
+        #expect(m.transmitTarget(for: reply(vlan: 2), members: view) == .member(0))
+        #expect(m.transmitTarget(for: reply(vlan: 3), members: view) == .memberAnnouncingOwnMAC(1))
+        #expect(m.clients.clients.map(\.vlan) == [2, 3])
+        // Each keeps its own member.
+        #expect(m.transmitTarget(for: reply(vlan: 2), members: view) == .member(0))
+    }
+
     @Test func theTableNeverEvictsAndCountsOverflow() {
         var m = mode(capacity: 16)
         for n in 1...20 { _ = m.transmitTarget(for: reply(to: UInt32(n)), members: view) }

@@ -22,7 +22,10 @@ public enum FrameParser {
         var tags = 0
         while type == EtherType.vlan || type == EtherType.qinq {
             guard offset + 4 <= n else { return .failure(.init(.truncated)) }
-            if p.vlanID == nil { p.vlanID = frame.u16(offset) & 0x0FFF }
+            if p.vlanID == nil {
+                p.vlanID = frame.u16(offset) & 0x0FFF
+                p.vlanTPID = type
+            }
             type = frame.u16(offset + 2)
             offset += 4
             tags += 1

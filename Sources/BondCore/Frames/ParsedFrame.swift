@@ -7,6 +7,8 @@ public struct ParsedFrame: Sendable, Equatable {
     public var source: MACAddress = .zero
     /// Outermost 802.1Q/802.1ad tag's VLAN id, or nil when untagged.
     public var vlanID: UInt16?
+    /// The outermost tag's TPID (0x8100 or 0x88a8), 0 when untagged.
+    public var vlanTPID: UInt16 = 0
     /// Ethernet type after any VLAN tags.
     public var etherType: UInt16 = 0
     /// Offset of the network header (after the Ethernet header and tags).
@@ -20,6 +22,10 @@ public struct ParsedFrame: Sendable, Equatable {
     public var innerTransport: TransportHeader?
 
     public init() {}
+
+    /// The VLAN id of an outermost 802.1Q (customer) tag: the tag a VLAN device of the
+    /// bond takes off. An 802.1ad outer tag belongs to a trunk, not to one device.
+    @inlinable public var customerVLAN: UInt16? { vlanTPID == EtherType.vlan ? vlanID : nil }
 
     /// The headers a hash that looks through tunnels (encap2+3, encap3+4) uses.
     @inlinable public var innermostNetwork: NetworkHeader { innerNetwork ?? network }

@@ -37,6 +37,8 @@ public struct BondOptions: Sendable, Equatable {
     public var prio: [String: Int] = [:]
     /// How frames move (bondd's own option); nil: the fastest that works here.
     public var backend: Backend?
+    /// VLAN devices the engine makes over the bond (bondd's own option; `VLANSpec`).
+    public var vlans: [VLANSpec] = []
     /// Options of one mode alone (`ModeOption`), checked, by kernel name.
     public var modeSettings: [String: String] = [:]
 
@@ -217,6 +219,7 @@ extension BondOptions {
                     throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.rawValue).joined(separator: "|")))")
                 }
                 o.backend = b
+            case "vlans": o.vlans = try VLANSpec.parseList(value)
             default:
                 if ModeOption.named(name) != nil {
                     // Checked once the mode is known, whatever the order of the words.

@@ -31,7 +31,7 @@ public final class AdaptiveLoadBalancingMode: BondingMode {
     }
 
     public func admits(_ frame: ParsedFrame, on member: Int, members: MemberView) -> Bool {
-        if let r = ClientTable.Resolution(frame) { clients.incoming(r) }
+        if let r = ClientTable.Resolution(frame) { clients.incoming(r, vlan: frame.vlanID) }
         if tlb.vifs.isReflected(frame) { return false }
         if frame.destination.isMulticast { return member == members.active || tlb.allSlavesActive }
         return true

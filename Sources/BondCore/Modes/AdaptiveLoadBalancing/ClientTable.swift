@@ -74,7 +74,8 @@ public final class ClientTable: @unchecked Sendable {
     static let schedule = lateRetryTicks + 1
     public static let requestDelay = 2000  // RLB_UPDATE_DELAY: ms after our own ARP request
 
-    struct Key: Hashable { var ours: IPAddress; var client: IPAddress }
+    /// Per VLAN: the same addresses on two VLANs are two clients (overlapping subnets).
+    struct Key: Hashable { var ours: IPAddress; var client: IPAddress; var vlan: UInt16? }
 
     public let capacity: Int
     private var table: [Key: Client] = [:]
@@ -86,7 +87,7 @@ public final class ClientTable: @unchecked Sendable {
 
     public init(capacity: Int) { self.capacity = capacity }
 
-    public var clients: [Client] { table.values.sorted { ($0.clientIP, $0.ourIP) < ($1.clientIP, $1.ourIP) } }
+    public var clients: [Client] { table.values.sorted { ($0.clientIP, $0.ourIP, $0.vlan ?? 0) < ($1.clientIP, $1.ourIP, $1.vlan ?? 0) } }
 
     /// Our host resolves or answers. An answer goes out on the client's member, carrying
     /// that member's MAC; a request goes out as it is (on the active member) but,
@@ -97,7 +98,7 @@ public final class ClientTable: @unchecked Sendable {
         if !r.isAnswer, case .v6 = r.targetIP {
             // Beyond Linux: our Neighbor Solicitation names its client, so it carries the
             // client's member MAC too, and teaches nobody the bond's.
-            return assign(Key(ours: r.senderIP, client: r.targetIP), clientMAC: .zero, vlan: vlan, usable: usable)
+            return assign(Key(ours: r.senderIP, client: r.targetIP, vlan: vlan), clientMAC: .zero, vlan: vlan, usable: usable)
         }
         guard r.isAnswer else {
             for (k, c) in table where c.ourIP == r.senderIP { table[k]!.updatesLeft = Self.schedule }
@@ -106,7 +107,7 @@ public final class ClientTable: @unchecked Sendable {
         }
         // Announcements to everyone (gratuitous, unsolicited) are not a client's.
         guard !r.targetMAC.isMulticast else { return nil }
-        return assign(Key(ours: r.senderIP, client: r.targetIP), clientMAC: r.targetMAC, vlan: vlan, usable: usable)
+        return assign(Key(ours: r.senderIP, client: r.targetIP, vlan: vlan), clientMAC: r.targetMAC, vlan: vlan, usable: usable)
     }
 
     /// The client's member, given one if it has none (or its member is gone).
@@ -131,9 +132,9 @@ public final class ClientTable: @unchecked Sendable {
     }
 
     /// A client answers us: learn or correct its MAC, and update it if it changed.
-    public func incoming(_ r: Resolution) {
+    public func incoming(_ r: Resolution, vlan: UInt16?) {
         guard r.isAnswer else { return }
-        let k = Key(ours: r.targetIP, client: r.senderIP)
+        let k = Key(ours: r.targetIP, client: r.senderIP, vlan: vlan)
         guard var c = table[k], c.clientMAC != r.senderMAC else { return }
         c.clientMAC = r.senderMAC
         c.updatesLeft = Self.schedule
@@ -157,7 +158,7 @@ public final class ClientTable: @unchecked Sendable {
 
     /// A member came up: every client is spread again (rlb_rebalance).
     public func respread(usable: [Int]) {
-        for k in table.keys.sorted(by: { ($0.client, $0.ours) < ($1.client, $1.ours) }) {
+        for k in table.keys.sorted(by: { ($0.client, $0.ours, $0.vlan ?? 0) < ($1.client, $1.ours, $1.vlan ?? 0) }) {
             guard let m = nextUsable(usable) else { return }
             table[k]!.member = m
             table[k]!.updatesLeft = Self.schedule
