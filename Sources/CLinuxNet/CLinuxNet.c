@@ -14,7 +14,7 @@ uint32_t cln_block_fill(void *block, uint32_t block_size, const uint8_t *const *
     uint32_t first = TPACKET_ALIGN(sizeof(struct tpacket_block_desc));
     // Header, sockaddr_ll, the reserve and the virtio-net header come before the MAC.
     uint32_t mac = TPACKET_ALIGN(TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + sizeof(struct sockaddr_ll)
-                                 + 4 + sizeof(struct virtio_net_hdr));
+                                 + CLN_PACKET_RESERVE + sizeof(struct virtio_net_hdr));
     uint32_t offset = first, n = 0;
     struct tpacket3_hdr *last = NULL;
     for (; n < count; n++) {

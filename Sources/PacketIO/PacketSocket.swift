@@ -60,8 +60,9 @@ public final class PacketSocket {
             try Self.set(fd, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR")
             try Self.set(fd, PACKET_VERSION, Int32(TPACKET_V3.rawValue), "PACKET_VERSION")
             // Headroom in front of each frame so a VLAN tag the kernel took out of the
-            // frame (VLAN offload) can be put back in place.
-            try Self.set(fd, PACKET_RESERVE, 4, "PACKET_RESERVE")
+            // frame (VLAN offload) can be put back in place, and a VLAN device's tag
+            // pushed (`pushingTag`).
+            try Self.set(fd, PACKET_RESERVE, CLN_PACKET_RESERVE, "PACKET_RESERVE")
             var request = tpacket_req3()
             request.tp_block_size = UInt32(configuration.blockSize)
             request.tp_block_nr = UInt32(configuration.blockCount)
@@ -180,31 +181,13 @@ public struct BlockFrames {
         let frame = cursor
         let info = cln_frame_info(frame)
         cursor = frame + Int(info.next_offset)
-        var mac = frame + Int(info.mac)
-        var snap = Int(info.snaplen)
-        var wire = Int(info.len)
-        if info.status & UInt32(TP_STATUS_VLAN_VALID) != 0 {
-            // Put the tag the device lifted out back between the MACs and the type: slide
-            // the virtio header and both MACs 4 bytes into the reserved headroom.
-            let tpid: UInt16 = info.status & UInt32(TP_STATUS_VLAN_TPID_VALID) != 0 && info.vlan_tpid != 0 ? info.vlan_tpid : 0x8100
-            let header = mac - VirtioNetHeader.size
-            memmove(header - 4, header, VirtioNetHeader.size + 12)
-            mac -= 4
-            mac.storeBytes(of: tpid.bigEndian, toByteOffset: 12, as: UInt16.self)
-            mac.storeBytes(of: info.vlan_tci.bigEndian, toByteOffset: 14, as: UInt16.self)
-            let vnet = mac - VirtioNetHeader.size
-            if vnet.load(as: UInt8.self) & VirtioNetHeader.needsChecksum != 0 {
-                let start = vnet.loadUnaligned(fromByteOffset: 6, as: UInt16.self)
-                vnet.storeBytes(of: start + 4, toByteOffset: 6, as: UInt16.self)
-            }
-            let hdrLen = vnet.loadUnaligned(fromByteOffset: 2, as: UInt16.self)
-            if hdrLen != 0 { vnet.storeBytes(of: hdrLen + 4, toByteOffset: 2, as: UInt16.self) }
-            snap += 4
-            wire += 4
-        }
-        return ReceivedFrame(
-            bytes: UnsafeMutableRawBufferPointer(start: mac, count: snap),
-            wireLength: wire, header: mac - VirtioNetHeader.size)
+        let received = ReceivedFrame(
+            bytes: UnsafeMutableRawBufferPointer(start: frame + Int(info.mac), count: Int(info.snaplen)),
+            wireLength: Int(info.len), header: frame + Int(info.mac) - VirtioNetHeader.size)
+        guard info.status & UInt32(TP_STATUS_VLAN_VALID) != 0 else { return received }
+        // Put the tag the device lifted out back between the MACs and the type.
+        let tpid: UInt16 = info.status & UInt32(TP_STATUS_VLAN_TPID_VALID) != 0 && info.vlan_tpid != 0 ? info.vlan_tpid : 0x8100
+        return received.pushingTag(info.vlan_tci, tpid: tpid)
     }
 }
 

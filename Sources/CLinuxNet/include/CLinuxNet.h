@@ -74,8 +74,12 @@ static inline struct cln_frame_info cln_frame_info(const void *frame) {
     return i;
 }
 
+/// Headroom in front of each received frame (PACKET_RESERVE): room to put back a VLAN
+/// tag the device lifted out, and to push one more (a VLAN device's frame).
+#define CLN_PACKET_RESERVE 8
+
 /// Writes `count` frames into an empty ring block as the kernel lays them out
-/// (TPACKET_V3 with PACKET_VNET_HDR and 4 bytes of PACKET_RESERVE), then hands the
+/// (TPACKET_V3 with PACKET_VNET_HDR and CLN_PACKET_RESERVE bytes of headroom), then hands the
 /// block to user space. For in-memory rings (tests that run the engine without a
 /// kernel); returns how many frames fit.
 uint32_t cln_block_fill(void *block, uint32_t block_size, const uint8_t *const *frames,
