@@ -88,6 +88,7 @@ extension Engine {
     func bondDeviceAdminChanged(_ info: LinkInfo) {
         guard info.isAdminUp != bondDeviceUp else { return }
         bondDeviceUp = info.isAdminUp
+        applyVLANCarriers()
         let message =
             bondDeviceUp
             ? "the bond device is up"

@@ -10,6 +10,8 @@ extension Engine {
         static let wakeup: UInt64 = 3 << 32
         /// Any AF_XDP socket: every socket's rings are looked at on every turn.
         static let sockets: UInt64 = 4 << 32
+        /// Any VLAN device's socket: every one is looked at when one is ready.
+        static let vlanDevice: UInt64 = 5 << 32
     }
 
     /// Moves frames until `requestStop` or a fatal error.
@@ -34,6 +36,7 @@ extension Engine {
         poller.wait(timeout: timeout) { token in
             switch token {
             case Token.bondDevice: deviceReady = true
+            case Token.vlanDevice: vlanDeviceReady = true
             case Token.linkEvents, Token.wakeup, Token.sockets: break
             default: socketReady[Int(token)] = true
             }
@@ -46,6 +49,8 @@ extension Engine {
         if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
         if !forwardFromBondDevice() && deviceReady { _ = device.socket.clearError() }
         deviceReady = false
+        for d in vlanDevices where !forwardFromVLANDevice(d) && vlanDeviceReady { _ = d.socket.clearError() }
+        vlanDeviceReady = false
         for p in ports where !p.removed {
             if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }
             socketReady[p.index] = false

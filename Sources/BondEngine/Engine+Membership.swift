@@ -118,6 +118,7 @@ extension Engine {
     /// the events that changed it are handled (so the journal reads link, active
     /// member, then carrier, as the kernel's order of notifications does).
     func applyCarrier() {
+        defer { applyVLANCarriers() }
         let up = carrierWanted
         guard up != carrierApplied, device != nil else { return }
         carrierApplied = up

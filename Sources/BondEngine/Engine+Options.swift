@@ -23,6 +23,9 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else { return [] }
+        if changed.contains("vlans") {
+            do { try applyVLANs(new.vlans) } catch { throw OptionError(error.message) }
+        }
         optionWords = BondOptions.compact(optionWords + words)
         let now = system.now()
         handle(bond.reconfigure(new, at: now))

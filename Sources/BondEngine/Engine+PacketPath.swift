@@ -16,23 +16,49 @@ extension Engine {
                 device.rxPackets &+= 1
                 device.rxBytes &+= frame.wireLength
                 if frame.isCut { counters.count(.truncated); continue }
-                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                case .failure(let e):
-                    counters.count(e.defect)
-                case .success(let parsed):
-                    let target = mode.transmitTarget(for: parsed, members: view)
-                    prepare(MutableFrameBytes(frame.bytes), for: target, parsed: parsed)
-                    switch target {
-                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i): ports[i].transmit(frame)
-                    case .allMembers: for i in view.usable { ports[i].transmit(frame) }
-                    case .drop: counters.noMember &+= 1
-                    }
-                }
+                transmit(frame, maxFrame: maxFrame)
             }
             for p in ports where !p.queue.isEmpty { p.queue.flush() }
         }) { any = true }
         return any
+    }
+
+    /// A frame the host sent (on the bond or, tagged by now, on a VLAN device): the
+    /// mode picks the member.
+    @inline(__always)
+    func transmit(_ frame: ReceivedFrame, maxFrame: Int) {
+        let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+        switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+        case .failure(let e):
+            counters.count(e.defect)
+        case .success(let parsed):
+            let target = mode.transmitTarget(for: parsed, members: view)
+            prepare(MutableFrameBytes(frame.bytes), for: target, parsed: parsed)
+            switch target {
+            case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i): ports[i].transmit(frame)
+            case .allMembers: for i in view.usable { ports[i].transmit(frame) }
+            case .drop: counters.noMember &+= 1
+            }
+        }
+    }
+
+    /// Hands an admitted frame to the host: a frame tagged (802.1Q) for one of the
+    /// bond's VLAN devices goes to it untagged; any other to the bond device as it is
+    /// (a trunk, for a bridge over the bond).
+    @inline(__always)
+    func deliver(_ frame: ReceivedFrame, _ parsed: ParsedFrame) {
+        if let vid = parsed.customerVLAN, !vlanDevices.isEmpty, let d = vlanDevice(vid) {
+            d.deliver(frame.poppingTag())
+        } else {
+            device.deliver(frame)
+        }
+    }
+
+    /// Sends what `deliver` queued for the host.
+    @inline(__always)
+    func flushDelivered() {
+        if !device.queue.isEmpty { device.queue.flush() }
+        for d in vlanDevices where !d.queue.isEmpty { d.queue.flush() }
     }
 
     /// Frames a member received: the mode decides whether the bond accepts them.
@@ -57,13 +83,13 @@ extension Engine {
                     case .deliver:
                         port.rxPackets &+= 1
                         port.rxBytes &+= frame.wireLength
-                        device.deliver(frame)
+                        deliver(frame, parsed)
                     case .drop: port.rxDrops &+= 1
                     case .consumed: port.rxControl &+= 1
                     }
                 }
             }
-            if !device.queue.isEmpty { device.queue.flush() }
+            flushDelivered()
         }) { any = true }
         if any && probing { noteTraffic(on: port) }
         return any

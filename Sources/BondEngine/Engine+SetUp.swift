@@ -46,6 +46,7 @@ extension Engine {
             try poller.add(linkEvents.fd, token: Token.linkEvents)
             try poller.add(wakeup.fd, token: Token.wakeup)
         } catch { throw EngineError("cannot open \(engineEnd): \(error)") }
+        try applyVLANs(bond.options.vlans)
         let kinds = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) })
         startFastPath(kinds: kinds)
         startSocketPath(kinds: kinds)

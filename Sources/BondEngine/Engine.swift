@@ -28,6 +28,12 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     var ports: [MemberPort] = []
     var device: BondDevicePort!
+    /// The VLAN devices (`vlans=`), in the order they were made.
+    var vlanDevices: [BondDevicePort] = []
+    /// Per VLAN id, the index of its device in `vlanDevices` (-1: none): one read per frame.
+    var vlanSlots = [Int16](repeating: -1, count: 4096)
+    /// epoll reported a VLAN device's socket ready.
+    var vlanDeviceReady = false
     /// The host end of the bond device.
     var hostIndex: Int32 { device.hostIndex }
     var bondMAC: MACAddress

@@ -10,6 +10,8 @@ public protocol EngineSystem: AnyObject {
     func linkControl() throws(SystemError) -> any LinkControlling
     func linkEvents() throws(SystemError) -> any LinkEventSource
     func packetSocket(interfaceIndex: Int32) throws(SystemError) -> PacketSocket
+    /// A socket with a ring of its own size (a VLAN device's, smaller than a member's).
+    func packetSocket(interfaceIndex: Int32, ring: PacketRingConfiguration) throws(SystemError) -> PacketSocket
     func bypassStack(interfaceIndex: Int32) throws(SystemError) -> any StackBypassing
     /// A kernel text file (/proc, /sys), or nil when it cannot be read.
     func readText(_ path: String) -> String?
@@ -27,6 +29,9 @@ public final class LinuxSystem: EngineSystem {
     public func linkControl() throws(SystemError) -> any LinkControlling { try LinkControl() }
     public func linkEvents() throws(SystemError) -> any LinkEventSource { try LinkEvents() }
     public func packetSocket(interfaceIndex: Int32) throws(SystemError) -> PacketSocket { try PacketSocket(interfaceIndex: interfaceIndex) }
+    public func packetSocket(interfaceIndex: Int32, ring: PacketRingConfiguration) throws(SystemError) -> PacketSocket {
+        try PacketSocket(interfaceIndex: interfaceIndex, configuration: ring)
+    }
     public func bypassStack(interfaceIndex: Int32) throws(SystemError) -> any StackBypassing { try StackBypass(interfaceIndex: interfaceIndex) }
     public func readText(_ path: String) -> String? { KernelTextFile.read(path) }
     public func now() -> Instant { MonotonicClock.now() }

@@ -56,12 +56,22 @@ final class MemberPort {
     }
 }
 
-/// The engine's end of the bond device: frames the host sends on the bond arrive here,
-/// frames for the host are written here.
+/// The engine's end of the bond device, or of one of its VLAN devices: frames the host
+/// sends on the device arrive here, frames for the host are written here.
 final class BondDevicePort {
-    /// The device the host sees (the bond).
+    /// The device the host sees (the bond, or a VLAN device).
     let hostIndex: Int32
     let engineIndex: Int32
+    /// The VLAN the device carries; nil for the bond device itself.
+    let vlan: VLANSpec?
+    /// The host end's name (a VLAN device's; the bond's is the engine's name).
+    let name: String
+    /// How to remove the device (a VLAN device's, at its removal or shutdown).
+    let undo = UndoStack()
+    /// Removed at runtime: its socket is closed.
+    var removed = false
+    /// The carrier last set on its engine end (a VLAN device's follows the bond's).
+    var carrierApplied: Bool?
     let socket: PacketSocket
     let queue: TransmitQueue
     var rxPackets = 0
@@ -79,9 +89,11 @@ final class BondDevicePort {
         queue.append(frame)
     }
 
-    init(hostIndex: Int32, engineIndex: Int32, socket: PacketSocket) {
+    init(hostIndex: Int32, engineIndex: Int32, socket: PacketSocket, vlan: VLANSpec? = nil, name: String = "") {
         self.hostIndex = hostIndex
         self.engineIndex = engineIndex
+        self.vlan = vlan
+        self.name = name
         self.socket = socket
         queue = TransmitQueue(socket: socket)
     }

@@ -20,7 +20,7 @@ final class EmbeddedBond {
         let (options, _) = try BondOptions.parse(words + ["backend=afpacket"])
         let recorder = logs
         engine = try Engine(
-            name: "bond0", members: members, options: options, optionWords: words,
+            name: "bond0", members: members, options: options, optionWords: words + ["backend=afpacket"],
             logger: Logger(label: "bond0") { _ in recorder }, system: kernel)
         try kernel.addAddress(index: kernel.index(of: "bond0"), [192, 0, 2, 1], prefixLength: 24, noDAD: true)
         kernel.setAdmin("bond0", up: true)

@@ -140,6 +140,9 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
         wires[interfaceIndex] = wire
         return wire.socket
     }
+    func packetSocket(interfaceIndex: Int32, ring: PacketRingConfiguration) throws(SystemError) -> PacketSocket {
+        try packetSocket(interfaceIndex: interfaceIndex)
+    }
     func bypassStack(interfaceIndex: Int32) throws(SystemError) -> any StackBypassing { NoBypass() }
     func readText(_ path: String) -> String? { nil }
     func now() -> Instant { clock }

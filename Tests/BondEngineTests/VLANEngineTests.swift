@@ -1,0 +1,90 @@
+import BondCore
+@testable import BondEngine
+import Testing
+
+/// The bond's VLAN devices on the embedded kernel: tags pushed on what the host sends
+/// on them, taken off what arrives for them, the rest left to the bond device.
+@Suite struct VLANEngineTests {
+    static let peer = MACAddress("52:54:00:99:00:01")!
+    static let bond = MACAddress(EmbeddedBond.bondMAC)!
+
+    func frame(from source: MACAddress, to destination: MACAddress, vlan: UInt16?, _ n: UInt8 = 0) -> [UInt8] {
+        FrameBuilder.ethernetHeader(destination: destination, source: source, vlan: vlan, etherType: 0x88B5)
+            + [UInt8](repeating: n, count: 46)
+    }
+
+    func delivered(_ b: EmbeddedBond, to device: String) -> [[UInt8]] {
+        b.kernel.wire(BondDevice.engineEndName(for: device)).takeSent()
+    }
+
+    @Test func whatTheHostSendsOnAVLANDeviceLeavesTaggedWithItsVID() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "vlans=2,3:lan"])
+        #expect(b.kernel.info("bond0.2").kind == "veth" && b.kernel.info("lan").kind == "veth")
+        _ = b.sent(on: "eth0")
+        b.kernel.wire(BondDevice.engineEndName(for: "lan")).inject([frame(from: Self.bond, to: Self.peer, vlan: nil, 9)])
+        try b.turn()
+        let out = b.sent(on: "eth0")
+        #expect(out.count == 1)
+        #expect(out.first?.vlanID == 3 && out.first?.vlanTPID == EtherType.vlan && out.first?.etherType == 0x88B5)
+        #expect(b.sent(on: "eth1").isEmpty)
+    }
+
+    @Test func taggedFramesReachTheirVLANDeviceUntaggedAndOtherTagsStayOnForTheBond() throws {
+        let b = try EmbeddedBond(["mode=balance-xor", "miimon=100", "vlans=2"])
+        try b.receive(frame(from: Self.peer, to: Self.bond, vlan: 2, 1), on: "eth0")
+        try b.receive(frame(from: Self.peer, to: Self.bond, vlan: 5, 2), on: "eth1")
+        try b.receive(frame(from: Self.peer, to: Self.bond, vlan: nil, 3), on: "eth0")
+        #expect(delivered(b, to: "bond0.2") == [frame(from: Self.peer, to: Self.bond, vlan: nil, 1)])
+        #expect(
+            delivered(b, to: "bond0") == [frame(from: Self.peer, to: Self.bond, vlan: 5, 2), frame(from: Self.peer, to: Self.bond, vlan: nil, 3)])
+    }
+
+    @Test func aVLANDevicesCarrierFollowsTheBonds() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "vlans=2"])
+        let end = BondDevice.engineEndName(for: "bond0.2")
+        #expect(b.kernel.info(end).isAdminUp)
+        b.kernel.setCarrier("eth0", false)
+        b.kernel.setCarrier("eth1", false)
+        try b.turn()
+        #expect(!b.kernel.info(end).isAdminUp, "no member up: no carrier on the VLAN device either")
+        b.kernel.setCarrier("eth1", true)
+        try b.turn()
+        #expect(b.kernel.info(end).isAdminUp)
+        b.kernel.setAdmin("bond0", up: false)
+        try b.turn()
+        #expect(!b.kernel.info(end).isAdminUp, "the bond device set down takes its VLANs down")
+    }
+
+    @Test func vlansAreAddedAndRemovedWhileTheBondRuns() throws {
+        let b = try EmbeddedBond(["mode=balance-rr", "miimon=100", "vlans=2"])
+        _ = try b.engine.setOptions(["vlans=2,3"])
+        #expect(b.kernel.interfaces.values.contains { $0.name == "bond0.3" })
+        #expect(b.status.options["vlans"] == .some("2,3"))
+        _ = try b.engine.setOptions(["vlans=3"])
+        #expect(!b.kernel.interfaces.values.contains { $0.name == "bond0.2" }, "removed with both ends")
+        #expect(!b.kernel.interfaces.values.contains { $0.name == BondDevice.engineEndName(for: "bond0.2") })
+        try b.receive(frame(from: Self.peer, to: Self.bond, vlan: 2, 1), on: "eth0")
+        #expect(delivered(b, to: "bond0").count == 1, "VLAN 2 has no device any more: the bond device gets it tagged")
+    }
+
+    @Test func aNameTakenIsRefusedAndNothingIsMade() throws {
+        let b = try EmbeddedBond(["mode=balance-rr", "miimon=100", "vlans=2"])
+        b.kernel.addInterface("taken", mac: "52:54:00:00:00:77")
+        #expect(throws: OptionError("vlans: taken already exists; remove it or name the VLAN device: vlans=4:NAME")) {
+            try b.engine.setOptions(["vlans=2,3,4:taken"])
+        }
+        #expect(!b.kernel.interfaces.values.contains { $0.name == "bond0.3" }, "bond0.3, made first, is undone")
+        #expect(b.status.options["vlans"] == .some("2"))
+        #expect(b.kernel.interfaces.values.contains { $0.name == "bond0.2" })
+    }
+
+    @Test func theBondsStopRemovesItsVLANDevices() throws {
+        let kernel: EmbeddedKernel
+        do {
+            let b = try EmbeddedBond(["mode=balance-rr", "miimon=100", "vlans=2,3"])
+            kernel = b.kernel
+        }
+        #expect(!kernel.interfaces.values.contains { $0.kind == "veth" }, "bond device and VLAN devices are gone")
+        #expect(kernel.interfaces.values.allSatisfy { $0.alias == nil })
+    }
+}
