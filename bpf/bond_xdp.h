@@ -22,6 +22,9 @@ enum bondd_xdp_mode {
 
 #define BONDD_BUCKETS 256             /* tlb hash buckets and per-VIF buckets */
 #define BONDD_DEVICE_SLOT BONDD_MAX_MEMBERS /* the bond device's AF_XDP socket */
+#define BONDD_MAX_VLANS 64            /* VLAN devices per bond (VLANSpec.maxCount) */
+#define BONDD_VLAN_SLOT_BASE (BONDD_DEVICE_SLOT + 1) /* VLAN devices' AF_XDP sockets */
+#define BONDD_MAX_SLOTS (BONDD_VLAN_SLOT_BASE + BONDD_MAX_VLANS)
 
 /* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
  * other policies go up. */

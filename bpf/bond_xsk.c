@@ -14,10 +14,10 @@
 #include "classify.h"
 
 /* AF_XDP sockets by slot: members 0-31, the bond device's engine end at
- * BONDD_DEVICE_SLOT. */
+ * BONDD_DEVICE_SLOT, VLAN devices' engine ends after it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
+	__uint(max_entries, BONDD_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } bondd_xsks SEC(".maps");
@@ -40,6 +40,9 @@ int bondd_xsk(struct xdp_md *ctx)
 	__u32 zero = 0;
 	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
 	__u32 max_frame = cfg && cfg->max_frame ? cfg->max_frame : 1514;
+	/* A tagged frame of a full MTU is 4 bytes longer (8 with two tags). */
+	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD))
+		max_frame += 8;
 	if (goes_up_with_its_flow(eth, end, end - data > max_frame))
 		return XDP_PASS;
 	return bpf_redirect_map(&bondd_xsks, *slot, XDP_PASS);

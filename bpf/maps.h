@@ -16,10 +16,11 @@ struct {
 } bondd_config SEC(".maps");
 
 /* Member ifindex -> member slot, for frames arriving on members (and, for the
- * AF_XDP backend, the bond device's engine end -> BONDD_DEVICE_SLOT). */
+ * AF_XDP backend, the bond device's engine end -> BONDD_DEVICE_SLOT, VLAN devices'
+ * engine ends -> their slots from BONDD_VLAN_SLOT_BASE). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, BONDD_MAX_MEMBERS + 1);
+	__uint(max_entries, BONDD_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } bondd_slots SEC(".maps");

@@ -57,6 +57,7 @@ public enum StatusText {
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
         }
+        if let v = s.vlans, !v.isEmpty { out += vlanTable(v) }
         if let b = s.buckets, !b.isEmpty {
             out += "\nTransmit buckets (bucket: member, bytes this interval, load history):\n"
             for x in b { out += "  \(x.bucket): \(x.member), \(x.txBytes) B, \(x.loadHistory ?? 0) B/s\n" }
@@ -71,11 +72,31 @@ public enum StatusText {
         }
         if let cl = s.clients, !cl.isEmpty {
             out += "\nALB clients (client IP, MAC -> member, for our IP):\n"
-            for x in cl { out += "  \(x.ip) \(x.mac ?? "(unknown)") -> \(x.member), for \(x.ourIP)\n" }
+            for x in cl { out += "  \(x.ip) \(x.mac ?? "(unknown)") -> \(x.member), for \(x.ourIP)\(x.vlan.map { " vlan \($0)" } ?? "")\n" }
         }
         let c = s.counters
         out +=
             "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
         return out
+    }
+
+    /// The VLAN devices as a table: counters as `ip -s link` shows them on the device.
+    static func vlanTable(_ vlans: [VLANStatus]) -> String {
+        let rows = vlans.map { v in
+            [
+                v.name, String(v.vid), v.state, v.carrier, v.path, String(v.rxPackets), String(v.rxBytes), String(v.rxDrops), String(v.txPackets),
+                String(v.txBytes),
+            ]
+        }
+        let header = ["Device", "VID", "State", "Carrier", "Path", "RX pkts", "RX bytes", "RX drops", "TX pkts", "TX bytes"]
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            "  "
+                + cells.enumerated().map { c, x in
+                    c < 5 ? x.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - x.count) + x
+                }
+                .joined(separator: "  ") + "\n"
+        }
+        return "\nVLAN devices:\n" + line(header) + rows.map(line).joined()
     }
 }

@@ -49,6 +49,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var fastPath: FastPathCounters?
     /// 802.3ad: the kernel's "802.3ad info" block.
     public var lacp: LACPBondStatus?
+    /// The VLAN devices the engine made (`vlans=`); empty when none.
+    public var vlans: [VLANStatus]?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -71,7 +73,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backend
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
-        case lacp
+        case lacp, vlans
     }
 
     public init(
@@ -218,6 +220,40 @@ public struct VIFStatus: Codable, Sendable, Equatable {
 }
 
 /// One balance-alb client: its address, its MAC once known, and the member it sends to.
+/// One VLAN device, counted as `ip -s link` counts it on the host: received is what
+/// the bond delivered to it, sent what the host sent on it.
+public struct VLANStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var vid: Int
+    /// The device's administrative state, as the host set it.
+    public var state: String
+    /// It has carrier while the bond has and the bond device is up.
+    public var carrier: String
+    /// How its frames reach the engine: "afpacket" or "afxdp".
+    public var path: String
+    public var rxPackets: Int
+    public var rxBytes: Int
+    /// Frames for it the kernel refused (its queue full).
+    public var rxDrops: Int
+    public var txPackets: Int
+    public var txBytes: Int
+    public init(
+        name: String, vid: Int, state: String, carrier: String, path: String, rxPackets: Int, rxBytes: Int, rxDrops: Int,
+        txPackets: Int, txBytes: Int
+    ) {
+        self.name = name; self.vid = vid; self.state = state; self.carrier = carrier; self.path = path
+        self.rxPackets = rxPackets; self.rxBytes = rxBytes; self.rxDrops = rxDrops; self.txPackets = txPackets; self.txBytes = txBytes
+    }
+    enum CodingKeys: String, CodingKey {
+        case name, vid, state, carrier, path
+        case rxPackets = "rx_packets"
+        case rxBytes = "rx_bytes"
+        case rxDrops = "rx_drops"
+        case txPackets = "tx_packets"
+        case txBytes = "tx_bytes"
+    }
+}
+
 public struct ClientStatus: Codable, Sendable, Equatable {
     public var ip: String
     public var mac: String?

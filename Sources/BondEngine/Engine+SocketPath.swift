@@ -20,6 +20,7 @@ extension Engine {
             device.xsk = sp.device
             try poller.add(sp.device.fd, token: Token.sockets)
             socketPath = sp
+            for d in vlanDevices { openSocket(for: d) }
             for p in ports where p.isLive { closeSocketOnRemoval(p, path: sp) }
             undo.push("AF_XDP sockets of \(name)") { [weak self] in self?.stopSocketPath() }
             syncSocketPath()
@@ -43,8 +44,11 @@ extension Engine {
             if let x = p.xsk { poller.remove(x.fd) }
             p.xsk = nil
         }
-        if let x = device.xsk { poller.remove(x.fd) }
-        device.xsk = nil
+        for d in [device!] + vlanDevices {
+            if let x = d.xsk { poller.remove(x.fd) }
+            d.xsk = nil
+            d.socketSlot = nil
+        }
     }
 
     /// A member added at runtime gets its socket; its undo closes it again.
@@ -75,7 +79,8 @@ extension Engine {
     /// socket frame holds (jumbo MTUs), go up to the AF_PACKET sockets.
     func syncSocketPath() {
         guard let sp = socketPath else { return }
-        do { try sp.program.setMaximumFrame(min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame)) } catch {
+        // The program allows 8 bytes more for tags: a tagged frame fits a socket frame too.
+        do { try sp.program.setMaximumFrame(min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame - 8)) } catch {
             logger.error("\(name): cannot update the AF_XDP steering: \(error)")
         }
     }
@@ -85,13 +90,15 @@ extension Engine {
     func forwardSocketFrames() {
         guard let sp = socketPath else { return }
         forwardSocketFramesFromBondDevice(sp)
+        for d in vlanDevices where d.xsk != nil { forwardSocketFrames(fromVLANDevice: d, sp) }
         for p in ports where p.isLive && p.xsk != nil { forwardSocketFrames(from: p, sp) }
         for p in ports where p.isLive { p.xsk?.reclaim() }
         sp.device.reclaim()
+        for d in vlanDevices { d.xsk?.reclaim() }
     }
 
     /// At most this many batches per socket per turn, so that no socket starves the others.
-    private static let socketBatchesPerTurn = 16
+    static let socketBatchesPerTurn = 16
 
     private func forwardSocketFramesFromBondDevice(_ sp: SocketPath) {
         let memory = sp.memory
@@ -103,30 +110,38 @@ extension Engine {
                 if let tap { tap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .sent) }
                 device.rxPackets &+= 1
                 device.rxBytes &+= f.length
-                switch FrameParser.parse(FrameBytes(UnsafeRawBufferPointer(bytes)), maxLength: maxFrame) {
-                case .failure(let e):
-                    counters.count(e.defect)
-                    memory.give(f.address)
-                case .success(let parsed):
-                    // The host left checksums to the device, as to a NIC: the bond is it.
-                    TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed)
-                    let target = mode.transmitTarget(for: parsed, members: view)
-                    prepare(MutableFrameBytes(bytes), for: target, parsed: parsed)
-                    switch target {
-                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
-                        send(f, on: ports[i], memory)
-                    case .allMembers:
-                        broadcast(f, memory)
-                    case .drop:
-                        counters.noMember &+= 1
-                        memory.give(f.address)
-                    }
-                }
+                transmit(f, memory, maxFrame: maxFrame)
             }
             for p in ports where p.isLive { p.xsk?.flush() }
             if n == 0 { break }
         }
         sp.device.refill()
+    }
+
+    /// A frame the host sent (on the bond or, tagged by now, on a VLAN device), in the
+    /// sockets' memory: the mode picks the member.
+    @inline(__always)
+    func transmit(_ f: XDPFrame, _ memory: XDPSocketMemory, maxFrame: Int) {
+        let bytes = memory.bytes(of: f)
+        switch FrameParser.parse(FrameBytes(UnsafeRawBufferPointer(bytes)), maxLength: maxFrame) {
+        case .failure(let e):
+            counters.count(e.defect)
+            memory.give(f.address)
+        case .success(let parsed):
+            // The host left checksums to the device, as to a NIC: the bond is it.
+            TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed)
+            let target = mode.transmitTarget(for: parsed, members: view)
+            prepare(MutableFrameBytes(bytes), for: target, parsed: parsed)
+            switch target {
+            case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
+                send(f, on: ports[i], memory)
+            case .allMembers:
+                broadcast(f, memory)
+            case .drop:
+                counters.noMember &+= 1
+                memory.give(f.address)
+            }
+        }
     }
 
     @inline(__always)
@@ -171,8 +186,12 @@ extension Engine {
                         if port.completesChecksums { TransportChecksum.complete(MutableFrameBytes(bytes), parsed: parsed) }
                         port.rxPackets &+= 1
                         port.rxBytes &+= f.length
-                        if let deviceTap { deviceTap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
-                        sp.device.transmit(f)
+                        if let vid = parsed.customerVLAN, !vlanDevices.isEmpty, let d = vlanDevice(vid) {
+                            deliver(memory.poppingTag(from: f), to: d, memory)
+                        } else {
+                            if let deviceTap { deviceTap.record(UnsafeRawBufferPointer(bytes), wireLength: f.length, .received) }
+                            sp.device.transmit(f)
+                        }
                     case .drop:
                         port.rxDrops &+= 1
                         memory.give(f.address)
@@ -183,6 +202,7 @@ extension Engine {
                 }
             }
             sp.device.flush()
+            for d in vlanDevices { d.xsk?.flush() }
             if n == 0 { break }
             any = true
         }

@@ -56,6 +56,7 @@ extension Engine {
         status.lastFailoverMonotonicNanoseconds = bond.lastFailoverAt?.nanoseconds
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
         mode.describe(into: &status)
+        status.vlans = vlanStatus
         if o.probesLinks {
             status.arpMonitor = ARPMonitorStatus(
                 interval: o.arpInterval, missedMax: o.arpMissedMax,

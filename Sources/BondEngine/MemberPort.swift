@@ -79,8 +79,10 @@ final class BondDevicePort {
     /// `bondctl capture` on the bond: what the host sends on it ("sent") and what the
     /// engine delivers to it ("received"), as tcpdump on the bond would see them.
     var tap: FrameTap?
-    /// Its AF_XDP socket (`backend=afxdp`).
+    /// Its AF_XDP socket (`backend=afxdp`), and a VLAN device's slot among the VLAN
+    /// sockets (0..<XDPSteeringProgram.maxVLANs).
     var xsk: XDPSocket?
+    var socketSlot: Int?
 
     /// Hands a frame to the host.
     @inline(__always)

@@ -39,6 +39,20 @@ final class SocketPath {
         return socket
     }
 
+    /// A socket for a VLAN device's engine end (its slot among the VLAN slots), with
+    /// the program on it, generic and copying as the bond device's.
+    func openVLAN(slot: Int, name: String, ifindex: Int32) throws(SystemError) -> XDPSocket {
+        let socket = try XDPSocket(interface: name, index: ifindex, memory: memory, copy: true, fillLimit: Self.vlanFillLimit)
+        try program.setSocket(slot: XDPSteeringProgram.vlanSlotBase + slot, ifindex: ifindex, fd: socket.fd)
+        try program.attach(to: ifindex, mode: .generic)
+        return socket
+    }
+
+    /// Frames a VLAN device's socket holds for receiving: what the host sends on one
+    /// VLAN device is one flow among the members', and 64 VLANs must not take the
+    /// memory the members receive into.
+    static let vlanFillLimit = 64
+
     func closeMember(slot: Int, ifindex: Int32) {
         program.detach(from: ifindex)
         modes[slot] = nil

@@ -19,14 +19,22 @@ public final class XDPSocket {
     private let completion: UnsafeMutablePointer<xsk_ring_cons>
     private let ownsRings: Bool
     private var queued: UInt32 = 0
+    /// The most frames this socket keeps in its fill ring, and how many are there now.
+    private let fillLimit: Int
+    private var filled = 0
     public private(set) var transmitted = 0
     public private(set) var transmittedBytes = 0
     /// Frames that found the TX ring full and were given back.
     public private(set) var transmitDrops = 0
 
-    /// - Parameter copy: force copy mode; otherwise zero-copy where the driver has it.
-    public init(interface name: String, index: Int32, memory: XDPSocketMemory, copy: Bool) throws(SystemError) {
+    /// - Parameters:
+    ///   - copy: force copy mode; otherwise zero-copy where the driver has it.
+    ///   - fillLimit: the most free frames it holds for receiving (nil: a ring's worth).
+    ///     Sockets that receive little (VLAN devices') hold fewer, so that many of
+    ///     them do not take the shared memory from the members.
+    public init(interface name: String, index: Int32, memory: XDPSocketMemory, copy: Bool, fillLimit: Int? = nil) throws(SystemError) {
         interfaceIndex = index
+        self.fillLimit = min(fillLimit ?? Int(memory.ringSize), Int(memory.ringSize))
         self.memory = memory
         xsk = .allocate(capacity: 1)
         xsk.initialize(to: nil)
@@ -69,7 +77,7 @@ public final class XDPSocket {
 
     /// Gives the kernel free frames to receive into, as many as its fill ring takes.
     public func refill() {
-        let wanted = UInt32(min(memory.freeCount, Int(memory.ringSize)))
+        let wanted = UInt32(min(memory.freeCount, fillLimit - filled))
         guard wanted > 0 else { return }
         var index: UInt32 = 0
         let n = xsk_ring_prod__reserve(fill, wanted, &index)
@@ -78,6 +86,7 @@ public final class XDPSocket {
             xsk_ring_prod__fill_addr(fill, index &+ i).pointee = memory.take()!
         }
         xsk_ring_prod__submit(fill, n)
+        filled += Int(n)
         if xsk_ring_prod__needs_wakeup(fill) != 0 {
             bondd_xsk_wake_receive(fd)
         }
@@ -96,6 +105,7 @@ public final class XDPSocket {
             body(XDPFrame(address: d.addr, length: Int(d.len)))
         }
         xsk_ring_cons__release(rx, n)
+        filled -= Int(n)
         return Int(n)
     }
 

@@ -80,6 +80,25 @@ public final class XDPSocketMemory {
     /// keeps XDP_PACKET_HEADROOM (256 bytes) of each in copy mode.
     public var largestFrame: Int { frameSize - 256 }
 
+    /// `frame` with an 802.1Q tag between its MACs and its type, in place: the MACs move
+    /// into the headroom in front of the frame (the kernel leaves 256 bytes).
+    @inline(__always)
+    public func pushingTag(_ tci: UInt16, on frame: XDPFrame) -> XDPFrame {
+        let start = area + Int(frame.address)
+        memmove(start - 4, start, 12)
+        (start + 8).storeBytes(of: UInt16(0x8100).bigEndian, as: UInt16.self)
+        (start + 10).storeBytes(of: tci.bigEndian, as: UInt16.self)
+        return XDPFrame(address: frame.address - 4, length: frame.length + 4)
+    }
+
+    /// `frame` without its outermost tag, in place (the caller knows it has one).
+    @inline(__always)
+    public func poppingTag(from frame: XDPFrame) -> XDPFrame {
+        let start = area + Int(frame.address)
+        memmove(start + 4, start, 12)
+        return XDPFrame(address: frame.address + 4, length: frame.length - 4)
+    }
+
     /// A copy of `frame` in a free frame of its own; nil when none is free.
     public func copy(_ frame: XDPFrame) -> XDPFrame? {
         guard let address = take() else { return nil }

@@ -12,6 +12,9 @@ public final class XDPSteeringProgram {
 
     /// The slot of the bond device's socket in the socket map.
     public static let deviceSlot = Int(BONDD_DEVICE_SLOT)
+    /// The first VLAN device's slot; there are `maxVLANs`.
+    public static let vlanSlotBase = Int(BONDD_DEVICE_SLOT) + 1  // BONDD_VLAN_SLOT_BASE
+    public static let maxVLANs = Int(BONDD_MAX_VLANS)
 
     public init() throws(SystemError) {
         object = try LoadedBPFObject(.bond_xsk)
