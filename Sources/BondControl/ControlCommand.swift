@@ -7,6 +7,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case removeMember = "remove-member"
     case enableMember = "enable-member"
     case disableMember = "disable-member"
+    case addVLAN = "add-vlan"
+    case removeVLAN = "remove-vlan"
     case migrate
     case hash
     case reload

@@ -21,12 +21,18 @@ public struct ControlRequest: Codable, Sendable {
     public var path: String?
     public var count: Int?
     public var seconds: Double?
+    /// `add-vlan`, `remove-vlan`: the VLAN id, and the device's name (add: nil for
+    /// BOND.VID; remove: the device named instead of the id).
+    public var vlan: Int?
+    public var name: String?
     public init(
         command: ControlCommand, member: String? = nil, frame: [String]? = nil, options: [String]? = nil,
-        bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil
+        bucket: Int? = nil, vif: Bool? = nil, path: String? = nil, count: Int? = nil, seconds: Double? = nil,
+        vlan: Int? = nil, name: String? = nil
     ) {
         self.command = command; self.member = member; self.frame = frame; self.options = options
         self.bucket = bucket; self.vif = vif; self.path = path; self.count = count; self.seconds = seconds
+        self.vlan = vlan; self.name = name
     }
 }
 

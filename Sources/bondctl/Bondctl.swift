@@ -19,6 +19,7 @@ struct Bondctl: ParsableCommand {
               bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
               bondctl set bond0 miimon=50 primary=eth1
               bondctl add-member bond0 eth2
+              bondctl add-vlan bond1 3 --name vlan3
               bondctl disable-member bond0 eth1
               bondctl migrate bond0 17 eth1
               bondctl capture bond0 eth1 -w eth1.pcap -c 100
@@ -26,7 +27,7 @@ struct Bondctl: ParsableCommand {
             """,
         subcommands: [
             Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
-            EnableMember.self, DisableMember.self, Migrate.self, Hash.self, Capture.self, Reload.self,
+            EnableMember.self, DisableMember.self, AddVLAN.self, RemoveVLAN.self, Migrate.self, Hash.self, Capture.self, Reload.self,
         ])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket

@@ -244,6 +244,16 @@ final class EngineBox: @unchecked Sendable {
                 let warnings = try e.setOptions(words)
                 return warnings.isEmpty ? nil : warnings.map { "warning: \($0)" }.joined(separator: "\n")
             }
+        case .addVLAN:
+            guard let vid = request.vlan else { return .failure("add-vlan needs a VLAN id") }
+            return change(engine) { e throws(OptionError) in
+                try e.addVLAN(vid: vid, name: request.name); return nil
+            }
+        case .removeVLAN:
+            guard request.vlan != nil || request.name != nil else { return .failure("remove-vlan needs a VLAN id or device") }
+            return change(engine) { e throws(OptionError) in
+                try e.removeVLAN(vid: request.vlan, name: request.name); return nil
+            }
         case .migrate:
             guard let m = request.member, let b = request.bucket else { return .failure("migrate needs a bucket and a member") }
             return change(engine) { e throws(OptionError) in
