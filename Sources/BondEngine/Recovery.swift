@@ -12,6 +12,10 @@ public enum Recovery {
         /// What could not be, one line each.
         public var failed: [String] = []
         public var isEmpty: Bool { repaired.isEmpty && failed.isEmpty }
+        mutating func merge(_ other: Report) {
+            repaired += other.repaired
+            failed += other.failed
+        }
     }
 
     /// Whether `bond` has a record left by a bondd that is gone.
@@ -59,6 +63,7 @@ public enum Recovery {
                 report.repaired.append("removed the bond device \(record.bond)")
             } catch { report.failed.append("cannot remove \(device.name): \(error)") }
         }
+        report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: keepingDevice))
         for m in record.members {
             guard all.contains(where: { $0.index == m.index && $0.name == m.name }) else {
                 report.failed.append("\(m.name): no longer here (deleted or moved), nothing to restore")
@@ -82,7 +87,26 @@ public enum Recovery {
             let (_, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true)
         else { return Report() }
         do { try links.deleteLink(index: engine.index) } catch { throw EngineError("cannot remove \(bond): \(error)") }
-        return Report(repaired: ["removed the bond device \(bond)"])
+        var report = Report(repaired: ["removed the bond device \(bond)"])
+        report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: false))
+        return report
+    }
+
+    /// The VLAN devices a dead bondd left: removed, or kept for the start that follows
+    /// (which takes them over with the host's addresses and bridge ports on them).
+    private static func removeVLANDevices(of bond: String, in all: [LinkInfo], links: LinkControl, keeping: Bool) -> Report {
+        var report = Report()
+        for v in VLANDevice.leftovers(of: bond, in: all) {
+            if keeping {
+                report.repaired.append("kept the VLAN device \(v.host.name) (VLAN \(v.vid)) for the new start")
+                continue
+            }
+            do {
+                try links.deleteLink(index: v.engine.index)
+                report.repaired.append("removed the VLAN device \(v.host.name) (VLAN \(v.vid))")
+            } catch { report.failed.append("cannot remove \(v.host.name): \(error)") }
+        }
+        return report
     }
 
     struct Problem: Error { var line: String }

@@ -72,6 +72,29 @@ import Testing
         #expect(tagged.count == 5, "\(capture.output) \(capture.errorOutput)")
     }
 
+    @Test func aKilledBondTakesItsVLANDevicesOverWithTheirBridgesAndACleanupRemovesThem() throws {
+        let tb = try Testbed(topology: 4)
+        let first = try bringUp(tb, ["mode=active-backup", "miimon=100"])
+        let devices = Self.list(tb, "VLAN_DEVICES"), client = Self.list(tb, "VLAN_CLIENT_NS")[1]
+        let guest = Self.list(tb, "VLAN_GUEST_IP4S")[1]
+        #expect(replies(client, guest) >= 2)
+        let indices = devices.map { tb.hostLink($0)?["ifindex"] as? Int }
+        first.process.signal(SIGKILL)
+        _ = first.process.wait(timeout: 10)
+        let second = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "vlans=2,3"])
+        #expect(second.log().contains("kept the VLAN device \(devices[1]) (VLAN 3) for the new start"), "\(second.log())")
+        #expect(second.log().contains("taking over VLAN device \(devices[1]) (VLAN 3)"), "\(second.log())")
+        #expect(devices.map { tb.hostLink($0)?["ifindex"] as? Int } == indices, "the same devices")
+        #expect(devices.map { tb.hostLink($0)?["master"] as? String } == Self.list(tb, "VLAN_BRIDGES"), "still bridge ports")
+        #expect(Shell.waitFor(10) { replies(client, guest, count: 1) == 1 }, "VLAN 3 back: \(second.log())")
+        second.process.signal(SIGKILL)
+        _ = second.process.wait(timeout: 10)
+        let cleanup = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --cleanup")
+        #expect(cleanup.ok, "\(cleanup.output) \(cleanup.error)")
+        #expect(devices.allSatisfy { tb.hostLink($0) == nil }, "\(cleanup.output) \(cleanup.error)")
+        #expect(tb.hostLink(tb.bond) == nil)
+    }
+
     @Test func vlansAreAddedAndRemovedWhileTheBondRuns() throws {
         let tb = try Testbed(topology: 4)
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "vlans=2"])
