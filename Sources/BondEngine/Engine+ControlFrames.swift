@@ -29,9 +29,14 @@ extension Engine {
         for _ in 0..<ClientTable.burst { send(frame, on: port, what: "client update") }
     }
 
+    /// One untagged, and one per VLAN device tagged with its id, as the kernel's
+    /// alb_send_learning_packets: a switch learns a MAC per VLAN.
     func sendLearningPackets(on port: MemberPort) {
         guard port.isLive else { return }
         send(FrameBuilder.learningPacket(mac: port.mac), on: port, what: "learning packet")
+        for d in vlanDevices where !d.removed {
+            send(FrameBuilder.learningPacket(mac: port.mac, vlan: d.vlan!.vid), on: port, what: "learning packet")
+        }
     }
 
     /// Sends a frame the engine built; a refusal is counted (`control_frames_unsent`)
@@ -50,19 +55,23 @@ extension Engine {
         }
     }
 
-    /// One ARP request per arp_ip_target and one NS per ns_ip6_target on `port`, from
-    /// the bond's address nearest each target.
+    /// One ARP request per arp_ip_target and one NS per ns_ip6_target on `port`, each
+    /// the way the route to its target goes (`refreshProbePaths`): tagged for a VLAN
+    /// device on the way, from that device's address.
     func sendProbes(on port: MemberPort) {
         guard let p = bond.probe, port.isLive else { return }
+        if arpProbePaths.count != p.arpTargets.count || nsProbePaths.count != p.nsTargets.count { refreshProbePaths() }
         let now = system.now()
         var sent = false
-        for t in p.arpTargets {
-            let source = ProbeSourceAddress.forTarget(t, among: ownIPv4)
-            if send(FrameBuilder.arpRequest(from: port.mac, senderIP: source, target: t), on: port, what: "probe") { sent = true }
+        for (i, t) in p.arpTargets.enumerated() {
+            guard let way = arpProbePaths[i] else { continue }
+            let frame = FrameBuilder.arpRequest(from: port.mac, senderIP: way.source, target: t, vlan: way.vlan)
+            if send(frame, on: port, what: "probe") { sent = true }
         }
-        for t in p.nsTargets {
-            let source = ProbeSourceAddress.forTarget(t, among: ownIPv6)
-            if send(FrameBuilder.neighborSolicitation(from: port.mac, source: source, target: t), on: port, what: "probe") { sent = true }
+        for (i, t) in p.nsTargets.enumerated() {
+            guard let way = nsProbePaths[i] else { continue }
+            let frame = FrameBuilder.neighborSolicitation(from: port.mac, source: way.source, target: t, vlan: way.vlan)
+            if send(frame, on: port, what: "probe") { sent = true }
         }
         if sent { bond.probed(member: port.index, at: now) }
     }
@@ -71,7 +80,7 @@ extension Engine {
     /// hosts' unicast MACs prove nothing about our path (the kernel skips OTHERHOST).
     func observeProbeReply(_ parsed: ParsedFrame, on port: MemberPort) {
         let d = parsed.destination
-        guard d.isMulticast || d == bondMAC || ports.contains(where: { $0.mac == d }) else { return }
+        guard d.isMulticast || d == bondMAC || ports.contains(where: { $0.mac == d }) || view.hostMACs.contains(d) else { return }
         switch parsed.network {
         case .arp(let a):
             pendingEvents += bond.received(.arp(operation: a.operation, sender: a.senderIP, target: a.targetIP), on: port.index, at: system.now())
@@ -86,42 +95,55 @@ extension Engine {
     }
 
     /// resend_igmp: the host's IGMP and MLD reports for the groups joined on the bond
-    /// device, built from /proc as the kernel's rejoin would send them, on `port`.
+    /// device and every device above it, built from /proc as the kernel's rejoin would
+    /// send them, on `port`, tagged for those above a VLAN device.
     func resendMulticastReports(on port: MemberPort) {
         guard port.isLive else { return }
         func read(_ path: String) -> String { system.readText(path) ?? "" }
-        let groups = MulticastMemberships.parse(
-            index: device.hostIndex, igmp: read("/proc/net/igmp"), igmp6: read("/proc/net/igmp6"),
-            mcfilter: read("/proc/net/mcfilter"), mcfilter6: read("/proc/net/mcfilter6"))
-        guard !groups.isEmpty else { return }
-        let addresses = try? links.addresses(index: device.hostIndex)
+        let igmp = read("/proc/net/igmp"), igmp6 = read("/proc/net/igmp6")
+        let mcfilter = read("/proc/net/mcfilter"), mcfilter6 = read("/proc/net/mcfilter6")
         var frames: [[UInt8]] = []
-        if !groups.ipv4.isEmpty {
-            let source = addresses?.ipv4.first.map(IPv4Address.init(rawValue:)) ?? IPv4Address(rawValue: 0)
-            frames += FrameBuilder.igmpReports(groups, mac: bondMAC, source: source, mtu: mtu)
+        var groupCount = 0
+        for d in upperDevicesNow() {
+            let groups = MulticastMemberships.parse(index: d.index, igmp: igmp, igmp6: igmp6, mcfilter: mcfilter, mcfilter6: mcfilter6)
+            guard !groups.isEmpty else { continue }
+            groupCount += groups.ipv4.count + groups.ipv6.count
+            if !groups.ipv4.isEmpty {
+                frames += FrameBuilder.igmpReports(groups, mac: d.mac, source: d.ipv4.first ?? IPv4Address(rawValue: 0), mtu: mtu, vlan: d.vlan)
+            }
+            if !groups.ipv6.isEmpty {
+                let forced = Int(read("/proc/sys/net/ipv6/conf/\(d.name)/force_mld_version").filter(\.isNumber)) ?? 0
+                frames += FrameBuilder.mldReports(
+                    groups, mac: d.mac, source: d.ipv6.first { $0.isLinkLocal } ?? IPv6Address(high: 0, low: 0),
+                    version: forced == 1 ? 1 : 2, mtu: mtu, vlan: d.vlan)
+            }
         }
-        if !groups.ipv6.isEmpty {
-            let linkLocal = addresses?.ipv6.map { IPv6Address(high: $0.0, low: $0.1) }.first { $0.isLinkLocal }
-            let forced = Int(read("/proc/sys/net/ipv6/conf/\(name)/force_mld_version").filter(\.isNumber)) ?? 0
-            frames += FrameBuilder.mldReports(
-                groups, mac: bondMAC, source: linkLocal ?? IPv6Address(high: 0, low: 0),
-                version: forced == 1 ? 1 : 2, mtu: mtu)
-        }
+        guard !frames.isEmpty else { return }
         var sent = 0
         for f in frames where send(f, on: port, what: "membership report") { sent += 1 }
-        logger.debug("\(name): re-sent \(sent) membership reports for \(groups.ipv4.count + groups.ipv6.count) groups on \(port.name)")
+        logger.debug("\(name): re-sent \(sent) membership reports for \(groupCount) groups on \(port.name)")
     }
 
-    /// Gratuitous ARP and unsolicited NA for each of the bond's addresses on `port`.
+    /// Gratuitous ARP and unsolicited NA for every address on the bond device and the
+    /// devices above it, from that device's MAC and tagged for its VLAN, as the kernel's
+    /// NETDEV_NOTIFY_PEERS reaches them.
     func notifyPeers(on port: MemberPort) {
-        guard let addresses = try? links.addresses(index: device.hostIndex) else { return }
         var sent = 0
-        for a in addresses.ipv4 {
-            if send(FrameBuilder.gratuitousARP(mac: bondMAC, ip: IPv4Address(rawValue: a)), on: port, what: "peer notification") { sent += 1 }
-        }
-        for (hi, lo) in addresses.ipv6 {
-            if send(FrameBuilder.unsolicitedNA(mac: bondMAC, ip: IPv6Address(high: hi, low: lo)), on: port, what: "peer notification") { sent += 1 }
+        for d in upperDevicesNow() {
+            for a in d.ipv4 where send(FrameBuilder.gratuitousARP(mac: d.mac, ip: a, vlan: d.vlan), on: port, what: "peer notification") {
+                sent += 1
+            }
+            for a in d.ipv6 where send(FrameBuilder.unsolicitedNA(mac: d.mac, ip: a, vlan: d.vlan), on: port, what: "peer notification") {
+                sent += 1
+            }
         }
         if sent > 0 { logger.debug("\(name): sent \(sent) peer notifications on \(port.name)") }
+    }
+
+    /// The devices above the bond as they are now (a failover is when addresses matter
+    /// most, so they are read again rather than taken from the last second's read).
+    func upperDevicesNow() -> [UpperDevice] {
+        readUppers()
+        return uppers.devices
     }
 }

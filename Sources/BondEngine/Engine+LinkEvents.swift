@@ -22,6 +22,14 @@ extension Engine {
                     return
                 }
                 if info.isBridgePortNotice { return }
+                // A device above the bond changed (addresses come separately), or a link
+                // joined or left one of them (a bridge port notice carries its master).
+                if uppers.contains(index: info.index) || info.master.map(uppers.contains(index:)) == true {
+                    uppersDirty = true
+                }
+                if let d = vlanDevices.first(where: { $0.hostIndex == info.index || $0.engineIndex == info.index }) {
+                    return vlanDeviceChanged(d, info, deleted: deleted)
+                }
                 guard let port = ports.first(where: { $0.interfaceIndex == info.index && !$0.removed }) else {
                     if !deleted && !departed.isEmpty { departedMemberReturned(info) }
                     return
@@ -33,11 +41,11 @@ extension Engine {
                 handle(bond.carrierChanged(member: port.index, up: info.hasCarrier, at: system.now()))
             },
             addressChanged: { index in
-                if index == device.hostIndex { deviceChanged = true }
+                if uppers.contains(index: index) { uppersDirty = true }
             })
         // The kernel dropped notifications: read the whole state again.
         if !complete { refreshCarriers() }
-        if (deviceChanged || !complete) && fatal == nil { refreshProbeSource() }
+        if (deviceChanged || !complete || uppersDirty) && fatal == nil { refreshUppers() }
     }
 
     /// A link that comes up may come up at another speed (802.3ad's port keys and
@@ -77,6 +85,7 @@ extension Engine {
         defer { syncFastPath(); syncSocketPath() }
         bondDeviceAdminChanged(info)
         var change = LinkChange()
+        var previousMAC: MACAddress?
         if info.mtu > 0 && info.mtu != mtu {
             logger.info("\(name): MTU \(mtu) -> \(info.mtu), applying to members")
             mtu = info.mtu
@@ -94,6 +103,7 @@ extension Engine {
             }
         } else if info.mac.count == 6 && MACAddress(bytes: info.mac) != bondMAC {
             let old = bondMAC
+            previousMAC = old
             bondMAC = MACAddress(bytes: info.mac)
             logger.info("\(name): MAC changed to \(bondMAC), applying to members")
             if macPolicy == .ownMACs {
@@ -113,8 +123,9 @@ extension Engine {
         if promiscuous != bondPromiscuous {
             bondPromiscuous = promiscuous
             logger.info("\(name): promiscuous mode \(promiscuous ? "on" : "off"), applying to members")
-            change.promiscuous = promiscuous
+            change.promiscuous = promiscuous || vlanPromiscuous
         }
+        followBondDeviceOnVLANs(mtuChanged: change.mtu != nil, oldMAC: change.mac == nil ? nil : previousMAC)
         guard change.mtu != nil || change.mac != nil || change.promiscuous != nil else { return }
         for p in ports where p.isLive {
             do { try links.change(index: p.interfaceIndex, change) } catch { logger.error("\(name): cannot update \(p.name): \(error)") }

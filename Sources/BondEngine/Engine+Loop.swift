@@ -73,7 +73,7 @@ extension Engine {
 
     /// Everything due at `now`.
     func runTimers(at now: Instant) {
-        if probing && now >= nextAddressRead { refreshProbeSource() }
+        if now >= nextAddressRead || uppersDirty { refreshUppers() }
         if carrierPoll.fire(at: now) { refreshCarriers() }
         if let d = mode.nextDeadline, now >= d {
             if mode.needsTransmitBytes(at: now) { foldFastPathBytes() }

@@ -101,6 +101,7 @@ extension Engine {
             usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
             speeds: bond.members.map(\.speed), bondMAC: bondMAC, linkUp: bond.usable)
         view.names = bond.members.map { $0.isRemoved ? "" : $0.name }
+        view.hostMACs = uppers.hostMACs.filter { $0 != bondMAC }
         view.permanentMACs = bond.members.map(\.permanentMAC)
         view.halfDuplex = Set(bond.members.indices.filter { bond.members[$0].fullDuplex == false })
         // Only while that member is still up and the mode has an active member.

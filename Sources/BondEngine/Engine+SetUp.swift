@@ -88,7 +88,7 @@ extension Engine {
             if info.flags & InterfaceFlags.promiscuous == 0 {
                 steps.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
                 // A bridge port (or a device with uppers) wants every frame, as members do.
-                if bondPromiscuous { try links.change(index: ix, LinkChange(promiscuous: true)) }
+                if bondPromiscuous || vlanPromiscuous { try links.change(index: ix, LinkChange(promiscuous: true)) }
             }
             // Multicast must reach the engine whatever the NIC's filter holds.
             if info.flags & InterfaceFlags.allMulticast == 0 {

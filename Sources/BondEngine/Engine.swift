@@ -41,6 +41,8 @@ public final class Engine: @unchecked Sendable {
     var macPolicy: MACPolicy
     var mtu: Int
     var bondPromiscuous = false
+    /// A VLAN device is promiscuous (a bridge port): members must be too.
+    var vlanPromiscuous = false
     /// The bond device's administrative state as last seen (it starts down: the
     /// administrator brings it up), so that a change by hand is said once.
     var bondDeviceUp = false
@@ -61,10 +63,18 @@ public final class Engine: @unchecked Sendable {
     var departed: [RecoveryRecord.Member] = []
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
     var probing: Bool
-    /// The bond device's addresses, which probes speak from; read again every second.
+    /// The devices stacked on the bond (itself, VLAN devices, bridges) and their
+    /// addresses, which the engine speaks for; read again every second.
+    var uppers = UpperStack()
+    /// A notification touched one of them: read again at the end of the turn.
+    var uppersDirty = false
+    /// Every address on them, which probes speak from and replies are matched against.
     var ownIPv4: [IPv4Address] = []
     var ownIPv6: [IPv6Address] = []
     var nextAddressRead = Instant.zero
+    /// Per arp_ip_target and ns_ip6_target, the way its probes go (nil: not behind the bond).
+    var arpProbePaths: [ProbePath<IPv4Address>?] = []
+    var nsProbePaths: [ProbePath<IPv6Address>?] = []
     /// Bond events raised while a receive batch is walked, handled after it.
     var pendingEvents: [BondEvent] = []
     var counters = BondCounters()
@@ -163,7 +173,7 @@ public final class Engine: @unchecked Sendable {
         }
         handle(bond.start(at: system.now()))
         if deviceTakenOver { adoptDeviceState() }
-        refreshProbeSource()
+        refreshUppers()
         refreshCarriers()
         let started = system.now()
         carrierPoll.interval = options.miimon

@@ -12,6 +12,10 @@ public protocol LinkControlling: AnyObject {
     func addAddress(index: Int32, _ address: [UInt8], prefixLength: Int, noDAD: Bool) throws(SystemError)
     /// The IPv4 and IPv6 addresses on an interface (host byte order / two halves).
     func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])
+    /// Every interface's addresses, by index, in one read.
+    func allAddresses() throws(SystemError) -> [Int32: (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])]
+    /// The route the kernel takes to `address` (4 or 16 bytes); nil: none, or unknown.
+    func route(to address: [UInt8]) throws(SystemError) -> Route?
     /// Link speed in Mbit/s, or nil when the driver does not say.
     func speed(of name: String) -> Int?
     /// Whether the link runs full duplex, or nil when the driver does not say.
@@ -21,6 +25,12 @@ public protocol LinkControlling: AnyObject {
 
 extension LinkControlling {
     public func fullDuplex(of name: String) -> Bool? { nil }
+    public func route(to address: [UInt8]) throws(SystemError) -> Route? { nil }
+    public func allAddresses() throws(SystemError) -> [Int32: (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])] {
+        var all: [Int32: (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])] = [:]
+        for l in try links() { all[l.index] = try addresses(index: l.index) }
+        return all
+    }
 }
 
 extension LinkControlling {

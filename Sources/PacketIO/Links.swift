@@ -84,7 +84,7 @@ public struct LinkChange {
 
 /// Link and address operations over rtnetlink, in the calling thread's namespace.
 public final class LinkControl {
-    private let socket: NetlinkSocket
+    let socket: NetlinkSocket
 
     public init() throws(SystemError) { socket = try NetlinkSocket() }
 
@@ -159,27 +159,7 @@ public final class LinkControl {
 
     /// The IPv4 and IPv6 addresses on an interface (host byte order / two halves).
     public func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)]) {
-        var r = NetlinkRequest(type: Int32(RTM_GETADDR), flags: NLM_F_DUMP)
-        r.append(fixed: ifaddrmsg())
-        var v4: [UInt32] = [], v6: [(UInt64, UInt64)] = []
-        for m in try socket.transact(r, what: "dump addresses") where m.type == RTM_NEWADDR {
-            guard m.payload.count >= MemoryLayout<ifaddrmsg>.size else { continue }
-            let h = m.payload.withUnsafeBytes { $0.loadUnaligned(as: ifaddrmsg.self) }
-            guard Int32(bitPattern: h.ifa_index) == index else { continue }
-            let a = NetlinkAttributes(m.payload[MemoryLayout<ifaddrmsg>.size...])
-            // An address still in (or failed) duplicate address detection cannot be a
-            // source yet: the kernel's source selection skips it, and so do we.
-            let flags = a.u32(Int32(IFA_FLAGS)) ?? UInt32(h.ifa_flags)
-            if flags & UInt32(IFA_F_TENTATIVE | IFA_F_DADFAILED) != 0 { continue }
-            if Int32(h.ifa_family) == AF_INET, let b = a[Int32(IFA_LOCAL)] ?? a[Int32(IFA_ADDRESS)], b.count == 4 {
-                v4.append(b.reduce(0) { $0 << 8 | UInt32($1) })
-            } else if Int32(h.ifa_family) == AF_INET6, let b = a[Int32(IFA_ADDRESS)], b.count == 16 {
-                let hi = b.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                let lo = b.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                v6.append((hi, lo))
-            }
-        }
-        return (v4, v6)
+        try allAddresses()[index] ?? ([], [])
     }
 
     /// Link speed in Mbit/s from ethtool, or nil when the driver does not say.
@@ -218,7 +198,7 @@ public final class LinkControl {
 /// Link and address notifications from the kernel (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
 /// RTMGRP_IPV6_IFADDR): carrier, flags, MTU, removal, addresses added or removed.
 public final class LinkEvents {
-    private let socket: NetlinkSocket
+    let socket: NetlinkSocket
     public var fd: Int32 { socket.fd }
 
     public init() throws(SystemError) {

@@ -57,6 +57,62 @@ import Testing
         #expect(shown.contains("VLAN devices:") && shown.contains(tb.bond + ".3"), "\(shown)")
     }
 
+    @Test func afterAFailoverEachVLANHearsTheHostsAddressesOnItTaggedAndKeepsReachingEverything() throws {
+        let tb = try Testbed(topology: 4)
+        let bond = try bringUp(tb, ["mode=active-backup", "miimon=100", "num_grat_arp=2"])
+        let clients = Self.list(tb, "VLAN_CLIENT_NS"), ifs = Self.list(tb, "VLAN_CLIENT_IFS")
+        let hosts = Self.list(tb, "VLAN_HOST_IP4S"), hosts6 = Self.list(tb, "VLAN_HOST_IP6S"), guests = Self.list(tb, "VLAN_GUEST_IP4S")
+        for (i, c) in clients.enumerated() { #expect(replies(c, guests[i]) >= 2) }
+        // What each client hears of the host: its access port lets only its VLAN through, untagged.
+        let listeners = try zip(clients, ifs).map { c, i in
+            try Shell.start("ip netns exec \(c) timeout 6 tcpdump -l -n -i \(i) arp or icmp6")
+        }
+        // The untagged client's port is a plain one of this switch: it hears every VLAN's
+        // broadcasts, tagged.
+        let untagged = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) timeout 6 tcpdump -l -n -e -i \(tb["CLIENT_IF"]) arp")
+        usleep(700_000)
+        let active = try #require(bond.status()?.activeMember)
+        tb.fail(member: try #require(tb.members.firstIndex(of: active)))
+        #expect(Shell.waitFor(5) { bond.status()?.activeMember != active })
+        let pingers = try clients.enumerated().map { i, c in
+            try Shell.start("ip netns exec \(c) ping -q -i 0.1 -c 20 -W 1 \(guests[i])")
+        }
+        for (i, l) in listeners.enumerated() {
+            l.wait(timeout: 10)
+            #expect(l.output.contains("Request who-has \(hosts[i]) tell \(hosts[i])"), "VLAN \(i + 2) heard no gratuitous ARP: \(l.output)")
+            #expect(l.output.contains("neighbor advertisement, tgt is \(hosts6[i])"), "VLAN \(i + 2) heard no NA: \(l.output)")
+            #expect(!l.output.contains(hosts[1 - i] + " tell"), "VLAN \(i + 2) heard VLAN \(3 - i)'s address")
+        }
+        untagged.wait(timeout: 10)
+        let lines = untagged.output.split(separator: "\n")
+        #expect(lines.contains { $0.contains("who-has \(tb["BOND_IP4"]) tell \(tb["BOND_IP4"])") && !$0.contains("802.1Q") }, "\(untagged.output)")
+        for (i, h) in hosts.enumerated() {
+            let heard = lines.filter { $0.contains("tell \(h)") }
+            #expect(!heard.isEmpty && heard.allSatisfy { $0.contains("vlan \(i + 2),") }, "\(h) untagged or on another VLAN: \(heard)")
+        }
+        for p in pingers {
+            p.wait(timeout: 20)
+            let received = p.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+            #expect(received >= 18, "\(p.output)")
+        }
+    }
+
+    @Test func theARPMonitorProbesATargetOnAVLANTaggedFromTheAddressThere() throws {
+        let tb = try Testbed(topology: 4)
+        let target = Self.list(tb, "VLAN_CLIENT_IP4S")[0], client = Self.list(tb, "VLAN_CLIENT_NS")[0]
+        let listener = try Shell.start(
+            "ip netns exec \(client) timeout 8 tcpdump -l -n -i \(Self.list(tb, "VLAN_CLIENT_IFS")[0]) arp and dst host \(target)")
+        let bond = try bringUp(tb, ["mode=active-backup", "arp_interval=100", "arp_ip_target=\(target)", "arp_validate=all"])
+        let validated = Shell.waitFor(10) {
+            guard let s = bond.status() else { return false }
+            return s.members.allSatisfy { ($0.repliesValidated ?? 0) > 0 && $0.link == "up" }
+        }
+        #expect(validated, "\(String(describing: bond.status()?.members.map { ($0.name, $0.link, $0.repliesValidated ?? 0) }))")
+        listener.wait(timeout: 12)
+        // Through the VLAN 2 access port: so tagged 2 on the members, and from VLAN 2's address.
+        #expect(listener.output.contains("Request who-has \(target) tell \(Self.list(tb, "VLAN_HOST_IP4S")[0])"), "\(listener.output)")
+    }
+
     @Test func aTagWithoutADeviceReachesTheBondDeviceStillTagged() throws {
         let tb = try Testbed(topology: 4)
         let bond = try bringUp(tb, ["mode=balance-xor", "miimon=100"])

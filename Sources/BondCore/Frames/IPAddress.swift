@@ -111,3 +111,23 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 }
+
+extension IPv4Address {
+    /// The 4 bytes on the wire (netlink, frames).
+    public var bytes: [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: rawValue >> (24 - 8 * $0)) } }
+    public init?(bytes b: [UInt8]) {
+        guard b.count == 4 else { return nil }
+        self.init(rawValue: b.reduce(0) { $0 << 8 | UInt32($1) })
+    }
+}
+
+extension IPv6Address {
+    /// The 16 bytes on the wire (netlink, frames).
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    }
+    public init?(bytes b: [UInt8]) {
+        guard b.count == 16 else { return nil }
+        self.init(high: b.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }, low: b.suffix(8).reduce(0) { $0 << 8 | UInt64($1) })
+    }
+}

@@ -3,13 +3,14 @@
 extension FrameBuilder {
     /// Reports for every IPv4 group: one IGMPv3 report (split to fit `mtu`) or one
     /// IGMPv1/v2 report per group, in the version the interface runs.
-    public static func igmpReports(_ m: MulticastMemberships, mac: MACAddress, source: IPv4Address, mtu: Int = 1500) -> [[UInt8]] {
+    public static func igmpReports(_ m: MulticastMemberships, mac: MACAddress, source: IPv4Address, mtu: Int = 1500, vlan: UInt16? = nil) -> [[UInt8]]
+    {
         switch m.igmpVersion {
         case .v1, .v2:
             return m.ipv4.map { g in
                 var igmp: [UInt8] = [m.igmpVersion == .v1 ? 0x12 : 0x16, 0, 0, 0] + be32(g.address.rawValue)
                 setChecksum(&igmp, at: 2, sum: InternetChecksum.sum(igmp))
-                return ipv4Frame(mac: mac, source: source, destination: g.address, payload: igmp)
+                return ipv4Frame(mac: mac, source: source, destination: g.address, payload: igmp, vlan: vlan)
             }
         case .v3:
             let reportGroup = IPv4Address(rawValue: 0xE000_0016)  // 224.0.0.22
@@ -25,17 +26,19 @@ extension FrameBuilder {
                 var igmp: [UInt8] = [0x22, 0, 0, 0, 0, 0] + be16(UInt16(batch.count))
                 for r in batch { igmp += r }
                 setChecksum(&igmp, at: 2, sum: InternetChecksum.sum(igmp))
-                return ipv4Frame(mac: mac, source: source, destination: reportGroup, payload: igmp)
+                return ipv4Frame(mac: mac, source: source, destination: reportGroup, payload: igmp, vlan: vlan)
             }
         }
     }
 
     /// Reports for every IPv6 group: MLDv2 (split to fit `mtu`), or one MLDv1 report per group.
-    public static func mldReports(_ m: MulticastMemberships, mac: MACAddress, source: IPv6Address, version: Int = 2, mtu: Int = 1500) -> [[UInt8]] {
+    public static func mldReports(
+        _ m: MulticastMemberships, mac: MACAddress, source: IPv6Address, version: Int = 2, mtu: Int = 1500, vlan: UInt16? = nil
+    ) -> [[UInt8]] {
         if version == 1 {
             return m.ipv6.map { g in
                 let icmp: [UInt8] = [131, 0, 0, 0, 0, 0, 0, 0] + be64(g.address.high) + be64(g.address.low)
-                return ipv6HopByHopFrame(mac: mac, source: source, destination: g.address, icmp: icmp)
+                return ipv6HopByHopFrame(mac: mac, source: source, destination: g.address, icmp: icmp, vlan: vlan)
             }
         }
         let reportGroup = IPv6Address(high: 0xFF02_0000_0000_0000, low: 0x16)
@@ -49,7 +52,7 @@ extension FrameBuilder {
         return packed(records, room: mtu - 40 - 8 - 8).map { batch in
             var icmp: [UInt8] = [143, 0, 0, 0, 0, 0] + be16(UInt16(batch.count))
             for r in batch { icmp += r }
-            return ipv6HopByHopFrame(mac: mac, source: source, destination: reportGroup, icmp: icmp)
+            return ipv6HopByHopFrame(mac: mac, source: source, destination: reportGroup, icmp: icmp, vlan: vlan)
         }
     }
 
@@ -66,23 +69,25 @@ extension FrameBuilder {
     }
 
     /// IPv4 with the Router Alert option, TTL 1, TOS internetwork control, as IGMP requires.
-    private static func ipv4Frame(mac: MACAddress, source: IPv4Address, destination: IPv4Address, payload: [UInt8]) -> [UInt8] {
+    private static func ipv4Frame(mac: MACAddress, source: IPv4Address, destination: IPv4Address, payload: [UInt8], vlan: UInt16?) -> [UInt8] {
         var ip: [UInt8] = [0x46, 0xC0] + be16(UInt16(24 + payload.count)) + [0, 0, 0x40, 0, 1, IPProtocolNumber.igmp, 0, 0]
         ip += be32(source.rawValue) + be32(destination.rawValue) + [0x94, 0x04, 0, 0]
         setChecksum(&ip, at: 10, sum: InternetChecksum.sum(ip))
         let groupMAC = MACAddress(rawValue: 0x0100_5E00_0000 | UInt64(destination.rawValue & 0x7F_FFFF))
-        return ethernetHeader(destination: groupMAC, source: mac, vlan: nil, etherType: EtherType.ipv4) + ip + payload
+        return ethernetHeader(destination: groupMAC, source: mac, vlan: vlan, etherType: EtherType.ipv4) + ip + payload
     }
 
     /// IPv6 with a Hop-by-Hop Router Alert (MLD), hop limit 1; fills the ICMPv6 checksum.
-    private static func ipv6HopByHopFrame(mac: MACAddress, source: IPv6Address, destination: IPv6Address, icmp: [UInt8]) -> [UInt8] {
+    private static func ipv6HopByHopFrame(
+        mac: MACAddress, source: IPv6Address, destination: IPv6Address, icmp: [UInt8], vlan: UInt16?
+    ) -> [UInt8] {
         var icmp = icmp
         let pseudo = InternetChecksum.ipv6PseudoHeader(
             source: source, destination: destination, length: icmp.count, nextHeader: IPProtocolNumber.icmpv6)
         setChecksum(&icmp, at: 2, sum: InternetChecksum.sum(icmp, initial: pseudo))
         let hopByHop: [UInt8] = [IPProtocolNumber.icmpv6, 0, 5, 2, 0, 0, 1, 0]  // router alert (MLD), PadN
         let groupMAC = MACAddress(rawValue: 0x3333_0000_0000 | (destination.low & 0xFFFF_FFFF))
-        var f = ethernetHeader(destination: groupMAC, source: mac, vlan: nil, etherType: EtherType.ipv6)
+        var f = ethernetHeader(destination: groupMAC, source: mac, vlan: vlan, etherType: EtherType.ipv6)
         f += [0x60, 0, 0, 0] + be16(UInt16(hopByHop.count + icmp.count)) + [0, 1]
         f += be64(source.high) + be64(source.low) + be64(destination.high) + be64(destination.low)
         return f + hopByHop + icmp

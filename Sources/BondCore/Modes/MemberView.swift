@@ -5,8 +5,12 @@ public struct MemberView: Sendable {
     public var active: Int?
     /// Link speed in Mbit/s by member index (balance-tlb weighs members by it).
     public var speeds: [Int]
-    /// The bond's own MAC: frames from any other source are bridged guests' (per-VIF hashing).
+    /// The bond's own MAC: frames from any other source are bridged guests' (per-VIF
+    /// hashing), unless from `hostMACs`.
     public var bondMAC: MACAddress
+    /// The MACs of the host's devices above the bond besides the bond's (a bridge over
+    /// it, where Xen's scripts put the host's address): the host's own frames leave with them.
+    public var hostMACs: [MACAddress] = []
     /// The member that was active until a change made by choice (not a failure), while
     /// switches may still send to it: its unicast is still taken (make before break).
     public var draining: Int?
@@ -24,4 +28,7 @@ public struct MemberView: Sendable {
         self.bondMAC = bondMAC
         self.linkUp = linkUp ?? usable
     }
+
+    /// A frame with this source is the host's own, not a bridged guest's.
+    @inlinable public func isHost(_ mac: MACAddress) -> Bool { mac == bondMAC || (!hostMACs.isEmpty && hostMACs.contains(mac)) }
 }

@@ -21,7 +21,7 @@ public final class AdaptiveLoadBalancingMode: BondingMode {
     }
 
     public func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
-        if frame.source == members.bondMAC, let r = ClientTable.Resolution(frame) {
+        if members.isHost(frame.source), let r = ClientTable.Resolution(frame) {
             guard let m = clients.outgoing(r, vlan: frame.vlanID, usable: members.usable) else {
                 return members.active.map { .member($0) } ?? .drop
             }

@@ -45,7 +45,7 @@ extension TransmitLoadBalancingMode {
     }
 
     public func explain(_ frame: ParsedFrame, members v: MemberView) -> HashExplanation {
-        if frame.source != v.bondMAC { return vifs.explain(frame, members: v) }
+        if !v.isHost(frame.source) { return vifs.explain(frame, members: v) }
         guard Self.isBalanced(frame) else {
             return HashExplanation(hash: nil, bucket: nil, member: v.active, reason: "not unicast IP: the active member")
         }

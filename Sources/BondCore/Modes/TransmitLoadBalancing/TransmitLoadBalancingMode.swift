@@ -50,7 +50,7 @@ public final class TransmitLoadBalancingMode: BondingMode {
     }
 
     public func transmitTarget(for frame: ParsedFrame, members: MemberView) -> TransmitTarget {
-        if frame.source != members.bondMAC {
+        if !members.isHost(frame.source) {
             guard let m = vifs.member(for: frame, usable: members.usable) else { return .drop }
             return .member(m)
         }

@@ -1,0 +1,74 @@
+import BondCore
+import PacketIO
+
+/// The devices stacked on the bond and their addresses (`UpperStack`), which the
+/// engine speaks for: probes, peer notifications, balance-alb's host frames. Read at
+/// start, when a notification touches one of them, and once a second in case one was
+/// lost.
+extension Engine {
+    /// A probe's way out: the tag of the device the route to its target leaves by, and
+    /// that device's address.
+    struct ProbePath<Address> {
+        var vlan: UInt16?
+        var source: Address
+    }
+
+    /// Reads the stack again and tells the ARP/NS monitor what it may speak from.
+    func refreshUppers() {
+        let now = system.now()
+        nextAddressRead = now.adding(milliseconds: 1000)
+        uppersDirty = false
+        guard let up = readUppers() else { return }
+        if probing { refreshProbePaths() }
+        handle(bond.probeSourceChanged(ipv4: ownIPv4, ipv6: ownIPv6, deviceUp: up, at: now))
+    }
+
+    /// Reads the stack and its addresses; the bond device's admin state, nil when the
+    /// host could not be read.
+    @discardableResult
+    func readUppers() -> Bool? {
+        guard let all = try? links.links(), let addresses = try? links.allAddresses() else { return nil }
+        let stack = UpperStack(
+            bond: device.hostIndex, vlans: vlanDevices.map { ($0.hostIndex, $0.vlan!.vid) }, links: all, addresses: addresses)
+        if stack != uppers {
+            let macsChanged = stack.hostMACs != uppers.hostMACs
+            uppers = stack
+            logger.debug(
+                "\(name): devices over the bond: \(stack.devices.map { "\($0.name)\($0.vlan.map { " (VLAN \($0))" } ?? "")" }.joined(separator: ", "))"
+            )
+            if macsChanged { rebuildView() }
+        }
+        ownIPv4 = stack.ipv4
+        ownIPv6 = stack.ipv6
+        return all.first { $0.index == device.hostIndex }?.isAdminUp ?? false
+    }
+
+    /// Where each target's probes go, as the kernel's bond_verify_device_path finds it:
+    /// the route to the target leaves by the bond or a device above it, whose tag the
+    /// probe carries and whose address it speaks from; a route by another device means
+    /// no probe (the target is not behind the bond). Without a route, from the address
+    /// nearest the target.
+    func refreshProbePaths() {
+        guard let p = bond.probe else { return }
+        arpProbePaths = p.arpTargets.map { t in
+            path(to: t.bytes, fallback: uppers.nearest(to: t)) { d, preferred in
+                preferred.flatMap(IPv4Address.init(bytes:)) ?? ProbeSourceAddress.forTarget(t, among: d.ipv4.isEmpty ? ownIPv4 : d.ipv4)
+            }
+        }
+        nsProbePaths = p.nsTargets.map { t in
+            path(to: t.bytes, fallback: uppers.nearest(to: t)) { d, preferred in
+                preferred.flatMap(IPv6Address.init(bytes:)) ?? ProbeSourceAddress.forTarget(t, among: d.ipv6.isEmpty ? ownIPv6 : d.ipv6)
+            }
+        }
+    }
+
+    private func path<A>(
+        to target: [UInt8], fallback: (UpperDevice, A)?, source: (UpperDevice, [UInt8]?) -> A
+    ) -> ProbePath<A>? {
+        guard let route = try? links.route(to: target) else {
+            return fallback.map { ProbePath(vlan: $0.0.vlan, source: $0.1) }
+        }
+        guard let d = uppers.device(index: route.interfaceIndex) else { return nil }
+        return ProbePath(vlan: d.vlan, source: source(d, route.preferredSource))
+    }
+}
