@@ -1,5 +1,6 @@
 import BondCore
 @testable import BondEngine
+import PacketIO
 import Testing
 
 /// The bond's VLAN devices on the embedded kernel: tags pushed on what the host sends
@@ -76,6 +77,45 @@ import Testing
         #expect(!b.kernel.interfaces.values.contains { $0.name == "bond0.3" }, "bond0.3, made first, is undone")
         #expect(b.status.options["vlans"] == .some("2"))
         #expect(b.kernel.interfaces.values.contains { $0.name == "bond0.2" })
+    }
+
+    @Test func afterAFailoverEveryAddressAboveTheBondIsAnnouncedFromItsDeviceWithItsTag() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "vlans=2"])
+        // The Debian seed: VLAN 2's device in a bridge that holds the host's address there.
+        let bridge = b.kernel.addInterface("xenbrdmz", mac: "02:00:00:00:00:d2", kind: "bridge")
+        try b.kernel.change(index: b.kernel.index(of: "bond0.2"), LinkChange(master: bridge))
+        try b.kernel.addAddress(index: bridge, [198, 51, 100, 1], prefixLength: 24, noDAD: true)
+        try b.turn()
+        _ = b.sent(on: "eth1")
+        b.kernel.setCarrier("eth0", false)
+        try b.turn()
+        let garps = b.sent(on: "eth1").compactMap { f -> (String, UInt16?, MACAddress)? in
+            guard case .arp(let a) = f.network, a.senderIP == a.targetIP else { return nil }
+            return (a.senderIP.description, f.vlanID, f.source)
+        }
+        #expect(garps.contains { $0 == ("192.0.2.1", nil, MACAddress(b.status.mac)!) }, "\(garps)")
+        #expect(garps.contains { $0 == ("198.51.100.1", 2, MACAddress("02:00:00:00:00:d2")!) }, "\(garps)")
+        #expect(garps.count == 2)
+    }
+
+    @Test func upperStackFollowsMastersAndKeepsEachDevicesTag() {
+        func link(_ index: Int32, _ name: String, mac: UInt8, master: Int32? = nil) -> LinkInfo {
+            var l = LinkInfo(index: index, name: name, flags: InterfaceFlags.up, mac: [2, 0, 0, 0, 0, mac], mtu: 1500, kind: nil)
+            l.master = master
+            return l
+        }
+        let links: [LinkInfo] = [
+            link(1, "bond0", mac: 1, master: 10), link(2, "bond0.2", mac: 1, master: 11), link(3, "bond0.3", mac: 1),
+            link(10, "xenbr0", mac: 10), link(11, "xenbrdmz", mac: 11), link(12, "vif1", mac: 12, master: 10),
+        ]
+        var addresses: [Int32: (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])] = [:]
+        addresses[10] = ([0xC000_0201], [])
+        addresses[11] = ([0xC633_6401], [])
+        let stack = UpperStack(bond: 1, vlans: [(2, 2), (3, 3)], links: links, addresses: addresses)
+        #expect(stack.devices.map { $0.name } == ["bond0", "bond0.2", "bond0.3", "xenbr0", "xenbrdmz"], "a guest's VIF is no upper")
+        #expect(stack.devices.map { $0.vlan } == [nil, 2, 3, nil, 2])
+        #expect(stack.hostMACs.count == 3)
+        #expect(stack.nearest(to: IPv4Address("198.51.100.77")!)?.0.name == "xenbrdmz")
     }
 
     @Test func theBondsStopRemovesItsVLANDevices() throws {
