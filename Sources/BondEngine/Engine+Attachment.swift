@@ -23,6 +23,7 @@ extension Engine {
             try links.change(index: index, LinkChange(up: true))
             // Declared, not a change by hand: nothing to say of it.
             bondDeviceUp = true
+            applyVLANCarriers()
         } catch let e as EngineError {
             throw e
         } catch {
@@ -31,23 +32,14 @@ extension Engine {
     }
 
     /// Adds `a` unless the device has it already.
-    private func add(_ a: InterfaceAddress, to index: Int32) throws(SystemError) {
+    func add(_ a: InterfaceAddress, to index: Int32) throws(SystemError) {
         do { try addNew(a, to: index) } catch {
             if error.errno != EEXIST { throw error }
         }
     }
 
     private func addNew(_ a: InterfaceAddress, to index: Int32) throws(SystemError) {
-        switch a {
-        case .v4(let ip, let prefix):
-            let v = ip.rawValue
-            try links.addAddress(
-                index: index, [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)], prefixLength: prefix, noDAD: false)
-        case .v6(let ip, let prefix):
-            let bytes =
-                (0..<8).map { UInt8(truncatingIfNeeded: ip.high >> (56 - 8 * $0)) }
-                + (0..<8).map { UInt8(truncatingIfNeeded: ip.low >> (56 - 8 * $0)) }
-            try links.addAddress(index: index, bytes, prefixLength: prefix, noDAD: false)
-        }
+        let (bytes, prefix) = a.bytesAndPrefix
+        try links.addAddress(index: index, bytes, prefixLength: prefix, noDAD: false)
     }
 }

@@ -4,13 +4,15 @@ import PacketIO
 /// Options changed while the bond runs (`bondctl set`), with the kernel's rules on
 /// which may change: see `BondOptions.checkRuntimeChange`.
 extension Engine {
-    /// Applies `words` (name=value, as at start) on top of the current options.
+    /// Applies `words` (name=value, as at start) on top of the current options, or
+    /// `replacing` them (a reload: the file's words are the bond's options again).
     /// - Returns: warnings the change raised (values rounded, monitors switched).
-    public func setOptions(_ words: [String]) throws(OptionError) -> [String] {
-        guard !words.isEmpty else { throw OptionError("set: give at least one option as name=value") }
-        try bond.options.fixedOptionChange(in: words, bond: name)
+    public func setOptions(_ words: [String], replacing: Bool = false) throws(OptionError) -> [String] {
+        guard !words.isEmpty || replacing else { throw OptionError("set: give at least one option as name=value") }
+        if !replacing { try bond.options.fixedOptionChange(in: words, bond: name) }
         let before = (try? BondOptions.parse(optionWords))?.1 ?? []
-        let (new, warnings) = try BondOptions.parse(optionWords + words)
+        let all = replacing ? words : optionWords + words
+        let (new, warnings) = try BondOptions.parse(all)
         let old = bond.options
         let deviceUp = (try? links.link(index: device.hostIndex))?.isAdminUp ?? true
         try old.checkRuntimeChange(to: new, bond: name, deviceUp: deviceUp)
@@ -26,7 +28,7 @@ extension Engine {
         if changed.contains("vlans") {
             do { try applyVLANs(new.vlans) } catch { throw OptionError(error.message) }
         }
-        optionWords = BondOptions.compact(optionWords + words)
+        optionWords = BondOptions.compact(all)
         let now = system.now()
         handle(bond.reconfigure(new, at: now))
         macPolicy = MACPolicy(new)

@@ -23,9 +23,11 @@ extension Engine {
             // carries the host's configuration: a start that fails keeps it, without
             // carrier, for the next start to take over.
             undo.push("delete \(name)") { [weak self, links, name, logger] in
-                if let self, self.deviceTakenOver, !self.hasRun {
+                if let self, self.keepsDevicesOnStop || (self.deviceTakenOver && !self.hasRun) {
                     try? links.change(index: engineIndex, LinkChange(up: false))
-                    logger.notice("\(name): keeping the bond device for a later start (taken over, never run)")
+                    logger.notice(
+                        "\(name): keeping the bond device for \(self.keepsDevicesOnStop ? "the rebuilt bond" : "a later start (taken over, never run)")"
+                    )
                     return
                 }
                 do { try links.deleteLink(index: engineIndex) } catch { try links.deleteLink(index: hostIndex) }

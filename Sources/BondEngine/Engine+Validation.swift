@@ -42,6 +42,16 @@ extension Engine {
             if all.contains(where: { $0.name == name }) { throw EngineError("an interface named \(name) already exists") }
             if all.contains(where: { $0.name == engineEnd }) { throw EngineError("an interface named \(engineEnd) already exists") }
         }
+        let ours = VLANDevice.leftovers(of: name, in: all)
+        for v in options.vlans {
+            let device = v.deviceName(bond: name)
+            guard VLANSpec.isValidDeviceName(device) else {
+                throw EngineError("vlans: \(device) is too long for an interface name; name it: vlans=\(v.vid):NAME")
+            }
+            if let l = all.first(where: { $0.name == device }), !ours.contains(where: { $0.host.index == l.index }) {
+                throw EngineError("vlans: \(device) already exists; remove it or name the VLAN device: vlans=\(v.vid):NAME")
+            }
+        }
         // Members still marked as this bond's, under a device it takes over, are its own.
         let freeOwners = leftover == nil ? stoppingFirst : stoppingFirst.union([name])
         var infos: [LinkInfo] = []

@@ -46,12 +46,15 @@ public final class Engine: @unchecked Sendable {
     /// The bond device's administrative state as last seen (it starts down: the
     /// administrator brings it up), so that a change by hand is said once.
     var bondDeviceUp = false
+    public var bondDeviceIsUp: Bool { bondDeviceUp }
     /// The carrier last set on the engine end (nil: not set yet).
     var carrierApplied: Bool?
     /// The bond device was a dead bondd's, taken over (its configuration is the host's).
     var deviceTakenOver = false
     /// The loop has run: from then on a stop removes even a device taken over.
     var hasRun = false
+    /// The stop is a rebuild's: the bond device and VLAN devices stay, without carrier.
+    var keepsDevicesOnStop = false
     /// Carrier is followed by netlink events, which arrive within microseconds for veth
     /// but may be batched by the kernel's linkwatch for up to a second on other
     /// devices; a poll every miimon ms bounds detection as the kernel's own monitor does.
@@ -182,9 +185,14 @@ public final class Engine: @unchecked Sendable {
         logger.info("\(name): up in mode \(options.mode.kernelName) over \(memberNames.joined(separator: ", "))")
     }
 
-    /// Stops the loop from any thread (signal handlers included).
-    public func requestStop() {
-        mailbox.post { [weak self] in self?.stopping = true }
+    /// Stops the loop from any thread (signal handlers included). `keepingDevices`: the
+    /// bond is rebuilt at once (a reload), and the next engine takes its device and
+    /// VLAN devices over with what the host stacked on them (bridge ports, addresses).
+    public func requestStop(keepingDevices: Bool = false) {
+        mailbox.post { [weak self] in
+            self?.stopping = true
+            if keepingDevices { self?.keepsDevicesOnStop = true }
+        }
         wakeup.signal()
     }
 

@@ -30,6 +30,19 @@ extension LinkControl {
         return all
     }
 
+    /// Removes an address (4 or 16 bytes) from an interface, as `ip addr del`.
+    public func deleteAddress(index: Int32, _ address: [UInt8], prefixLength: Int) throws(SystemError) {
+        var r = NetlinkRequest(type: Int32(RTM_DELADDR), flags: 0)
+        var h = ifaddrmsg()
+        h.ifa_family = UInt8(address.count == 4 ? AF_INET : AF_INET6)
+        h.ifa_prefixlen = UInt8(prefixLength)
+        h.ifa_index = UInt32(bitPattern: index)
+        r.append(fixed: h)
+        if address.count == 4 { r.attribute(Int32(IFA_LOCAL), address) }
+        r.attribute(Int32(IFA_ADDRESS), address)
+        _ = try socket.transact(r, what: "delete address from link \(index)")
+    }
+
     /// The route the kernel picks to `address` (4 or 16 bytes): the interface it leaves
     /// by and, when the route names one, the source address it prefers. nil: no route.
     public func route(to address: [UInt8]) throws(SystemError) -> Route? {

@@ -12,6 +12,7 @@ public protocol LinkControlling: AnyObject {
     func addAddress(index: Int32, _ address: [UInt8], prefixLength: Int, noDAD: Bool) throws(SystemError)
     /// The IPv4 and IPv6 addresses on an interface (host byte order / two halves).
     func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])
+    func deleteAddress(index: Int32, _ address: [UInt8], prefixLength: Int) throws(SystemError)
     /// Every interface's addresses, by index, in one read.
     func allAddresses() throws(SystemError) -> [Int32: (ipv4: [UInt32], ipv6: [(UInt64, UInt64)])]
     /// The route the kernel takes to `address` (4 or 16 bytes); nil: none, or unknown.

@@ -9,7 +9,8 @@ import Logging
 final class BondInstance: @unchecked Sendable {
     let engine: Engine
     let server: ControlServer
-    let plan: BondConfiguration
+    /// What it runs: a reload that changes it in place replaces it.
+    var plan: BondConfiguration
     var name: String { plan.name }
     private let finished = DispatchSemaphore(value: 0)
 
@@ -70,9 +71,10 @@ final class BondInstance: @unchecked Sendable {
         thread.start()
     }
 
-    /// Asks the loop to stop and waits until the bond is removed.
-    func stopAndWait() {
-        engine.requestStop()
+    /// Asks the loop to stop and waits until the bond is removed (or, `keepingDevices`,
+    /// stopped with its devices left for the rebuilt bond to take over).
+    func stopAndWait(keepingDevices: Bool = false) {
+        engine.requestStop(keepingDevices: keepingDevices)
         finished.wait()
         finished.signal()
     }

@@ -76,8 +76,12 @@ final class Supervisor: @unchecked Sendable {
     }
 
     /// Reads the configuration file again and applies the differences: bonds gone from
-    /// the file stop, new ones start, changed ones are rebuilt; the others keep running
-    /// untouched. A file that does not parse changes nothing.
+    /// the file stop, new ones start, changed ones are changed in place as `bondctl`
+    /// would (options, members, MTU, bridge, addresses) or, for what the kernel fixes
+    /// while a bond runs (mode, fail_over_mac, backend), rebuilt over the same devices,
+    /// which keep what the host stacked on them (bridge ports, VLAN devices, their
+    /// addresses). The others keep running untouched. A file that does not parse, or a
+    /// bond that cannot start, changes nothing.
     func reload() -> ControlReply {
         guard let configPath else { return .failure("reload: this bondd runs no configuration file (start it with --config)") }
         return reloads.withLock {
@@ -99,34 +103,61 @@ final class Supervisor: @unchecked Sendable {
             let current = lock.withLock { running }
             let wanted = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0) })
             let kept = Set(current.filter { b in wanted[b.name].map { !$0.differs(from: b.plan) } ?? false }.map(\.name))
-            let stopped = current.filter { !kept.contains($0.name) }
-            // Every bond to start is checked before any is stopped: a reload that cannot
-            // apply (a member missing, taken by another bond) leaves every bond as it was.
-            let toStop = Set(stopped.map(\.name))
+            let changed = current.filter { !kept.contains($0.name) && wanted[$0.name] != nil }
+            let live = Set(
+                changed.filter { b in
+                    let up = b.engine.perform { $0.bondDeviceIsUp } ?? true
+                    return Engine.liveChangeRefusal(from: b.plan, to: wanted[b.name]!, deviceUp: up) == nil
+                }.map(\.name))
+            let stopped = current.filter { !kept.contains($0.name) && !live.contains($0.name) }
+            // Every bond to start or change is checked before any is touched: a reload
+            // that cannot apply (a member missing, taken by another bond) leaves every
+            // bond as it was.
+            let freed = Set(stopped.map(\.name)).union(live)
             for plan in plans where !kept.contains(plan.name) {
                 do {
                     // A new bond whose earlier bondd was killed: its members are given
                     // back first, as at a start, so the check sees them as they are.
                     if !current.contains(where: { $0.name == plan.name }) { try repairLeftovers(of: plan.name) }
-                    try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: toStop)
+                    try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: freed)
                 } catch {
                     logger.error("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                     return .failure("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                 }
             }
+            // What became of each bond, said in the file's order (then the bonds it lost).
+            var said: [String: String] = [:]
             var lines: [String] = []
             var problems: [String] = []
+            var rebuild: [BondConfiguration] = []
+            for b in changed where live.contains(b.name) {
+                let plan = wanted[b.name]!
+                let result = b.engine.perform { e -> Result<[String], EngineError> in
+                    do throws(EngineError) { return .success(try e.applyLive(plan, replacing: b.plan)) } catch { return .failure(error) }
+                }
+                switch result {
+                case .success(let what)?:
+                    b.plan = plan
+                    said[b.name] = "\(b.name): changed in place (\(what.isEmpty ? "nothing the bond sees" : what.joined(separator: ", ")))"
+                case .failure(let e)?:
+                    // Half applied: the file's bond is built anew (over the same devices).
+                    logger.warning("reload: \(b.name): \(e.message); rebuilding it")
+                    b.stopAndWait(keepingDevices: true)
+                    rebuild.append(plan)
+                case nil:
+                    problems.append("\(b.name): stopped while it was being changed")
+                }
+            }
             // Stop first: a rebuilt bond's members must be free before it starts again.
             for b in stopped {
-                b.stopAndWait()
+                b.stopAndWait(keepingDevices: wanted[b.name] != nil)
                 if wanted[b.name] == nil { lines.append("\(b.name): stopped (no longer in the file)") }
             }
-            for plan in plans {
-                if kept.contains(plan.name) { lines.append("\(plan.name): unchanged"); continue }
-                let previous = stopped.first { $0.name == plan.name }
+            for plan in plans where !kept.contains(plan.name) && (!live.contains(plan.name) || rebuild.contains(plan)) {
+                let previous = stopped.first { $0.name == plan.name } ?? changed.first { $0.name == plan.name }
                 do {
                     launch(try makeInstance(plan))
-                    lines.append("\(plan.name): \(previous == nil ? "started" : "rebuilt (changed)")")
+                    said[plan.name] = "\(plan.name): \(current.contains { $0.name == plan.name } ? "rebuilt (changed), its devices kept" : "started")"
                 } catch {
                     // Something changed under us since the check: the bond goes back to
                     // what it ran before, if it ran.
@@ -139,6 +170,8 @@ final class Supervisor: @unchecked Sendable {
                     problems.append(line)
                 }
             }
+            for plan in plans where kept.contains(plan.name) { said[plan.name] = "\(plan.name): unchanged" }
+            lines += plans.compactMap { said[$0.name] }
             for l in lines + problems { logger.notice("reload: \(l)") }
             if !problems.isEmpty { return ControlReply(ok: false, error: (lines + problems).joined(separator: "\n")) }
             return ControlReply(ok: true, message: lines.joined(separator: "\n"))

@@ -118,6 +118,9 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
     }
 
     func addresses(index: Int32) throws(SystemError) -> (ipv4: [UInt32], ipv6: [(UInt64, UInt64)]) { (ipv4[index] ?? [], []) }
+    func deleteAddress(index: Int32, _ address: [UInt8], prefixLength: Int) throws(SystemError) {
+        ipv4[index]?.removeAll { $0 == address.reduce(0) { $0 << 8 | UInt32($1) } }
+    }
     func speed(of name: String) -> Int? { 1000 }
     func setGenericReceiveOffload(name: String, on: Bool) throws(SystemError) {}
 

@@ -22,3 +22,13 @@ public enum InterfaceAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension InterfaceAddress {
+    /// The address's bytes on the wire and its prefix length, as netlink takes them.
+    public var bytesAndPrefix: ([UInt8], Int) {
+        switch self {
+        case .v4(let a, let p): (a.bytes, p)
+        case .v6(let a, let p): (a.bytes, p)
+        }
+    }
+}

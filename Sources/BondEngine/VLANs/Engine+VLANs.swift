@@ -32,6 +32,15 @@ extension Engine {
         func make(_ spec: VLANSpec) throws(EngineError) -> BondDevicePort {
             try addVLAN(spec, leftover: existing.first { $0.vid == spec.vid && $0.host.name == spec.deviceName(bond: name) })
         }
+        // A rebuilt bond (or one restarted after a crash) finds the devices of VLANs its
+        // configuration no longer has: they go, as they would have with the old bond.
+        for e in existing
+        where !specs.contains(where: { $0.vid == e.vid && $0.deviceName(bond: name) == e.host.name })
+            && !vlanDevices.contains(where: { $0.engineIndex == e.engine.index })
+        {
+            logger.notice("\(name): removing \(e.host.name) (VLAN \(e.vid)), which the bond no longer has")
+            try? links.deleteLink(index: e.engine.index)
+        }
         var made: [BondDevicePort] = []
         for spec in specs where vlanDevice(spec.vid) == nil {
             do throws(EngineError) { made.append(try make(spec)) } catch {
@@ -70,7 +79,14 @@ extension Engine {
                 }
                 (hostIndex, engineIndex) = (host.index, inner.index)
             }
-            steps.push("delete \(deviceName)") { [links] in
+            let takenOver = leftover != nil
+            steps.push("delete \(deviceName)") { [weak self, links] in
+                // Kept, without carrier, for a rebuild to take over, or when a start that
+                // never ran took it over (as the bond device).
+                if let self, self.keepsDevicesOnStop || (takenOver && !self.hasRun) {
+                    try? links.change(index: engineIndex, LinkChange(up: false))
+                    return
+                }
                 do { try links.deleteLink(index: engineIndex) } catch { try links.deleteLink(index: hostIndex) }
             }
             try links.change(index: engineIndex, LinkChange(alias: VLANDevice.engineEndMarker(bond: name, vid: spec.vid)))
