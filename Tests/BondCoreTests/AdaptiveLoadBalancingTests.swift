@@ -29,6 +29,23 @@ import Testing
         #expect(m.clients.clients.count == 4)
     }
 
+    @Test func answersFromABridgeOverTheBondAreTheHostsAndAlwaysCarryAMembersMAC() {
+        var m = mode()
+        let bridge = MACAddress("02:00:00:00:0b:01")!
+        var v = view
+        v.hostMACs = [bridge]
+        func reply(_ n: UInt32) -> ParsedFrame {
+            let (ip, mac) = client(n)
+            return Fixtures.parsed(FrameBuilder.arpReply(from: bridge, ourIP: ours, to: mac, clientIP: ip))
+        }
+        #expect((1...2).map { m.transmitTarget(for: reply($0), members: v) } == [.memberAnnouncingOwnMAC(0), .memberAnnouncingOwnMAC(1)])
+        #expect(m.clients.clients.count == 2)
+        // Without it among the host's MACs, the bridge's frames are a guest's: not the table's.
+        var other = mode()
+        _ = other.transmitTarget(for: reply(3), members: view)
+        #expect(other.clients.clients.isEmpty)
+    }
+
     @Test func theSameAddressesOnTwoVLANsAreTwoClients() {
         var m = mode()
         let (ip, mac) = client(1)

@@ -5,12 +5,13 @@ final class Testbed {
     let prefix: String
     let env: [String: String]
 
-    init(topology: Int = 1, members: Int = 2) throws {
+    init(topology: Int = 1, members: Int = 2, clients: Int = 1) throws {
         // Unique per test: interface names carry the prefix, 15 characters at most.
         prefix = "e" + String(UInt32.random(in: 0..<(36 * 36 * 36 * 36)), radix: 36)
         let tool = Shell.packageRoot.appendingPathComponent("tools/testbed").path
         let memberOption = topology == 2 ? "" : " --members \(members)"
-        let up = Shell.run("\(tool) up \(prefix) --topology \(topology)\(memberOption)", timeout: 120)
+        let clientOption = clients == 1 ? "" : " --clients \(clients)"
+        let up = Shell.run("\(tool) up \(prefix) --topology \(topology)\(memberOption)\(clientOption)", timeout: 120)
         guard up.ok else {
             Shell.run("\(tool) down \(prefix)")
             throw TestbedError(message: "testbed up failed: \(up.error)")

@@ -25,7 +25,10 @@ public final class AdaptiveLoadBalancingMode: BondingMode {
             guard let m = clients.outgoing(r, vlan: frame.vlanID, usable: members.usable) else {
                 return members.active.map { .member($0) } ?? .drop
             }
-            return m == members.active ? .member(m) : .memberAnnouncingOwnMAC(m)
+            // The active member carries the bond's MAC; an answer from another of the
+            // host's MACs (a bridge's above the bond) is given it too, so every client
+            // learns a member's MAC, as the kernel's RLB does for the bond's own.
+            return m == members.active && frame.source == members.bondMAC ? .member(m) : .memberAnnouncingOwnMAC(m)
         }
         return tlb.transmitTarget(for: frame, members: members)
     }
