@@ -64,6 +64,14 @@ struct bondd_xdp_counters {
 };
 
 /* Per member slot and CPU: what the fast path moved for it. */
+/* What the fast path moved for one VLAN device: rx delivered to it, tx sent from it. */
+struct bondd_xdp_vlan_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+};
+
 struct bondd_xdp_member_stats {
 	__u64 rx_packets;
 	__u64 rx_bytes;

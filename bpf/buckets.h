@@ -19,11 +19,12 @@ static __always_inline void add_bytes(void *map, __u32 bucket, __u64 length)
 		*v += length;
 }
 
-/* The member of a host-side source MAC's per-VIF bucket; -1: the engine learns the
- * MAC or places the bucket. (Tagged frames never get here.) */
-static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_config *cfg, __u64 length, __u32 *slot)
+/* The member of a host-side source MAC's per-VIF bucket, per VLAN as the engine keys
+ * them (MAC | VID << 48; `vlan` 0 untagged); -1: the engine learns the MAC or places
+ * the bucket. Frames come here untagged, their VLAN device's VID beside them. */
+static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 *slot)
 {
-	__u64 key = mac_key(eth->h_source);
+	__u64 key = mac_key(eth->h_source) | (__u64)vlan << 48;
 	__u32 *b = bpf_map_lookup_elem(&bondd_vifs, &key);
 	if (!b)
 		return -1;
@@ -43,11 +44,11 @@ static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_confi
  * Returns the member slot, TLB_PASS (the engine decides) or TLB_DROP (no member). */
 #define TLB_PASS (-1)
 #define TLB_DROP (-2)
-static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u64 length, __u32 n)
+static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 n)
 {
 	__u32 slot;
 	if (!is_bond_mac(eth->h_source, cfg->bond_mac))
-		return vif_member(eth, cfg, length, &slot) ? TLB_PASS : (long)slot;
+		return vif_member(eth, cfg, vlan, length, &slot) ? TLB_PASS : (long)slot;
 	__u32 chosen = cfg->active;
 	int ip = eth->h_proto == bpf_htons(ETH_P_IP) || eth->h_proto == bpf_htons(ETH_P_IPV6);
 	if (ip && !(eth->h_dest[0] & 1)) {

@@ -229,7 +229,7 @@ public struct VLANStatus: Codable, Sendable, Equatable {
     public var state: String
     /// It has carrier while the bond has and the bond device is up.
     public var carrier: String
-    /// How its frames reach the engine: "afpacket" or "afxdp".
+    /// How its frames reach the members: "afpacket", "afxdp" or "xdp" (tagged in the kernel).
     public var path: String
     public var rxPackets: Int
     public var rxBytes: Int

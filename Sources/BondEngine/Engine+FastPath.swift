@@ -38,7 +38,9 @@ extension Engine {
             undo.push("XDP programs of \(name)") { [weak self] in
                 self?.fastPath?.detachAll()
                 self?.fastPath = nil
+                for d in self?.vlanDevices ?? [] { d.onFastPath = false }
             }
+            for d in vlanDevices { attachFastPath(to: d) }
             syncFastPath()
             logger.info("\(name): backend xdp (\(fp.describe(memberNames: liveMemberNames)))")
         } catch {

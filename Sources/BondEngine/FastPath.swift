@@ -68,6 +68,20 @@ final class FastPath {
         configured = nil
     }
 
+    /// `bondd_tx` on a VLAN device's engine end, and the maps that tell its frames apart.
+    func attachVLAN(vid: UInt16, engineIndex: Int32) throws(SystemError) {
+        try program.setVLAN(vid: vid, ifindex: engineIndex)
+        do { try program.attach(transmit: true, to: engineIndex, mode: .generic) } catch {
+            program.removeVLAN(vid: vid, ifindex: engineIndex)
+            throw error
+        }
+    }
+
+    func detachVLAN(vid: UInt16, engineIndex: Int32) {
+        program.removeVLAN(vid: vid, ifindex: engineIndex)
+        program.detach(from: engineIndex)
+    }
+
     /// Every program off every interface (idempotent).
     func detachAll() {
         for ix in program.attachedInterfaces { program.detach(from: ix) }

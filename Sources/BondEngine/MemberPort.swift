@@ -83,6 +83,8 @@ final class BondDevicePort {
     /// sockets (0..<XDPSteeringProgram.maxVLANs).
     var xsk: XDPSocket?
     var socketSlot: Int?
+    /// The XDP programs tag and untag its frames (`backend=xdp`).
+    var onFastPath = false
 
     /// Hands a frame to the host.
     @inline(__always)

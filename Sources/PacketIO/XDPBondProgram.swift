@@ -91,6 +91,8 @@ public final class XDPBondProgram {
     private let countersMap: Int32, memberStatsMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
     private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
+    /// The VLAN devices' maps (`XDPBondProgram+VLANs`).
+    let vlanDevicesMap: Int32, vlansMap: Int32, vlanOfMap: Int32, vlanStatsMap: Int32
     /// Bucket byte totals as last read, so each read returns what was sent since.
     private var tlbBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
     private var vifBytesSeen = [UInt64](repeating: 0, count: XDPBondProgram.bucketCount)
@@ -111,6 +113,8 @@ public final class XDPBondProgram {
         tlbBucketsMap = try object.map("bondd_tlb_buckets"); tlbBytesMap = try object.map("bondd_tlb_bytes")
         vifsMap = try object.map("bondd_vifs"); vifBucketsMap = try object.map("bondd_vif_buckets")
         vifBytesMap = try object.map("bondd_vif_bytes")
+        vlanDevicesMap = try object.map("bondd_vlan_devices"); vlansMap = try object.map("bondd_vlans")
+        vlanOfMap = try object.map("bondd_vlan_of"); vlanStatsMap = try object.map("bondd_vlan_stats")
         // Array entries start at 0, which is a member slot: every bucket starts unplaced.
         for b in 0..<Self.bucketCount {
             try object.update(tlbBucketsMap, key: UInt32(b), value: Self.noMember)
@@ -305,7 +309,7 @@ public final class XDPBondProgram {
         return (retval, Array(out.prefix(Int(length))))
     }
 
-    private func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {
+    func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {
         try object.update(map, key: key, value: value)
     }
 }

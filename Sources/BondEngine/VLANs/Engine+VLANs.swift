@@ -111,6 +111,7 @@ extension Engine {
             vlanSlots[Int(spec.vid)] = Int16(vlanDevices.count)
             vlanDevices.append(port)
             openSocket(for: port)
+            attachFastPath(to: port)
             applyVLANCarrier(port)
             logger.info("\(name): VLAN \(spec.vid) on \(deviceName)")
             journal.record(.device, member: nil, "VLAN \(spec.vid) on \(deviceName) added")
@@ -155,12 +156,15 @@ extension Engine {
     /// `bondctl show`'s VLAN devices.
     var vlanStatus: [VLANStatus] {
         vlanDevices.map { d in
-            VLANStatus(
+            let fast = d.onFastPath ? fastPath?.program.vlanCounters(vid: d.vlan!.vid) : nil
+            return VLANStatus(
                 name: d.name, vid: Int(d.vlan?.vid ?? 0),
                 state: (try? links.link(index: d.hostIndex))?.isAdminUp == true ? "up" : "down",
-                carrier: d.carrierApplied == true ? "up" : "down", path: d.xsk == nil ? "afpacket" : "afxdp",
-                rxPackets: d.queue.packets + (d.xsk?.transmitted ?? 0), rxBytes: d.queue.bytes + (d.xsk?.transmittedBytes ?? 0),
-                rxDrops: d.queue.errors + (d.xsk?.transmitDrops ?? 0), txPackets: d.rxPackets, txBytes: d.rxBytes)
+                carrier: d.carrierApplied == true ? "up" : "down", path: d.xsk != nil ? "afxdp" : d.onFastPath ? "xdp" : "afpacket",
+                rxPackets: d.queue.packets + (d.xsk?.transmitted ?? 0) + (fast?.rxPackets ?? 0),
+                rxBytes: d.queue.bytes + (d.xsk?.transmittedBytes ?? 0) + (fast?.rxBytes ?? 0),
+                rxDrops: d.queue.errors + (d.xsk?.transmitDrops ?? 0), txPackets: d.rxPackets + (fast?.txPackets ?? 0),
+                txBytes: d.rxBytes + (fast?.txBytes ?? 0))
         }
     }
 }
