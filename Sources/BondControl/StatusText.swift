@@ -58,6 +58,13 @@ public enum StatusText {
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
         }
         if let v = s.vlans, !v.isEmpty { out += vlanTable(v) }
+        if let u = s.uppers, u.count > 1 || u.contains(where: { !$0.addresses.isEmpty }) {
+            out += "\nDevices above the bond (addresses announced after a failover, probes sent from):\n"
+            for d in u {
+                let addresses = d.addresses.isEmpty ? "no addresses" : d.addresses.joined(separator: ", ")
+                out += "  \(d.name)\(d.vlan.map { " (VLAN \($0))" } ?? ""), \(d.mac): \(addresses)\n"
+            }
+        }
         if let b = s.buckets, !b.isEmpty {
             out += "\nTransmit buckets (bucket: member, bytes this interval, load history):\n"
             for x in b { out += "  \(x.bucket): \(x.member), \(x.txBytes) B, \(x.loadHistory ?? 0) B/s\n" }

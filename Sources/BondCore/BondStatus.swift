@@ -51,6 +51,9 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var lacp: LACPBondStatus?
     /// The VLAN devices the engine made (`vlans=`); empty when none.
     public var vlans: [VLANStatus]?
+    /// The devices stacked on the bond whose addresses the engine speaks for (the bond
+    /// device first, then VLAN devices and bridges over either).
+    public var uppers: [UpperStatus]?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -73,7 +76,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backend
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
-        case lacp, vlans
+        case lacp, vlans, uppers
     }
 
     public init(
@@ -220,6 +223,18 @@ public struct VIFStatus: Codable, Sendable, Equatable {
 }
 
 /// One balance-alb client: its address, its MAC once known, and the member it sends to.
+/// One device above the bond, as the engine speaks for it: its MAC, the tag its frames
+/// carry on the members, its addresses.
+public struct UpperStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var mac: String
+    public var vlan: Int?
+    public var addresses: [String]
+    public init(name: String, mac: String, vlan: Int?, addresses: [String]) {
+        self.name = name; self.mac = mac; self.vlan = vlan; self.addresses = addresses
+    }
+}
+
 /// One VLAN device, counted as `ip -s link` counts it on the host: received is what
 /// the bond delivered to it, sent what the host sent on it.
 public struct VLANStatus: Codable, Sendable, Equatable {

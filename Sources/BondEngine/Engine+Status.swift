@@ -57,6 +57,11 @@ extension Engine {
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
         mode.describe(into: &status)
         status.vlans = vlanStatus
+        status.uppers = uppers.devices.map {
+            UpperStatus(
+                name: $0.name, mac: $0.mac.description, vlan: $0.vlan.map(Int.init),
+                addresses: $0.ipv4.map(\.description) + $0.ipv6.map(\.description))
+        }
         if o.probesLinks {
             status.arpMonitor = ARPMonitorStatus(
                 interval: o.arpInterval, missedMax: o.arpMissedMax,

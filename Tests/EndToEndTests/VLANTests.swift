@@ -55,6 +55,13 @@ import Testing
         }
         let shown = tb.bondctl("show \(tb.bond)").output
         #expect(shown.contains("VLAN devices:") && shown.contains(tb.bond + ".3"), "\(shown)")
+        // The bridges over the VLAN devices, with the host's addresses, are the bond's to speak for.
+        let uppers = try #require(bond.status()?.uppers)
+        for (i, bridge) in Self.list(tb, "VLAN_BRIDGES").enumerated() {
+            let u = uppers.first { $0.name == bridge }
+            #expect(u?.vlan == i + 2 && u?.addresses.contains(hosts[i]) == true, "\(uppers)")
+        }
+        #expect(uppers.first?.name == tb.bond && uppers.first?.vlan == nil)
     }
 
     @Test func afterAFailoverEachVLANHearsTheHostsAddressesOnItTaggedAndKeepsReachingEverything() throws {

@@ -42,6 +42,17 @@ import Testing
         }
     }
 
+    @Test func theSeedsVLANsInAConfigurationFile() throws {
+        let text = """
+            [bond1]
+            members = eth0 eth1
+            mode = active-backup
+            vlans = 2:vlan2, 3:vlan3   # the Debian seed's DMZ and LAN
+            """
+        let bond = try #require(try ConfigurationFile.parse(text, file: "seed.conf").first)
+        #expect(bond.options.vlans.map { $0.deviceName(bond: "bond1") } == ["vlan2", "vlan3"])
+    }
+
     @Test func theCountIsBounded() {
         let many = (1...(VLANSpec.maxCount + 1)).map(String.init).joined(separator: ",")
         #expect(throws: OptionError("vlans: too many VLANs (at most \(VLANSpec.maxCount) per bond)")) {
