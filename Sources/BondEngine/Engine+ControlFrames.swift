@@ -64,12 +64,12 @@ extension Engine {
         let now = system.now()
         var sent = false
         for (i, t) in p.arpTargets.enumerated() {
-            guard let way = arpProbePaths[i] else { continue }
+            let way = arpProbePaths[i]
             let frame = FrameBuilder.arpRequest(from: port.mac, senderIP: way.source, target: t, vlan: way.vlan)
             if send(frame, on: port, what: "probe") { sent = true }
         }
         for (i, t) in p.nsTargets.enumerated() {
-            guard let way = nsProbePaths[i] else { continue }
+            let way = nsProbePaths[i]
             let frame = FrameBuilder.neighborSolicitation(from: port.mac, source: way.source, target: t, vlan: way.vlan)
             if send(frame, on: port, what: "probe") { sent = true }
         }

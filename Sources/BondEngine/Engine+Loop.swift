@@ -47,9 +47,9 @@ extension Engine {
     /// due run, requests from other threads served. (Tests call it directly.)
     func turn() throws(EngineError) {
         if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
-        if !forwardFromBondDevice() && deviceReady { _ = device.socket.clearError() }
+        if !forwardFromHost(device) && deviceReady { _ = device.socket.clearError() }
         deviceReady = false
-        for d in vlanDevices where !forwardFromVLANDevice(d) && vlanDeviceReady { _ = d.socket.clearError() }
+        for d in vlanDevices where !forwardFromHost(d) && vlanDeviceReady { _ = d.socket.clearError() }
         vlanDeviceReady = false
         for p in ports where !p.removed {
             if !forwardFromMember(p) && socketReady[p.index] { _ = p.socket.clearError() }

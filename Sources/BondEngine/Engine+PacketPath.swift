@@ -4,19 +4,24 @@ import PacketIO
 /// `backend=afpacket`, and what every backend shares per frame: the transmit decision's
 /// rewrite (`prepare`) and the receive admission (`admit`).
 extension Engine {
-    /// Frames the host sent on the bond: the mode picks the member.
+    /// Frames the host sent on the bond device, or on a VLAN device (tagged in place
+    /// with its VID first, so that the mode sees them as a trunk carries them): the
+    /// mode picks the member.
     @discardableResult
-    func forwardFromBondDevice() -> Bool {
+    func forwardFromHost(_ d: BondDevicePort) -> Bool {
+        guard !d.removed else { return false }
         var any = false
+        // A VLAN device's MTU is at most the bond's; the parser allows the tag's 4 bytes.
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
-        let tap = device.tap
-        while device.socket.receiveBlock({ frames in
+        let vid = d.vlan?.vid
+        let tap = d.tap
+        while d.socket.receiveBlock({ frames in
             while let frame = frames.next() {
                 if let tap { tap.record(frame, .sent) }
-                device.rxPackets &+= 1
-                device.rxBytes &+= frame.wireLength
+                d.rxPackets &+= 1
+                d.rxBytes &+= frame.wireLength
                 if frame.isCut { counters.count(.truncated); continue }
-                transmit(frame, maxFrame: maxFrame)
+                transmit(vid.map { frame.pushingTag($0) } ?? frame, maxFrame: maxFrame)
             }
             for p in ports where !p.queue.isEmpty { p.queue.flush() }
         }) { any = true }

@@ -75,9 +75,9 @@ public final class Engine: @unchecked Sendable {
     var ownIPv4: [IPv4Address] = []
     var ownIPv6: [IPv6Address] = []
     var nextAddressRead = Instant.zero
-    /// Per arp_ip_target and ns_ip6_target, the way its probes go (nil: not behind the bond).
-    var arpProbePaths: [ProbePath<IPv4Address>?] = []
-    var nsProbePaths: [ProbePath<IPv6Address>?] = []
+    /// Per arp_ip_target and ns_ip6_target, the way its probes go.
+    var arpProbePaths: [ProbePath<IPv4Address>] = []
+    var nsProbePaths: [ProbePath<IPv6Address>] = []
     /// Bond events raised while a receive batch is walked, handled after it.
     var pendingEvents: [BondEvent] = []
     var counters = BondCounters()

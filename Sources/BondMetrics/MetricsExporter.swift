@@ -101,6 +101,15 @@ public final class MetricsExporter: @unchecked Sendable {
                         "bondd_member_probes_answered_total", "Probe replies the ARP/NS monitor counted on the member", l, m.repliesValidated ?? 0)
                 }
             }
+            for v in s.vlans ?? [] {
+                let l = b + [("device", v.name), ("vlan", String(v.vid))]
+                counter("bondd_vlan_rx_packets_total", "Frames the bond delivered to a VLAN device", l, v.rxPackets)
+                counter("bondd_vlan_rx_bytes_total", "Bytes the bond delivered to a VLAN device", l, v.rxBytes)
+                counter("bondd_vlan_rx_drops_total", "Frames for a VLAN device the kernel refused", l, v.rxDrops)
+                counter("bondd_vlan_tx_packets_total", "Frames the host sent on a VLAN device", l, v.txPackets)
+                counter("bondd_vlan_tx_bytes_total", "Bytes the host sent on a VLAN device", l, v.txBytes)
+                gauge("bondd_vlan_carrier", "1 while a VLAN device has carrier", l, v.carrier == "up" ? 1 : 0)
+            }
         }
         for (key, c) in counters where !seen.contains(key) {
             registry.unregisterCounter(c)

@@ -118,6 +118,35 @@ import Testing
         #expect(stack.nearest(to: IPv4Address("198.51.100.77")!)?.0.name == "xenbrdmz")
     }
 
+    @Test func learningPacketsGoOnceUntaggedAndOncePerVLAN() throws {
+        let b = try EmbeddedBond(["mode=balance-tlb", "miimon=100", "vlans=2,3"])
+        _ = b.sent(on: "eth1")
+        try b.advance(milliseconds: 1100, step: 50)
+        let learning = b.sent(on: "eth1").filter { $0.etherType == EtherType.loopback }
+        #expect(learning.map(\.vlanID).sorted { ($0 ?? 0) < ($1 ?? 0) } == [nil, 2, 3], "\(learning.map(\.vlanID))")
+    }
+
+    @Test func aVLANDeviceDeletedByHandIsAVLANRemoved() throws {
+        let b = try EmbeddedBond(["mode=balance-rr", "miimon=100", "vlans=2,3"])
+        try b.kernel.deleteLink(index: b.kernel.index(of: "bond0.2"))
+        try b.turn()
+        #expect(b.status.vlans?.map(\.vid) == [3])
+        #expect(b.status.options["vlans"] == .some("3"))
+        #expect(b.logs.lines.contains { $0.contains("bond0.2 was deleted by hand; VLAN 2 removed") })
+        try b.receive(frame(from: Self.peer, to: Self.bond, vlan: 2, 1), on: "eth0")
+        #expect(delivered(b, to: "bond0").count == 1, "VLAN 2's frames reach the bond device, tagged")
+    }
+
+    @Test func aVLANDevicesMTUStaysAtMostTheBondsAndFollowsItDown() throws {
+        let b = try EmbeddedBond(["mode=balance-rr", "miimon=100", "vlans=2"])
+        try b.kernel.change(index: b.kernel.index(of: "bond0.2"), LinkChange(mtu: 9000))
+        try b.turn()
+        #expect(b.kernel.info("bond0.2").mtu == 1500, "set back: above the bond's")
+        try b.kernel.change(index: b.kernel.index(of: "bond0"), LinkChange(mtu: 1400))
+        try b.turn()
+        #expect(b.kernel.info("bond0.2").mtu == 1400, "a lower bond MTU lowers it")
+    }
+
     @Test func theBondsStopRemovesItsVLANDevices() throws {
         let kernel: EmbeddedKernel
         do {

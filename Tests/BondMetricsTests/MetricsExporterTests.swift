@@ -30,4 +30,21 @@ import Testing
         e.update([])
         #expect(!String(decoding: e.render(), as: UTF8.self).contains("bond0"))
     }
+
+    @Test func vlanDevicesHaveTheirCountersAndGoWithTheirVLAN() {
+        let e = MetricsExporter()
+        var s = status(members: ["eth0"], rx: 1)
+        s.vlans = [
+            VLANStatus(
+                name: "vlan2", vid: 2, state: "up", carrier: "up", path: "xdp", rxPackets: 4, rxBytes: 240, rxDrops: 0, txPackets: 3, txBytes: 180)
+        ]
+        e.update([s])
+        var text = String(decoding: e.render(), as: UTF8.self)
+        #expect(text.contains("bondd_vlan_rx_packets_total{bond=\"bond0\",device=\"vlan2\",vlan=\"2\"} 4\n"), "\(text)")
+        #expect(text.contains("bondd_vlan_carrier{bond=\"bond0\",device=\"vlan2\",vlan=\"2\"} 1"), "\(text)")
+        s.vlans = []
+        e.update([s])
+        text = String(decoding: e.render(), as: UTF8.self)
+        #expect(!text.contains("vlan2"))
+    }
 }

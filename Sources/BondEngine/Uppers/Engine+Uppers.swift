@@ -44,31 +44,35 @@ extension Engine {
     }
 
     /// Where each target's probes go, as the kernel's bond_verify_device_path finds it:
-    /// the route to the target leaves by the bond or a device above it, whose tag the
-    /// probe carries and whose address it speaks from; a route by another device means
-    /// no probe (the target is not behind the bond). Without a route, from the address
-    /// nearest the target.
+    /// when the route to the target leaves by the bond or a device above it, the probe
+    /// carries that device's tag and speaks from its address. Otherwise (no route, or a
+    /// route by another device, as when two bonds share a subnet and the kernel routes
+    /// it by the other) from the address above the bond nearest the target, with its
+    /// device's tag: the kernel would not probe at all, and the bond would go down for
+    /// want of replies.
     func refreshProbePaths() {
         guard let p = bond.probe else { return }
         arpProbePaths = p.arpTargets.map { t in
-            path(to: t.bytes, fallback: uppers.nearest(to: t)) { d, preferred in
+            path(to: t.bytes, fallback: uppers.nearest(to: t).map { ($0.0.vlan, $0.1) } ?? (nil, IPv4Address(rawValue: 0))) { d, preferred in
                 preferred.flatMap(IPv4Address.init(bytes:)) ?? ProbeSourceAddress.forTarget(t, among: d.ipv4.isEmpty ? ownIPv4 : d.ipv4)
             }
         }
         nsProbePaths = p.nsTargets.map { t in
-            path(to: t.bytes, fallback: uppers.nearest(to: t)) { d, preferred in
+            path(to: t.bytes, fallback: uppers.nearest(to: t).map { ($0.0.vlan, $0.1) } ?? (nil, IPv6Address(high: 0, low: 0))) {
+                d, preferred in
                 preferred.flatMap(IPv6Address.init(bytes:)) ?? ProbeSourceAddress.forTarget(t, among: d.ipv6.isEmpty ? ownIPv6 : d.ipv6)
             }
         }
     }
 
     private func path<A>(
-        to target: [UInt8], fallback: (UpperDevice, A)?, source: (UpperDevice, [UInt8]?) -> A
-    ) -> ProbePath<A>? {
-        guard let route = try? links.route(to: target) else {
-            return fallback.map { ProbePath(vlan: $0.0.vlan, source: $0.1) }
+        to target: [UInt8], fallback: (vlan: UInt16?, source: A), source: (UpperDevice, [UInt8]?) -> A
+    ) -> ProbePath<A> {
+        if let route = try? links.route(to: target), let d = uppers.device(index: route.interfaceIndex) {
+            return ProbePath(vlan: d.vlan, source: source(d, route.preferredSource))
         }
-        guard let d = uppers.device(index: route.interfaceIndex) else { return nil }
-        return ProbePath(vlan: d.vlan, source: source(d, route.preferredSource))
+        // Without any address the monitor waits (ProbeMonitor.waitReason); a probe from
+        // 0.0.0.0 or :: still shows the member's path to a target that answers it.
+        return ProbePath(vlan: fallback.vlan, source: fallback.source)
     }
 }
