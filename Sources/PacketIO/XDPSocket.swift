@@ -22,6 +22,11 @@ public final class XDPSocket {
     /// The most frames this socket keeps in its fill ring, and how many are there now.
     private let fillLimit: Int
     private var filled = 0
+    /// Which frames of the memory the kernel holds for this socket (its fill ring, its
+    /// TX ring until completed), one bit each: given back when the socket closes, or a
+    /// member removed at runtime would take them from the memory for good.
+    private let held: UnsafeMutablePointer<UInt64>
+    private let heldWords: Int
     public private(set) var transmitted = 0
     public private(set) var transmittedBytes = 0
     /// Frames that found the TX ring full and were given back.
@@ -35,6 +40,9 @@ public final class XDPSocket {
     public init(interface name: String, index: Int32, memory: XDPSocketMemory, copy: Bool, fillLimit: Int? = nil) throws(SystemError) {
         interfaceIndex = index
         self.fillLimit = min(fillLimit ?? Int(memory.ringSize), Int(memory.ringSize))
+        heldWords = (memory.frameCount + 63) / 64
+        held = .allocate(capacity: heldWords)
+        held.initialize(repeating: 0, count: heldWords)
         self.memory = memory
         xsk = .allocate(capacity: 1)
         xsk.initialize(to: nil)
@@ -60,7 +68,7 @@ public final class XDPSocket {
                 memory.ringSize, copy ? 1 : 0)
         }
         guard r == 0, let socket = xsk.pointee else {
-            xsk.deallocate(); rx.deallocate(); tx.deallocate()
+            xsk.deallocate(); rx.deallocate(); tx.deallocate(); held.deallocate()
             if ownsRings { fill.deallocate(); completion.deallocate() }
             throw SystemError("AF_XDP socket on \(name)", errno: -r)
         }
@@ -71,8 +79,30 @@ public final class XDPSocket {
 
     deinit {
         if let s = xsk.pointee { xsk_socket__delete(s) }
+        // Nothing of the kernel's refers to them now: they are the memory's again.
+        for w in 0..<heldWords where held[w] != 0 {
+            var bits = held[w]
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                memory.give(UInt64((w * 64 + bit) * memory.frameSize))
+                bits &= bits - 1
+            }
+        }
+        held.deallocate()
         xsk.deallocate(); rx.deallocate(); tx.deallocate()
         if ownsRings { fill.deallocate(); completion.deallocate() }
+    }
+
+    @inline(__always)
+    private func hold(_ address: UInt64) {
+        let i = Int(address) / memory.frameSize
+        held[i >> 6] |= 1 << UInt64(i & 63)
+    }
+
+    @inline(__always)
+    private func release(_ address: UInt64) {
+        let i = Int(address) / memory.frameSize
+        held[i >> 6] &= ~(1 << UInt64(i & 63))
     }
 
     /// Gives the kernel free frames to receive into, as many as its fill ring takes.
@@ -83,7 +113,9 @@ public final class XDPSocket {
         let n = xsk_ring_prod__reserve(fill, wanted, &index)
         guard n > 0 else { return }
         for i in 0..<n {
-            xsk_ring_prod__fill_addr(fill, index &+ i).pointee = memory.take()!
+            let address = memory.take()!
+            hold(address)
+            xsk_ring_prod__fill_addr(fill, index &+ i).pointee = address
         }
         xsk_ring_prod__submit(fill, n)
         filled += Int(n)
@@ -102,6 +134,7 @@ public final class XDPSocket {
         guard n > 0 else { return 0 }
         for i in 0..<n {
             let d = xsk_ring_cons__rx_desc(rx, index &+ i)!.pointee
+            release(d.addr)
             body(XDPFrame(address: d.addr, length: Int(d.len)))
         }
         xsk_ring_cons__release(rx, n)
@@ -123,6 +156,7 @@ public final class XDPSocket {
         d.pointee.addr = frame.address
         d.pointee.len = UInt32(frame.length)
         d.pointee.options = 0
+        hold(frame.address)
         queued += 1
         transmittedBytes &+= frame.length
     }
@@ -141,7 +175,11 @@ public final class XDPSocket {
         var index: UInt32 = 0
         let n = xsk_ring_cons__peek(completion, memory.ringSize, &index)
         guard n > 0 else { return }
-        for i in 0..<n { memory.give(xsk_ring_cons__comp_addr(completion, index &+ i)!.pointee) }
+        for i in 0..<n {
+            let address = xsk_ring_cons__comp_addr(completion, index &+ i)!.pointee
+            release(address)
+            memory.give(address)
+        }
         xsk_ring_cons__release(completion, n)
     }
 }

@@ -98,6 +98,22 @@ import Testing
         program.detach(from: b.inner.index)
     }
 
+    /// A member removed at runtime closes its socket: the frames its fill ring held are
+    /// the memory's again, or every removal would take a ring's worth for good.
+    @Test func aClosedSocketGivesItsFramesBackToTheMemory() throws {
+        let a = try VethPair("g"), b = try VethPair("h")
+        let memory = try XDPSocketMemory(frameCount: 512, frameSize: 2048, ringSize: 128)
+        let first = try XDPSocket(interface: a.inner.name, index: a.inner.index, memory: memory, copy: true)
+        #expect(memory.freeCount == 512 - 128)
+        do {
+            let second = try XDPSocket(interface: b.inner.name, index: b.inner.index, memory: memory, copy: true, fillLimit: 64)
+            #expect(memory.freeCount == 512 - 128 - 64)
+            _ = second
+        }
+        #expect(memory.freeCount == 512 - 128, "the closed socket's 64 frames are back")
+        _ = first
+    }
+
     @Test func framesLargerThanTheMTUGoUpInstead() throws {
         let a = try VethPair("c", mtu: 1700)  // room for a frame longer than the bond's 1514
         let program = try XDPSteeringProgram()
