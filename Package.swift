@@ -67,6 +67,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // bondsim's simulation: the daemon's own policy code on a virtual clock over traces,
+        // and the figures it reports. BondCore alone: no root, no sockets.
+        .target(name: "BondSim", dependencies: ["BondCore"]),
         .executableTarget(
             name: "bondctl",
             dependencies: [
@@ -74,6 +77,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
+        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore", "SystemIO"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
         .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO"]),
