@@ -125,7 +125,7 @@ extension Engine {
             logger.info("\(name): promiscuous mode \(promiscuous ? "on" : "off"), applying to members")
             change.promiscuous = promiscuous || vlanPromiscuous
         }
-        followBondDeviceOnVLANs(mtuChanged: change.mtu != nil, oldMAC: change.mac == nil ? nil : previousMAC)
+        followBondDeviceOnVLANs(mtuChanged: change.mtu != nil, oldMAC: previousMAC)
         guard change.mtu != nil || change.mac != nil || change.promiscuous != nil else { return }
         for p in ports where p.isLive {
             do { try links.change(index: p.interfaceIndex, change) } catch { logger.error("\(name): cannot update \(p.name): \(error)") }

@@ -1,3 +1,4 @@
+import Glibc
 import BondCore
 import PacketIO
 
@@ -28,6 +29,15 @@ extension Engine {
             try addMember(m)
             changed.append("\(m) added")
         }
+        changed += try applyAttachments(new, replacing: old)
+        return changed
+    }
+
+    /// The MTU, bridge and addresses `new` declares where `old` declared others: what
+    /// `old` declared and `new` does not is taken away (a bond rebuilt over its devices
+    /// keeps them otherwise). Returns what changed.
+    public func applyAttachments(_ new: BondConfiguration, replacing old: BondConfiguration) throws(EngineError) -> [String] {
+        var changed: [String] = []
         do {
             if let mtu = new.mtu, new.mtu != old.mtu {
                 try links.change(index: hostIndex, LinkChange(mtu: mtu))
@@ -44,7 +54,9 @@ extension Engine {
             }
             for a in old.addresses where !new.addresses.contains(a) {
                 let (bytes, prefix) = a.bytesAndPrefix
-                try links.deleteAddress(index: hostIndex, bytes, prefixLength: prefix)
+                do { try links.deleteAddress(index: hostIndex, bytes, prefixLength: prefix) } catch {
+                    if error.errno != EADDRNOTAVAIL { throw error }
+                }
                 changed.append("\(a) removed")
             }
             for a in new.addresses where !old.addresses.contains(a) {

@@ -24,6 +24,8 @@ extension Engine {
         } catch {
             logger.error("\(name): cannot take the MAC of \(port.name): \(error)")
         }
+        // The link notification that follows finds the bond's MAC already taken.
+        followBondDeviceOnVLANs(mtuChanged: false, oldMAC: old)
     }
 
     /// The new active member takes the bond's MAC from whoever has it, which takes the

@@ -55,6 +55,7 @@ final class SocketPath {
 
     func closeMember(slot: Int, ifindex: Int32) {
         program.detach(from: ifindex)
+        program.forget(ifindex: ifindex)
         modes[slot] = nil
     }
 

@@ -41,6 +41,13 @@ public final class XDPSteeringProgram {
         try object.update(socketsMap, key: UInt32(slot), value: UInt32(bitPattern: fd))
     }
 
+    /// `ifindex` is steered no more: its entry goes, so that interfaces that come and go
+    /// (VLAN devices, members) never fill the map.
+    public func forget(ifindex: Int32) {
+        var key = UInt32(bitPattern: ifindex)
+        _ = bpf_map_delete_elem(slotsMap, &key)
+    }
+
     /// Frames longer than this (MTU + Ethernet header, or what a socket frame holds)
     /// go up to the AF_PACKET sockets.
     public func setMaximumFrame(_ bytes: Int) throws(SystemError) {

@@ -17,7 +17,7 @@ final class BondInstance: @unchecked Sendable {
     /// Creates the bond (and with `attach`, its addresses, MTU and bridge port); on
     /// failure nothing of it is left. `reload` answers `bondctl reload`.
     init(
-        _ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger,
+        _ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger, replacing previous: BondConfiguration? = nil,
         reload: @escaping @Sendable () -> ControlReply
     ) throws(EngineError) {
         self.plan = plan
@@ -37,7 +37,11 @@ final class BondInstance: @unchecked Sendable {
             throw error
         }
         if attach {
-            do { try engine.attach(addresses: plan.addresses, mtu: plan.mtu, bridge: plan.bridge) } catch {
+            do {
+                try engine.attach(addresses: plan.addresses, mtu: plan.mtu, bridge: plan.bridge)
+                // Rebuilt over the same devices: what only the previous plan declared goes.
+                if let previous { _ = try engine.applyAttachments(plan, replacing: previous) }
+            } catch {
                 server.stop()
                 engine.shutdown()
                 throw error

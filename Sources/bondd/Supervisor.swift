@@ -125,11 +125,24 @@ final class Supervisor: @unchecked Sendable {
                     return .failure("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                 }
             }
-            // What became of each bond, said in the file's order (then the bonds it lost).
+            // What became of each bond: the bonds the file lost, then the others in its order.
             var said: [String: String] = [:]
             var lines: [String] = []
             var problems: [String] = []
             var rebuild: [BondConfiguration] = []
+            // Stop first: a rebuilt bond's members must be free before it starts again,
+            // and a member moving to a bond changed in place, before that bond takes it.
+            for b in stopped {
+                b.stopAndWait(keepingDevices: wanted[b.name] != nil)
+                if wanted[b.name] == nil { lines.append("\(b.name): stopped (no longer in the file)") }
+            }
+            // Members leave the bonds changed in place before any joins one.
+            for b in changed where live.contains(b.name) {
+                let plan = wanted[b.name]!
+                _ = b.engine.perform { e in
+                    for m in b.plan.members where !plan.members.contains(m) { try? e.removeMember(m) }
+                }
+            }
             for b in changed where live.contains(b.name) {
                 let plan = wanted[b.name]!
                 let result = b.engine.perform { e -> Result<[String], EngineError> in
@@ -148,15 +161,10 @@ final class Supervisor: @unchecked Sendable {
                     problems.append("\(b.name): stopped while it was being changed")
                 }
             }
-            // Stop first: a rebuilt bond's members must be free before it starts again.
-            for b in stopped {
-                b.stopAndWait(keepingDevices: wanted[b.name] != nil)
-                if wanted[b.name] == nil { lines.append("\(b.name): stopped (no longer in the file)") }
-            }
             for plan in plans where !kept.contains(plan.name) && (!live.contains(plan.name) || rebuild.contains(plan)) {
                 let previous = stopped.first { $0.name == plan.name } ?? changed.first { $0.name == plan.name }
                 do {
-                    launch(try makeInstance(plan))
+                    launch(try makeInstance(plan, replacing: previous?.plan))
                     said[plan.name] = "\(plan.name): \(current.contains { $0.name == plan.name } ? "rebuilt (changed), its devices kept" : "started")"
                 } catch {
                     // Something changed under us since the check: the bond goes back to
@@ -180,8 +188,8 @@ final class Supervisor: @unchecked Sendable {
 
     private static func describe(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
 
-    private func makeInstance(_ plan: BondConfiguration) throws(EngineError) -> BondInstance {
-        try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger) { [weak self] in
+    private func makeInstance(_ plan: BondConfiguration, replacing previous: BondConfiguration? = nil) throws(EngineError) -> BondInstance {
+        try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger, replacing: previous) { [weak self] in
             self?.reload() ?? .failure("bondd is stopping")
         }
     }

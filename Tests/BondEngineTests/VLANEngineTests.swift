@@ -147,6 +147,23 @@ import Testing
         #expect(b.kernel.info("bond0.2").mtu == 1400, "a lower bond MTU lowers it")
     }
 
+    @Test func withFailOverMACActiveTheVLANDevicesFollowTheBondsMAC() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "fail_over_mac=active", "vlans=2"])
+        b.kernel.setCarrier("eth0", false)
+        try b.turn()
+        #expect(b.status.activeMember == "eth1")
+        #expect(b.kernel.info("bond0").mac == MACAddress("52:54:00:00:00:02")!.bytes)
+        #expect(b.kernel.info("bond0.2").mac == MACAddress("52:54:00:00:00:02")!.bytes, "it had the bond's MAC: it follows")
+    }
+
+    @Test func aRebuildOverTheSameDevicesTakesAwayWhatOnlyTheOldPlanDeclared() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100"])
+        let old = BondConfiguration(name: "bond0", members: ["eth0", "eth1"], addresses: [InterfaceAddress("192.0.2.1/24")!])
+        let new = BondConfiguration(name: "bond0", members: ["eth0", "eth1"], addresses: [InterfaceAddress("192.0.2.7/24")!])
+        #expect(try b.engine.applyAttachments(new, replacing: old) == ["192.0.2.1/24 removed", "192.0.2.7/24 added"])
+        #expect(b.kernel.ipv4[b.kernel.index(of: "bond0")] == [0xC000_0207])
+    }
+
     @Test func theBondsStopRemovesItsVLANDevices() throws {
         let kernel: EmbeddedKernel
         do {

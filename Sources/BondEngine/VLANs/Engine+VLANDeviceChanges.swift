@@ -9,7 +9,9 @@ extension Engine {
         guard !d.removed else { return }
         if deleted {
             logger.notice("\(name): \(d.name) was deleted by hand; VLAN \(d.vlan!.vid) removed from the bond")
-            removeVLANFromOptions(d)
+            let vid = d.vlan!.vid
+            removeVLAN(d)
+            removeVLANFromOptions(vid)
             return
         }
         if info.index == d.engineIndex {
@@ -45,8 +47,8 @@ extension Engine {
     }
 
     /// The VLAN leaves the option too, so that show and a later reload agree.
-    private func removeVLANFromOptions(_ d: BondDevicePort) {
-        let rest = bond.options.vlans.filter { $0.vid != d.vlan!.vid }
+    private func removeVLANFromOptions(_ vid: UInt16) {
+        let rest = bond.options.vlans.filter { $0.vid != vid }
         do { _ = try setOptions(["vlans=" + rest.map(\.description).joined(separator: ",")]) } catch {
             logger.error("\(name): \(error.message)")
         }

@@ -19,11 +19,13 @@ extension Engine {
             d.socketSlot = slot
         } catch {
             sp.program.detach(from: ifindex)
+            sp.program.forget(ifindex: ifindex)
             logger.notice("\(name): no AF_XDP socket on \(d.name) (\(error)); its frames move through AF_PACKET")
             return
         }
         d.undo.push("AF_XDP on \(d.name)") { [weak sp, weak d, poller] in
             sp?.program.detach(from: ifindex)
+            sp?.program.forget(ifindex: ifindex)
             if let x = d?.xsk { poller.remove(x.fd) }
             d?.xsk = nil
             d?.socketSlot = nil

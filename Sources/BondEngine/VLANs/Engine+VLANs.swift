@@ -19,38 +19,34 @@ extension Engine {
         return slot < 0 ? nil : vlanDevices[Int(slot)]
     }
 
-    /// Makes and removes VLAN devices until the bond has exactly `specs`. New VLANs are
-    /// made first: one that cannot be made undoes the others and throws, with nothing
-    /// removed. (A renamed VLAN is removed, then made again under its new name.)
+    /// Makes and removes VLAN devices until the bond has exactly `specs`. Devices are
+    /// made first (a renamed VLAN's under its new name): one that cannot be made undoes
+    /// the others and throws, with nothing removed. Then the old ones go, and devices of
+    /// VLANs the bond no longer has that a dead or rebuilt bondd left.
     func applyVLANs(_ specs: [VLANSpec]) throws(EngineError) {
-        let renamed = Set(
-            specs.filter { s in vlanDevice(s.vid).map { $0.name != s.deviceName(bond: name) } ?? false }.map(\.vid))
         let existing: [VLANDevice.Ends]
         do { existing = VLANDevice.leftovers(of: name, in: try links.links()) } catch {
             throw EngineError("cannot read interfaces: \(error)")
         }
-        func make(_ spec: VLANSpec) throws(EngineError) -> BondDevicePort {
-            try addVLAN(spec, leftover: existing.first { $0.vid == spec.vid && $0.host.name == spec.deviceName(bond: name) })
-        }
-        // A rebuilt bond (or one restarted after a crash) finds the devices of VLANs its
-        // configuration no longer has: they go, as they would have with the old bond.
-        for e in existing
-        where !specs.contains(where: { $0.vid == e.vid && $0.deviceName(bond: name) == e.host.name })
-            && !vlanDevices.contains(where: { $0.engineIndex == e.engine.index })
-        {
-            logger.notice("\(name): removing \(e.host.name) (VLAN \(e.vid)), which the bond no longer has")
-            try? links.deleteLink(index: e.engine.index)
-        }
+        let current = vlanDevices
+        let keep = specs.filter { s in current.contains { $0.vlan?.vid == s.vid && $0.name == s.deviceName(bond: name) } }
         var made: [BondDevicePort] = []
-        for spec in specs where vlanDevice(spec.vid) == nil {
-            do throws(EngineError) { made.append(try make(spec)) } catch {
+        for spec in specs where !keep.contains(spec) {
+            do throws(EngineError) {
+                made.append(
+                    try addVLAN(spec, leftover: existing.first { $0.vid == spec.vid && $0.host.name == spec.deviceName(bond: name) }))
+            } catch {
                 for d in made { removeVLAN(d) }
                 throw error
             }
         }
-        let wanted = Set(specs.map(\.vid))
-        for d in vlanDevices where !wanted.contains(d.vlan!.vid) || renamed.contains(d.vlan!.vid) { removeVLAN(d) }
-        for spec in specs where renamed.contains(spec.vid) { _ = try make(spec) }
+        for d in current where !keep.contains(where: { $0.vid == d.vlan?.vid }) { removeVLAN(d) }
+        // A renamed VLAN's new device took its slot while the old one still had it.
+        for d in vlanDevices { vlanSlots[Int(d.vlan!.vid)] = Int16(vlanDevices.firstIndex { $0 === d }!) }
+        for e in existing where !vlanDevices.contains(where: { $0.engineIndex == e.engine.index || $0.hostIndex == e.host.index }) {
+            logger.notice("\(name): removing \(e.host.name) (VLAN \(e.vid)), which the bond no longer has")
+            try? links.deleteLink(index: e.engine.index)
+        }
     }
 
     /// Makes (or takes over) the device of one VLAN, with the bond's MAC and MTU.
