@@ -41,8 +41,6 @@ extension Engine {
             }
         }
         for d in current where !keep.contains(where: { $0.vid == d.vlan?.vid }) { removeVLAN(d) }
-        // A renamed VLAN's new device took its slot while the old one still had it.
-        for d in vlanDevices { vlanSlots[Int(d.vlan!.vid)] = Int16(vlanDevices.firstIndex { $0 === d }!) }
         for e in existing where !vlanDevices.contains(where: { $0.engineIndex == e.engine.index || $0.hostIndex == e.host.index }) {
             logger.notice("\(name): removing \(e.host.name) (VLAN \(e.vid)), which the bond no longer has")
             try? links.deleteLink(index: e.engine.index)
