@@ -16,20 +16,10 @@ extension Engine {
                 logger.log(level: rotation ? .debug : .info, "\(name): \(ports[i].name): \(t.message)")
                 if !rotation { journal.record(.link, member: ports[i].name, "\(t.from.rawValue) -> \(t.to.rawValue): \(t.message)") }
                 rebuildView()
-                if !t.to.carriesTraffic {
-                    carryOut(mode.memberDown(i, members: view))
-                } else if t.to == .up {
-                    carryOut(mode.memberUp(i, members: view))
-                }
+                carryOut(mode.linkChanged(member: i, t, members: view))
             case .activeChanged(let from, let to, let reason):
                 if from != nil { failovers += 1 }
-                // A change by choice leaves the old member up: switches still send the
-                // bond's frames there until the new one's announcement reaches them.
-                if let from, to != nil, bond.members[from].link == .up {
-                    draining = (from, handlingStarted.adding(milliseconds: Self.drainingMilliseconds))
-                } else {
-                    draining = nil
-                }
+                draining = DrainingWindow.after(activeChange: from, to: to, bond: bond, at: handlingStarted)
                 // The fast path takes the new active member before anything announces
                 // it: a switch that re-learns from the announcement sends there at once.
                 rebuildView()

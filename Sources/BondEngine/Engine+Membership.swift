@@ -97,23 +97,13 @@ extension Engine {
     }
 
     func rebuildView() {
-        view = MemberView(
-            usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
-            speeds: bond.members.map(\.speed), bondMAC: bondMAC, linkUp: bond.usable)
-        view.names = bond.members.map { $0.isRemoved ? "" : $0.name }
-        view.hostMACs = uppers.hostMACs.filter { $0 != bondMAC }
-        view.permanentMACs = bond.members.map(\.permanentMAC)
-        view.halfDuplex = Set(bond.members.indices.filter { bond.members[$0].fullDuplex == false })
-        // Only while that member is still up and the mode has an active member.
-        if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
-            view.draining = d.member
-        }
+        view = MemberView(bond: bond, mode: mode, bondMAC: bondMAC, hostMACs: uppers.hostMACs, draining: draining)
         syncFastPath()
     }
 
     /// The bond has carrier while a member is up (the bond's monitors) and the mode
     /// permits it; the engine end's admin state is that carrier.
-    var carrierWanted: Bool { bond.hasCarrier && mode.permitsCarrier(transmitters: view.usable) }
+    var carrierWanted: Bool { bond.carrierWanted(mode: mode, view: view) }
 
     /// Sets the engine end to `carrierWanted` when it changed, and says so once: after
     /// the events that changed it are handled (so the journal reads link, active

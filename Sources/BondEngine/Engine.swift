@@ -93,8 +93,7 @@ public final class Engine: @unchecked Sendable {
     /// The options as given (name=value words): `bondctl set` adds to them.
     var optionWords: [String]
     /// The previous active member and until when its unicast is still taken.
-    var draining: (member: Int, until: Instant)?
-    static let drainingMilliseconds = 500
+    var draining: DrainingWindow?
     /// Captures running (`bondctl capture`), published once per loop turn.
     var taps: [FrameTap] = []
     /// The XDP fast path, when it is attached (`backend=xdp`, the default where it works).

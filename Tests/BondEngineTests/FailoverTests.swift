@@ -103,7 +103,7 @@ import Testing
         #expect(b.status.activeMember == "eth1")
         try b.receive(incoming(to: Self.bond), on: "eth0")
         #expect(b.delivered().count == 1, "the old member's unicast is still taken")
-        try b.advance(milliseconds: Engine.drainingMilliseconds + 50)
+        try b.advance(milliseconds: DrainingWindow.milliseconds + 50)
         try b.receive(incoming(to: Self.bond), on: "eth0")
         #expect(b.delivered().isEmpty, "after the window, a backup's frames are dropped")
         #expect(b.status.members[0].rxDrops == 1)
