@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "bondd", targets: ["bondd"]),
         .executable(name: "bondctl", targets: ["bondctl"]),
+        .executable(name: "bondsim", targets: ["bondsim"]),
         .library(name: "BondCore", targets: ["BondCore"]),
     ],
     dependencies: [
@@ -70,6 +71,9 @@ let package = Package(
         // bondsim's simulation: the daemon's own policy code on a virtual clock over traces,
         // and the figures it reports. BondCore alone: no root, no sockets.
         .target(name: "BondSim", dependencies: ["BondCore"]),
+        .executableTarget(
+            name: "bondsim",
+            dependencies: ["BondSim", "BondCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bondctl",
             dependencies: [

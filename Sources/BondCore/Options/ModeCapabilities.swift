@@ -61,4 +61,8 @@ extension BondMode {
     public var hasBackupMembers: Bool { capabilities.hasBackupMembers }
     public var balancesByHash: Bool { capabilities.balancesByHash }
     public var keepsCurrentMember: Bool { capabilities.keepsCurrentMember }
+    /// The bond's MAC leaves on several members at once, so the switch must take the
+    /// members' ports as one (a static EtherChannel, or LACP): every mode without an
+    /// active member that alone receives.
+    public var needsSwitchAggregation: Bool { !capabilities.usesActiveMember }
 }

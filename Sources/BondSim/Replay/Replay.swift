@@ -1,0 +1,223 @@
+import BondCore
+
+/// One run: frames fed in time order to a `SimulatedBond`, scripted events applied at
+/// their times, and every figure of `RunReport` counted on the way.
+public final class Replay {
+    public let settings: ReplaySettings
+    let interval: UInt64
+    var sim: SimulatedBond?
+    var origin: UInt64?
+    var clock: UInt64 = 0
+    var pending: [ScriptedEvent]
+    var report: RunReport
+    var links: LinkModel
+    var network = LearningSwitch()
+    var flows: [UInt64: FlowState] = [:]
+    var inFlight = MinHeap<Arrival>()
+    var sent: UInt64 = 0
+    var reordering = ReorderingCounter<UInt64>()
+    var window: RemapWindow?
+
+    struct FlowState {
+        var order: Int
+        var frames: UInt64 = 0
+        var bytes = 0
+        var last: Int32 = -1
+        var several = false
+        var lastInterval: UInt32 = 0
+        /// (interval, member) whenever the member changed, for the flow map (bounded).
+        var changes: [(UInt32, Int32)] = []
+    }
+
+    struct Arrival: Comparable {
+        var at: UInt64
+        var order: UInt64
+        var flow: UInt64
+        var sequence: UInt64
+        static func < (a: Arrival, b: Arrival) -> Bool { (a.at, a.order) < (b.at, b.order) }
+        static func == (a: Arrival, b: Arrival) -> Bool { a.order == b.order }
+    }
+
+    /// Flows' members before a scripted event and after it, until the next.
+    struct RemapWindow {
+        var event: Int
+        var before: [UInt64: Int]
+        var after: [UInt64: Int] = [:]
+        var gone: Set<Int>
+    }
+
+    /// - Parameter span: the trace's length in nanoseconds (for the series' interval).
+    public init(_ settings: ReplaySettings, span: UInt64) throws(OptionError) {
+        // Refused before any frame: the daemon's parser and the events' syntax.
+        _ = try BondOptions.parse(settings.options)
+        guard !settings.members.isEmpty else { throw OptionError("give the bond's members (--members NAME,NAME,...)") }
+        self.settings = settings
+        interval = settings.intervalNanoseconds ?? ReplaySettings.interval(for: span)
+        pending = settings.events.sorted { $0.at < $1.at }
+        links = LinkModel(
+            speedsMbps: settings.members.indices.map { $0 < settings.speeds.count ? settings.speeds[$0] : 1000 },
+            latencyNanoseconds: settings.latencyNanoseconds, queueFrames: settings.queueFrames)
+        report = RunReport(
+            policy: settings.name, options: settings.options, direction: settings.direction.rawValue, durationSeconds: 0,
+            members: settings.members.map { RunReport.MemberFigures(name: $0) },
+            series: RunReport.Series(intervalSeconds: Double(interval) / 1e9))
+    }
+
+    /// The bond, made at the first frame (its MAC may come from it).
+    func bond(for frame: UnsafeRawBufferPointer, at ns: UInt64) throws(OptionError) -> SimulatedBond {
+        if let sim { return sim }
+        var mac = settings.bondMAC
+        if mac == nil, frame.count >= 12 {
+            let f = FrameBytes(frame)
+            mac = settings.direction == .tx ? f.mac(6) : f.mac(0)
+        }
+        let s = try SimulatedBond(
+            options: settings.options, members: settings.members, speeds: settings.speeds, bondMAC: mac ?? MACAddress(rawValue: 0x0200_5e00_0001))
+        sim = s
+        origin = ns
+        network = LearningSwitch(aggregated: s.bond.options.mode.needsSwitchAggregation)
+        absorbNotes()
+        return s
+    }
+
+    /// The next frame of the trace, captured at `ns` (trace time).
+    public func feed(_ frame: UnsafeRawBufferPointer, at ns: UInt64, wireLength: Int) throws(OptionError) {
+        let sim = try bond(for: frame, at: ns)
+        // Time never runs back, even in a trace merged out of order.
+        clock = max(clock, ns &- origin!)
+        runEvents(upTo: clock)
+        sim.advance(to: Instant(nanoseconds: clock))
+        absorbNotes()
+        let bytes = FrameBytes(frame)
+        switch settings.direction {
+        case .tx: transmit(bytes, wireLength: wireLength, sim)
+        case .rx: receive(bytes, wireLength: wireLength, sim)
+        }
+        absorbNotes()
+        flushArrivals(upTo: clock + links.latencyNanoseconds)
+    }
+
+    public func feed(_ frame: [UInt8], at ns: UInt64, wireLength: Int? = nil) throws(OptionError) {
+        let failure: OptionError? = frame.withUnsafeBytes { b in
+            do throws(OptionError) {
+                try feed(b, at: ns, wireLength: wireLength ?? frame.count)
+                return nil
+            } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    // MARK: Frames
+
+    func transmit(_ bytes: FrameBytes, wireLength: Int, _ sim: SimulatedBond) {
+        guard let (target, parsed) = sim.transmit(bytes) else {
+            report.unparsed += 1
+            return
+        }
+        count(wireLength)
+        let flow = FlowKey.of(parsed)
+        switch target {
+        case .drop: report.dropped += 1
+        case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
+            send(flow, wireLength, on: i, from: sim.source(of: parsed, for: target), first: true, sim)
+        case .allMembers:
+            for (k, i) in sim.view.usable.enumerated() { send(flow, wireLength, on: i, from: parsed.source, first: k == 0, sim) }
+        }
+    }
+
+    func send(_ flow: UInt64, _ length: Int, on i: Int, from source: MACAddress, first: Bool, _ sim: SimulatedBond) {
+        grow(to: i + 1)
+        if first { placed(flow, length, on: i) }
+        guard sim.passes[i] else {
+            report.members[i].lostFrames += 1
+            if let w = window { report.events[w.event].lostFrames += 1 }
+            return
+        }
+        guard let arrival = links.send(length, on: i, at: clock) else { return }
+        report.members[i].txFrames += 1
+        report.members[i].txBytes += length
+        addToSeries(i, length)
+        network.learn(source, on: i)
+        if first {
+            sent += 1
+            inFlight.push(Arrival(at: arrival, order: sent, flow: flow, sequence: flows[flow]!.frames - 1))
+        }
+    }
+
+    func receive(_ bytes: FrameBytes, wireLength: Int, _ sim: SimulatedBond) {
+        guard case .success(let parsed) = FrameParser.parse(bytes) else {
+            report.unparsed += 1
+            return
+        }
+        count(wireLength)
+        let flow = FlowKey.of(parsed)
+        // The switch sends on members it has link to: carrier, not whether frames pass.
+        let linked = sim.bond.members.indices.filter { !sim.bond.members[$0].isRemoved && sim.bond.members[$0].monitor.carrier }
+        for i in network.member(for: parsed.destination, flow: flow, among: linked) {
+            grow(to: i + 1)
+            guard sim.passes[i] else {
+                report.members[i].lostFrames += 1
+                if let w = window { report.events[w.event].lostFrames += 1 }
+                continue
+            }
+            report.members[i].rxFrames += 1
+            if sim.receive(bytes, on: i)?.admitted == true {
+                report.members[i].rxAdmitted += 1
+                report.members[i].rxAdmittedBytes += wireLength
+                addToSeries(i, wireLength)
+                placed(flow, wireLength, on: i)
+            }
+        }
+    }
+
+    func count(_ length: Int) {
+        report.frames += 1
+        report.bytes += length
+    }
+
+    /// Flow `flow`'s frame goes (tx) or was taken (rx) on member `i`.
+    func placed(_ flow: UInt64, _ length: Int, on i: Int) {
+        var s = flows[flow] ?? FlowState(order: flows.count)
+        s.frames += 1
+        s.bytes += length
+        s.lastInterval = UInt32(clock / interval)
+        if s.last != Int32(i) {
+            if s.last >= 0 {
+                report.flows.memberChanges += 1
+                s.several = true
+            }
+            if s.changes.count < 4096 { s.changes.append((UInt32(clock / interval), Int32(i))) }
+            s.last = Int32(i)
+        }
+        flows[flow] = s
+        if window != nil, window!.after[flow] == nil { window!.after[flow] = i }
+    }
+
+    func addToSeries(_ i: Int, _ length: Int) {
+        let bin = Int(clock / interval)
+        let n = report.members.count
+        while report.series.frames.count <= bin {
+            report.series.frames.append(Array(repeating: 0, count: n))
+            report.series.bytes.append(Array(repeating: 0, count: n))
+        }
+        report.series.frames[bin][i] += 1
+        report.series.bytes[bin][i] += length
+    }
+
+    func grow(to n: Int) {
+        while report.members.count < n {
+            report.members.append(RunReport.MemberFigures(name: sim?.bond.members[report.members.count].name ?? "?"))
+        }
+        for b in report.series.frames.indices where report.series.frames[b].count < n {
+            report.series.frames[b] += Array(repeating: 0, count: n - report.series.frames[b].count)
+            report.series.bytes[b] += Array(repeating: 0, count: n - report.series.bytes[b].count)
+        }
+    }
+
+    func flushArrivals(upTo t: UInt64) {
+        while let a = inFlight.min, a.at <= t {
+            _ = inFlight.pop()
+            reordering.arrived(flow: a.flow, sequence: a.sequence)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import BondSim
+import Foundation
+
+/// The frames a run replays: a capture file, or a synthetic workload made on the fly.
+enum TraceInput {
+    case file(String, PcapTrace)
+    case synthetic(TrafficRecipe)
+
+    static func open(path: String?, traffic: TrafficOptions) throws -> TraceInput {
+        switch (path, traffic.flows) {
+        case (nil, nil): throw ValidationError("give a capture file, or --flows N for a synthetic workload")
+        case (.some, .some): throw ValidationError("give a capture file or --flows, not both")
+        case (nil, .some(let n)): return .synthetic(try traffic.recipe(flows: n))
+        case (.some(let p), nil):
+            guard let data = FileManager.default.contents(atPath: p) else { throw ValidationError("\(p): cannot read the file") }
+            do throws(PcapTrace.Refusal) {
+                return .file(p, try PcapTrace(bytes: [UInt8](data)))
+            } catch { throw ValidationError("\(p): \(error.message)") }
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .file(let p, _): p
+        case .synthetic(let r): "\(r.flows) synthetic flows (seed \(r.seed))"
+        }
+    }
+
+    /// The trace's length in nanoseconds.
+    var span: UInt64 {
+        switch self {
+        case .file(_, let t): (t.frames.last?.nanoseconds ?? 0) &- (t.frames.first?.nanoseconds ?? 0)
+        case .synthetic(let r): r.durationNanoseconds
+        }
+    }
+
+    /// Feeds every frame to `replay`, showing progress on long runs.
+    func run(_ replay: Replay, progress: Progress) throws {
+        switch self {
+        case .file(_, let t):
+            for (k, f) in t.frames.enumerated() {
+                try replay.feed(f.bytes, at: f.nanoseconds, wireLength: f.wireLength)
+                if k & 0x3FFF == 0 { progress.show(done: k, of: t.frames.count) }
+            }
+        case .synthetic(let r):
+            var k = 0
+            for (ns, bytes) in SyntheticTraffic(r) {
+                try replay.feed(bytes, at: ns)
+                k += 1
+                if k & 0x3FFF == 0 { progress.show(done: k, of: nil, at: Double(ns - r.origin) / Double(r.durationNanoseconds)) }
+            }
+        }
+    }
+}
+
+/// A progress line on standard error, at most once a second, once the work has run a
+/// second: what runs now, how far, how long so far.
+final class Progress {
+    let what: String
+    let started = Date()
+    var shown = Date()
+    var printed = false
+    let terminal = isatty(2) != 0
+
+    init(_ what: String) { self.what = what }
+
+    func show(done: Int, of total: Int?, at fraction: Double? = nil) {
+        let now = Date()
+        guard now.timeIntervalSince(started) >= 1, now.timeIntervalSince(shown) >= 1 else { return }
+        shown = now
+        let share = total.map { Double(done) / Double(max($0, 1)) } ?? fraction ?? 0
+        let line = String(format: "%@: %d frames (%.0f%%), %.0f s", what, done, share * 100, now.timeIntervalSince(started))
+        FileHandle.standardError.write(Data(((terminal ? "\r" : "") + line + (terminal ? "" : "\n")).utf8))
+        printed = true
+    }
+
+    func done() {
+        if printed && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
