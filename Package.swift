@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "BondEngineTests",
             dependencies: [
-                "BondEngine", "BondCore", "PacketIO", "SystemIO",
+                "BondEngine", "BondCore", "BondSim", "PacketIO", "SystemIO",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["BondControl", "BondCore"]),

@@ -31,7 +31,9 @@ extension BondSimTool {
                 if frames & 0x3FFF == 0 { progress.show(done: frames, of: nil, at: Double(ns - recipe.origin) / Double(recipe.durationNanoseconds)) }
             }
             progress.done()
-            guard FileManager.default.createFile(atPath: out, contents: Data(writer.bytes)) else { throw ValidationError("\(out): cannot write the file") }
+            guard FileManager.default.createFile(atPath: out, contents: Data(writer.bytes)) else {
+                throw ValidationError("\(out): cannot write the file")
+            }
             print("\(out): \(frames) frames of \(recipe.flows) flows over \(traffic.duration) (seed \(recipe.seed))")
         }
     }

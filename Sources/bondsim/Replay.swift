@@ -25,7 +25,6 @@ extension BondSimTool {
         @OptionGroup(title: "Synthetic workload (instead of a file)") var traffic: TrafficOptions
         @OptionGroup var output: OutputOptions
 
-
         mutating func run() throws {
             let files = inputs.filter { !$0.contains("=") }
             guard files.count <= 1 else { throw ValidationError("one capture file at a time (got \(files.joined(separator: ", ")))") }

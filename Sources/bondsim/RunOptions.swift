@@ -47,7 +47,9 @@ struct RunOptions: ParsableArguments {
             s.bondMAC = m
         }
         if let interval {
-            guard let t = ScriptedEvent.parseTime(interval), t >= 1000 else { throw ValidationError("--interval: '\(interval)' is not a time of at least 1us") }
+            guard let t = ScriptedEvent.parseTime(interval), t >= 1000 else {
+                throw ValidationError("--interval: '\(interval)' is not a time of at least 1us")
+            }
             s.intervalNanoseconds = t
         }
         guard let l = ScriptedEvent.parseTime(latency) else { throw ValidationError("--latency: '\(latency)' is not a time") }

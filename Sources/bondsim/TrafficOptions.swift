@@ -55,7 +55,9 @@ struct TrafficOptions: ParsableArguments {
         r.meanFlowFrames = meanFlowFrames
         r.paretoShape = paretoShape
         let parts = rates.split(separator: "-")
-        guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]) else { throw ValidationError("--rates: MIN-MAX in Mbit/s, not '\(rates)'") }
+        guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]) else {
+            throw ValidationError("--rates: MIN-MAX in Mbit/s, not '\(rates)'")
+        }
         r.minRateMbps = lo
         r.maxRateMbps = hi
         r.frameBytes = frameBytes

@@ -5,10 +5,16 @@ public enum ReportText {
     public static func run(_ r: RunReport) -> String {
         var out = "\(r.policy): \(r.frames) frames (\(r.direction)), \(seconds(r.durationSeconds))\n"
         let tx = r.direction == "tx"
-        var rows = [[tx ? "member" : "member", tx ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"] + (tx ? [] : ["received", "alb-clients"])]
+        var rows = [
+            [tx ? "member" : "member", tx ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"]
+                + (tx ? [] : ["received", "alb-clients"])
+        ]
         for m in r.members {
             rows.append(
-                [m.name, String(tx ? m.txFrames : m.rxAdmitted), percent(m.frameShare), String(tx ? m.txBytes : m.rxAdmittedBytes), percent(m.byteShare), String(m.lostFrames), String(m.announcements)]
+                [
+                    m.name, String(tx ? m.txFrames : m.rxAdmitted), percent(m.frameShare), String(tx ? m.txBytes : m.rxAdmittedBytes),
+                    percent(m.byteShare), String(m.lostFrames), String(m.announcements),
+                ]
                     + (tx ? [] : [String(m.rxFrames), String(m.albClients)]))
         }
         out += table(rows)
@@ -16,8 +22,10 @@ public enum ReportText {
         out += "imbalance: peak/mean \(fixed(i.peakToMean, 3)), CoV \(fixed(i.coefficientOfVariation, 3)), Jain \(fixed(i.jainIndex, 4))"
         out += " (per \(seconds(r.series.intervalSeconds)) interval: peak/mean \(fixed(i.meanIntervalPeakToMean, 3)))\n"
         let f = r.flows
-        out += "flows: \(f.count), \(f.flowsOnSeveralMembers) on several members (\(f.memberChanges) changes); reordered \(percent(f.reorderedRatio, 3)) (\(f.reorderedPackets) packets in \(f.reorderedFlows) flows)\n"
-        out += "failovers \(r.failovers), MAC moves \(r.macMoves) (\(fixed(r.macMovesPerMinute, 1))/min), dropped \(r.dropped), unparsed \(r.unparsed)\n"
+        out +=
+            "flows: \(f.count), \(f.flowsOnSeveralMembers) on several members (\(f.memberChanges) changes); reordered \(percent(f.reorderedRatio, 3)) (\(f.reorderedPackets) packets in \(f.reorderedFlows) flows)\n"
+        out +=
+            "failovers \(r.failovers), MAC moves \(r.macMoves) (\(fixed(r.macMovesPerMinute, 1))/min), dropped \(r.dropped), unparsed \(r.unparsed)\n"
         if !r.events.isEmpty {
             out += "events:\n"
             for e in r.events {
@@ -25,7 +33,8 @@ public enum ReportText {
                 if let why = e.refused {
                     out += "refused: \(why)\n"
                 } else {
-                    out += "\(e.flowsMoved) of \(e.flowsCompared) flows moved, \(e.flowsForced) had to (\(e.flowsNeedlesslyMoved) needlessly); \(e.lostFrames) frames lost\n"
+                    out +=
+                        "\(e.flowsMoved) of \(e.flowsCompared) flows moved, \(e.flowsForced) had to (\(e.flowsNeedlesslyMoved) needlessly); \(e.lostFrames) frames lost\n"
                 }
             }
         }
@@ -55,14 +64,17 @@ public enum ReportText {
 
     /// The same table in Markdown (for READMEs and studies).
     public static func compareMarkdown(_ runs: [RunReport]) -> String {
-        var out = "| policy | peak/mean | CoV | Jain | interval peak/mean | reordered | flows moved at events | of which needlessly | frames lost | MAC moves/min |\n"
+        var out =
+            "| policy | peak/mean | CoV | Jain | interval peak/mean | reordered | flows moved at events | of which needlessly | frames lost | MAC moves/min |\n"
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for r in runs {
             let moved = r.events.reduce(0) { $0 + $1.flowsMoved }
             let needless = r.events.reduce(0) { $0 + $1.flowsNeedlesslyMoved }
             let lost = r.members.reduce(0) { $0 + $1.lostFrames }
-            out += "| \(r.policy) | \(fixed(r.imbalance.peakToMean, 3)) | \(fixed(r.imbalance.coefficientOfVariation, 3)) | \(fixed(r.imbalance.jainIndex, 4)) | "
-            out += "\(fixed(r.imbalance.meanIntervalPeakToMean, 3)) | \(percent(r.flows.reorderedRatio, 3)) | \(moved) | \(needless) | \(lost) | \(fixed(r.macMovesPerMinute, 1)) |\n"
+            out +=
+                "| \(r.policy) | \(fixed(r.imbalance.peakToMean, 3)) | \(fixed(r.imbalance.coefficientOfVariation, 3)) | \(fixed(r.imbalance.jainIndex, 4)) | "
+            out +=
+                "\(fixed(r.imbalance.meanIntervalPeakToMean, 3)) | \(percent(r.flows.reorderedRatio, 3)) | \(moved) | \(needless) | \(lost) | \(fixed(r.macMovesPerMinute, 1)) |\n"
         }
         return out
     }
@@ -72,7 +84,8 @@ public enum ReportText {
         var widths = Array(repeating: 0, count: first.count)
         for row in rows { for (k, c) in row.enumerated() where k < widths.count { widths[k] = max(widths[k], c.count) } }
         return rows.map { row in
-            row.enumerated().map { k, c in k == 0 ? c.padding(toLength: widths[k], withPad: " ", startingAt: 0) : pad(c, widths[k]) }.joined(separator: "  ")
+            row.enumerated().map { k, c in k == 0 ? c.padding(toLength: widths[k], withPad: " ", startingAt: 0) : pad(c, widths[k]) }.joined(
+                separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 

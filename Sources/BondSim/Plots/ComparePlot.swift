@@ -22,11 +22,15 @@ public enum ComparePlot {
             let x0 = left + Double(g) * groupWidth + 10
             let barWidth = (groupWidth - 30) / Double(n)
             for (i, m) in r.members.enumerated() {
-                svg.rect(x: x0 + Double(i) * barWidth, y: y(m.byteShare), width: barWidth - 2, height: top + height - y(m.byteShare), fill: SVGDocument.colour(i))
+                svg.rect(
+                    x: x0 + Double(i) * barWidth, y: y(m.byteShare), width: barWidth - 2, height: top + height - y(m.byteShare),
+                    fill: SVGDocument.colour(i))
                 if !names.contains(m.name) { names.append(m.name) }
             }
             svg.line(x1: x0 - 3, y1: y(1 / Double(n)), x2: x0 + groupWidth - 17, y2: y(1 / Double(n)), stroke: "#444", dashed: true)
-            svg.text(r.imbalance.jainIndex.map { "Jain " + String(format: "%.3f", $0) } ?? "", x: x0 + (groupWidth - 30) / 2, y: top - 6, size: 10, anchor: .middle)
+            svg.text(
+                r.imbalance.jainIndex.map { "Jain " + String(format: "%.3f", $0) } ?? "", x: x0 + (groupWidth - 30) / 2, y: top - 6, size: 10,
+                anchor: .middle)
             for (k, word) in wrap(r.policy, 18).prefix(4).enumerated() {
                 svg.text(word, x: x0 + (groupWidth - 30) / 2, y: top + height + 16 + Double(k) * 13, size: 10, anchor: .middle)
             }

@@ -45,16 +45,22 @@ public enum RunPlot {
             while b < members.count {
                 var e = b
                 while e + 1 < members.count && members[e + 1] == members[b] { e += 1 }
-                svg.rect(x: left + Double(b) * cell, y: mapTop + Double(row) * rowHeight, width: Double(e - b + 1) * cell, height: rowHeight, fill: SVGDocument.colour(members[b]))
+                svg.rect(
+                    x: left + Double(b) * cell, y: mapTop + Double(row) * rowHeight, width: Double(e - b + 1) * cell, height: rowHeight,
+                    fill: SVGDocument.colour(members[b]))
                 b = e + 1
             }
         }
-        for e in r.events { svg.line(x1: x(e.atSeconds), y1: mapTop, x2: x(e.atSeconds), y2: mapTop + Double(rows) * rowHeight, stroke: "#b00", dashed: true) }
+        for e in r.events {
+            svg.line(x1: x(e.atSeconds), y1: mapTop, x2: x(e.atSeconds), y2: mapTop + Double(rows) * rowHeight, stroke: "#b00", dashed: true)
+        }
         svg.text("time (s)", x: left + plotWidth / 2, y: h - 12, anchor: .middle)
         return svg.rendered
     }
 
-    static func axes(_ svg: inout SVGDocument, left: Double, top: Double, width: Double, height: Double, span: Double, yMax: Double, yStep: Double, yLabel: String) {
+    static func axes(
+        _ svg: inout SVGDocument, left: Double, top: Double, width: Double, height: Double, span: Double, yMax: Double, yStep: Double, yLabel: String
+    ) {
         svg.line(x1: left, y1: top + height, x2: left + width, y2: top + height)
         svg.line(x1: left, y1: top, x2: left, y2: top + height)
         var v = 0.0

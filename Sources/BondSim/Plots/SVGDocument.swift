@@ -17,11 +17,13 @@ public struct SVGDocument: Sendable {
     public static func colour(_ i: Int) -> String { i < 0 ? "#eeeeee" : palette[i % palette.count] }
 
     public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
-        body += "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"\(fill)\"\(stroke.map { " stroke=\"\($0)\"" } ?? "")/>\n"
+        body +=
+            "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"\(fill)\"\(stroke.map { " stroke=\"\($0)\"" } ?? "")/>\n"
     }
 
     public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#000", width: Double = 1, dashed: Bool = false) {
-        body += "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dashed ? " stroke-dasharray=\"4 3\"" : "")/>\n"
+        body +=
+            "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dashed ? " stroke-dasharray=\"4 3\"" : "")/>\n"
     }
 
     public mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5) {
@@ -32,9 +34,12 @@ public struct SVGDocument: Sendable {
 
     public enum Anchor: String { case start, middle, end }
 
-    public mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, fill: String = "#000", rotate: Bool = false) {
+    public mutating func text(
+        _ s: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, fill: String = "#000", rotate: Bool = false
+    ) {
         let transform = rotate ? " transform=\"rotate(-90 \(n(x)) \(n(y)))\"" : ""
-        body += "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(n(size))\" text-anchor=\"\(anchor.rawValue)\" fill=\"\(fill)\"\(transform)>\(Self.escape(s))</text>\n"
+        body +=
+            "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(n(size))\" text-anchor=\"\(anchor.rawValue)\" fill=\"\(fill)\"\(transform)>\(Self.escape(s))</text>\n"
     }
 
     public var rendered: String {

@@ -57,7 +57,9 @@ extension Replay {
                 grow(to: i + 1)
                 report.members[i].controlFrames += 1
             case .activeChanged(let from, let to, let reason):
-                if from != nil && to != nil { report.failovers += 1 }
+                // A change from one member to another, even through a time with none.
+                if let to, let last = lastActive, last != to || from == nil { report.failovers += 1 }
+                if let to { lastActive = to }
                 report.timeline.append(.init(atSeconds: when, what: "active \(name(from)) -> \(name(to)) (\(reason))"))
             case .link(let i, let t):
                 // The ARP monitor's candidate rotation is not a state change worth a line.

@@ -17,6 +17,8 @@ public final class Replay {
     var sent: UInt64 = 0
     var reordering = ReorderingCounter<UInt64>()
     var window: RemapWindow?
+    /// The last member that was active, for counting failovers.
+    var lastActive: Int?
 
     struct FlowState {
         var order: Int

@@ -29,7 +29,8 @@ public struct ScriptedEvent: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
-    public static let usage = "down|up|fail|recover|add|remove|set-active|enable|disable MEMBER @TIME, or set NAME=VALUE... @TIME (TIME: 2.5s, 300ms, 10us)"
+    public static let usage =
+        "down|up|fail|recover|add|remove|set-active|enable|disable MEMBER @TIME, or set NAME=VALUE... @TIME (TIME: 2.5s, 300ms, 10us)"
 
     /// Parses `VERB ARGUMENT... @TIME`.
     public init(parsing text: String) throws(OptionError) {

@@ -48,7 +48,9 @@ public final class SimulatedBond {
     /// - Parameters:
     ///   - members: names in enslave order; the first one's MAC is the bond's, as in the daemon.
     ///   - speeds: Mbit/s by member (balance-tlb weighs by it), 1000 when not given.
-    public init(name: String = "bond0", options words: [String], members: [String], speeds: [Int] = [], bondMAC: MACAddress, at start: Instant = .zero)
+    public init(
+        name: String = "bond0", options words: [String], members: [String], speeds: [Int] = [], bondMAC: MACAddress, at start: Instant = .zero
+    )
         throws(OptionError)
     {
         let (options, _) = try BondOptions.parse(words)
@@ -182,7 +184,9 @@ public final class SimulatedBond {
                 note(.announced(macPolicy == .bondFollowsActive ? macs[i] : bondMAC, on: i))
             case .probe(let i):
                 bond.probed(member: i, at: now)
-                if passes[i] { pendingReplies.append((now.adding(milliseconds: probeRoundTrip), i)) }
+                guard passes[i] else { continue }
+                pendingReplies.append((now.adding(milliseconds: probeRoundTrip), i))
+                hearOwnProbes(sentOn: i)
             case .resendMulticastReports, .probeMonitor:
                 break
             }
@@ -222,6 +226,23 @@ public final class SimulatedBond {
         for target in o.nsTargets {
             let evidence = ProbeEvidence.neighbor(isAdvertisement: true, source: target, destination: Self.ownIPv6, target: target)
             handle(bond.received(evidence, on: i, at: now))
+        }
+    }
+
+    /// A switch floods the probes (broadcast ARP requests, multicast NS) to its other
+    /// ports, so members with ports of their own hear them: the kernel's arp_validate
+    /// for backups counts on it.
+    func hearOwnProbes(sentOn i: Int) {
+        guard !bond.options.mode.needsSwitchAggregation else { return }
+        let o = bond.options
+        for j in passes.indices where j != i && passes[j] && !bond.members[j].isRemoved {
+            for target in o.arpTargets {
+                handle(bond.received(.arp(operation: ARPHeader.request, sender: Self.ownIPv4, target: target), on: j, at: now))
+            }
+            for target in o.nsTargets {
+                let evidence = ProbeEvidence.neighbor(isAdvertisement: false, source: Self.ownIPv6, destination: target, target: target)
+                handle(bond.received(evidence, on: j, at: now))
+            }
         }
     }
 

@@ -85,7 +85,8 @@ public struct SyntheticTraffic: Sequence, IteratorProtocol {
             let frame = SyntheticFrame(
                 source: source, destination: MACAddress(rawValue: 0x0200_5e20_0000 | UInt64(peer)), vlan: vlan,
                 sourceIP: Self.address(side: 1, index: vif, v6: v6), destinationIP: Self.address(side: 2, index: peer, v6: v6),
-                protocolNumber: rng.unit() < 0.8 ? 6 : 17, sourcePort: UInt16(32_768 + n % 28_000), destinationPort: [80, 443, 5001, 53][Int(rng.next() % 4)])
+                protocolNumber: rng.unit() < 0.8 ? 6 : 17, sourcePort: UInt16(32_768 + n % 28_000),
+                destinationPort: [80, 443, 5001, 53][Int(rng.next() % 4)])
             flows.append(Flow(frame: frame, start: start, frames: Swift.max(1, Int(size.rounded())), gap: Swift.max(gap, 1)))
             due.push(Due(at: start, flow: n, sent: 0))
         }
@@ -102,7 +103,10 @@ public struct SyntheticTraffic: Sequence, IteratorProtocol {
         let f = flows[d.flow]
         let next = d.at + f.gap
         if d.sent + 1 < f.frames && next < recipe.durationNanoseconds { due.push(Due(at: next, flow: d.flow, sent: d.sent + 1)) }
-        return (recipe.origin + d.at, f.frame.bytes(length: recipe.frameBytes, sequence: UInt32(truncatingIfNeeded: d.sent * f.frame.payloadLength(recipe.frameBytes))))
+        return (
+            recipe.origin + d.at,
+            f.frame.bytes(length: recipe.frameBytes, sequence: UInt32(truncatingIfNeeded: d.sent * f.frame.payloadLength(recipe.frameBytes)))
+        )
     }
 }
 

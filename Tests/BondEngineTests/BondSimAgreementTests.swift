@@ -1,0 +1,98 @@
+import BondCore
+@testable import BondEngine
+import BondSim
+import PacketIO
+import Testing
+
+/// bondsim runs the daemon's own code: for the same frames at the same times, with
+/// the same failures, the simulated bond sends every frame on the member the real
+/// engine sends it on. The engine here is the daemon's `Engine` on an in-memory kernel,
+/// its loop turned at each of its deadlines as the daemon's loop wakes for them.
+@Suite struct BondSimAgreementTests {
+    static let policies: [[String]] = [
+        ["mode=balance-xor", "miimon=100"],
+        ["mode=balance-xor", "miimon=100", "xmit_hash_policy=layer2+3"],
+        ["mode=balance-xor", "miimon=100", "xmit_hash_policy=layer3+4"],
+        ["mode=balance-xor", "miimon=100", "xmit_hash_policy=encap3+4"],
+        ["mode=balance-xor", "miimon=100", "xmit_hash_policy=vlan+srcmac"],
+        ["mode=balance-rr", "miimon=100"],
+        ["mode=balance-rr", "miimon=100", "packets_per_slave=3"],
+        ["mode=broadcast", "miimon=100"],
+        ["mode=active-backup", "miimon=100"],
+        ["mode=active-backup", "miimon=100", "primary=eth2", "downdelay=200", "updelay=300"],
+        ["mode=balance-tlb", "miimon=100", "rebalance_interval=1000"],
+        ["mode=balance-tlb", "miimon=100", "tlb_dynamic_lb=0"],
+        ["mode=balance-alb", "miimon=100", "rebalance_interval=1000"],
+        ["mode=balance-slb", "miimon=100", "rebalance_interval=1000"],
+    ]
+
+    @Test(arguments: policies)
+    func everyFrameLeavesOnTheMemberTheEngineChooses(_ words: [String]) throws {
+        let members = ["eth0", "eth1", "eth2"]
+        let b = try EmbeddedBond(words, members: members)
+        let start = b.kernel.clock
+        let sim = try SimulatedBond(options: words, members: members, bondMAC: MACAddress("52:54:00:00:00:01")!, at: start)
+        var recipe = TrafficRecipe()
+        recipe.flows = 120
+        recipe.durationNanoseconds = 3_000_000_000
+        recipe.vifs = 4
+        recipe.vlans = [7]
+        recipe.ipv6Share = 0.3
+        recipe.meanFlowFrames = 12
+        recipe.frameBytes = 200
+        recipe.hostMAC = MACAddress("52:54:00:00:00:01")!
+        recipe.origin = 0
+        let events = try ["down eth1 @800ms", "up eth1 @1600ms", "down eth0 @2400ms"].map { try ScriptedEvent(parsing: $0) }
+        var pending = events[...]
+        var frames = 0, mismatches: [String] = []
+        for (ns, bytes) in SyntheticTraffic(recipe) {
+            let t = start.nanoseconds + ns
+            while let e = pending.first, start.nanoseconds + e.at <= t {
+                pending.removeFirst()
+                let at = Instant(nanoseconds: start.nanoseconds + e.at)
+                try runEngine(b, until: at)
+                sim.advance(to: at)
+                switch e.action {
+                case .down(let m): b.kernel.setCarrier(m, false)
+                case .up(let m): b.kernel.setCarrier(m, true)
+                default: Issue.record("unexpected event")
+                }
+                try b.turn()
+                try sim.apply(e)
+            }
+            try runEngine(b, until: Instant(nanoseconds: t))
+            sim.advance(to: Instant(nanoseconds: t))
+            try b.hostSends(bytes)
+            let engineMembers = members.indices.filter { i in b.sent(on: members[i]).contains { isTraffic($0) } }
+            let simMembers: [Int]
+            switch bytes.withUnsafeBytes({ sim.transmit(FrameBytes($0)) })?.0 {
+            case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i): simMembers = [i]
+            case .allMembers: simMembers = sim.view.usable
+            case .drop, nil: simMembers = []
+            }
+            frames += 1
+            if engineMembers != simMembers && mismatches.count < 5 {
+                mismatches.append("frame \(frames) at \(ns / 1_000_000) ms: engine \(engineMembers), bondsim \(simMembers)")
+            }
+        }
+        #expect(frames > 500, "the workload has frames enough to mean something")
+        #expect(mismatches.isEmpty, "\(words.joined(separator: " ")): \(mismatches.joined(separator: "; "))")
+    }
+
+    /// Turns the engine's loop at each deadline up to `t`, as its poll would wake.
+    func runEngine(_ b: EmbeddedBond, until t: Instant) throws {
+        var turns = 0
+        while let d = b.engine.nextDeadline, d <= t, turns < 100_000 {
+            b.kernel.clock = max(b.kernel.clock, d)
+            try b.turn()
+            turns += 1
+        }
+        b.kernel.clock = max(b.kernel.clock, t)
+    }
+
+    /// The workload's own frames (not the engine's announcements and learning frames).
+    func isTraffic(_ f: ParsedFrame) -> Bool {
+        guard let t = f.transport else { return false }
+        return t.sourcePort >= 32_768 && (t.protocolNumber == 6 || t.protocolNumber == 17)
+    }
+}

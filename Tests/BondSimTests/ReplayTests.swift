@@ -1,0 +1,89 @@
+import BondCore
+import BondSim
+import Testing
+
+/// Replays of small hand-made traces whose figures can be worked out by hand.
+@Suite struct ReplayTests {
+    static let host = MACAddress("02:00:00:00:00:01")!
+
+    /// Flow `n`'s frame (UDP from port 40000+n), 100 bytes.
+    static func frame(flow n: Int) -> [UInt8] {
+        SyntheticFrame(
+            source: host, destination: MACAddress("02:00:00:00:00:99")!, sourceIP: .v4(IPv4Address("10.0.0.1")!),
+            destinationIP: .v4(IPv4Address("10.0.0.2")!), protocolNumber: 17, sourcePort: UInt16(40_000 + n), destinationPort: 9
+        ).bytes(length: 100)
+    }
+
+    func replay(_ options: [String], members: [String] = ["a", "b"], events: [String] = [], frames: [(ms: UInt64, flow: Int)]) throws -> RunReport {
+        var s = ReplaySettings(members: members, options: options)
+        s.events = try events.map { try ScriptedEvent(parsing: $0) }
+        s.intervalNanoseconds = 100_000_000
+        let r = try Replay(s, span: 1_000_000_000)
+        for f in frames { try r.feed(Self.frame(flow: f.flow), at: f.ms * 1_000_000) }
+        return r.finish()
+    }
+
+    @Test func roundRobinAlternatesAndEvenLoadIsPerfect() throws {
+        let r = try replay(["mode=balance-rr"], frames: (0..<10).map { (UInt64($0), 1) })
+        #expect(r.members.map(\.txFrames) == [5, 5] && r.members.map(\.txBytes) == [500, 500])
+        #expect(r.imbalance.peakToMean == 1 && r.imbalance.jainIndex == 1)
+        // One flow on both members: 9 changes of member.
+        #expect(r.flows.count == 1 && r.flows.memberChanges == 9 && r.flows.flowsOnSeveralMembers == 1)
+        #expect(r.frames == 10 && r.bytes == 1000 && r.dropped == 0)
+    }
+
+    @Test func activeBackupMovesEveryFlowOnFailoverAndOnlyThoseItMust() throws {
+        // Four flows on a, then a fails at 50 ms: each flow's next frame goes on b.
+        let frames = (0..<4).map { (UInt64(10), $0) } + (0..<4).map { (UInt64(60), $0) }
+        let r = try replay(["mode=active-backup", "miimon=100"], events: ["down a @50ms"], frames: frames)
+        #expect(r.members.map(\.txFrames) == [4, 4])
+        #expect(r.failovers == 1)
+        let e = try #require(r.events.first)
+        #expect(e.flowsCompared == 4 && e.flowsMoved == 4 && e.flowsForced == 4 && e.flowsNeedlesslyMoved == 0)
+        #expect(r.timeline.contains { $0.what.contains("active a -> b") })
+    }
+
+    @Test func framesSentIntoTheDowndelayAreLost() throws {
+        // With downdelay 200 the bond keeps using a for 200 ms after its carrier went.
+        let frames = [(UInt64(10), 1), (UInt64(120), 1), (UInt64(180), 1), (UInt64(260), 1)]
+        let r = try replay(["mode=active-backup", "miimon=100", "downdelay=200"], events: ["down a @50ms"], frames: frames)
+        #expect(r.members[0].lostFrames == 2, "the frames at 120 and 180 ms went to a dead link")
+        #expect(r.members[1].txFrames == 1 && r.events[0].lostFrames == 2)
+    }
+
+    @Test func aSilentFailureIsFoundByTheARPMonitorAlone() throws {
+        // fail keeps carrier: the ARP monitor (100 ms, 2 missed) finds it; the carrier monitor never would.
+        let frames = (0..<20).map { (UInt64($0 * 50), 1) }
+        let arp = try replay(["mode=active-backup", "arp_interval=100", "arp_ip_target=192.0.2.9"], events: ["fail a @200ms"], frames: frames)
+        #expect(arp.failovers == 1 && arp.members[1].txFrames > 0)
+        #expect(arp.members[0].lostFrames >= 3 && arp.members[0].lostFrames <= 8, "lost until the monitor gave up on a: \(arp.members[0].lostFrames)")
+        let mii = try replay(["mode=active-backup", "miimon=100"], events: ["fail a @200ms"], frames: frames)
+        #expect(mii.failovers == 0 && mii.members[0].lostFrames == 16)
+    }
+
+    @Test func aChangeTheDaemonWouldRefuseIsRefusedAndTheRunGoesOn() throws {
+        let r = try replay(["mode=balance-xor"], events: ["set mode=balance-rr @10ms", "set-active a @20ms"], frames: [(5, 1), (30, 1)])
+        #expect(r.events.count == 2 && r.events.allSatisfy { $0.refused != nil })
+        #expect(r.frames == 2)
+    }
+
+    @Test func badOptionsAreRefusedBeforeAnyFrame() {
+        #expect(throws: OptionError.self) { try Replay(ReplaySettings(members: ["a"], options: ["mode=nonsense"]), span: 0) }
+        #expect(throws: OptionError.self) { try Replay(ReplaySettings(members: [], options: []), span: 0) }
+    }
+
+    @Test func theSeriesHoldsEachIntervalsLoadPerMember() throws {
+        let r = try replay(["mode=balance-rr"], frames: [(10, 1), (20, 1), (150, 1), (350, 1)])
+        #expect(r.series.intervalSeconds == 0.1)
+        // The daemon's balance-rr starts on the second member, as its agreement test shows.
+        #expect(r.series.frames == [[1, 1], [0, 1], [0, 0], [1, 0]])
+        #expect(r.series.bytes[3] == [100, 0])
+    }
+
+    @Test func theBondsMACMovesWithTheActiveMemberInTLB() throws {
+        let frames = (0..<10).map { (UInt64($0 * 20), $0) }
+        let r = try replay(["mode=balance-tlb", "miimon=100"], events: ["down a @100ms"], frames: frames)
+        // The switch learned the bond's MAC on a at start and on b after the failover.
+        #expect(r.macMoves >= 1 && r.members[1].announcements >= 1)
+    }
+}
