@@ -46,6 +46,8 @@ extension Engine {
     /// One turn of the loop: every frame waiting is moved, notifications read, what is
     /// due run, requests from other threads served. (Tests call it directly.)
     func turn() throws(EngineError) {
+        // Transmit policies with time in them (flowlets) read the turn's time per frame.
+        view.now = system.now()
         if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
         if !forwardFromHost(device) && deviceReady { _ = device.socket.clearError() }
         deviceReady = false

@@ -97,7 +97,7 @@ extension Engine {
     }
 
     func rebuildView() {
-        view = MemberView(bond: bond, mode: mode, bondMAC: bondMAC, hostMACs: uppers.hostMACs, draining: draining)
+        view = MemberView(bond: bond, mode: mode, bondMAC: bondMAC, hostMACs: uppers.hostMACs, draining: draining, at: system.now())
         syncFastPath()
     }
 

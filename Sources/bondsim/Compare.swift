@@ -22,6 +22,9 @@ extension BondSimTool {
         @Option(name: .long, help: ArgumentHelp("The capture file (or give --flows).", valueName: "FILE"))
         var trace: String?
 
+        @Option(name: .customLong("with"), help: ArgumentHelp("Options every policy gets (miimon=100, say). Repeatable.", valueName: "OPTION=VALUE"))
+        var common: [String] = []
+
         @Option(name: .customLong("markdown"), help: ArgumentHelp("Also write the table as Markdown.", valueName: "FILE"))
         var markdown: String?
 
@@ -31,11 +34,12 @@ extension BondSimTool {
 
         mutating func run() throws {
             guard !policies.isEmpty else { throw ValidationError("give at least one policy") }
-            let parsed = policies.map(Self.policy)
+            if let bad = common.first(where: { !$0.contains("=") }) { throw ValidationError("--with: '\(bad)' is not OPTION=VALUE") }
+            let parsed = policies.map(Self.policy).map { ($0.label, common + $0.words) }
             let input = try TraceInput.open(path: trace, traffic: traffic)
             // Every policy is checked before the first runs.
             for (label, words) in parsed {
-                do throws(OptionError) { _ = try BondOptions.parse(words) } catch { throw ValidationError("\(label): \(error.message)") }
+                do throws(OptionError) { _ = try BondOptions.parse(words) } catch { throw BondSimError("\(label): \(error.message)") }
             }
             var reports: [RunReport] = []
             for (label, words) in parsed {

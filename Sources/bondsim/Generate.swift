@@ -32,7 +32,7 @@ extension BondSimTool {
             }
             progress.done()
             guard FileManager.default.createFile(atPath: out, contents: Data(writer.bytes)) else {
-                throw ValidationError("\(out): cannot write the file")
+                throw BondSimError("\(out): cannot write the file")
             }
             print("\(out): \(frames) frames of \(recipe.flows) flows over \(traffic.duration) (seed \(recipe.seed))")
         }

@@ -21,17 +21,17 @@ enum Output {
         try write(svg, to: temporary)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         guard let tool = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) else {
-            throw ValidationError("--plot \(path): PNG needs rsvg-convert (apt-get install librsvg2-bin); .svg needs nothing")
+            throw BondSimError("--plot \(path): PNG needs rsvg-convert (apt-get install librsvg2-bin); .svg needs nothing")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = ["-o", path, temporary]
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("--plot \(path): rsvg-convert failed (exit \(p.terminationStatus))") }
+        guard p.terminationStatus == 0 else { throw BondSimError("--plot \(path): rsvg-convert failed (exit \(p.terminationStatus))") }
     }
 
     static func write(_ text: String, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw ValidationError("\(path): cannot write the file") }
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw BondSimError("\(path): cannot write the file") }
     }
 }

@@ -49,7 +49,7 @@ extension BondSimTool {
                 do { try input.run(replay, progress: progress) } catch let e as OptionError { throw e } catch { throw OptionError("\(error)") }
                 return replay.finish()
             } catch {
-                throw ValidationError(error.message)
+                throw BondSimError(error.message)
             }
         }
     }

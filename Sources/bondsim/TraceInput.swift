@@ -13,10 +13,10 @@ enum TraceInput {
         case (.some, .some): throw ValidationError("give a capture file or --flows, not both")
         case (nil, .some(let n)): return .synthetic(try traffic.recipe(flows: n))
         case (.some(let p), nil):
-            guard let data = FileManager.default.contents(atPath: p) else { throw ValidationError("\(p): cannot read the file") }
+            guard let data = FileManager.default.contents(atPath: p) else { throw BondSimError("\(p): cannot read the file") }
             do throws(PcapTrace.Refusal) {
                 return .file(p, try PcapTrace(bytes: [UInt8](data)))
-            } catch { throw ValidationError("\(p): \(error.message)") }
+            } catch { throw BondSimError("\(p): \(error.message)") }
         }
     }
 

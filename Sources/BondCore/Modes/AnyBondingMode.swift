@@ -10,6 +10,7 @@ public enum AnyBondingMode {
     case sourceLoadBalancing(SourceLoadBalancingMode)
     case adaptiveLoadBalancing(AdaptiveLoadBalancingMode)
     case ieee8023ad(IEEE8023ADMode)
+    case policy(PolicyMode)
 
     /// The mode `options.mode` names.
     public init(options: BondOptions, members: Int = 0) {
@@ -22,6 +23,7 @@ public enum AnyBondingMode {
         case .balanceALB: self = .adaptiveLoadBalancing(AdaptiveLoadBalancingMode(options: options, members: members))
         case .ieee8023ad: self = .ieee8023ad(IEEE8023ADMode(options: options, members: members))
         case .activeBackup: self = .activeBackup(ActiveBackupMode(options: options, members: members))
+        case .policy: self = .policy(PolicyMode(options: options, members: members))
         }
     }
 
@@ -36,6 +38,7 @@ public enum AnyBondingMode {
         case .balanceALB: AdaptiveLoadBalancingMode.self
         case .balanceSLB: SourceLoadBalancingMode.self
         case .ieee8023ad: IEEE8023ADMode.self
+        case .policy: PolicyMode.self
         }
     }
 
@@ -50,6 +53,7 @@ public enum AnyBondingMode {
         case .sourceLoadBalancing(let m): m
         case .adaptiveLoadBalancing(let m): m
         case .ieee8023ad(let m): m
+        case .policy(let m): m
         }
     }
 
@@ -66,6 +70,7 @@ public enum AnyBondingMode {
         case let m as SourceLoadBalancingMode: self = .sourceLoadBalancing(m)
         case let m as AdaptiveLoadBalancingMode: self = .adaptiveLoadBalancing(m)
         case let m as IEEE8023ADMode: self = .ieee8023ad(m)
+        case let m as PolicyMode: self = .policy(m)
         default: preconditionFailure("a mode changed its type")
         }
         return r
@@ -97,6 +102,8 @@ public enum AnyBondingMode {
             return m.transmitTarget(for: frame, members: members)
         case .ieee8023ad(let m):
             return m.transmitTarget(for: frame, members: members)
+        case .policy(let m):
+            return m.transmitTarget(for: frame, members: members)
         }
     }
 
@@ -110,6 +117,7 @@ public enum AnyBondingMode {
         case .sourceLoadBalancing(let m): m.admits(frame, on: member, members: members)
         case .adaptiveLoadBalancing(let m): m.admits(frame, on: member, members: members)
         case .ieee8023ad(let m): m.admits(frame, on: member, members: members)
+        case .policy(let m): m.admits(frame, on: member, members: members)
         }
     }
 
@@ -123,6 +131,7 @@ public enum AnyBondingMode {
         case .sourceLoadBalancing(let m): m.controlEtherType
         case .adaptiveLoadBalancing(let m): m.controlEtherType
         case .ieee8023ad(let m): m.controlEtherType
+        case .policy(let m): m.controlEtherType
         }
     }
 }
@@ -161,6 +170,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.transmitters(among: usable)
         case .adaptiveLoadBalancing(let m): m.transmitters(among: usable)
         case .ieee8023ad(let m): m.transmitters(among: usable)
+        case .policy(let m): m.transmitters(among: usable)
         }
     }
 
@@ -174,6 +184,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
         case .adaptiveLoadBalancing(let m): m.permitsCarrier(transmitters: transmitters)
         case .ieee8023ad(let m): m.permitsCarrier(transmitters: transmitters)
+        case .policy(let m): m.permitsCarrier(transmitters: transmitters)
         }
     }
 
@@ -187,6 +198,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.nextDeadline
         case .adaptiveLoadBalancing(let m): m.nextDeadline
         case .ieee8023ad(let m): m.nextDeadline
+        case .policy(let m): m.nextDeadline
         }
     }
 
@@ -200,6 +212,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.needsTransmitBytes(at: now)
         case .adaptiveLoadBalancing(let m): m.needsTransmitBytes(at: now)
         case .ieee8023ad(let m): m.needsTransmitBytes(at: now)
+        case .policy(let m): m.needsTransmitBytes(at: now)
         }
     }
 
@@ -213,6 +226,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.bucketTable
         case .adaptiveLoadBalancing(let m): m.bucketTable
         case .ieee8023ad(let m): m.bucketTable
+        case .policy(let m): m.bucketTable
         }
     }
 
@@ -226,6 +240,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.vifTable
         case .adaptiveLoadBalancing(let m): m.vifTable
         case .ieee8023ad(let m): m.vifTable
+        case .policy(let m): m.vifTable
         }
     }
 
@@ -239,6 +254,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.clientTable
         case .adaptiveLoadBalancing(let m): m.clientTable
         case .ieee8023ad(let m): m.clientTable
+        case .policy(let m): m.clientTable
         }
     }
 
@@ -252,6 +268,7 @@ extension AnyBondingMode {
         case .sourceLoadBalancing(let m): m.fastPathKind
         case .adaptiveLoadBalancing(let m): m.fastPathKind
         case .ieee8023ad(let m): m.fastPathKind
+        case .policy(let m): m.fastPathKind
         }
     }
 }

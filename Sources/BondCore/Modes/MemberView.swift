@@ -21,6 +21,9 @@ public struct MemberView: Sendable {
     public var permanentMACs: [MACAddress] = []
     /// Members whose link runs half duplex (802.3ad leaves them out of LACP).
     public var halfDuplex: Set<Int> = []
+    /// The time of the batch being decided (the engine's loop turn, bondsim's clock),
+    /// for transmit policies with time in them (flowlets).
+    public var now: Instant = .zero
     public init(usable: [Int], active: Int?, speeds: [Int] = [], bondMAC: MACAddress = .zero, linkUp: [Int]? = nil) {
         self.usable = usable
         self.active = active

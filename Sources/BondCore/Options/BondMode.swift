@@ -9,6 +9,8 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
     case balanceALB = 6
     /// Not a kernel mode: Open vSwitch's balance-slb (XenServer active-active). Only by name.
     case balanceSLB = 100
+    /// Not a kernel mode: a registered `TransmitPolicy` (`mode=policy:NAME`).
+    case policy = 200
 
     /// The name `/sys/class/net/bond0/bonding/mode` prints.
     public var kernelName: String {
@@ -21,6 +23,7 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
         case .balanceTLB: "balance-tlb"
         case .balanceALB: "balance-alb"
         case .balanceSLB: "balance-slb"
+        case .policy: "policy"
         }
     }
 
@@ -35,6 +38,7 @@ public enum BondMode: Int, Sendable, CaseIterable, Codable {
         case .balanceTLB: "transmit load balancing"
         case .balanceALB: "adaptive load balancing"
         case .balanceSLB: "source load balancing (per-VIF MAC hashing)"
+        case .policy: "transmit policy"
         }
     }
 

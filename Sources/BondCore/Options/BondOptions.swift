@@ -135,9 +135,16 @@ extension BondOptions {
             given.insert(name)
             switch name {
             case "mode":
+                if value.hasPrefix("policy:") {
+                    // mode=policy:NAME is mode=policy policy=NAME in one word.
+                    o.mode = .policy
+                    o.modeSettings["policy"] = String(value.dropFirst("policy:".count))
+                    given.insert("policy")
+                    continue
+                }
                 guard let m = BondMode(option: value) else {
                     throw OptionError(
-                        "mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb)"
+                        "mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb, or policy:NAME)"
                     )
                 }
                 o.mode = m
@@ -259,6 +266,7 @@ extension BondOptions {
             try requireModes(name) { modes.contains($0) }
             o.modeSettings[name] = try option.check(o.modeSettings[name]!)
         }
+        try PolicyRegistry.check(o)
         if o.arpInterval > 0 && o.arpTargets.isEmpty && o.nsTargets.isEmpty {
             throw OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")
         }

@@ -31,7 +31,7 @@ public enum KernelNameCoding {
 }
 
 extension BondMode: KernelNamed {
-    public var kernelNumber: Int? { self == .balanceSLB ? nil : rawValue }
+    public var kernelNumber: Int? { rawValue < 100 ? rawValue : nil }
     public init(from decoder: any Decoder) throws { self = try KernelNameCoding.decode(Self.self, from: decoder) }
     public func encode(to encoder: any Encoder) throws { try KernelNameCoding.encode(self, to: encoder) }
 }

@@ -2,7 +2,7 @@
 /// transmitters: the daemon's engine and bondsim build it here, so that a simulated
 /// decision is the daemon's decision.
 extension MemberView {
-    public init(bond: Bond, mode: AnyBondingMode, bondMAC: MACAddress, hostMACs: [MACAddress] = [], draining: DrainingWindow?) {
+    public init(bond: Bond, mode: AnyBondingMode, bondMAC: MACAddress, hostMACs: [MACAddress] = [], draining: DrainingWindow?, at now: Instant) {
         self.init(
             usable: mode.transmitters(among: bond.usable), active: bond.activeIndex,
             speeds: bond.members.map(\.speed), bondMAC: bondMAC, linkUp: bond.usable)
@@ -10,6 +10,7 @@ extension MemberView {
         self.hostMACs = hostMACs.filter { $0 != bondMAC }
         permanentMACs = bond.members.map(\.permanentMAC)
         halfDuplex = Set(bond.members.indices.filter { bond.members[$0].fullDuplex == false })
+        self.now = now
         // Only while that member is still up and the mode has an active member.
         if let d = draining, bond.options.mode.usesActiveMember, d.member != bond.activeIndex, bond.members[d.member].link == .up {
             self.draining = d.member

@@ -119,6 +119,7 @@ public final class SimulatedBond {
             if turns > 10_000 { break }
         }
         now = max(now, t)
+        view.now = now
     }
 
     /// What is due at `now`, in the engine's order (`Engine.runTimers`).
@@ -211,7 +212,7 @@ public final class SimulatedBond {
     }
 
     func rebuildView() {
-        view = MemberView(bond: bond, mode: mode, bondMAC: bondMAC, draining: draining)
+        view = MemberView(bond: bond, mode: mode, bondMAC: bondMAC, draining: draining, at: now)
     }
 
     func note(_ n: Note) { notes.append((now, n)) }
