@@ -24,6 +24,8 @@ import Testing
         ["mode=balance-tlb", "miimon=100", "tlb_dynamic_lb=0"],
         ["mode=balance-alb", "miimon=100", "rebalance_interval=1000"],
         ["mode=balance-slb", "miimon=100", "rebalance_interval=1000"],
+        ["mode=policy:flowlet", "miimon=100", "flowlet_gap=2000"],
+        ["mode=policy:consistent-hash", "miimon=100", "ch_flow_timeout=500"],
     ]
 
     @Test(arguments: policies)
