@@ -37,6 +37,9 @@ struct TrafficOptions: ParsableArguments {
     @Option(name: .customLong("frame-bytes"), help: "Frame length in bytes, Ethernet header included.")
     var frameBytes: Int = 1514
 
+    @Option(name: .customLong("host-mac"), help: "The host's MAC (the bond's): the source of its own flows.")
+    var hostMAC: String = "02:00:5e:00:00:01"
+
     func recipe(flows n: Int) throws -> TrafficRecipe {
         var r = TrafficRecipe()
         r.flows = n
@@ -61,6 +64,8 @@ struct TrafficOptions: ParsableArguments {
         r.minRateMbps = lo
         r.maxRateMbps = hi
         r.frameBytes = frameBytes
+        guard let mac = MACAddress(hostMAC) else { throw ValidationError("--host-mac: '\(hostMAC)' is not a MAC address") }
+        r.hostMAC = mac
         do throws(OptionError) { try r.validate() } catch { throw ValidationError(error.message) }
         return r
     }
