@@ -17,5 +17,12 @@ let package = Package(
             dependencies: ["BondCore", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/FrameDecisions",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // bondsim's replay (a link to ../Sources/BondSim): frames per second of simulation.
+        .target(name: "BondSim", dependencies: ["BondCore"], path: "BondSim"),
+        .executableTarget(
+            name: "Simulation",
+            dependencies: ["BondSim", "BondCore", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Simulation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

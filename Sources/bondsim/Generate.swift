@@ -22,18 +22,29 @@ extension BondSimTool {
 
         mutating func run() throws {
             let recipe = try traffic.recipe(flows: traffic.flows ?? 1000)
+            guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+                throw BondSimError("\(out): cannot write the file")
+            }
+            defer { try? file.close() }
             var writer = PcapWriter()
             var frames = 0
             let progress = Progress("generating")
-            for (ns, bytes) in SyntheticTraffic(recipe) {
-                writer.append(bytes, at: ns)
-                frames += 1
-                if frames & 0x3FFF == 0 { progress.show(done: frames, of: nil, at: Double(ns - recipe.origin) / Double(recipe.durationNanoseconds)) }
+            do {
+                for (ns, bytes) in SyntheticTraffic(recipe) {
+                    writer.append(bytes, at: ns)
+                    frames += 1
+                    if frames & 0x3FFF == 0 {
+                        progress.show(done: frames, of: nil, at: Double(ns - recipe.origin) / Double(recipe.durationNanoseconds))
+                    }
+                    // Written in pieces of about 4 MB: a long trace never sits whole in memory.
+                    if writer.bytes.count >= 1 << 22 { try file.write(contentsOf: writer.takeBytes()) }
+                }
+                try file.write(contentsOf: writer.takeBytes())
+            } catch {
+                try? FileManager.default.removeItem(atPath: out)
+                throw BondSimError("\(out): cannot write the file (\(error.localizedDescription))")
             }
             progress.done()
-            guard FileManager.default.createFile(atPath: out, contents: Data(writer.bytes)) else {
-                throw BondSimError("\(out): cannot write the file")
-            }
             print("\(out): \(frames) frames of \(recipe.flows) flows over \(traffic.duration) (seed \(recipe.seed))")
         }
     }

@@ -4,7 +4,9 @@ import Foundation
 
 /// The frames a run replays: a capture file, or a synthetic workload made on the fly.
 enum TraceInput {
-    case file(String, PcapTrace)
+    /// A capture file mapped into memory (read frame by frame, never copied whole),
+    /// with its first and last frames' times.
+    case file(String, Data, first: UInt64, last: UInt64, frames: Int)
     case synthetic(TrafficRecipe)
 
     static func open(path: String?, traffic: TrafficOptions) throws -> TraceInput {
@@ -13,16 +15,29 @@ enum TraceInput {
         case (.some, .some): throw ValidationError("give a capture file or --flows, not both")
         case (nil, .some(let n)): return .synthetic(try traffic.recipe(flows: n))
         case (.some(let p), nil):
-            guard let data = FileManager.default.contents(atPath: p) else { throw BondSimError("\(p): cannot read the file") }
-            do throws(PcapTrace.Refusal) {
-                return .file(p, try PcapTrace(bytes: [UInt8](data)))
-            } catch { throw BondSimError("\(p): \(error.message)") }
+            guard FileManager.default.isReadableFile(atPath: p), let data = try? Data(contentsOf: URL(fileURLWithPath: p), options: .alwaysMapped)
+            else {
+                throw BondSimError("\(p): cannot read the file")
+            }
+            var first: UInt64?, last: UInt64 = 0, count = 0
+            do {
+                try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+                    try PcapTrace.forEachFrame(in: b) { ns, _, _ in
+                        if first == nil { first = ns }
+                        last = ns
+                        count += 1
+                        return true
+                    }
+                }
+            } catch let e as PcapTrace.Refusal { throw BondSimError("\(p): \(e.message)") }
+            guard count > 0 else { throw BondSimError("\(p): the capture holds no frame") }
+            return .file(p, data, first: first ?? 0, last: last, frames: count)
         }
     }
 
     var name: String {
         switch self {
-        case .file(let p, _): p
+        case .file(let p, _, _, _, _): p
         case .synthetic(let r): "\(r.flows) synthetic flows (seed \(r.seed))"
         }
     }
@@ -30,7 +45,7 @@ enum TraceInput {
     /// The trace's length in nanoseconds.
     var span: UInt64 {
         switch self {
-        case .file(_, let t): (t.frames.last?.nanoseconds ?? 0) &- (t.frames.first?.nanoseconds ?? 0)
+        case .file(_, _, let first, let last, _): last > first ? last - first : 0
         case .synthetic(let r): r.durationNanoseconds
         }
     }
@@ -38,11 +53,21 @@ enum TraceInput {
     /// Feeds every frame to `replay`, showing progress on long runs.
     func run(_ replay: Replay, progress: Progress) throws {
         switch self {
-        case .file(_, let t):
-            for (k, f) in t.frames.enumerated() {
-                try replay.feed(f.bytes, at: f.nanoseconds, wireLength: f.wireLength)
-                if k & 0x3FFF == 0 { progress.show(done: k, of: t.frames.count) }
+        case .file(_, let data, _, _, let count):
+            var k = 0
+            var failure: Error?
+            try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+                try PcapTrace.forEachFrame(in: b) { ns, frame, wire in
+                    do { try replay.feed(frame, at: ns, wireLength: wire) } catch {
+                        failure = error
+                        return false
+                    }
+                    k += 1
+                    if k & 0x3FFF == 0 { progress.show(done: k, of: count) }
+                    return true
+                }
             }
+            if let failure { throw failure }
         case .synthetic(let r):
             var k = 0
             for (ns, bytes) in SyntheticTraffic(r) {

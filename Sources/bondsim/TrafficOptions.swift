@@ -37,6 +37,9 @@ struct TrafficOptions: ParsableArguments {
     @Option(name: .customLong("frame-bytes"), help: "Frame length in bytes, Ethernet header included.")
     var frameBytes: Int = 1514
 
+    @Option(name: .long, help: "Frames a flow sends back to back before pausing (a TCP window); 1: evenly spaced.")
+    var burst: Int = 1
+
     @Option(name: .customLong("host-mac"), help: "The host's MAC (the bond's): the source of its own flows.")
     var hostMAC: String = "02:00:5e:00:00:01"
 
@@ -64,6 +67,7 @@ struct TrafficOptions: ParsableArguments {
         r.minRateMbps = lo
         r.maxRateMbps = hi
         r.frameBytes = frameBytes
+        r.burstFrames = burst
         guard let mac = MACAddress(hostMAC) else { throw ValidationError("--host-mac: '\(hostMAC)' is not a MAC address") }
         r.hostMAC = mac
         do throws(OptionError) { try r.validate() } catch { throw ValidationError(error.message) }

@@ -69,6 +69,12 @@ let benchmarks: @Sendable () -> Void = {
         ("balance-rr", ["mode=balance-rr"]),
         ("balance-rr packets_per_slave=4", ["mode=balance-rr", "packets_per_slave=4"]),
         ("802.3ad layer3+4", ["mode=802.3ad", "xmit_hash_policy=layer3+4"]),
+        ("balance-xor layer3+4", ["mode=balance-xor", "xmit_hash_policy=layer3+4"]),
+        ("balance-tlb", ["mode=balance-tlb"]),
+        ("balance-alb", ["mode=balance-alb"]),
+        ("balance-slb", ["mode=balance-slb"]),
+        ("policy:flowlet", ["mode=policy:flowlet"]),
+        ("policy:consistent-hash", ["mode=policy:consistent-hash"]),
     ] {
         decisionBenchmark("parse + transmit decision, \(name)", words) { policy, frame, view in
             blackHole(policy.transmitTarget(for: frame, members: view))

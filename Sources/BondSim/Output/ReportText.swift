@@ -20,7 +20,8 @@ public enum ReportText {
         out += table(rows)
         let i = r.imbalance
         out += "imbalance: peak/mean \(fixed(i.peakToMean, 3)), CoV \(fixed(i.coefficientOfVariation, 3)), Jain \(fixed(i.jainIndex, 4))"
-        out += " (per \(seconds(r.series.intervalSeconds)) interval: peak/mean \(fixed(i.meanIntervalPeakToMean, 3)))\n"
+        out +=
+            " (per \(seconds(r.series.intervalSeconds)) interval among usable members: peak/mean \(fixed(i.meanIntervalPeakToMean, 3)), Jain \(fixed(i.meanIntervalJainIndex, 3)))\n"
         let f = r.flows
         out +=
             "flows: \(f.count), \(f.flowsOnSeveralMembers) on several members (\(f.memberChanges) changes); reordered \(percent(f.reorderedRatio, 3)) (\(f.reorderedPackets) packets in \(f.reorderedFlows) flows)\n"
@@ -48,35 +49,33 @@ public enum ReportText {
 
     /// Runs of several policies over one trace: a row each.
     public static func compare(_ runs: [RunReport]) -> String {
-        var rows = [["policy", "peak/mean", "CoV", "Jain", "interval p/m", "reordered", "moved@events", "needless", "lost", "MAC moves/min"]]
-        for r in runs {
-            let moved = r.events.reduce(0) { $0 + $1.flowsMoved }
-            let needless = r.events.reduce(0) { $0 + $1.flowsNeedlesslyMoved }
-            let lost = r.members.reduce(0) { $0 + $1.lostFrames }
-            rows.append([
-                r.policy, fixed(r.imbalance.peakToMean, 3), fixed(r.imbalance.coefficientOfVariation, 3), fixed(r.imbalance.jainIndex, 4),
-                fixed(r.imbalance.meanIntervalPeakToMean, 3), percent(r.flows.reorderedRatio, 3), String(moved), String(needless), String(lost),
-                fixed(r.macMovesPerMinute, 1),
-            ])
-        }
-        return table(rows)
+        table([compareHeader] + runs.map(compareRow))
     }
 
     /// The same table in Markdown (for READMEs and studies).
     public static func compareMarkdown(_ runs: [RunReport]) -> String {
-        var out =
-            "| policy | peak/mean | CoV | Jain | interval peak/mean | reordered | flows moved at events | of which needlessly | frames lost | MAC moves/min |\n"
-        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        for r in runs {
-            let moved = r.events.reduce(0) { $0 + $1.flowsMoved }
-            let needless = r.events.reduce(0) { $0 + $1.flowsNeedlesslyMoved }
-            let lost = r.members.reduce(0) { $0 + $1.lostFrames }
-            out +=
-                "| \(r.policy) | \(fixed(r.imbalance.peakToMean, 3)) | \(fixed(r.imbalance.coefficientOfVariation, 3)) | \(fixed(r.imbalance.jainIndex, 4)) | "
-            out +=
-                "\(fixed(r.imbalance.meanIntervalPeakToMean, 3)) | \(percent(r.flows.reorderedRatio, 3)) | \(moved) | \(needless) | \(lost) | \(fixed(r.macMovesPerMinute, 1)) |\n"
-        }
+        let rows = [compareHeader] + runs.map(compareRow)
+        var out = "| " + compareHeader.joined(separator: " | ") + " |\n"
+        out += "|---" + String(repeating: "|---:", count: compareHeader.count - 1) + "|\n"
+        for row in rows.dropFirst() { out += "| " + row.joined(separator: " | ") + " |\n" }
         return out
+    }
+
+    static let compareHeader = [
+        "policy", "peak/mean per interval", "Jain per interval", "peak/mean, run", "Jain, run", "reordered", "flows moved at events",
+        "needlessly", "frames lost", "MAC moves/min",
+    ]
+
+    static func compareRow(_ r: RunReport) -> [String] {
+        let moved = r.events.reduce(0) { $0 + $1.flowsMoved }
+        let compared = r.events.reduce(0) { $0 + $1.flowsCompared }
+        let needless = r.events.reduce(0) { $0 + $1.flowsNeedlesslyMoved }
+        let lost = r.members.reduce(0) { $0 + $1.lostFrames }
+        let i = r.imbalance
+        return [
+            r.policy, fixed(i.meanIntervalPeakToMean, 3), fixed(i.meanIntervalJainIndex, 3), fixed(i.peakToMean, 3), fixed(i.jainIndex, 3),
+            percent(r.flows.reorderedRatio, 3), "\(moved) of \(compared)", String(needless), String(lost), fixed(r.macMovesPerMinute, 1),
+        ]
     }
 
     static func table(_ rows: [[String]]) -> String {

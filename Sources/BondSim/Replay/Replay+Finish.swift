@@ -31,8 +31,15 @@ extension Replay {
         report.imbalance.peakToMean = BalanceFigures.peakToMean(loads)
         report.imbalance.coefficientOfVariation = BalanceFigures.coefficientOfVariation(loads)
         report.imbalance.jainIndex = BalanceFigures.jainIndex(loads)
-        let perInterval = report.series.bytes.compactMap { row in BalanceFigures.peakToMean(live.map { Double($0 < row.count ? row[$0] : 0) }) }
-        report.imbalance.meanIntervalPeakToMean = perInterval.isEmpty ? nil : perInterval.reduce(0, +) / Double(perInterval.count)
+        report.series.usableMembers = usableMasks.map { mask in (0..<64).filter { mask & (1 << UInt64($0)) != 0 } }
+        var peaks: [Double] = [], jains: [Double] = []
+        for (row, usable) in zip(report.series.bytes, report.series.usableMembers) where row.contains(where: { $0 > 0 }) {
+            let loads = usable.map { Double($0 < row.count ? row[$0] : 0) }
+            if let p = BalanceFigures.peakToMean(loads) { peaks.append(p) }
+            if let j = BalanceFigures.jainIndex(loads) { jains.append(j) }
+        }
+        report.imbalance.meanIntervalPeakToMean = peaks.isEmpty ? nil : peaks.reduce(0, +) / Double(peaks.count)
+        report.imbalance.meanIntervalJainIndex = jains.isEmpty ? nil : jains.reduce(0, +) / Double(jains.count)
         report.flows.count = flows.count
         report.flows.flowsOnSeveralMembers = flows.values.filter(\.several).count
         report.flows.reorderedPackets = reordering.reordered

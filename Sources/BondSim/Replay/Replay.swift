@@ -17,6 +17,8 @@ public final class Replay {
     var sent: UInt64 = 0
     var reordering = ReorderingCounter<UInt64>()
     var window: RemapWindow?
+    /// Per interval of the series, the members usable in it (a bit each).
+    var usableMasks: [UInt64] = []
     /// The last member that was active, for counting failovers.
     var lastActive: Int?
 
@@ -201,7 +203,9 @@ public final class Replay {
         while report.series.frames.count <= bin {
             report.series.frames.append(Array(repeating: 0, count: n))
             report.series.bytes.append(Array(repeating: 0, count: n))
+            usableMasks.append(0)
         }
+        if let sim { for m in sim.view.usable where m < 64 && sim.passes[m] { usableMasks[bin] |= 1 << UInt64(m) } }
         report.series.frames[bin][i] += 1
         report.series.bytes[bin][i] += length
     }

@@ -30,8 +30,10 @@ public struct RunReport: Codable, Sendable {
         public var peakToMean: Double?
         public var coefficientOfVariation: Double?
         public var jainIndex: Double?
-        /// The same figures over each interval of the series, averaged (over intervals with traffic).
+        /// Max/mean over each interval of the series among the members usable in it,
+        /// averaged over intervals with traffic: how even the load is at each moment.
         public var meanIntervalPeakToMean: Double?
+        public var meanIntervalJainIndex: Double?
     }
 
     public struct Flows: Codable, Sendable {
@@ -70,6 +72,8 @@ public struct RunReport: Codable, Sendable {
         /// Per interval, per member (member order): frames and bytes sent (rx: admitted).
         public var frames: [[Int]] = []
         public var bytes: [[Int]] = []
+        /// Per interval, the members that could transmit at some time in it.
+        public var usableMembers: [[Int]] = []
     }
 
     /// Flows (the heaviest, at most 64) and the member each used per interval (-1: silent).

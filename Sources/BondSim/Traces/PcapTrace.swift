@@ -21,38 +21,53 @@ public struct PcapTrace: Sendable {
     }
 
     public init(bytes: [UInt8]) throws(Refusal) {
-        guard bytes.count >= 4 else { throw Refusal(message: "not a capture file (too short)") }
-        var r = Reader(bytes: bytes)
+        var out: [Frame] = []
+        let failure: Refusal? = bytes.withUnsafeBytes { b in
+            do throws(Refusal) {
+                try Self.forEachFrame(in: b) { ns, frame, wire in
+                    out.append(Frame(nanoseconds: ns, bytes: Array(frame), wireLength: wire))
+                    return true
+                }
+                return nil
+            } catch { return error }
+        }
+        if let failure { throw failure }
+        frames = out
+    }
+
+    /// Reads `buffer` (a whole capture file, mapped or in memory) frame by frame without
+    /// copying: `body` gets each frame's time, bytes (valid during the call) and wire
+    /// length, and returns false to stop.
+    public static func forEachFrame(
+        in buffer: UnsafeRawBufferPointer, _ body: (UInt64, UnsafeRawBufferPointer, Int) -> Bool
+    ) throws(Refusal) {
+        guard buffer.count >= 4 else { throw Refusal(message: "not a capture file (too short)") }
+        let r = Reader(bytes: buffer)
         switch r.u32(at: 0, little: true) {
-        case 0xA1B2_C3D4, 0xA1B2_3C4D, 0xD4C3_B2A1, 0x4D3C_B2A1: frames = try Self.classic(&r)
-        case 0x0A0D_0D0A: frames = try Self.pcapng(&r)
+        case 0xA1B2_C3D4, 0xA1B2_3C4D, 0xD4C3_B2A1, 0x4D3C_B2A1: try classic(r, body)
+        case 0x0A0D_0D0A: try pcapng(r, body)
         default: throw Refusal(message: "not a pcap or pcapng file")
         }
     }
 
-    private static func classic(_ r: inout Reader) throws(Refusal) -> [Frame] {
+    private static func classic(_ r: Reader, _ body: (UInt64, UnsafeRawBufferPointer, Int) -> Bool) throws(Refusal) {
         guard r.bytes.count >= 24 else { throw Refusal(message: "truncated pcap header") }
         let magic = r.u32(at: 0, little: true)
         let little = magic == 0xA1B2_C3D4 || magic == 0xA1B2_3C4D
         let nano = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
         guard r.u32(at: 20, little: little) & 0x0FFF_FFFF == 1 else { throw Refusal(message: "not an Ethernet capture (link type)") }
-        var out: [Frame] = []
         var at = 24
         while at + 16 <= r.bytes.count {
             let seconds = UInt64(r.u32(at: at, little: little)), fraction = UInt64(r.u32(at: at + 4, little: little))
             let captured = Int(r.u32(at: at + 8, little: little)), wire = Int(r.u32(at: at + 12, little: little))
             guard at + 16 + captured <= r.bytes.count else { throw Refusal(message: "truncated frame at byte \(at)") }
-            out.append(
-                Frame(
-                    nanoseconds: seconds * 1_000_000_000 + (nano ? fraction : fraction * 1000),
-                    bytes: Array(r.bytes[(at + 16)..<(at + 16 + captured)]), wireLength: wire))
+            let ns = seconds * 1_000_000_000 + (nano ? fraction : fraction * 1000)
+            guard body(ns, UnsafeRawBufferPointer(rebasing: r.bytes[(at + 16)..<(at + 16 + captured)]), wire) else { return }
             at += 16 + captured
         }
-        return out
     }
 
-    private static func pcapng(_ r: inout Reader) throws(Refusal) -> [Frame] {
-        var out: [Frame] = []
+    private static func pcapng(_ r: Reader, _ body: (UInt64, UnsafeRawBufferPointer, Int) -> Bool) throws(Refusal) {
         var little = true
         // Per interface: its link type and its timestamp unit in nanoseconds.
         var interfaces: [(link: UInt16, unit: UInt64)] = []
@@ -86,29 +101,30 @@ public struct PcapTrace: Sendable {
                 let stamp = UInt64(r.u32(at: at + 12, little: little)) << 32 | UInt64(r.u32(at: at + 16, little: little))
                 let captured = Int(r.u32(at: at + 20, little: little)), wire = Int(r.u32(at: at + 24, little: little))
                 guard at + 28 + captured <= at + length else { throw Refusal(message: "truncated frame at byte \(at)") }
-                out.append(
-                    Frame(nanoseconds: stamp &* interfaces[i].unit, bytes: Array(r.bytes[(at + 28)..<(at + 28 + captured)]), wireLength: wire))
+                guard body(stamp &* interfaces[i].unit, UnsafeRawBufferPointer(rebasing: r.bytes[(at + 28)..<(at + 28 + captured)]), wire) else {
+                    return
+                }
             case 3:  // simple packet: no time
                 guard interfaces.first?.link == 1 else { throw Refusal(message: "not an Ethernet capture (link type)") }
                 let wire = Int(r.u32(at: at + 8, little: little))
                 let captured = min(wire, length - 16)
-                out.append(Frame(nanoseconds: 0, bytes: Array(r.bytes[(at + 12)..<(at + 12 + captured)]), wireLength: wire))
+                guard body(0, UnsafeRawBufferPointer(rebasing: r.bytes[(at + 12)..<(at + 12 + captured)]), wire) else { return }
             default:
                 break
             }
             at += length
         }
-        return out
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         func u32(at i: Int, little: Bool) -> UInt32 {
-            let b = (0..<4).map { UInt32(bytes[i + $0]) }
-            return little ? b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 : b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24
+            let v = bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+            return little ? UInt32(littleEndian: v) : UInt32(bigEndian: v)
         }
         func u16(at i: Int, little: Bool) -> UInt16 {
-            little ? UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8 : UInt16(bytes[i + 1]) | UInt16(bytes[i]) << 8
+            let v = bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self)
+            return little ? UInt16(littleEndian: v) : UInt16(bigEndian: v)
         }
     }
 }

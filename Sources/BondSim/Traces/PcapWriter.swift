@@ -21,6 +21,13 @@ public struct PcapWriter: Sendable {
         bytes += frame
     }
 
+    /// Takes what is written so far (the file's next bytes), for writing a long trace
+    /// to a file piece by piece.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
     private mutating func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     private mutating func put16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 }

@@ -24,6 +24,9 @@ public struct TrafficRecipe: Sendable, Equatable {
     public var minRateMbps = 1.0
     public var maxRateMbps = 100.0
     public var frameBytes = 1514
+    /// Frames a flow sends back to back (at 10 Gbit/s spacing) before pausing, as a TCP
+    /// window goes out; the pauses keep the flow's rate. 1: evenly spaced frames.
+    public var burstFrames = 1
     public var hostMAC = MACAddress(rawValue: 0x0200_5e00_0001)
     /// Where frames start on the clock (nanoseconds since the epoch).
     public var origin: UInt64 = 1_750_000_000_000_000_000
@@ -40,6 +43,7 @@ public struct TrafficRecipe: Sendable, Equatable {
         guard meanFlowFrames >= 1 else { throw OptionError("mean flow frames: at least 1") }
         guard minRateMbps > 0, maxRateMbps >= minRateMbps else { throw OptionError("rates: 0 < min <= max") }
         guard (64...9018).contains(frameBytes) else { throw OptionError("frame bytes: 64 to 9018") }
+        guard (1...10_000).contains(burstFrames) else { throw OptionError("burst: 1 to 10000 frames") }
         if let v = vlans.first(where: { !(1...4094).contains($0) }) { throw OptionError("vlan \(v): 1 to 4094") }
     }
 }
@@ -101,7 +105,11 @@ public struct SyntheticTraffic: Sequence, IteratorProtocol {
     public mutating func next() -> (nanoseconds: UInt64, bytes: [UInt8])? {
         guard let d = due.pop() else { return nil }
         let f = flows[d.flow]
-        let next = d.at + f.gap
+        let sent = d.sent + 1
+        let burst = recipe.burstFrames
+        // Within a burst frames follow at 10 Gbit/s; each burst starts where the flow's rate puts it.
+        let lineGap = UInt64(recipe.frameBytes + 20) * 8 / 10
+        let next = sent % burst == 0 ? f.start + UInt64(sent) * f.gap : d.at + lineGap
         if d.sent + 1 < f.frames && next < recipe.durationNanoseconds { due.push(Due(at: next, flow: d.flow, sent: d.sent + 1)) }
         return (
             recipe.origin + d.at,
