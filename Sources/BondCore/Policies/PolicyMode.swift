@@ -36,6 +36,12 @@ public final class PolicyMode: BondingMode {
         return HashExplanation(hash: nil, bucket: nil, member: member, reason: reason)
     }
 
+    /// `bondctl show`: the policy's name and what it does after "Bonding Mode: ".
+    public func describe(into status: inout BondStatus) {
+        let t = type(of: policy)
+        status.modeDescription = "transmit policy \(t.name) (\(t.summary))"
+    }
+
     public static var options: [ModeOption] { [PolicyRegistry.policyOption] + PolicyRegistry.all.flatMap { $0.options } }
 
     public static var capabilities: ModeCapabilities { ModeCapabilities() }
