@@ -55,3 +55,84 @@ blast_once() {
 	for c in "$@"; do after=$((after + $(rx "${c%%:*}" "${c##*:}"))); done
 	echo $(((after - before) / SECONDS_PER_RUN))
 }
+
+# --- Results for plotting: every bench script speaks --json and --csv ---------------
+#
+# bench_init "$@"   at the top, after sourcing this file: takes --json/--csv out of the
+#                   arguments (the rest are left in BENCH_ARGS for the script's own
+#                   parsing: set -- "${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"}"), and with
+#                   either, sends the script's tables to stderr so stdout holds the
+#                   results alone.
+# bench_plan N      how many measurements the run makes, for the progress line.
+# progress WHAT     before each measurement: "[PROG 3/12, 41 s] WHAT" on stderr.
+# record K=V ...    one result: a row with the time (ISO 8601 and seconds since the
+#                   start), the script's name and the fields (numbers stay numbers).
+# bench_finish      at the end of a run that completed: prints the rows as a JSON
+#                   array or as CSV (a column per field seen) on stdout.
+bench_init() {
+	OUTPUT=table
+	BENCH_ARGS=()
+	local a
+	for a in "$@"; do
+		case $a in
+		--json) OUTPUT=json ;;
+		--csv) OUTPUT=csv ;;
+		*) BENCH_ARGS+=("$a") ;;
+		esac
+	done
+	BENCH_STARTED=$(date +%s.%N)
+	BENCH_ROWS=$(mktemp)
+	BENCH_DONE=0
+	BENCH_TOTAL=0
+	if [[ $OUTPUT != table ]]; then exec 3>&1 1>&2; else exec 3>&1; fi
+}
+
+bench_plan() { BENCH_TOTAL=$1; }
+
+progress() {
+	BENCH_DONE=$((BENCH_DONE + 1))
+	local of=""
+	((BENCH_TOTAL > 0)) && of="/$BENCH_TOTAL"
+	printf '[%s %d%s, %s s] %s\n' "$PROG" "$BENCH_DONE" "$of" "$(awk -v a="$(date +%s.%N)" -v b="$BENCH_STARTED" 'BEGIN { printf "%.0f", a - b }')" "$*" >&2
+}
+
+record() {
+	python3 - "$BENCH_ROWS" "$PROG" "$BENCH_STARTED" "$@" <<'PY'
+import json, sys, time, datetime
+path, prog, started, fields = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+now = time.time()
+row = {"bench": prog, "time": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat(timespec="seconds"),
+       "elapsed_s": round(now - started, 1)}
+for f in fields:
+    k, _, v = f.partition("=")
+    try:
+        row[k] = int(v)
+    except ValueError:
+        try:
+            row[k] = float(v)
+        except ValueError:
+            row[k] = v
+with open(path, "a") as out:
+    out.write(json.dumps(row) + "\n")
+PY
+}
+
+bench_finish() {
+	[[ -n ${BENCH_ROWS:-} && -f $BENCH_ROWS ]] || return 0
+	if [[ $OUTPUT != table ]]; then
+		python3 - "$BENCH_ROWS" "$OUTPUT" >&3 <<'PY'
+import csv, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if sys.argv[2] == "json":
+    print(json.dumps(rows, indent=2))
+else:
+    keys = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    w = csv.DictWriter(sys.stdout, fieldnames=keys)
+    w.writeheader()
+    w.writerows(rows)
+PY
+	fi
+	rm -f "$BENCH_ROWS"
+}
