@@ -33,8 +33,8 @@ extension BondSimTool {
         @OptionGroup var output: OutputOptions
 
         mutating func run() throws {
-            guard !policies.isEmpty else { throw ValidationError("give at least one policy") }
-            if let bad = common.first(where: { !$0.contains("=") }) { throw ValidationError("--with: '\(bad)' is not OPTION=VALUE") }
+            guard !policies.isEmpty else { throw BondSimError("give at least one policy") }
+            if let bad = common.first(where: { !$0.contains("=") }) { throw BondSimError("--with: '\(bad)' is not OPTION=VALUE") }
             let parsed = policies.map(Self.policy).map { ($0.label, common + $0.words) }
             let input = try TraceInput.open(path: trace, traffic: traffic)
             // Every policy is checked before the first runs.

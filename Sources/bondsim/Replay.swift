@@ -27,7 +27,7 @@ extension BondSimTool {
 
         mutating func run() throws {
             let files = inputs.filter { !$0.contains("=") }
-            guard files.count <= 1 else { throw ValidationError("one capture file at a time (got \(files.joined(separator: ", ")))") }
+            guard files.count <= 1 else { throw BondSimError("one capture file at a time (got \(files.joined(separator: ", ")))") }
             let options = inputs.filter { $0.contains("=") }
             let input = try TraceInput.open(path: files.first, traffic: traffic)
             let report = try Self.replay(input, settings: try bond.settings(options: options))

@@ -33,28 +33,28 @@ struct RunOptions: ParsableArguments {
         s.label = label
         if let speeds {
             s.speeds = try speeds.split(separator: ",").map {
-                guard let v = Int($0), v > 0 else { throw ValidationError("--speeds: '\($0)' is not a speed in Mbit/s") }
+                guard let v = Int($0), v > 0 else { throw BondSimError("--speeds: '\($0)' is not a speed in Mbit/s") }
                 return v
             }
         }
         s.events = try events.map { spec in
-            do throws(OptionError) { return try ScriptedEvent(parsing: spec) } catch { throw ValidationError(error.message) }
+            do throws(OptionError) { return try ScriptedEvent(parsing: spec) } catch { throw BondSimError(error.message) }
         }
-        guard let d = ReplaySettings.Direction(rawValue: direction) else { throw ValidationError("--direction: tx or rx, not '\(direction)'") }
+        guard let d = ReplaySettings.Direction(rawValue: direction) else { throw BondSimError("--direction: tx or rx, not '\(direction)'") }
         s.direction = d
         if let bondMAC {
-            guard let m = MACAddress(bondMAC) else { throw ValidationError("--bond-mac: '\(bondMAC)' is not a MAC address") }
+            guard let m = MACAddress(bondMAC) else { throw BondSimError("--bond-mac: '\(bondMAC)' is not a MAC address") }
             s.bondMAC = m
         }
         if let interval {
             guard let t = ScriptedEvent.parseTime(interval), t >= 1000 else {
-                throw ValidationError("--interval: '\(interval)' is not a time of at least 1us")
+                throw BondSimError("--interval: '\(interval)' is not a time of at least 1us")
             }
             s.intervalNanoseconds = t
         }
-        guard let l = ScriptedEvent.parseTime(latency) else { throw ValidationError("--latency: '\(latency)' is not a time") }
+        guard let l = ScriptedEvent.parseTime(latency) else { throw BondSimError("--latency: '\(latency)' is not a time") }
         s.latencyNanoseconds = l
-        guard queueFrames > 0 else { throw ValidationError("--queue-frames: at least 1") }
+        guard queueFrames > 0 else { throw BondSimError("--queue-frames: at least 1") }
         s.queueFrames = queueFrames
         return s
     }

@@ -11,8 +11,8 @@ enum TraceInput {
 
     static func open(path: String?, traffic: TrafficOptions) throws -> TraceInput {
         switch (path, traffic.flows) {
-        case (nil, nil): throw ValidationError("give a capture file, or --flows N for a synthetic workload")
-        case (.some, .some): throw ValidationError("give a capture file or --flows, not both")
+        case (nil, nil): throw BondSimError("give a capture file, or --flows N for a synthetic workload")
+        case (.some, .some): throw BondSimError("give a capture file or --flows, not both")
         case (nil, .some(let n)): return .synthetic(try traffic.recipe(flows: n))
         case (.some(let p), nil):
             guard FileManager.default.isReadableFile(atPath: p), let data = try? Data(contentsOf: URL(fileURLWithPath: p), options: .alwaysMapped)

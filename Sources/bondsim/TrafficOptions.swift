@@ -46,14 +46,14 @@ struct TrafficOptions: ParsableArguments {
     func recipe(flows n: Int) throws -> TrafficRecipe {
         var r = TrafficRecipe()
         r.flows = n
-        guard let d = ScriptedEvent.parseTime(duration) else { throw ValidationError("--duration: '\(duration)' is not a time") }
+        guard let d = ScriptedEvent.parseTime(duration) else { throw BondSimError("--duration: '\(duration)' is not a time") }
         r.durationNanoseconds = d
         r.seed = seed
         r.peers = peers
         r.vifs = vifs
         if let vlans {
             r.vlans = try vlans.split(separator: ",").map {
-                guard let v = UInt16($0) else { throw ValidationError("--vlans: '\($0)' is not a VLAN id") }
+                guard let v = UInt16($0) else { throw BondSimError("--vlans: '\($0)' is not a VLAN id") }
                 return v
             }
         }
@@ -62,15 +62,15 @@ struct TrafficOptions: ParsableArguments {
         r.paretoShape = paretoShape
         let parts = rates.split(separator: "-")
         guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]) else {
-            throw ValidationError("--rates: MIN-MAX in Mbit/s, not '\(rates)'")
+            throw BondSimError("--rates: MIN-MAX in Mbit/s, not '\(rates)'")
         }
         r.minRateMbps = lo
         r.maxRateMbps = hi
         r.frameBytes = frameBytes
         r.burstFrames = burst
-        guard let mac = MACAddress(hostMAC) else { throw ValidationError("--host-mac: '\(hostMAC)' is not a MAC address") }
+        guard let mac = MACAddress(hostMAC) else { throw BondSimError("--host-mac: '\(hostMAC)' is not a MAC address") }
         r.hostMAC = mac
-        do throws(OptionError) { try r.validate() } catch { throw ValidationError(error.message) }
+        do throws(OptionError) { try r.validate() } catch { throw BondSimError(error.message) }
         return r
     }
 }
