@@ -41,6 +41,8 @@ public final class SimulatedBond {
     /// passes frames, `probeRoundTrip` after the probe.
     var pendingReplies: [(at: Instant, member: Int)] = []
     public var probeRoundTrip = 1
+    /// 802.3ad: the switch's end of LACP.
+    public private(set) var partner: LACPPartner?
     /// The address the bond's probes speak from (arp_validate checks replies to it).
     public static let ownIPv4 = IPv4Address("192.0.2.1")!
     public static let ownIPv6 = IPv6Address("2001:db8::1")!
@@ -77,6 +79,10 @@ public final class SimulatedBond {
         bond = Bond(name: name, options: options, members: list)
         mode = AnyBondingMode(options: options, members: members.count)
         view = MemberView(usable: [], active: nil)
+        if options.mode == .ieee8023ad {
+            let rate = options.modeSettings["lacp_rate"].map { ["lacp_rate=\($0)"] } ?? []
+            partner = try LACPPartner(members: members.count, words: rate, at: start)
+        }
         // The engine's order: the bond's first decision, the device's addresses, then the mode.
         handle(bond.start(at: start))
         handle(bond.probeSourceChanged(ipv4: [Self.ownIPv4], ipv6: [Self.ownIPv6], deviceUp: true, at: start))
@@ -104,7 +110,7 @@ public final class SimulatedBond {
     /// a make-before-break window, a probe reply.
     public var nextDeadline: Instant? {
         var d = bond.nextDeadline
-        for x in [mode.nextDeadline, draining?.until, pendingReplies.first?.at] { if let x { d = min(d ?? x, x) } }
+        for x in [mode.nextDeadline, draining?.until, pendingReplies.first?.at, partner?.nextDeadline] { if let x { d = min(d ?? x, x) } }
         return d
     }
 
@@ -127,6 +133,10 @@ public final class SimulatedBond {
         while let r = pendingReplies.first, r.at <= now {
             pendingReplies.removeFirst()
             answerProbes(on: r.member)
+        }
+        if let partner {
+            partner.setLinks(bond.members.indices.map { passes[$0] && bond.members[$0].monitor.carrier && !bond.members[$0].isRemoved }, at: now)
+            for (frame, member) in partner.run(at: now) { receiveControl(frame, on: member) }
         }
         if let d = mode.nextDeadline, now >= d { carryOut(mode.tick(at: now, members: view)) }
         handle(bond.tick(at: now))
@@ -179,8 +189,9 @@ public final class SimulatedBond {
                 rebuildView()
                 note(.activeChanged(from: from, to: to, reason: reason))
                 if let to { swapBondMAC(to: to) }
-            case .carrier(let up):
-                note(.carrier(up: up))
+            case .carrier:
+                // Said once every event is handled (below): the mode may withhold it.
+                break
             case .notifyPeers(let i):
                 note(.announced(macPolicy == .bondFollowsActive ? macs[i] : bondMAC, on: i))
             case .probe(let i):
@@ -193,6 +204,17 @@ public final class SimulatedBond {
             }
         }
         rebuildView()
+        applyCarrier()
+    }
+
+    /// The bond's carrier as the engine sets it: a member up and the mode's consent.
+    public private(set) var carrier = false
+
+    func applyCarrier() {
+        let up = bond.carrierWanted(mode: mode, view: view)
+        guard up != carrier else { return }
+        carrier = up
+        note(.carrier(up: up))
     }
 
     func carryOut(_ actions: [ModeAction]) {
@@ -202,13 +224,29 @@ public final class SimulatedBond {
             case .learningPackets: for i in macs.indices where !bond.members[i].isRemoved { note(.announced(macs[i], on: i)) }
             case .learningPacket(let of, let on): note(.announced(macs[of], on: on))
             case .teachClient(let c): note(.taughtClient(member: c.member))
-            case .send(_, let on): note(.controlFrame(on: on))
+            case .send(let frame, let on):
+                note(.controlFrame(on: on))
+                if passes.indices.contains(on) && passes[on] { partner?.fromBond(frame, on: on, at: now) }
             case .notifyPeers(let i): note(.announced(bondMAC, on: i))
-            case .record(_, _, let message): note(.record(message))
+            case .record(_, let member, let message):
+                let who = member.flatMap { bond.members.indices.contains($0) ? bond.members[$0].name + ": " : nil } ?? ""
+                note(.record(who + message))
             case .forget: break
-            case .membersChanged: rebuildView()
+            case .membersChanged:
+                rebuildView()
+                applyCarrier()
             }
         }
+    }
+
+    /// A control frame (an LACPDU) the partner sent reaches member `i`.
+    func receiveControl(_ frame: [UInt8], on i: Int) {
+        guard bond.members.indices.contains(i), passes[i] else { return }
+        let actions: [ModeAction] = frame.withUnsafeBytes { raw in
+            guard case .success(let p) = FrameParser.parse(FrameBytes(raw)) else { return [] }
+            return mode.receiveControl(p, bytes: FrameBytes(raw), on: i, members: view, at: now)
+        }
+        carryOut(actions)
     }
 
     func rebuildView() {
