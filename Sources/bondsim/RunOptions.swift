@@ -25,6 +25,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("One-way latency of each member's link, for reordering.", valueName: "TIME"))
     var latency: String = "10us"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("How long the bond has been up before the first frame (802.3ad negotiates in about 2.5 s).", valueName: "TIME"))
+    var warmup: String = "0s"
+
     @Option(name: .customLong("queue-frames"), help: "Each member's transmit queue, in full-size frames; beyond it frames drop.")
     var queueFrames: Int = 1000
 
@@ -54,6 +59,8 @@ struct RunOptions: ParsableArguments {
         }
         guard let l = ScriptedEvent.parseTime(latency) else { throw BondSimError("--latency: '\(latency)' is not a time") }
         s.latencyNanoseconds = l
+        guard let w = ScriptedEvent.parseTime(warmup) else { throw BondSimError("--warmup: '\(warmup)' is not a time") }
+        s.warmupNanoseconds = w
         guard queueFrames > 0 else { throw BondSimError("--queue-frames: at least 1") }
         s.queueFrames = queueFrames
         return s

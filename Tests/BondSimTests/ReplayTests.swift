@@ -80,6 +80,27 @@ import Testing
         #expect(r.series.bytes[3] == [100, 0])
     }
 
+    @Test func lacpNegotiatesWithTheSimulatedSwitchAndAWarmupSkipsIt() throws {
+        // Fast LACP converges in about 2.5 s. Until then the first port's aggregator
+        // carries alone (no partner yet, as the kernel's individual aggregator), and
+        // before its first ticks nothing does.
+        let frames = (0..<40).map { (UInt64($0 * 100), $0 % 8) }
+        let options = ["mode=802.3ad", "lacp_rate=fast", "miimon=100", "xmit_hash_policy=layer3+4"]
+        let cold = try replay(options, frames: frames)
+        #expect(
+            (1...3).contains(cold.dropped) && cold.members[0].txFrames >= 25 && cold.members[1].txFrames > 0,
+            "\(cold.dropped) \(cold.members.map(\.txFrames))")
+        #expect(cold.members.allSatisfy { $0.controlFrames > 5 }, "LACPDUs on every member")
+        #expect(cold.timeline.filter { $0.what.contains("collecting-distributing") }.count == 2)
+        var s = ReplaySettings(members: ["a", "b"], options: options)
+        s.warmupNanoseconds = 5_000_000_000
+        let r = try Replay(s, span: 4_000_000_000)
+        for f in frames { try r.feed(Self.frame(flow: f.1), at: f.0 * 1_000_000) }
+        let warm = r.finish()
+        #expect(warm.dropped == 0 && warm.members.map(\.txFrames).reduce(0, +) == 40)
+        #expect(warm.timeline.first!.atSeconds == -5, "what happened before the trace has negative times")
+    }
+
     @Test func theBondsMACMovesWithTheActiveMemberInTLB() throws {
         let frames = (0..<10).map { (UInt64($0 * 20), $0) }
         let r = try replay(["mode=balance-tlb", "miimon=100"], events: ["down a @100ms"], frames: frames)

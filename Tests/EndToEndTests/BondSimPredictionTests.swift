@@ -45,6 +45,44 @@ import Testing
             "\(words.joined(separator: " ")) on \(BondDaemon.backend): the switch counted \(counted), bondsim predicted \(predicted)")
     }
 
+    /// 802.3ad against Open vSwitch: once both ends distribute, the prediction of a bond
+    /// that has been up long enough to negotiate (--warmup) is exact too.
+    @Test func lacpWithOpenVSwitchIsPredictedExactly() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let words = ["mode=802.3ad", "lacp_rate=fast", "xmit_hash_policy=layer3+4"]
+        let bond = try BondDaemon(tb, options: words + ["miimon=100"])
+        tb.inHost("sysctl -qw net.ipv6.conf.\(tb.bond).disable_ipv6=1")
+        tb.inHost("ip link set \(tb.bond) up")
+        let negotiated = Shell.waitFor(15) {
+            bond.status()?.members.allSatisfy { $0.lacp?.muxState == "collecting_distributing" } == true && ovs.ovsNegotiated()
+        }
+        #expect(negotiated, "\(ovs.show())")
+        let mac = try #require(tb.hostLink(tb.bond)?["address"] as? String)
+        let trace = NSTemporaryDirectory() + "\(tb.prefix)-lacp.pcap"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let sim = Shell.binDirectory + "/bondsim"
+        #expect(
+            Shell.run(
+                "\(sim) generate --flows 300 --duration 1s --mean-flow-frames 6 --peers 8 --ipv6-share 0.3 --frame-bytes 200 --host-mac \(mac) --seed 3 -o \(trace)"
+            ).ok)
+        let r = Shell.run(
+            "\(sim) replay \(trace) --members \(tb.members.joined(separator: ",")) --bond-mac \(mac) \(words.joined(separator: " ")) miimon=100 --warmup 10s --json"
+        )
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.error)")
+        let predicted = try #require(json["members"] as? [[String: Any]]).map { ($0["tx_frames"] as? Int) ?? -1 }
+        let counted = try countAtTheSwitch(tb) {
+            #expect(
+                tb.inHost(
+                    "/usr/bin/python3 -c \"from scapy.all import rdpcap, sendp; sendp(rdpcap('\(trace)'), iface='\(tb.bond)', verbose=0)\"",
+                    timeout: 120
+                ).ok)
+        }
+        #expect(predicted.min()! > 100, "both ports carry some: \(predicted)")
+        #expect(
+            counted == predicted, "802.3ad with Open vSwitch on \(BondDaemon.backend): the switch counted \(counted), bondsim predicted \(predicted)")
+    }
+
     static let timed: [[String]] = [
         ["mode=balance-tlb", "rebalance_interval=1000"],
         ["mode=balance-alb", "rebalance_interval=1000"],

@@ -7,7 +7,7 @@ extension Replay {
         guard let sim else { return }
         while let e = pending.first, e.at <= t {
             pending.removeFirst()
-            sim.advance(to: Instant(nanoseconds: e.at))
+            sim.advance(to: simulated(e.at))
             absorbNotes()
             closeWindow()
             let before = Dictionary(uniqueKeysWithValues: flows.map { ($0.key, Int($0.value.last)) }.filter { $0.1 >= 0 })
@@ -45,7 +45,7 @@ extension Replay {
     func absorbNotes() {
         guard let sim else { return }
         for (at, note) in sim.takeNotes() {
-            let when = Double(at.nanoseconds) / 1e9
+            let when = (Double(at.nanoseconds) - Double(settings.warmupNanoseconds)) / 1e9
             func name(_ i: Int?) -> String { i.map { sim.bond.members.indices.contains($0) ? sim.bond.members[$0].name : "#\($0)" } ?? "none" }
             switch note {
             case .announced(let mac, let i):

@@ -7,7 +7,7 @@ extension Replay {
     public func finish() -> RunReport {
         if let sim {
             if let last = pending.last?.at { runEvents(upTo: last) }
-            sim.advance(to: Instant(nanoseconds: clock))
+            sim.advance(to: simulated(clock))
             absorbNotes()
             closeWindow()
             grow(to: sim.bond.members.count)

@@ -67,6 +67,9 @@ public final class Replay {
             series: RunReport.Series(intervalSeconds: Double(interval) / 1e9))
     }
 
+    /// The simulated bond's time for `t` of the trace: it started `warmup` before the first frame.
+    func simulated(_ t: UInt64) -> Instant { Instant(nanoseconds: t + settings.warmupNanoseconds) }
+
     /// The bond, made at the first frame (its MAC may come from it).
     func bond(for frame: UnsafeRawBufferPointer, at ns: UInt64) throws(OptionError) -> SimulatedBond {
         if let sim { return sim }
@@ -90,7 +93,7 @@ public final class Replay {
         // Time never runs back, even in a trace merged out of order.
         clock = max(clock, ns &- origin!)
         runEvents(upTo: clock)
-        sim.advance(to: Instant(nanoseconds: clock))
+        sim.advance(to: simulated(clock))
         absorbNotes()
         let bytes = FrameBytes(frame)
         switch settings.direction {

@@ -24,6 +24,9 @@ public struct ReplaySettings: Sendable {
     /// The series' interval; nil: about 60 intervals over the trace.
     public var intervalNanoseconds: UInt64?
     public var latencyNanoseconds: UInt64 = 10_000
+    /// How long the bond has been up when the first frame comes (802.3ad negotiates,
+    /// timers find their phase); notes of that time have negative times.
+    public var warmupNanoseconds: UInt64 = 0
     public var queueFrames = 1000
 
     public init(members: [String], options: [String]) {
