@@ -1,10 +1,14 @@
-"""Helpers the Python tools share (soak, frame-fuzz, bench-restart): shell commands,
-a bond's status straight from its control socket, the monotonic clock, and a
-process's memory and descriptors. The shell scripts share tools/lib/common.sh."""
+"""Helpers the Python tools share (soak, frame-fuzz, bench-restart, bench-xdp-decision):
+shell commands, a bond's status straight from its control socket, the monotonic clock,
+a process's memory and descriptors, and bench results for plotting (`Results`). The
+shell scripts share tools/lib/common.sh."""
+import csv
+import datetime
 import json
 import os
 import socket
 import subprocess
+import sys
 import time
 
 
@@ -42,3 +46,56 @@ def usage_of(pid):
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+class Results:
+    """--json and --csv as the shell benchmarks have them (tools/lib/common.sh: bench_init,
+    bench_plan, progress, record, bench_finish): rows with times on stdout, the table
+    and the progress lines on stderr."""
+
+    def __init__(self, output):
+        self.output, self.prog = output, os.path.basename(sys.argv[0])
+        self.started, self.rows, self.done, self.total = time.time(), [], 0, 0
+        self.out = sys.stdout
+        if output != "table":
+            # stdout holds the results alone: the table, and whatever a command prints, go to stderr.
+            sys.stdout.flush()
+            self.out = os.fdopen(os.dup(1), "w")
+            os.dup2(2, 1)
+            sys.stdout = sys.stderr
+
+    def plan(self, n):
+        self.total = n
+
+    def progress(self, what):
+        self.done += 1
+        of = f"/{self.total}" if self.total else ""
+        print(f"[{self.prog} {self.done}{of}, {time.time() - self.started:.0f} s] {what}", file=sys.stderr, flush=True)
+
+    def record(self, **fields):
+        """One row; a number given as the table prints it (a string) stays a number."""
+        now = time.time()
+        row = {"bench": self.prog,
+               "time": datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat(timespec="seconds"),
+               "elapsed_s": round(now - self.started, 1)}
+        for k, v in fields.items():
+            for kind in (int, float) if isinstance(v, str) else ():
+                try:
+                    v = kind(v)
+                    break
+                except ValueError:
+                    pass
+            row[k] = v
+        self.rows.append(row)
+
+    def finish(self):
+        if self.output == "json":
+            print(json.dumps(self.rows, indent=2), file=self.out)
+        elif self.output == "csv":
+            keys = []
+            for r in self.rows:
+                keys += [k for k in r if k not in keys]
+            w = csv.DictWriter(self.out, fieldnames=keys)
+            w.writeheader()
+            w.writerows(self.rows)
+        self.out.flush()

@@ -81,7 +81,8 @@ bench_init() {
 		esac
 	done
 	BENCH_STARTED=$(date +%s.%N)
-	BENCH_ROWS=$(mktemp)
+	# Made by the first record, so that --help and refused arguments leave nothing behind.
+	BENCH_ROWS=
 	BENCH_DONE=0
 	BENCH_TOTAL=0
 	if [[ $OUTPUT != table ]]; then exec 3>&1 1>&2; else exec 3>&1; fi
@@ -97,6 +98,7 @@ progress() {
 }
 
 record() {
+	[[ -n $BENCH_ROWS ]] || BENCH_ROWS=$(mktemp)
 	python3 - "$BENCH_ROWS" "$PROG" "$BENCH_STARTED" "$@" <<'PY'
 import json, sys, time, datetime
 path, prog, started, fields = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
@@ -118,9 +120,8 @@ PY
 }
 
 bench_finish() {
-	[[ -n ${BENCH_ROWS:-} && -f $BENCH_ROWS ]] || return 0
 	if [[ $OUTPUT != table ]]; then
-		python3 - "$BENCH_ROWS" "$OUTPUT" >&3 <<'PY'
+		python3 - "${BENCH_ROWS:-/dev/null}" "$OUTPUT" >&3 <<'PY'
 import csv, json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 if sys.argv[2] == "json":
@@ -134,5 +135,5 @@ else:
     w.writerows(rows)
 PY
 	fi
-	rm -f "$BENCH_ROWS"
+	[[ -z ${BENCH_ROWS:-} ]] || rm -f "$BENCH_ROWS"
 }
