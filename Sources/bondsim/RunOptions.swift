@@ -13,7 +13,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("event"), help: ArgumentHelp("A scripted change: \(ScriptedEvent.usage). Repeatable.", valueName: "SPEC"))
     var events: [String] = []
 
-    @Option(name: .long, help: "tx: frames the host sends on the bond (default); rx: frames arriving from the switch.")
+    @Option(name: .long, help: "tx: frames the host sends on the bond (default); rx: frames arriving from the switch; auto: both, told apart by the bond's MAC as source.")
     var direction: String = "tx"
 
     @Option(name: .customLong("bond-mac"), help: "The bond's MAC (default: the first frame's source, or destination with --direction rx).")
@@ -45,7 +45,7 @@ struct RunOptions: ParsableArguments {
         s.events = try events.map { spec in
             do throws(OptionError) { return try ScriptedEvent(parsing: spec) } catch { throw BondSimError(error.message) }
         }
-        guard let d = ReplaySettings.Direction(rawValue: direction) else { throw BondSimError("--direction: tx or rx, not '\(direction)'") }
+        guard let d = ReplaySettings.Direction(rawValue: direction) else { throw BondSimError("--direction: tx, rx or auto, not '\(direction)'") }
         s.direction = d
         if let bondMAC {
             guard let m = MACAddress(bondMAC) else { throw BondSimError("--bond-mac: '\(bondMAC)' is not a MAC address") }

@@ -101,6 +101,25 @@ import Testing
         #expect(warm.timeline.first!.atSeconds == -5, "what happened before the trace has negative times")
     }
 
+    @Test func albSpreadsClientsFromACaptureOfBothDirections() throws {
+        // Eight clients ask for our address and we answer each: balance-alb gives each
+        // answer a member, and the client table keeps the spread.
+        var s = ReplaySettings(members: ["a", "b"], options: ["mode=balance-alb", "miimon=100"])
+        s.direction = .auto
+        s.bondMAC = Self.host
+        let r = try Replay(s, span: 1_000_000_000)
+        let ours = IPv4Address("10.0.0.1")!
+        for n in 0..<8 {
+            let client = MACAddress(rawValue: 0x0200_0000_0100 | UInt64(n)), ip = IPv4Address(rawValue: ours.rawValue + 10 + UInt32(n))
+            try r.feed(FrameBuilder.arpRequest(from: client, senderIP: ip, target: ours), at: UInt64(n) * 10_000_000)
+            try r.feed(FrameBuilder.arpReply(from: Self.host, ourIP: ours, to: client, clientIP: ip), at: UInt64(n) * 10_000_000 + 1_000_000)
+        }
+        let report = r.finish()
+        #expect(report.members.map(\.albClients) == [4, 4], "\(report.members.map(\.albClients))")
+        #expect(report.members.map(\.rxFrames).reduce(0, +) >= 8, "the requests arrived (flooded: both members)")
+        #expect(report.members.map(\.txFrames).reduce(0, +) == 8, "the answers left")
+    }
+
     @Test func theBondsMACMovesWithTheActiveMemberInTLB() throws {
         let frames = (0..<10).map { (UInt64($0 * 20), $0) }
         let r = try replay(["mode=balance-tlb", "miimon=100"], events: ["down a @100ms"], frames: frames)

@@ -4,18 +4,17 @@ import Foundation
 public enum ReportText {
     public static func run(_ r: RunReport) -> String {
         var out = "\(r.policy): \(r.frames) frames (\(r.direction)), \(seconds(r.durationSeconds))\n"
-        let tx = r.direction == "tx"
+        // tx and auto: what the bond sent; rx and auto: what it received and took.
+        let sent = r.direction != "rx", received = r.direction != "tx"
         var rows = [
-            [tx ? "member" : "member", tx ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"]
-                + (tx ? [] : ["received", "alb-clients"])
+            ["member", sent ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"] + (received ? ["received", "admitted", "alb-clients"] : [])
         ]
         for m in r.members {
             rows.append(
                 [
-                    m.name, String(tx ? m.txFrames : m.rxAdmitted), percent(m.frameShare), String(tx ? m.txBytes : m.rxAdmittedBytes),
+                    m.name, String(sent ? m.txFrames : m.rxAdmitted), percent(m.frameShare), String(sent ? m.txBytes : m.rxAdmittedBytes),
                     percent(m.byteShare), String(m.lostFrames), String(m.announcements),
-                ]
-                    + (tx ? [] : [String(m.rxFrames), String(m.albClients)]))
+                ] + (received ? [String(m.rxFrames), String(m.rxAdmitted), String(m.albClients)] : []))
         }
         out += table(rows)
         let i = r.imbalance

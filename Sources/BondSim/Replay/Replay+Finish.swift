@@ -17,8 +17,8 @@ extension Replay {
         flushArrivals(upTo: .max)
         for i in report.members.indices where i < links.queueDrops.count { report.members[i].queueDrops = links.queueDrops[i] }
         report.durationSeconds = Double(clock) / 1e9
-        let totals = report.members.map { Double(settings.direction == .tx ? $0.txBytes : $0.rxAdmittedBytes) }
-        let counts = report.members.map { Double(settings.direction == .tx ? $0.txFrames : $0.rxAdmitted) }
+        let totals = report.members.map { Double(settings.direction != .rx ? $0.txBytes : $0.rxAdmittedBytes) }
+        let counts = report.members.map { Double(settings.direction != .rx ? $0.txFrames : $0.rxAdmitted) }
         let frames = counts.reduce(0, +)
         let bytes = totals.reduce(0, +)
         for i in report.members.indices {

@@ -76,7 +76,7 @@ public final class Replay {
         var mac = settings.bondMAC
         if mac == nil, frame.count >= 12 {
             let f = FrameBytes(frame)
-            mac = settings.direction == .tx ? f.mac(6) : f.mac(0)
+            mac = settings.direction == .rx ? f.mac(0) : f.mac(6)
         }
         let s = try SimulatedBond(
             options: settings.options, members: settings.members, speeds: settings.speeds, bondMAC: mac ?? MACAddress(rawValue: 0x0200_5e00_0001))
@@ -99,6 +99,12 @@ public final class Replay {
         switch settings.direction {
         case .tx: transmit(bytes, wireLength: wireLength, sim)
         case .rx: receive(bytes, wireLength: wireLength, sim)
+        case .auto:
+            if bytes.count >= 12 && bytes.mac(6) == sim.bondMAC {
+                transmit(bytes, wireLength: wireLength, sim)
+            } else {
+                receive(bytes, wireLength: wireLength, sim)
+            }
         }
         absorbNotes()
         flushArrivals(upTo: clock + links.latencyNanoseconds)

@@ -9,6 +9,9 @@ public struct ReplaySettings: Sendable {
         /// Frames arriving from the switch: the switch picks the member by what it
         /// learned, the mode admits or drops (balance-alb learns its clients here).
         case rx
+        /// A capture of both directions (taken on the bond device): frames from the
+        /// bond's MAC were sent, the others arrived.
+        case auto
     }
 
     public var members: [String]
