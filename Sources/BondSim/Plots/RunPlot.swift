@@ -84,6 +84,7 @@ public enum RunPlot {
 
     static func label(_ v: Double) -> String {
         if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return String(format: v < 1 ? "%.2g" : "%.1f", v)
+        // Ratios and shares near 1 keep two decimals (0.95, 1.03); larger figures one.
+        return String(format: abs(v) < 10 ? "%.2f" : "%.1f", v)
     }
 }
