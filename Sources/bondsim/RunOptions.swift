@@ -13,7 +13,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("event"), help: ArgumentHelp("A scripted change: \(ScriptedEvent.usage). Repeatable.", valueName: "SPEC"))
     var events: [String] = []
 
-    @Option(name: .long, help: "tx: frames the host sends on the bond (default); rx: frames arriving from the switch; auto: both, told apart by the bond's MAC as source.")
+    @Option(
+        name: .long,
+        help:
+            "tx: frames the host sends on the bond (default); rx: frames arriving from the switch; auto: both, told apart by the bond's MAC as source."
+    )
     var direction: String = "tx"
 
     @Option(name: .customLong("bond-mac"), help: "The bond's MAC (default: the first frame's source, or destination with --direction rx).")
@@ -29,6 +33,9 @@ struct RunOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp("How long the bond has been up before the first frame (802.3ad negotiates in about 2.5 s).", valueName: "TIME"))
     var warmup: String = "0s"
+
+    @Option(name: .long, help: ArgumentHelp("Frames per second to price each failover window at (frames it would lose).", valueName: "PPS"))
+    var rate: Double?
 
     @Option(name: .customLong("queue-frames"), help: "Each member's transmit queue, in full-size frames; beyond it frames drop.")
     var queueFrames: Int = 1000
@@ -61,6 +68,10 @@ struct RunOptions: ParsableArguments {
         s.latencyNanoseconds = l
         guard let w = ScriptedEvent.parseTime(warmup) else { throw BondSimError("--warmup: '\(warmup)' is not a time") }
         s.warmupNanoseconds = w
+        if let rate {
+            guard rate > 0, rate.isFinite else { throw BondSimError("--rate: frames per second, more than 0") }
+            s.lossRate = rate
+        }
         guard queueFrames > 0 else { throw BondSimError("--queue-frames: at least 1") }
         s.queueFrames = queueFrames
         return s

@@ -46,9 +46,16 @@ import Testing
     @Test func framesSentIntoTheDowndelayAreLost() throws {
         // With downdelay 200 the bond keeps using a for 200 ms after its carrier went.
         let frames = [(UInt64(10), 1), (UInt64(120), 1), (UInt64(180), 1), (UInt64(260), 1)]
-        let r = try replay(["mode=active-backup", "miimon=100", "downdelay=200"], events: ["down a @50ms"], frames: frames)
+        var s = ReplaySettings(members: ["a", "b", "c"], options: ["mode=active-backup", "miimon=100", "downdelay=200"])
+        s.events = [try ScriptedEvent(parsing: "down a @50ms"), try ScriptedEvent(parsing: "down c @60ms")]
+        s.lossRate = 10_000
+        let replay = try Replay(s, span: 300_000_000)
+        for f in frames { try replay.feed(Self.frame(flow: f.1), at: f.0 * 1_000_000) }
+        let r = replay.finish()
         #expect(r.members[0].lostFrames == 2, "the frames at 120 and 180 ms went to a dead link")
-        #expect(r.members[1].txFrames == 1 && r.events[0].lostFrames == 2)
+        #expect(r.members[1].txFrames == 1 && r.events[0].lostFrames == 2 && r.events[1].lostFrames == 0, "a's failure pays for them")
+        #expect(r.events[0].failoverWindowMs == 200 && r.events[0].lostAtRate == 2000, "the downdelay is the window: 2000 frames at 10 000/s")
+        #expect(r.events[1].failoverWindowMs == 0, "a backup's failure opens no window")
     }
 
     @Test func aSilentFailureIsFoundByTheARPMonitorAlone() throws {

@@ -7,7 +7,8 @@ public enum ReportText {
         // tx and auto: what the bond sent; rx and auto: what it received and took.
         let sent = r.direction != "rx", received = r.direction != "tx"
         var rows = [
-            ["member", sent ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"] + (received ? ["received", "admitted", "alb-clients"] : [])
+            ["member", sent ? "frames" : "admitted", "share", "bytes", "share", "lost", "announce"]
+                + (received ? ["received", "admitted", "alb-clients"] : [])
         ]
         for m in r.members {
             rows.append(
@@ -33,8 +34,12 @@ public enum ReportText {
                 if let why = e.refused {
                     out += "refused: \(why)\n"
                 } else {
-                    out +=
-                        "\(e.flowsMoved) of \(e.flowsCompared) flows moved, \(e.flowsForced) had to (\(e.flowsNeedlesslyMoved) needlessly); \(e.lostFrames) frames lost\n"
+                    out += "\(e.flowsMoved) of \(e.flowsCompared) flows moved, \(e.flowsForced) had to (\(e.flowsNeedlesslyMoved) needlessly); "
+                    out += "\(e.lostFrames) frames lost"
+                    if let w = e.failoverWindowMs {
+                        out += String(format: "; failover window %.1f ms", w) + (e.lostAtRate.map { " (\($0) frames at the given rate)" } ?? "")
+                    }
+                    out += "\n"
                 }
             }
         }

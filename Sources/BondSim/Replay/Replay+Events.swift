@@ -12,16 +12,44 @@ extension Replay {
             closeWindow()
             let before = Dictionary(uniqueKeysWithValues: flows.map { ($0.key, Int($0.value.last)) }.filter { $0.1 >= 0 })
             var figures = RunReport.EventFigures(atSeconds: Double(e.at) / 1e9, event: e.text)
+            // A failing member the bond sends to opens a failover window.
+            var failing: Int?
+            switch e.action {
+            case .down(let m), .fail(let m):
+                if let i = sim.bond.index(of: m) {
+                    if sends(to: i, sim) { failing = i } else { figures.failoverWindowMs = 0 }
+                }
+            default: break
+            }
             do {
                 try sim.apply(e)
             } catch {
                 figures.refused = error.message
+                failing = nil
             }
             report.events.append(figures)
+            if let i = failing { failures.append((i, e.at, report.events.count - 1)) }
             report.timeline.append(.init(atSeconds: Double(e.at) / 1e9, what: e.text + (figures.refused.map { " (refused: \($0))" } ?? "")))
             absorbNotes()
             window = RemapWindow(event: report.events.count - 1, before: before, gone: unusable(sim))
         }
+    }
+
+    /// Whether the bond sends to member `i` now: the active member where backups are
+    /// idle (active-backup), else any member the mode may transmit on.
+    func sends(to i: Int, _ sim: SimulatedBond) -> Bool {
+        sim.bond.options.mode.hasBackupMembers ? sim.view.active == i : sim.view.usable.contains(i)
+    }
+
+    /// The bond stopped sending to member `i` at `at`: its failover windows close.
+    func failoverEnded(on i: Int, at: Instant) {
+        let t = at.nanoseconds >= settings.warmupNanoseconds ? at.nanoseconds - settings.warmupNanoseconds : 0
+        for f in failures where f.member == i {
+            let ms = Double(t >= f.since ? t - f.since : 0) / 1e6
+            report.events[f.event].failoverWindowMs = ms
+            if let rate = settings.lossRate { report.events[f.event].lostAtRate = Int((ms / 1000 * rate).rounded()) }
+        }
+        failures.removeAll { $0.member == i }
     }
 
     /// Members that carry nothing now (down, failed, removed, disabled).
@@ -57,11 +85,13 @@ extension Replay {
                 grow(to: i + 1)
                 report.members[i].controlFrames += 1
             case .activeChanged(let from, let to, let reason):
+                if let from, sim.bond.options.mode.hasBackupMembers { failoverEnded(on: from, at: at) }
                 // A change from one member to another, even through a time with none.
                 if let to, let last = lastActive, last != to || from == nil { report.failovers += 1 }
                 if let to { lastActive = to }
                 report.timeline.append(.init(atSeconds: when, what: "active \(name(from)) -> \(name(to)) (\(reason))"))
             case .link(let i, let t):
+                if !t.to.carriesTraffic { failoverEnded(on: i, at: at) }
                 // The ARP monitor's candidate rotation is not a state change worth a line.
                 if (t.from == .back && t.to == .down) || (t.from == .down && t.to == .back) { continue }
                 report.timeline.append(.init(atSeconds: when, what: "\(name(i)): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.message))"))

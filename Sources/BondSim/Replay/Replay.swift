@@ -19,6 +19,8 @@ public final class Replay {
     var window: RemapWindow?
     /// Per interval of the series, the members usable in it (a bit each).
     var usableMasks: [UInt64] = []
+    /// Members that failed while carrying traffic, until the bond stops sending to them.
+    var failures: [(member: Int, since: UInt64, event: Int)] = []
     /// The last member that was active, for counting failovers.
     var lastActive: Int?
 
@@ -42,7 +44,7 @@ public final class Replay {
         static func == (a: Arrival, b: Arrival) -> Bool { a.order == b.order }
     }
 
-    /// Flows' members before a scripted event and after it, until the next.
+    /// Flows' members before a scripted event and where they are by the next.
     struct RemapWindow {
         var event: Int
         var before: [UInt64: Int]
@@ -143,7 +145,7 @@ public final class Replay {
         if first { placed(flow, length, on: i) }
         guard sim.passes[i] else {
             report.members[i].lostFrames += 1
-            if let w = window { report.events[w.event].lostFrames += 1 }
+            lostInFailover(on: i)
             return
         }
         guard let arrival = links.send(length, on: i, at: clock) else { return }
@@ -170,7 +172,7 @@ public final class Replay {
             grow(to: i + 1)
             guard sim.passes[i] else {
                 report.members[i].lostFrames += 1
-                if let w = window { report.events[w.event].lostFrames += 1 }
+                lostInFailover(on: i)
                 continue
             }
             report.members[i].rxFrames += 1
@@ -180,6 +182,16 @@ public final class Replay {
                 addToSeries(i, wireLength)
                 placed(flow, wireLength, on: i)
             }
+        }
+    }
+
+    /// A frame went to member `i` while its link passed nothing: the failure that
+    /// opened its window pays for it (else the latest event).
+    func lostInFailover(on i: Int) {
+        if let f = failures.first(where: { $0.member == i }) {
+            report.events[f.event].lostFrames += 1
+        } else if let w = window {
+            report.events[w.event].lostFrames += 1
         }
     }
 
@@ -203,7 +215,9 @@ public final class Replay {
             s.last = Int32(i)
         }
         flows[flow] = s
-        if window != nil, window!.after[flow] == nil { window!.after[flow] = i }
+        // Where the flow is by the end of the window (frames lost in a failover window
+        // went to the old member; where the flow settles is what counts).
+        if window != nil { window!.after[flow] = i }
     }
 
     func addToSeries(_ i: Int, _ length: Int) {

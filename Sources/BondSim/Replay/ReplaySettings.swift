@@ -30,6 +30,8 @@ public struct ReplaySettings: Sendable {
     /// How long the bond has been up when the first frame comes (802.3ad negotiates,
     /// timers find their phase); notes of that time have negative times.
     public var warmupNanoseconds: UInt64 = 0
+    /// Frames per second a failover window is priced at (`lostAtRate`).
+    public var lossRate: Double?
     public var queueFrames = 1000
 
     public init(members: [String], options: [String]) {

@@ -58,8 +58,14 @@ public struct RunReport: Codable, Sendable {
         public var flowsMoved = 0
         public var flowsForced = 0
         public var flowsNeedlesslyMoved = 0
-        /// Frames sent to a member that passed nothing, from this event until the next.
+        /// Frames sent to a member that passed nothing: in the failover window this
+        /// event opened (or, for a failure it did not cause, after it).
         public var lostFrames = 0
+        /// For `down` and `fail` of a member that carried traffic: how long the bond
+        /// kept sending to it (0: it stopped at once; nil: not by the end of the run).
+        public var failoverWindowMs: Double?
+        /// What that window loses at `--rate` frames per second.
+        public var lostAtRate: Int?
     }
 
     public struct Timeline: Codable, Sendable {
