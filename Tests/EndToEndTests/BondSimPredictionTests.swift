@@ -20,25 +20,14 @@ import Testing
     @Test(arguments: deterministic)
     func theSwitchCountsWhatBondsimPredicts(_ words: [String]) throws {
         let tb = try Testbed()
-        let bond = try BondDaemon(tb, options: words + ["miimon=100"])
-        // A quiet bond device: no address, no IPv6, so that only the trace goes through the mode.
-        tb.inHost("sysctl -qw net.ipv6.conf.\(tb.bond).disable_ipv6=1")
-        tb.inHost("ip link set \(tb.bond) up")
-        _ = Shell.waitFor(5) { bond.log().contains("\(tb.bond): the bond device is up") }
-        let mac = try #require(tb.hostLink(tb.bond)?["address"] as? String)
-        let trace = NSTemporaryDirectory() + "\(tb.prefix)-trace.pcap"
+        let (bond, mac) = try quietBond(tb, words)
+        // bondd runs until the end of the test, past the last use of `bond`.
+        defer { withExtendedLifetime(bond) {} }
+        let trace = try generate(
+            tb, "--flows 400 --duration 2s --mean-flow-frames 6 --peers 8 --vifs 3 --ipv6-share 0.3 --frame-bytes 200 --seed 11", hostMAC: mac)
         defer { try? FileManager.default.removeItem(atPath: trace) }
-        let sim = Shell.binDirectory + "/bondsim"
-        let made = Shell.run(
-            "\(sim) generate --flows 400 --duration 2s --mean-flow-frames 6 --peers 8 --vifs 3 --ipv6-share 0.3 --frame-bytes 200 --host-mac \(mac) --seed 11 -o \(trace)"
-        )
-        #expect(made.ok, "\(made.error)")
-        let predicted = try prediction(sim, trace: trace, members: tb.members, words: words, bondMAC: mac)
-        let counted = try countAtTheSwitch(tb) {
-            let sent = tb.inHost(
-                "/usr/bin/python3 -c \"from scapy.all import rdpcap, sendp; sendp(rdpcap('\(trace)'), iface='\(tb.bond)', verbose=0)\"", timeout: 120)
-            #expect(sent.ok, "\(sent.error)")
-        }
+        let predicted = try prediction(trace: trace, members: tb.members, words: words, bondMAC: mac)
+        let counted = try countAtTheSwitch(tb) { inject(trace, tb) }
         #expect(predicted.reduce(0, +) > 1000, "the trace has frames enough: \(predicted)")
         #expect(
             counted == predicted,
@@ -51,33 +40,16 @@ import Testing
         let tb = try Testbed(topology: 5)
         let ovs = try LACPPartner(tb, "ovs")
         let words = ["mode=802.3ad", "lacp_rate=fast", "xmit_hash_policy=layer3+4"]
-        let bond = try BondDaemon(tb, options: words + ["miimon=100"])
-        tb.inHost("sysctl -qw net.ipv6.conf.\(tb.bond).disable_ipv6=1")
-        tb.inHost("ip link set \(tb.bond) up")
+        let (bond, mac) = try quietBond(tb, words)
         let negotiated = Shell.waitFor(15) {
             bond.status()?.members.allSatisfy { $0.lacp?.muxState == "collecting_distributing" } == true && ovs.ovsNegotiated()
         }
         #expect(negotiated, "\(ovs.show())")
-        let mac = try #require(tb.hostLink(tb.bond)?["address"] as? String)
-        let trace = NSTemporaryDirectory() + "\(tb.prefix)-lacp.pcap"
+        let trace = try generate(
+            tb, "--flows 300 --duration 1s --mean-flow-frames 6 --peers 8 --ipv6-share 0.3 --frame-bytes 200 --seed 3", hostMAC: mac)
         defer { try? FileManager.default.removeItem(atPath: trace) }
-        let sim = Shell.binDirectory + "/bondsim"
-        #expect(
-            Shell.run(
-                "\(sim) generate --flows 300 --duration 1s --mean-flow-frames 6 --peers 8 --ipv6-share 0.3 --frame-bytes 200 --host-mac \(mac) --seed 3 -o \(trace)"
-            ).ok)
-        let r = Shell.run(
-            "\(sim) replay \(trace) --members \(tb.members.joined(separator: ",")) --bond-mac \(mac) \(words.joined(separator: " ")) miimon=100 --warmup 10s --json"
-        )
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.error)")
-        let predicted = try #require(json["members"] as? [[String: Any]]).map { ($0["tx_frames"] as? Int) ?? -1 }
-        let counted = try countAtTheSwitch(tb) {
-            #expect(
-                tb.inHost(
-                    "/usr/bin/python3 -c \"from scapy.all import rdpcap, sendp; sendp(rdpcap('\(trace)'), iface='\(tb.bond)', verbose=0)\"",
-                    timeout: 120
-                ).ok)
-        }
+        let predicted = try prediction(trace: trace, members: tb.members, words: words, bondMAC: mac, extra: "--warmup 10s")
+        let counted = try countAtTheSwitch(tb) { inject(trace, tb) }
         #expect(predicted.min()! > 100, "both ports carry some: \(predicted)")
         #expect(
             counted == predicted, "802.3ad with Open vSwitch on \(BondDaemon.backend): the switch counted \(counted), bondsim predicted \(predicted)")
@@ -97,19 +69,13 @@ import Testing
     @Test(arguments: timed)
     func policiesWithTimersAgreeWithinTheStatedTolerance(_ words: [String]) throws {
         let tb = try Testbed()
-        let bond = try BondDaemon(tb, options: words + ["miimon=100"])
-        tb.inHost("sysctl -qw net.ipv6.conf.\(tb.bond).disable_ipv6=1")
-        tb.inHost("ip link set \(tb.bond) up")
-        _ = Shell.waitFor(5) { bond.log().contains("\(tb.bond): the bond device is up") }
-        let mac = try #require(tb.hostLink(tb.bond)?["address"] as? String)
-        let trace = NSTemporaryDirectory() + "\(tb.prefix)-timed.pcap"
+        let (bond, mac) = try quietBond(tb, words)
+        // bondd runs until the end of the test, past the last use of `bond`.
+        defer { withExtendedLifetime(bond) {} }
+        let trace = try generate(
+            tb, "--flows 120 --duration 2500ms --mean-flow-frames 12 --rates 0.2-2 --peers 8 --vifs 3 --frame-bytes 300 --seed 5", hostMAC: mac)
         defer { try? FileManager.default.removeItem(atPath: trace) }
-        let sim = Shell.binDirectory + "/bondsim"
-        let made = Shell.run(
-            "\(sim) generate --flows 120 --duration 2500ms --mean-flow-frames 12 --rates 0.2-2 --peers 8 --vifs 3 --frame-bytes 300 --host-mac \(mac) --seed 5 -o \(trace)"
-        )
-        #expect(made.ok, "\(made.error)")
-        let predicted = try prediction(sim, trace: trace, members: tb.members, words: words, bondMAC: mac)
+        let predicted = try prediction(trace: trace, members: tb.members, words: words, bondMAC: mac)
         let counted = try countAtTheSwitch(tb) {
             let paced = tb.inHost(
                 """
@@ -136,10 +102,41 @@ import Testing
         }
     }
 
+    static let bondsim = Shell.binDirectory + "/bondsim"
+
+    /// A bond on a quiet device (no address, no IPv6), so that only the trace goes
+    /// through the mode; and its MAC.
+    func quietBond(_ tb: Testbed, _ words: [String]) throws -> (BondDaemon, String) {
+        let bond = try BondDaemon(tb, options: words + ["miimon=100"])
+        tb.inHost("sysctl -qw net.ipv6.conf.\(tb.bond).disable_ipv6=1")
+        tb.inHost("ip link set \(tb.bond) up")
+        _ = Shell.waitFor(5) { bond.log().contains("\(tb.bond): the bond device is up") }
+        return (bond, try #require(tb.hostLink(tb.bond)?["address"] as? String))
+    }
+
+    /// A trace `bondsim generate` writes with `arguments`, from the bond's MAC.
+    func generate(_ tb: Testbed, _ arguments: String, hostMAC: String) throws -> String {
+        let trace = NSTemporaryDirectory() + "\(tb.prefix)-\(UInt32.random(in: 0..<1_000_000)).pcap"
+        let made = Shell.run("\(Self.bondsim) generate \(arguments) --host-mac \(hostMAC) -o \(trace)")
+        #expect(made.ok, "\(made.error)")
+        return trace
+    }
+
+    /// Sends every frame of `trace` on the bond device, as fast as scapy goes, from one
+    /// CPU: with backend=xdp, balance-rr's counter is per CPU (as the kernel's
+    /// rr_tx_counter is), and a sender that moved between CPUs would split the alternation
+    /// that bondsim's one counter predicts.
+    func inject(_ trace: String, _ tb: Testbed) {
+        let sent = tb.inHost(
+            "taskset -c 0 /usr/bin/python3 -c \"from scapy.all import rdpcap, sendp; sendp(rdpcap('\(trace)'), iface='\(tb.bond)', verbose=0)\"",
+            timeout: 120)
+        #expect(sent.ok, "\(sent.error)")
+    }
+
     /// Per member, the frames `bondsim replay` says leave on it.
-    func prediction(_ sim: String, trace: String, members: [String], words: [String], bondMAC: String) throws -> [Int] {
+    func prediction(trace: String, members: [String], words: [String], bondMAC: String, extra: String = "") throws -> [Int] {
         let r = Shell.run(
-            "\(sim) replay \(trace) --members \(members.joined(separator: ",")) --bond-mac \(bondMAC) \(words.joined(separator: " ")) miimon=100 --json"
+            "\(Self.bondsim) replay \(trace) --members \(members.joined(separator: ",")) --bond-mac \(bondMAC) \(words.joined(separator: " ")) miimon=100 \(extra) --json"
         )
         #expect(r.ok, "\(r.error)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any])

@@ -22,20 +22,13 @@ public final class ConsistentHashPolicy: TransmitPolicy {
     /// 0: pure rendezvous hashing; else the bound over the mean, in percent.
     var bound: Int
     var timeout: UInt64
-    let mask: UInt64
-    var bucketMember: [Int32]
-    var lastSeen: [UInt64]
+    var buckets: FlowBuckets
     var load: FadingLoad
 
     public init(options: BondOptions, members: Int) {
         bound = Self.defaultLoadBound
         timeout = 0
-        let wanted = Int(options.modeSettings["ch_buckets"] ?? "") ?? Self.defaultBuckets
-        var n = 64
-        while n < wanted { n <<= 1 }
-        mask = UInt64(n - 1)
-        bucketMember = Array(repeating: -1, count: n)
-        lastSeen = Array(repeating: 0, count: n)
+        buckets = FlowBuckets(atLeast: Int(options.modeSettings["ch_buckets"] ?? "") ?? Self.defaultBuckets)
         load = FadingLoad(members: max(members, 2))
         reconfigure(options)
     }
@@ -47,15 +40,17 @@ public final class ConsistentHashPolicy: TransmitPolicy {
 
     public func member(for frame: ParsedFrame, members: MemberView) -> Int? {
         let h = PolicyHashing.flowHash(frame)
-        let b = Int(h & mask)
+        let b = buckets.bucket(of: h)
         let now = members.now.nanoseconds
-        var m = Int(bucketMember[b])
-        if m < 0 || now &- lastSeen[b] > timeout || !members.usable.contains(m) {
+        let m: Int
+        if let current = buckets.current(b, at: now, idle: timeout, usable: members.usable) {
+            m = current
+        } else {
             guard let chosen = choose(h, members, at: now) else { return nil }
             m = chosen
-            bucketMember[b] = Int32(m)
+            buckets.place(b, on: m)
         }
-        lastSeen[b] = now
+        buckets.touch(b, at: now)
         load.add(frame.length, to: m)
         return m
     }
@@ -99,9 +94,8 @@ public final class ConsistentHashPolicy: TransmitPolicy {
 
     public func explain(_ frame: ParsedFrame, members: MemberView) -> (member: Int?, reason: String) {
         let h = PolicyHashing.flowHash(frame)
-        let b = Int(h & mask)
-        let m = Int(bucketMember[b])
-        if m >= 0 && members.now.nanoseconds &- lastSeen[b] <= timeout && members.usable.contains(m) {
+        let b = buckets.bucket(of: h)
+        if let m = buckets.current(b, at: members.now.nanoseconds, idle: timeout, usable: members.usable) {
             return (m, "consistent-hash bucket \(b): the flow keeps its member")
         }
         return (choose(h, members, at: members.now.nanoseconds), "consistent-hash bucket \(b): first-ranked member within \(bound)% of the mean load")

@@ -17,35 +17,30 @@ public final class FlowletPolicy: TransmitPolicy {
     public static let defaultBuckets = 4096
 
     var gap: UInt64
-    let mask: UInt64
-    var bucketMember: [Int32]
-    var lastSeen: [UInt64]
+    var buckets: FlowBuckets
     var load: FadingLoad
     /// Flowlets started (a bucket placed again after a gap or a member's loss).
     public private(set) var flowlets = 0
 
     public init(options: BondOptions, members: Int) {
         gap = UInt64(Int(options.modeSettings["flowlet_gap"] ?? "") ?? Self.defaultGapMicroseconds) * 1000
-        let wanted = Int(options.modeSettings["flowlet_buckets"] ?? "") ?? Self.defaultBuckets
-        var n = 64
-        while n < wanted { n <<= 1 }
-        mask = UInt64(n - 1)
-        bucketMember = Array(repeating: -1, count: n)
-        lastSeen = Array(repeating: 0, count: n)
+        buckets = FlowBuckets(atLeast: Int(options.modeSettings["flowlet_buckets"] ?? "") ?? Self.defaultBuckets)
         load = FadingLoad(members: max(members, 2))
     }
 
     public func member(for frame: ParsedFrame, members: MemberView) -> Int? {
-        let b = Int(PolicyHashing.flowHash(frame) & mask)
+        let b = buckets.bucket(of: PolicyHashing.flowHash(frame))
         let now = members.now.nanoseconds
-        var m = Int(bucketMember[b])
-        if m < 0 || now &- lastSeen[b] > gap || !members.usable.contains(m) {
+        let m: Int
+        if let current = buckets.current(b, at: now, idle: gap, usable: members.usable) {
+            m = current
+        } else {
             guard let chosen = load.leastLoaded(among: members.usable, speeds: members.speeds, at: now) else { return nil }
             m = chosen
-            bucketMember[b] = Int32(m)
+            buckets.place(b, on: m)
             flowlets &+= 1
         }
-        lastSeen[b] = now
+        buckets.touch(b, at: now)
         load.add(frame.length, to: m)
         return m
     }
@@ -55,15 +50,14 @@ public final class FlowletPolicy: TransmitPolicy {
     }
 
     public func explain(_ frame: ParsedFrame, members: MemberView) -> (member: Int?, reason: String) {
-        let b = Int(PolicyHashing.flowHash(frame) & mask)
-        let m = Int(bucketMember[b])
-        let idle = members.now.nanoseconds &- lastSeen[b]
-        if m >= 0 && idle <= gap && members.usable.contains(m) {
-            return (m, "flowlet bucket \(b): in a flowlet (idle \(idle / 1000) µs, gap \(gap / 1000) µs)")
+        let b = buckets.bucket(of: PolicyHashing.flowHash(frame))
+        let now = members.now.nanoseconds
+        if let m = buckets.current(b, at: now, idle: gap, usable: members.usable) {
+            return (m, "flowlet bucket \(b): in a flowlet (idle \(buckets.idle(b, at: now) / 1000) µs, gap \(gap / 1000) µs)")
         }
         var copy = load
         return (
-            copy.leastLoaded(among: members.usable, speeds: members.speeds, at: members.now.nanoseconds),
+            copy.leastLoaded(among: members.usable, speeds: members.speeds, at: now),
             "flowlet bucket \(b): a new flowlet goes to the least-loaded member"
         )
     }
