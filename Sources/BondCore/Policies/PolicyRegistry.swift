@@ -1,10 +1,12 @@
 /// The transmit policies bondd and bondsim know: one line per policy. A new policy is
 /// a file (or folder) under Policies/ and its type added here.
 public enum PolicyRegistry {
-    public static let all: [any TransmitPolicy.Type] = [
-        FlowletPolicy.self,
-        ConsistentHashPolicy.self,
-    ]
+    public static var all: [any TransmitPolicy.Type] {
+        [
+            FlowletPolicy.self,
+            ConsistentHashPolicy.self,
+        ]
+    }
 
     public static func type(named name: String) -> (any TransmitPolicy.Type)? {
         all.first { $0.name == name }

@@ -59,8 +59,8 @@ extension Replay {
 
     /// The flows seen since the last event are compared with where they were before it.
     func closeWindow() {
-        guard let w = window, let sim else { return }
-        let r = FlowRemapping(before: w.before, after: w.after, gone: w.gone.union(unusable(sim).intersection(w.gone)))
+        guard let w = window else { return }
+        let r = FlowRemapping(before: w.before, after: w.after, gone: w.gone)
         report.events[w.event].flowsCompared = r.flows
         report.events[w.event].flowsMoved = r.moved
         report.events[w.event].flowsForced = r.forced

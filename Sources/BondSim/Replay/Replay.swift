@@ -142,7 +142,7 @@ public final class Replay {
 
     func send(_ flow: UInt64, _ length: Int, on i: Int, from source: MACAddress, first: Bool, _ sim: SimulatedBond) {
         grow(to: i + 1)
-        if first { placed(flow, length, on: i) }
+        let sequence = first ? placed(flow, length, on: i) : 0
         guard sim.passes[i] else {
             report.members[i].lostFrames += 1
             lostInFailover(on: i)
@@ -155,7 +155,7 @@ public final class Replay {
         network.learn(source, on: i)
         if first {
             sent += 1
-            inFlight.push(Arrival(at: arrival, order: sent, flow: flow, sequence: flows[flow]!.frames - 1))
+            inFlight.push(Arrival(at: arrival, order: sent, flow: flow, sequence: sequence))
         }
     }
 
@@ -180,7 +180,7 @@ public final class Replay {
                 report.members[i].rxAdmitted += 1
                 report.members[i].rxAdmittedBytes += wireLength
                 addToSeries(i, wireLength)
-                placed(flow, wireLength, on: i)
+                _ = placed(flow, wireLength, on: i)
             }
         }
     }
@@ -201,7 +201,8 @@ public final class Replay {
     }
 
     /// Flow `flow`'s frame goes (tx) or was taken (rx) on member `i`.
-    func placed(_ flow: UInt64, _ length: Int, on i: Int) {
+    /// - Returns: the frame's sequence number within its flow (from 0).
+    func placed(_ flow: UInt64, _ length: Int, on i: Int) -> UInt64 {
         var s = flows[flow] ?? FlowState(order: flows.count)
         s.frames += 1
         s.bytes += length
@@ -218,6 +219,7 @@ public final class Replay {
         // Where the flow is by the end of the window (frames lost in a failover window
         // went to the old member; where the flow settles is what counts).
         if window != nil { window!.after[flow] = i }
+        return s.frames - 1
     }
 
     func addToSeries(_ i: Int, _ length: Int) {
@@ -233,7 +235,10 @@ public final class Replay {
         report.series.bytes[bin][i] += length
     }
 
+    /// Room for `n` members in the figures and every interval so far (members are
+    /// only ever added, so this is rare: nothing to do on the per-frame call).
     func grow(to n: Int) {
+        guard report.members.count < n else { return }
         while report.members.count < n {
             report.members.append(RunReport.MemberFigures(name: sim?.bond.members[report.members.count].name ?? "?"))
         }
