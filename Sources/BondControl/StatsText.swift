@@ -33,13 +33,16 @@ public enum StatsText {
         if let a = s.activeMember { out += "  active \(a)" }
         out += "  failovers \(s.failovers)\n"
         let watching = previous != nil
-        var header = ["MEMBER", "STATE", "LINK", "RX PKTS", "RX BYTES", "RX DROPS", "TX PKTS", "TX BYTES", "TX DROPS"]
+        var header = ["MEMBER", "STATE", "LINK", "RX PKTS", "RX BYTES", "RX DROPS", "RX MISSED", "TX PKTS", "TX BYTES", "TX DROPS"]
         if watching { header += ["RX PPS", "RX RATE", "TX PPS", "TX RATE"] }
         var rows: [[String]] = []
         var total = MemberStatus.zero(named: "total")
         var totalBefore = MemberStatus.zero(named: "total")
         for m in s.members {
-            var row = [m.name, m.state, m.link, "\(m.rxPackets)", "\(m.rxBytes)", "\(m.rxDrops)", "\(m.txPackets)", "\(m.txBytes)", "\(m.txDrops)"]
+            var row = [
+                m.name, m.state, m.link, "\(m.rxPackets)", "\(m.rxBytes)", "\(m.rxDrops)", "\(m.rxMissed)", "\(m.txPackets)", "\(m.txBytes)",
+                "\(m.txDrops)",
+            ]
             let old = previous?.members.first { $0.name == m.name }
             if watching { row += rateColumns(rates(m, since: old, seconds: seconds)) }
             rows.append(row)
@@ -47,7 +50,8 @@ public enum StatsText {
             if let old { totalBefore.add(old) } else { totalBefore.add(m) }
         }
         var totalRow = [
-            "total", "", "", "\(total.rxPackets)", "\(total.rxBytes)", "\(total.rxDrops)", "\(total.txPackets)", "\(total.txBytes)",
+            "total", "", "", "\(total.rxPackets)", "\(total.rxBytes)", "\(total.rxDrops)", "\(total.rxMissed)", "\(total.txPackets)",
+            "\(total.txBytes)",
             "\(total.txDrops)",
         ]
         if watching { totalRow += rateColumns(rates(total, since: totalBefore, seconds: seconds)) }
@@ -68,7 +72,7 @@ public enum StatsText {
         }
         let c = s.counters
         out +=
-            "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
+            "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops); missed from the host \(c.deviceMissed)\n"
         return out
     }
 
@@ -109,7 +113,7 @@ extension MemberStatus {
 
     mutating func add(_ m: MemberStatus) {
         txPackets += m.txPackets; txBytes += m.txBytes; txDrops += m.txDrops
-        rxPackets += m.rxPackets; rxBytes += m.rxBytes; rxDrops += m.rxDrops
+        rxPackets += m.rxPackets; rxBytes += m.rxBytes; rxDrops += m.rxDrops; rxMissed += m.rxMissed
     }
 }
 

@@ -55,7 +55,7 @@ public enum StatusText {
             out += "State: \(m.state)\n"
             if let l = m.lacp { out += LACPText.member(l) }
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
-            out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)\n"
+            out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)  missed: \(m.rxMissed)\n"
         }
         if let v = s.vlans, !v.isEmpty { out += vlanTable(v) }
         if let u = s.uppers, u.count > 1 || u.contains(where: { !$0.addresses.isEmpty }) {
@@ -84,6 +84,7 @@ public enum StatusText {
         let c = s.counters
         out +=
             "\nFrames refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops)\n"
+            + "Frames the host sent that the engine's rings had no room for: \(c.deviceMissed)\n"
         return out
     }
 

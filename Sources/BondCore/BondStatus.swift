@@ -119,6 +119,9 @@ public struct MemberStatus: Codable, Sendable, Equatable {
     public var rxDrops: Int
     /// The mode's control frames received (802.3ad's LACPDUs), taken by the mode.
     public var rxControl: Int = 0
+    /// Frames the kernel dropped because the engine's receive ring on this member had
+    /// no room: the engine never saw them (AF_PACKET and AF_XDP ring statistics).
+    public var rxMissed: Int = 0
     public var prio: Int = 0
     /// The MAC the member carries now (the bond's, its own, or a swapped one).
     public var mac: String?
@@ -149,6 +152,7 @@ public struct MemberStatus: Codable, Sendable, Equatable {
         case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
         case rxControl = "rx_control"
+        case rxMissed = "rx_missed"
     }
 
     public init(
@@ -176,6 +180,11 @@ public struct BondCounters: Codable, Sendable, Equatable {
     /// Frames the engine built (notifications, probes, learning and control frames)
     /// that a member's socket refused.
     public var controlFramesUnsent = 0
+    /// Frames the host sent on the bond or its VLAN devices that the engine's receive
+    /// rings there had no room for (the kernel dropped them before the engine).
+    public var deviceMissed = 0
+    /// Descriptors the kernel refused on any AF_XDP ring: a bug of bondd's if above 0.
+    public var invalidDescriptors = 0
     public init() {}
 
     public mutating func count(_ defect: FrameDefect) {
@@ -191,6 +200,8 @@ public struct BondCounters: Codable, Sendable, Equatable {
         case noMember = "no_member"
         case deliveryDrops = "delivery_drops"
         case controlFramesUnsent = "control_frames_unsent"
+        case deviceMissed = "device_missed"
+        case invalidDescriptors = "invalid_descriptors"
     }
 }
 

@@ -76,6 +76,7 @@ extension Engine {
     /// Everything due at `now`.
     func runTimers(at now: Instant) {
         if now >= nextAddressRead || uppersDirty { refreshUppers() }
+        if now >= nextRingStatisticsRead { collectRingStatistics() }
         if carrierPoll.fire(at: now) { refreshCarriers() }
         if let d = mode.nextDeadline, now >= d {
             if mode.needsTransmitBytes(at: now) { foldFastPathBytes() }

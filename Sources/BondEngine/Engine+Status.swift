@@ -5,6 +5,7 @@ import PacketIO
 extension Engine {
     public func status() -> BondStatus {
         foldFastPathBytes()
+        collectRingStatistics()
         let now = system.now()
         let o = bond.options
         let members = bond.members.enumerated().filter { !$0.element.isRemoved }.map { (i, m) -> MemberStatus in
@@ -12,15 +13,17 @@ extension Engine {
             let active = o.mode.hasBackupMembers ? i == bond.activeIndex : m.link.carriesTraffic
             // Frames the XDP programs moved never passed through the engine's queues.
             let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
+            let sockets = p.socketCounters
             var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
                 state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
-                txPackets: p.queue.packets + fast.txPackets + (p.xsk?.transmitted ?? 0),
-                txBytes: p.queue.bytes + fast.txBytes + (p.xsk?.transmittedBytes ?? 0),
-                txDrops: p.queue.errors + (p.xsk?.transmitDrops ?? 0),
+                txPackets: p.queue.packets + fast.txPackets + sockets.transmitted,
+                txBytes: p.queue.bytes + fast.txBytes + sockets.transmittedBytes,
+                txDrops: p.queue.errors + sockets.transmitDrops,
                 rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
+            s.rxMissed = p.socket.ringDrops + sockets.receiveMissed
             s.prio = m.prio
             s.duplex = m.fullDuplex.map { $0 ? "full" : "half" }
             s.rxControl = p.rxControl
@@ -121,6 +124,10 @@ extension Engine {
     private var countersWithDevice: BondCounters {
         var c = counters
         c.deliveryDrops = device.queue.errors
+        let devices = [device!] + vlanDevices
+        c.deviceMissed = devices.reduce(0) { $0 + $1.socket.ringDrops + $1.socketCounters.receiveMissed }
+        c.invalidDescriptors = devices.reduce(0) { $0 + $1.socketCounters.invalidDescriptors }
+        c.invalidDescriptors += ports.reduce(0) { $0 + $1.socketCounters.invalidDescriptors }
         return c
     }
 

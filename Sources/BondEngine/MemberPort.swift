@@ -28,7 +28,12 @@ final class MemberPort {
     /// `bondctl capture` on this member: copies of what it sends and receives.
     var tap: FrameTap?
     /// Its AF_XDP socket (`backend=afxdp`).
-    var xsk: XDPSocket?
+    var xsk: XDPSocket? {
+        willSet { if let old = xsk, old !== newValue { closedSockets = closedSockets + SocketCounters(old) } }
+    }
+    private var closedSockets = SocketCounters()
+    /// Its AF_XDP sockets' counters: this one's and those closed before it.
+    var socketCounters: SocketCounters { closedSockets + (xsk.map(SocketCounters.init) ?? SocketCounters()) }
     /// A veth: its peer's frames may carry checksums still owed (AF_XDP completes them).
     var completesChecksums = false
 
@@ -81,7 +86,12 @@ final class BondDevicePort {
     var tap: FrameTap?
     /// Its AF_XDP socket (`backend=afxdp`), and a VLAN device's slot among the VLAN
     /// sockets (0..<XDPSteeringProgram.maxVLANs).
-    var xsk: XDPSocket?
+    var xsk: XDPSocket? {
+        willSet { if let old = xsk, old !== newValue { closedSockets = closedSockets + SocketCounters(old) } }
+    }
+    private var closedSockets = SocketCounters()
+    /// Its AF_XDP sockets' counters: this one's and those closed before it.
+    var socketCounters: SocketCounters { closedSockets + (xsk.map(SocketCounters.init) ?? SocketCounters()) }
     var socketSlot: Int?
     /// The XDP programs tag and untag its frames (`backend=xdp`).
     var onFastPath = false

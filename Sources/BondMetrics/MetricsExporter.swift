@@ -62,15 +62,21 @@ public final class MetricsExporter: @unchecked Sendable {
             let c = s.counters
             for (reason, value) in [
                 ("runt", c.runt), ("truncated", c.truncated), ("oversize", c.oversize),
-                ("no_member", c.noMember), ("not_delivered", c.deliveryDrops),
+                ("no_member", c.noMember), ("not_delivered", c.deliveryDrops), ("device_ring_full", c.deviceMissed),
             ] {
                 counter("bondd_bond_frames_refused_total", "Frames the engine could not move, by reason", b + [("reason", reason)], value)
             }
+            counter(
+                "bondd_bond_invalid_descriptors_total", "AF_XDP descriptors the kernel refused as invalid (a bondd bug if above 0)", b,
+                c.invalidDescriptors)
             for m in s.members {
                 let l = b + [("member", m.name)]
                 counter("bondd_member_rx_packets_total", "Frames a member received for the bond", l, m.rxPackets)
                 counter("bondd_member_rx_bytes_total", "Bytes a member received for the bond", l, m.rxBytes)
                 counter("bondd_member_rx_drops_total", "Frames a member received that the bond refused", l, m.rxDrops)
+                counter(
+                    "bondd_member_rx_missed_total", "Frames the kernel dropped for want of room in the engine's receive ring on a member", l,
+                    m.rxMissed)
                 counter("bondd_member_tx_packets_total", "Frames the bond sent on a member", l, m.txPackets)
                 counter("bondd_member_tx_bytes_total", "Bytes the bond sent on a member", l, m.txBytes)
                 counter("bondd_member_tx_drops_total", "Frames a member's socket refused", l, m.txDrops)

@@ -37,7 +37,22 @@ static inline void bondd_xsk_wake_receive(int fd) {
 }
 
 // Kicks the kernel to send what the TX ring holds (needed when it asks, need_wakeup).
+// - Returns: 1 when frames are left in the ring (EAGAIN: in copy mode one call sends at
+//   most the kernel's TX budget, 32 frames by default), 0 when done or the device is
+//   busy or down, -errno otherwise.
 static inline int bondd_xsk_kick(int fd) {
     if (sendto(fd, 0, 0, MSG_DONTWAIT, 0, 0) >= 0) return 0;
-    return (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == ENETDOWN) ? 0 : -errno;
+    if (errno == EAGAIN) return 1;
+    return (errno == EBUSY || errno == ENOBUFS || errno == ENETDOWN) ? 0 : -errno;
+}
+
+// The socket's own counters (XDP_STATISTICS), cumulative for its lifetime. Kernels
+// before 5.9 fill only the first three fields, with a full RX ring counted in
+// rx_dropped; the rest stay 0.
+// - Returns: 0, or -errno.
+static inline int bondd_xsk_statistics(int fd, struct xdp_statistics *out) {
+    socklen_t len = sizeof(*out);
+    __builtin_memset(out, 0, sizeof(*out));
+    if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, out, &len) < 0) return -errno;
+    return 0;
 }

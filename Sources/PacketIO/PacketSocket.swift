@@ -47,6 +47,11 @@ public final class PacketSocket {
     private var currentBlock = 0
     /// Closed before its owner let go of it (a member removed at runtime).
     public private(set) var isClosed = false
+    /// Frames the kernel dropped because the ring had no room (the engine never saw
+    /// them), and the times the ring stopped for want of a free block: summed from
+    /// PACKET_STATISTICS by `collectStatistics`.
+    public private(set) var ringDrops = 0
+    public private(set) var ringFreezes = 0
 
     public init(interfaceIndex: Int32, configuration: PacketRingConfiguration = .init()) throws(SystemError) {
         self.interfaceIndex = interfaceIndex
@@ -118,6 +123,7 @@ public final class PacketSocket {
     /// Releases the ring and the descriptor now; the socket receives and sends nothing more.
     public func close() {
         guard !isClosed else { return }
+        collectStatistics()
         isClosed = true
         if ringIsMapped { munmap(ring, configuration.blockSize * configuration.blockCount) } else { ring.deallocate() }
         Glibc.close(fd)
@@ -142,6 +148,18 @@ public final class PacketSocket {
         cln_block_release(block)
         currentBlock = (currentBlock + 1) % configuration.blockCount
         return true
+    }
+
+    /// Adds the kernel's ring counters to `ringDrops` and `ringFreezes`. The kernel
+    /// zeroes them as it hands them over, so this must be their only reader, and it
+    /// must be called often enough that a 32-bit counter cannot wrap (once a second).
+    public func collectStatistics() {
+        guard !isClosed, ringIsMapped else { return }
+        var drops: UInt32 = 0
+        var freezes: UInt32 = 0
+        guard cln_packet_statistics(fd, &drops, &freezes) == 0 else { return }
+        ringDrops += Int(drops)
+        ringFreezes += Int(freezes)
     }
 
     /// A pending socket error (ENETDOWN when the interface went down) makes epoll report

@@ -32,6 +32,29 @@ public final class XDPSocket {
     /// Frames that found the TX ring full and were given back.
     public private(set) var transmitDrops = 0
 
+    /// What the kernel counted on this socket (XDP_STATISTICS), for its lifetime.
+    public struct KernelStatistics: Equatable, Sendable {
+        /// Frames the kernel dropped before they reached the RX ring: no free frame in
+        /// the fill ring, the RX ring full, or a frame too big for a memory frame.
+        public var receiveDrops = 0
+        /// Times the kernel found the fill ring empty (it rises with `receiveDrops`).
+        public var fillRingEmpty = 0
+        /// Descriptors the kernel refused as invalid, both rings: a bug of ours.
+        public var invalidDescriptors = 0
+        public init() {}
+    }
+
+    /// The kernel's counters for this socket, or zeros where it has none to give.
+    public func kernelStatistics() -> KernelStatistics {
+        var st = xdp_statistics()
+        var s = KernelStatistics()
+        guard bondd_xsk_statistics(fd, &st) == 0 else { return s }
+        s.receiveDrops = Int(st.rx_dropped + st.rx_ring_full)
+        s.fillRingEmpty = Int(st.rx_fill_ring_empty_descs)
+        s.invalidDescriptors = Int(st.rx_invalid_descs + st.tx_invalid_descs)
+        return s
+    }
+
     /// - Parameters:
     ///   - copy: force copy mode; otherwise zero-copy where the driver has it.
     ///   - fillLimit: the most free frames it holds for receiving (nil: a ring's worth).
@@ -167,7 +190,12 @@ public final class XDPSocket {
         xsk_ring_prod__submit(tx, queued)
         transmitted += Int(queued)
         queued = 0
-        if xsk_ring_prod__needs_wakeup(tx) != 0 { _ = bondd_xsk_kick(fd) }
+        guard xsk_ring_prod__needs_wakeup(tx) != 0 else { return }
+        // A copying socket sends at most 32 frames per kick and says so (EAGAIN): kick
+        // until the ring is empty, or a batch would wait for the next flush and the ring
+        // fill up meanwhile. Bounded: the device itself may be what is behind.
+        var kicks = Int(memory.ringSize) / 32
+        while bondd_xsk_kick(fd) == 1, kicks > 0 { kicks -= 1 }
     }
 
     /// Frames the kernel has finished sending go back to the free stack.

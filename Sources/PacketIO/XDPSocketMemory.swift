@@ -29,7 +29,11 @@ public final class XDPSocketMemory {
     private let free: UnsafeMutablePointer<UInt64>
     public private(set) var freeCount: Int
 
-    public init(frameCount: Int = 8192, frameSize: Int = 2048, ringSize: Int = 1024) throws(SystemError) {
+    /// The defaults (32 MiB, rings of 4096) absorb a burst of 20 000 frames at the
+    /// sender's full speed without loss, as an AF_PACKET ring of 8 MiB does; rings of 1024
+    /// lost a fifth of a 5 000-frame burst. The memory is about what the AF_PACKET
+    /// rings of a two-member bond take.
+    public init(frameCount: Int = 16384, frameSize: Int = 2048, ringSize: Int = 4096) throws(SystemError) {
         self.frameSize = frameSize
         self.frameCount = frameCount
         self.ringSize = UInt32(ringSize)

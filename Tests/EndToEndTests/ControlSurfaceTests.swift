@@ -25,8 +25,8 @@ import Testing
         let header = try #require(rows.first { $0.first == "MEMBER" })
         #expect(header.suffix(6) == ["RX", "PPS", "RX", "RATE", "TX", "PPS"] || header.contains("PPS"))
         let total = try #require(rows.first { $0.first == "total" })
-        // total RX PKTS RX BYTES RX DROPS TX PKTS TX BYTES TX DROPS RX-PPS RX-RATE(2 words) TX-PPS TX-RATE
-        let rxPPS = try #require(Double(total[7]))
+        // total RX PKTS RX BYTES RX DROPS RX MISSED TX PKTS TX BYTES TX DROPS RX-PPS RX-RATE(2 words) TX-PPS TX-RATE
+        let rxPPS = try #require(Double(total[8]))
         #expect(rxPPS > 30 && rxPPS < 200, "\(tables.last!)")
 
         let json = tb.bondctl("stats \(tb.bond) --json")
@@ -34,6 +34,7 @@ import Testing
         let members = try #require(records.first?["members"] as? [[String: Any]])
         #expect(members.count == 2)
         #expect(members.allSatisfy { ($0["rx_packets"] as? Int ?? 0) > 50 })
+        #expect(members.allSatisfy { $0["rx_missed"] as? Int == 0 }, "\(members)")
 
         let badCount = tb.bondctl("stats \(tb.bond) --count 2")
         #expect(badCount.status == 64 && badCount.error.hasPrefix("Error: --count goes with --watch"))

@@ -29,6 +29,9 @@ import Testing
         #expect(first["bondd_member_active{bond=\"\(b)\",member=\"\(m[0])\"}"] == 1)
         #expect((first["bondd_member_rx_packets_total{bond=\"\(b)\",member=\"\(m[0])\"}"] ?? 0) > 5, "\(first)")
         #expect(first["bondd_failover_seconds_count{bond=\"\(b)\"}"] == 0, "no failover yet")
+        // Kernel ring drops are exported, at 0 on a quiet bond.
+        #expect(first["bondd_member_rx_missed_total{bond=\"\(b)\",member=\"\(m[0])\"}"] == 0, "\(first)")
+        #expect(first["bondd_bond_frames_refused_total{bond=\"\(b)\",reason=\"device_ring_full\"}"] == 0, "\(first)")
 
         #expect(tb.inSwitch("ip link set \(tb.peers[0]) down").ok)
         #expect(Shell.waitFor(5) { bond.status()?.activeMember == m[1] })

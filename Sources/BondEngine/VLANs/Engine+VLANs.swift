@@ -151,13 +151,14 @@ extension Engine {
     var vlanStatus: [VLANStatus] {
         vlanDevices.map { d in
             let fast = d.onFastPath ? fastPath?.program.vlanCounters(vid: d.vlan!.vid) : nil
+            let sockets = d.socketCounters
             return VLANStatus(
                 name: d.name, vid: Int(d.vlan?.vid ?? 0),
                 state: (try? links.link(index: d.hostIndex))?.isAdminUp == true ? "up" : "down",
                 carrier: d.carrierApplied == true ? "up" : "down", path: d.xsk != nil ? "afxdp" : d.onFastPath ? "xdp" : "afpacket",
-                rxPackets: d.queue.packets + (d.xsk?.transmitted ?? 0) + (fast?.rxPackets ?? 0),
-                rxBytes: d.queue.bytes + (d.xsk?.transmittedBytes ?? 0) + (fast?.rxBytes ?? 0),
-                rxDrops: d.queue.errors + (d.xsk?.transmitDrops ?? 0), txPackets: d.rxPackets + (fast?.txPackets ?? 0),
+                rxPackets: d.queue.packets + sockets.transmitted + (fast?.rxPackets ?? 0),
+                rxBytes: d.queue.bytes + sockets.transmittedBytes + (fast?.rxBytes ?? 0),
+                rxDrops: d.queue.errors + sockets.transmitDrops, txPackets: d.rxPackets + (fast?.txPackets ?? 0),
                 txBytes: d.rxBytes + (fast?.txBytes ?? 0))
         }
     }

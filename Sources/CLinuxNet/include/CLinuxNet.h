@@ -50,6 +50,19 @@ static inline uint32_t cln_block_first_offset(const void *block) {
     return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
 }
 
+/// The ring's drop counters (PACKET_STATISTICS). The kernel zeroes them as it hands
+/// them over, so each call returns what happened since the last one.
+/// - Returns: 0, or -errno.
+static inline int cln_packet_statistics(int fd, uint32_t *drops, uint32_t *freezes) {
+    struct tpacket_stats_v3 st;
+    socklen_t len = sizeof(st);
+    memset(&st, 0, sizeof(st));
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0) return -errno;
+    *drops = st.tp_drops;
+    *freezes = st.tp_freeze_q_cnt;
+    return 0;
+}
+
 /// The fields of one ring frame header the engine needs.
 struct cln_frame_info {
     uint32_t next_offset;

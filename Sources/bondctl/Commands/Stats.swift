@@ -79,11 +79,11 @@ struct Stats: ParsableCommand {
 struct StatsRecord: Encodable {
     struct Member: Encodable {
         var name: String, state: String, link: String
-        var rxPackets: Int, rxBytes: Int, rxDrops: Int, txPackets: Int, txBytes: Int, txDrops: Int
+        var rxPackets: Int, rxBytes: Int, rxDrops: Int, rxMissed: Int, txPackets: Int, txBytes: Int, txDrops: Int
         var rates: StatsText.Rates?
         enum CodingKeys: String, CodingKey {
             case name, state, link, rates
-            case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops"
+            case rxPackets = "rx_packets", rxBytes = "rx_bytes", rxDrops = "rx_drops", rxMissed = "rx_missed"
             case txPackets = "tx_packets", txBytes = "tx_bytes", txDrops = "tx_drops"
         }
 
@@ -93,6 +93,7 @@ struct StatsRecord: Encodable {
             try c.encode(name, forKey: .name); try c.encode(state, forKey: .state); try c.encode(link, forKey: .link)
             try c.encode(rates, forKey: .rates)
             try c.encode(rxPackets, forKey: .rxPackets); try c.encode(rxBytes, forKey: .rxBytes); try c.encode(rxDrops, forKey: .rxDrops)
+            try c.encode(rxMissed, forKey: .rxMissed)
             try c.encode(txPackets, forKey: .txPackets); try c.encode(txBytes, forKey: .txBytes); try c.encode(txDrops, forKey: .txDrops)
         }
     }
@@ -107,7 +108,7 @@ struct StatsRecord: Encodable {
         members = s.members.map { m in
             Member(
                 name: m.name, state: m.state, link: m.link, rxPackets: m.rxPackets, rxBytes: m.rxBytes, rxDrops: m.rxDrops,
-                txPackets: m.txPackets, txBytes: m.txBytes, txDrops: m.txDrops,
+                rxMissed: m.rxMissed, txPackets: m.txPackets, txBytes: m.txBytes, txDrops: m.txDrops,
                 rates: StatsText.rates(m, since: previous?.members.first { $0.name == m.name }, seconds: seconds))
         }
     }
