@@ -12,12 +12,11 @@ public final class EmbeddedPacketWire {
     public let socket: PacketSocket
     /// The other end of the socket pair: what the engine sends arrives here.
     private let peer: Int32
-    private var nextBlock = 0
+    private var nextSlot = 0
 
     public init(interfaceIndex: Int32) throws(SystemError) {
         var configuration = PacketRingConfiguration()
-        configuration.blockSize = 1 << 16
-        configuration.blockCount = 8
+        configuration.slotCount = 1024
         var pair: [Int32] = [0, 0]
         // SOCK_SEQPACKET keeps frames apart, and unlike datagram pairs is not limited
         // to ten queued frames (net.unix.max_dgram_qlen).
@@ -29,7 +28,7 @@ public final class EmbeddedPacketWire {
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        let bytes = configuration.blockSize * configuration.blockCount
+        let bytes = configuration.byteCount
         let ring = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
         ring.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         socket = PacketSocket(embeddedFD: pair[0], interfaceIndex: interfaceIndex, ring: ring, configuration: configuration)
@@ -38,23 +37,25 @@ public final class EmbeddedPacketWire {
 
     deinit { close(peer) }
 
-    /// Puts `frames` (Ethernet, from the destination MAC) in the receive ring, one block
-    /// each batch. Returns false if the ring is full (the engine has not read it) or the
-    /// socket was closed.
+    /// Puts `frames` (Ethernet, from the destination MAC) in the receive ring, a slot
+    /// each; one too big for a slot is cut there and queued whole on the socket, as
+    /// the kernel does. Returns false if the ring is full (the engine has not read it)
+    /// or the socket was closed.
     @discardableResult
     public func inject(_ frames: [[UInt8]]) -> Bool {
         guard !socket.isClosed else { return false }
-        var pending = frames[...]
-        while !pending.isEmpty {
-            let block = socket.block(nextBlock)
-            guard cln_block_status(block) & UInt32(TP_STATUS_USER) == 0 else { return false }
-            let batch = Array(pending)
-            let written = withPointers(batch) { pointers, lengths in
-                cln_block_fill(block, UInt32(socket.configuration.blockSize), pointers, lengths, UInt32(batch.count))
+        for frame in frames {
+            let slot = socket.slot(nextSlot)
+            guard cln_slot_status(slot) & UInt32(TP_STATUS_USER) == 0 else { return false }
+            // The whole frame first: the engine may read the slot as soon as it is filled.
+            if frame.count > socket.configuration.slotSize - Int(cln_slot_mac_offset()) {
+                let whole = [UInt8](repeating: 0, count: VirtioNetHeader.size) + frame
+                guard whole.withUnsafeBytes({ Glibc.send(peer, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) == whole.count else {
+                    return false
+                }
             }
-            guard written > 0 else { return false }
-            pending = pending.dropFirst(Int(written))
-            nextBlock = (nextBlock + 1) % socket.configuration.blockCount
+            _ = frame.withUnsafeBufferPointer { cln_slot_fill(slot, UInt32(socket.configuration.slotSize), $0.baseAddress, UInt32(frame.count)) }
+            nextSlot = (nextSlot + 1) % socket.configuration.slotCount
         }
         return true
     }
@@ -70,17 +71,5 @@ public final class EmbeddedPacketWire {
             out.append(Array(buffer[VirtioNetHeader.size..<n]))
         }
         return out
-    }
-
-    private func withPointers<R>(_ frames: [[UInt8]], _ body: (UnsafePointer<UnsafePointer<UInt8>?>, UnsafePointer<UInt32>) -> R) -> R {
-        let lengths = frames.map { UInt32($0.count) }
-        let storage = frames.map { f -> UnsafeMutablePointer<UInt8> in
-            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(f.count, 1))
-            p.initialize(from: f, count: f.count)
-            return p
-        }
-        defer { for p in storage { p.deallocate() } }
-        let pointers: [UnsafePointer<UInt8>?] = storage.map { UnsafePointer($0) }
-        return pointers.withUnsafeBufferPointer { p in lengths.withUnsafeBufferPointer { l in body(p.baseAddress!, l.baseAddress!) } }
     }
 }

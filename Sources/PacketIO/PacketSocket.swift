@@ -2,14 +2,20 @@ import CLinuxNet
 import Glibc
 import SystemIO
 
-/// Ring geometry for a member's receive ring. 256 KiB blocks hold a whole 64 KiB GSO
-/// frame with room to spare; 32 of them (8 MiB) absorb bursts at full rate.
+/// Geometry of a receive ring: `slotCount` slots of `slotSize` bytes, one frame each.
+/// A 2 KiB slot holds an Ethernet frame of MTU 1500 with its tags (up to 1964 B);
+/// larger ones (GSO super-frames, jumbo frames) arrive whole on the socket's queue.
+/// 4096 slots (8 MiB) absorb a burst of 4096 frames at the sender's full speed.
 public struct PacketRingConfiguration: Sendable {
-    public var blockSize: Int = 1 << 18
-    public var blockCount: Int = 32
-    /// How long the kernel may hold a partly filled block before handing it over (ms).
-    public var retireTimeout: Int = 1
+    public var slotSize: Int = 2048
+    /// A multiple of `slotsPerBlock`.
+    public var slotCount: Int = 4096
     public init() {}
+
+    /// The kernel allocates the ring in blocks of whole pages; slots never cross them.
+    static let blockSize = 1 << 17
+    var slotsPerBlock: Int { Self.blockSize / slotSize }
+    var byteCount: Int { slotSize * slotCount }
 }
 
 /// The virtio-net header that travels in front of every frame on our sockets
@@ -34,9 +40,15 @@ public struct ReceivedFrame {
     public var isSegmentationOffload: Bool { header.load(fromByteOffset: 1, as: UInt8.self) != 0 }
 }
 
-/// An AF_PACKET socket bound to one interface: a TPACKET_V3 mmap receive ring,
+/// An AF_PACKET socket bound to one interface: a TPACKET_V2 mmap receive ring,
 /// batched transmit with sendmmsg that bypasses the qdisc layer, and virtio-net
 /// headers in both directions.
+///
+/// The ring is TPACKET_V2, a frame per slot, and not V3: V3 hands frames over a block
+/// at a time, when the block is full or its timer (1 ms at least) runs out, which made
+/// every frame at low rates wait up to a millisecond. V2 readies each frame as it
+/// arrives, as libpcap's immediate mode and Open vSwitch do; under load the engine
+/// drains the ring in batches all the same.
 public final class PacketSocket {
     public let fd: Int32
     public let interfaceIndex: Int32
@@ -44,14 +56,18 @@ public final class PacketSocket {
     /// The ring is the kernel's (mmap) or, in an `EmbeddedPacketWire`, plain memory.
     private let ringIsMapped: Bool
     let configuration: PacketRingConfiguration
-    private var currentBlock = 0
+    private var currentSlot = 0
+    /// Where a frame too big for a slot is read whole (TP_STATUS_COPY): headroom, the
+    /// virtio-net header, then the frame.
+    private let bigFrame: UnsafeMutableRawPointer
+    static let bigFrameCapacity = 1 << 17
+    /// The most slots handed to the engine at once.
+    static let batchLimit = 256
     /// Closed before its owner let go of it (a member removed at runtime).
     public private(set) var isClosed = false
     /// Frames the kernel dropped because the ring had no room (the engine never saw
-    /// them), and the times the ring stopped for want of a free block: summed from
-    /// PACKET_STATISTICS by `collectStatistics`.
+    /// them): summed from PACKET_STATISTICS by `collectStatistics`.
     public private(set) var ringDrops = 0
-    public private(set) var ringFreezes = 0
 
     public init(interfaceIndex: Int32, configuration: PacketRingConfiguration = .init()) throws(SystemError) {
         self.interfaceIndex = interfaceIndex
@@ -63,19 +79,25 @@ public final class PacketSocket {
         var mapped: UnsafeMutableRawPointer?
         do throws(SystemError) {
             try Self.set(fd, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR")
-            try Self.set(fd, PACKET_VERSION, Int32(TPACKET_V3.rawValue), "PACKET_VERSION")
+            try Self.set(fd, PACKET_VERSION, Int32(TPACKET_V2.rawValue), "PACKET_VERSION")
             // Headroom in front of each frame so a VLAN tag the kernel took out of the
             // frame (VLAN offload) can be put back in place, and a VLAN device's tag
             // pushed (`pushingTag`).
             try Self.set(fd, PACKET_RESERVE, CLN_PACKET_RESERVE, "PACKET_RESERVE")
-            var request = tpacket_req3()
-            request.tp_block_size = UInt32(configuration.blockSize)
-            request.tp_block_nr = UInt32(configuration.blockCount)
-            request.tp_frame_size = 2048
-            request.tp_frame_nr = UInt32(configuration.blockSize / 2048 * configuration.blockCount)
-            request.tp_retire_blk_tov = UInt32(configuration.retireTimeout)
-            _ = try check(setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &request, socklen_t(MemoryLayout<tpacket_req3>.size)), "PACKET_RX_RING")
-            let size = configuration.blockSize * configuration.blockCount
+            // A frame too big for a slot is queued whole on the socket (and its slot
+            // marked TP_STATUS_COPY) rather than cut.
+            try Self.set(fd, PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH")
+            var rcvbuf: Int32 = 16 << 20
+            if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, socklen_t(MemoryLayout<Int32>.size)) < 0 {
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, socklen_t(MemoryLayout<Int32>.size))
+            }
+            var request = tpacket_req()
+            request.tp_block_size = UInt32(PacketRingConfiguration.blockSize)
+            request.tp_block_nr = UInt32(configuration.slotCount / configuration.slotsPerBlock)
+            request.tp_frame_size = UInt32(configuration.slotSize)
+            request.tp_frame_nr = UInt32(configuration.slotCount)
+            _ = try check(setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &request, socklen_t(MemoryLayout<tpacket_req>.size)), "PACKET_RX_RING")
+            let size = configuration.byteCount
             let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)
             guard let p, p != MAP_FAILED else { throw SystemError("mmap(packet ring)") }
             mapped = p
@@ -97,13 +119,14 @@ public final class PacketSocket {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size)) }
                 }, "bind(AF_PACKET, ifindex \(interfaceIndex))")
         } catch {
-            if let mapped { munmap(mapped, configuration.blockSize * configuration.blockCount) }
+            if let mapped { munmap(mapped, configuration.byteCount) }
             Glibc.close(fd)
             throw error
         }
         self.fd = fd
         ring = mapped!
         ringIsMapped = true
+        bigFrame = .allocate(byteCount: Self.bigFrameCapacity, alignment: 16)
     }
 
     /// A socket over a ring in plain memory and any descriptor (`EmbeddedPacketWire`).
@@ -113,10 +136,11 @@ public final class PacketSocket {
         self.ring = ring
         self.configuration = configuration
         ringIsMapped = false
+        bigFrame = .allocate(byteCount: Self.bigFrameCapacity, alignment: 16)
     }
 
-    /// Block `i` of the ring (for `EmbeddedPacketWire`, which fills blocks as the kernel does).
-    func block(_ i: Int) -> UnsafeMutableRawPointer { ring + i * configuration.blockSize }
+    /// Slot `i` of the ring (for `EmbeddedPacketWire`, which fills slots as the kernel does).
+    func slot(_ i: Int) -> UnsafeMutableRawPointer { ring + (i % configuration.slotCount) * configuration.slotSize }
 
     deinit { close() }
 
@@ -125,7 +149,8 @@ public final class PacketSocket {
         guard !isClosed else { return }
         collectStatistics()
         isClosed = true
-        if ringIsMapped { munmap(ring, configuration.blockSize * configuration.blockCount) } else { ring.deallocate() }
+        if ringIsMapped { munmap(ring, configuration.byteCount) } else { ring.deallocate() }
+        bigFrame.deallocate()
         Glibc.close(fd)
     }
 
@@ -134,32 +159,48 @@ public final class PacketSocket {
         _ = try check(setsockopt(fd, SOL_PACKET, option, &v, socklen_t(MemoryLayout<Int32>.size)), "setsockopt(\(name))")
     }
 
-    /// Hands the frames of the next filled block to `body`, then gives the block back to
-    /// the kernel. Frames may be queued for transmit inside `body` (they point into the
-    /// block), but every queue must be flushed before `body` returns.
-    /// - Returns: false when no block was ready.
+    /// Hands the frames that are ready (a run of filled slots, up to `batchLimit`) to
+    /// `body`, then gives their slots back to the kernel. Frames may be queued for
+    /// transmit inside `body` (they point into the ring), but every queue must be
+    /// flushed before `body` returns.
+    /// - Returns: false when no frame was ready.
     @inline(__always)
     public func receiveBlock(_ body: (inout BlockFrames) -> Void) -> Bool {
         if isClosed { return false }
-        let block = ring + currentBlock * configuration.blockSize
-        guard cln_block_status(block) & UInt32(TP_STATUS_USER) != 0 else { return false }
-        var frames = BlockFrames(block: block)
+        var count = 0
+        while count < Self.batchLimit {
+            let status = cln_slot_status(slot(currentSlot + count))
+            guard status & UInt32(TP_STATUS_USER) != 0 else { break }
+            count += 1
+            // Its whole copy is read into `bigFrame`, which holds one: it ends the batch.
+            if status & UInt32(TP_STATUS_COPY) != 0 { break }
+        }
+        guard count > 0 else { return false }
+        var frames = BlockFrames(socket: self, first: currentSlot, count: count)
         body(&frames)
-        cln_block_release(block)
-        currentBlock = (currentBlock + 1) % configuration.blockCount
+        for i in 0..<count { cln_slot_release(slot(currentSlot + i)) }
+        currentSlot = (currentSlot + count) % configuration.slotCount
         return true
     }
 
-    /// Adds the kernel's ring counters to `ringDrops` and `ringFreezes`. The kernel
+    /// The whole of a frame its slot holds cut (TP_STATUS_COPY), from the socket's
+    /// queue into `bigFrame`: the virtio-net header at `PACKET_RESERVE`, the frame
+    /// after it. Nil if the queue held none (the kernel found the socket's budget used).
+    fileprivate func readBigFrame() -> UnsafeMutableRawBufferPointer? {
+        let start = bigFrame + Int(CLN_PACKET_RESERVE)
+        let n = Glibc.recv(fd, start, Self.bigFrameCapacity - Int(CLN_PACKET_RESERVE), Int32(MSG_DONTWAIT))
+        guard n > VirtioNetHeader.size else { return nil }
+        return UnsafeMutableRawBufferPointer(start: start + VirtioNetHeader.size, count: n - VirtioNetHeader.size)
+    }
+
+    /// Adds the kernel's ring drop counter to `ringDrops`. The kernel
     /// zeroes them as it hands them over, so this must be their only reader, and it
     /// must be called often enough that a 32-bit counter cannot wrap (once a second).
     public func collectStatistics() {
         guard !isClosed, ringIsMapped else { return }
         var drops: UInt32 = 0
-        var freezes: UInt32 = 0
-        guard cln_packet_statistics(fd, &drops, &freezes) == 0 else { return }
+        guard cln_packet_statistics(fd, &drops) == 0 else { return }
         ringDrops += Int(drops)
-        ringFreezes += Int(freezes)
     }
 
     /// A pending socket error (ENETDOWN when the interface went down) makes epoll report
@@ -180,28 +221,31 @@ public final class PacketSocket {
     }
 }
 
-/// The frames of one ring block, in arrival order.
+/// The frames of one batch of ring slots, in arrival order.
 public struct BlockFrames {
-    private let block: UnsafeMutableRawPointer
-    private var remaining: UInt32
-    private var cursor: UnsafeMutableRawPointer
+    private let socket: PacketSocket
+    private var slot: Int
+    private var remaining: Int
 
-    init(block: UnsafeMutableRawPointer) {
-        self.block = block
-        remaining = cln_block_num_packets(block)
-        cursor = block + Int(cln_block_first_offset(block))
+    init(socket: PacketSocket, first: Int, count: Int) {
+        self.socket = socket
+        slot = first
+        remaining = count
     }
 
     @inline(__always)
     public mutating func next() -> ReceivedFrame? {
         guard remaining > 0 else { return nil }
         remaining -= 1
-        let frame = cursor
+        let frame = socket.slot(slot)
+        slot += 1
         let info = cln_frame_info(frame)
-        cursor = frame + Int(info.next_offset)
-        let received = ReceivedFrame(
+        var received = ReceivedFrame(
             bytes: UnsafeMutableRawBufferPointer(start: frame + Int(info.mac), count: Int(info.snaplen)),
             wireLength: Int(info.len), header: frame + Int(info.mac) - VirtioNetHeader.size)
+        if info.status & UInt32(TP_STATUS_COPY) != 0, let whole = socket.readBigFrame() {
+            received = ReceivedFrame(bytes: whole, wireLength: whole.count, header: whole.baseAddress! - VirtioNetHeader.size)
+        }
         guard info.status & UInt32(TP_STATUS_VLAN_VALID) != 0 else { return received }
         // Put the tag the device lifted out back between the MACs and the type.
         let tpid: UInt16 = info.status & UInt32(TP_STATUS_VLAN_TPID_VALID) != 0 && info.vlan_tpid != 0 ? info.vlan_tpid : 0x8100

@@ -4,11 +4,11 @@ import PacketIO
 /// Making and removing the bond's VLAN devices (`vlans=`, `bondctl add-vlan`), and
 /// their carrier, which follows the bond's as an 8021q device's follows its real device.
 extension Engine {
-    /// A VLAN device's receive ring: 8 blocks of 256 KiB (2 MiB), a quarter of a
+    /// A VLAN device's receive ring: 1024 slots (2 MiB), a quarter of a
     /// member's, since what the host sends on it leaves through the members' rings.
     static let vlanRing: PacketRingConfiguration = {
         var r = PacketRingConfiguration()
-        r.blockCount = 8
+        r.slotCount = 1024
         return r
     }()
 

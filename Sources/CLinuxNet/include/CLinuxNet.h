@@ -28,44 +28,34 @@
 #include <linux/ethtool.h>
 #include <errno.h>
 
-// MARK: TPACKET_V3 receive ring
+// MARK: TPACKET_V2 receive ring
 
-/// Block status, read with acquire ordering so the block's frames are visible.
-static inline uint32_t cln_block_status(const void *block) {
-    const struct tpacket_block_desc *b = (const struct tpacket_block_desc *)block;
-    return __atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+/// A slot's status, read with acquire ordering so the frame in it is visible.
+static inline uint32_t cln_slot_status(const void *slot) {
+    const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)slot;
+    return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 }
 
-/// Hands a block back to the kernel; release ordering so our reads finish first.
-static inline void cln_block_release(void *block) {
-    struct tpacket_block_desc *b = (struct tpacket_block_desc *)block;
-    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-}
-
-static inline uint32_t cln_block_num_packets(const void *block) {
-    return ((const struct tpacket_block_desc *)block)->hdr.bh1.num_pkts;
-}
-
-static inline uint32_t cln_block_first_offset(const void *block) {
-    return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
+/// Hands a slot back to the kernel; release ordering so our reads finish first.
+static inline void cln_slot_release(void *slot) {
+    struct tpacket2_hdr *h = (struct tpacket2_hdr *)slot;
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 }
 
 /// The ring's drop counters (PACKET_STATISTICS). The kernel zeroes them as it hands
 /// them over, so each call returns what happened since the last one.
 /// - Returns: 0, or -errno.
-static inline int cln_packet_statistics(int fd, uint32_t *drops, uint32_t *freezes) {
-    struct tpacket_stats_v3 st;
+static inline int cln_packet_statistics(int fd, uint32_t *drops) {
+    struct tpacket_stats st;
     socklen_t len = sizeof(st);
     memset(&st, 0, sizeof(st));
     if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0) return -errno;
     *drops = st.tp_drops;
-    *freezes = st.tp_freeze_q_cnt;
     return 0;
 }
 
-/// The fields of one ring frame header the engine needs.
+/// The fields of one ring slot's header the engine needs.
 struct cln_frame_info {
-    uint32_t next_offset;
     uint32_t status;
     uint32_t snaplen;
     uint32_t len;
@@ -74,16 +64,15 @@ struct cln_frame_info {
     uint16_t vlan_tpid;
 };
 
-static inline struct cln_frame_info cln_frame_info(const void *frame) {
-    const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)frame;
+static inline struct cln_frame_info cln_frame_info(const void *slot) {
+    const struct tpacket2_hdr *h = (const struct tpacket2_hdr *)slot;
     struct cln_frame_info i;
-    i.next_offset = h->tp_next_offset;
     i.status = h->tp_status;
     i.snaplen = h->tp_snaplen;
     i.len = h->tp_len;
     i.mac = h->tp_mac;
-    i.vlan_tci = h->hv1.tp_vlan_tci;
-    i.vlan_tpid = h->hv1.tp_vlan_tpid;
+    i.vlan_tci = h->tp_vlan_tci;
+    i.vlan_tpid = h->tp_vlan_tpid;
     return i;
 }
 
@@ -91,12 +80,18 @@ static inline struct cln_frame_info cln_frame_info(const void *frame) {
 /// tag the device lifted out, and to push one more (a VLAN device's frame).
 #define CLN_PACKET_RESERVE 8
 
-/// Writes `count` frames into an empty ring block as the kernel lays them out
-/// (TPACKET_V3 with PACKET_VNET_HDR and CLN_PACKET_RESERVE bytes of headroom), then hands the
-/// block to user space. For in-memory rings (tests that run the engine without a
-/// kernel); returns how many frames fit.
-uint32_t cln_block_fill(void *block, uint32_t block_size, const uint8_t *const *frames,
-                        const uint32_t *lengths, uint32_t count);
+/// Where the kernel puts a frame's MAC header in a slot (TPACKET_V2 with
+/// PACKET_VNET_HDR and CLN_PACKET_RESERVE bytes of headroom).
+static inline uint32_t cln_slot_mac_offset(void) {
+    return TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + CLN_PACKET_RESERVE + sizeof(struct virtio_net_hdr) - 14;
+}
+
+/// Writes a frame into an empty ring slot as the kernel does and hands the slot to
+/// user space; a frame too big for the slot is cut to what fits and marked
+/// TP_STATUS_COPY (its whole copy waits on the socket's queue), as the kernel does
+/// with PACKET_COPY_THRESH. For in-memory rings (tests that run the engine without a
+/// kernel). Returns whether the frame was cut.
+int cln_slot_fill(void *slot, uint32_t slot_size, const uint8_t *frame, uint32_t length);
 
 // MARK: batched send
 
