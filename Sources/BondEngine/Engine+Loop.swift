@@ -37,7 +37,9 @@ extension Engine {
             switch token {
             case Token.bondDevice: deviceReady = true
             case Token.vlanDevice: vlanDeviceReady = true
-            case Token.linkEvents, Token.wakeup, Token.sockets: break
+            case Token.linkEvents: linkEventsReady = true
+            case Token.wakeup: wakeupReady = true
+            case Token.sockets: break
             default: socketReady[Int(token)] = true
             }
         }
@@ -58,11 +60,19 @@ extension Engine {
             socketReady[p.index] = false
         }
         if socketPath != nil { forwardSocketFrames() }
-        readLinkEvents()
+        // Only when there is something to read: a turn per burst of frames would
+        // otherwise cost two failed syscalls each. (Tests turn the loop by hand.)
+        if linkEventsReady || !hasRun {
+            linkEventsReady = false
+            readLinkEvents()
+        }
         runTimers(at: system.now())
         for t in taps { t.publish() }
         syncFastPathBuckets()
-        wakeup.drain()
+        if wakeupReady || !hasRun {
+            wakeupReady = false
+            wakeup.drain()
+        }
         mailbox.drain()
         if let fatal { throw fatal }
     }

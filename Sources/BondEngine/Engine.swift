@@ -75,6 +75,9 @@ public final class Engine: @unchecked Sendable {
     var ownIPv4: [IPv4Address] = []
     var ownIPv6: [IPv6Address] = []
     var nextAddressRead = Instant.zero
+    /// The link notifications' socket and the wakeup event were ready at the last wait.
+    var linkEventsReady = true
+    var wakeupReady = true
     /// When the AF_PACKET rings' drop counters are read next (every second).
     var nextRingStatisticsRead = Instant.zero
     /// Per arp_ip_target and ns_ip6_target, the way its probes go.
