@@ -40,17 +40,32 @@ wait_for_bond() {
 }
 
 # blast NS DEV NS:DEV...: trafgen with $WORK/frame.cfg on DEV in NS for
-# SECONDS_PER_RUN; frames per second counted by the receivers given as NS:DEV; the
-# median of REPEAT runs.
+# SECONDS_PER_RUN, pinned to CPU 0; frames per second counted by the receivers given as
+# NS:DEV; the median of REPEAT runs. Each core's idle share during the runs (medians)
+# is left in $WORK/idle as "IDLE0 IDLE1 ..." (percent): a figure with the generator's
+# core (0) at 0% while another has room is bound by the generator.
 blast() {
 	local i
+	: >"$WORK/idle.runs"
 	for i in $(seq "$REPEAT"); do blast_once "$@"; done | median
+	python3 -c '
+import statistics, sys
+runs = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(f"{statistics.median(c):.0f}" for c in zip(*runs)) if runs else "")' "$WORK/idle.runs" >"$WORK/idle"
 }
 blast_once() {
 	local ns=$1 dev=$2; shift 2
 	local before=0 after=0 c
 	for c in "$@"; do before=$((before + $(rx "${c%%:*}" "${c##*:}"))); done
-	ip netns exec "$ns" timeout "$SECONDS_PER_RUN" trafgen -o "$dev" -i "$WORK/frame.cfg" -P 1 --no-sock-mem -q >/dev/null 2>&1 || true
+	local stat_before
+	stat_before=$(grep '^cpu[0-9]' /proc/stat)
+	ip netns exec "$ns" timeout "$SECONDS_PER_RUN" taskset -c 0 trafgen -o "$dev" -i "$WORK/frame.cfg" -P 1 --no-sock-mem -q >/dev/null 2>&1 || true
+	python3 -c '
+import sys
+def parse(text):
+    return [list(map(int, l.split()[1:])) for l in text.splitlines()]
+a, b = parse(sys.argv[1]), parse(open("/proc/stat").read().split("\nintr")[0].split("\n", 1)[1])
+print(" ".join(f"{100 * ((y[3] + y[4]) - (x[3] + x[4])) / max(1, sum(y[:8]) - sum(x[:8])):.1f}" for x, y in zip(a, b)))' "$stat_before" >>"$WORK/idle.runs"
 	sleep 0.2
 	for c in "$@"; do after=$((after + $(rx "${c%%:*}" "${c##*:}"))); done
 	echo $(((after - before) / SECONDS_PER_RUN))
