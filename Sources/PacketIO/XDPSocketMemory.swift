@@ -31,7 +31,7 @@ public final class XDPSocketMemory {
 
     /// The defaults (32 MiB, rings of 4096) absorb a burst of 20 000 frames at the
     /// sender's full speed without loss, as an AF_PACKET ring of 8 MiB does; rings of 1024
-    /// lost a fifth of a 5 000-frame burst. The memory is about what the AF_PACKET
+    /// lost 1 896 frames of a 5 000-frame burst. The memory is about what the AF_PACKET
     /// rings of a two-member bond take.
     public init(frameCount: Int = 16384, frameSize: Int = 2048, ringSize: Int = 4096) throws(SystemError) {
         self.frameSize = frameSize
