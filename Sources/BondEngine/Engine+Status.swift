@@ -13,7 +13,7 @@ extension Engine {
             let active = o.mode.hasBackupMembers ? i == bond.activeIndex : m.link.carriesTraffic
             // Frames the XDP programs moved never passed through the engine's queues.
             let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
-            let sockets = p.socketCounters
+            let sockets = p.$xsk
             var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
                 state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
@@ -125,9 +125,9 @@ extension Engine {
         var c = counters
         c.deliveryDrops = device.queue.errors
         let devices = [device!] + vlanDevices
-        c.deviceMissed = devices.reduce(0) { $0 + $1.socket.ringDrops + $1.socketCounters.receiveMissed }
-        c.invalidDescriptors = devices.reduce(0) { $0 + $1.socketCounters.invalidDescriptors }
-        c.invalidDescriptors += ports.reduce(0) { $0 + $1.socketCounters.invalidDescriptors }
+        c.deviceMissed = devices.reduce(0) { $0 + $1.socket.ringDrops + $1.$xsk.receiveMissed }
+        c.invalidDescriptors = devices.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
+        c.invalidDescriptors += ports.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
         return c
     }
 

@@ -27,13 +27,8 @@ final class MemberPort {
     var isLive: Bool { !removed && !gone }
     /// `bondctl capture` on this member: copies of what it sends and receives.
     var tap: FrameTap?
-    /// Its AF_XDP socket (`backend=afxdp`).
-    var xsk: XDPSocket? {
-        willSet { if let old = xsk, old !== newValue { closedSockets = closedSockets + SocketCounters(old) } }
-    }
-    private var closedSockets = SocketCounters()
-    /// Its AF_XDP sockets' counters: this one's and those closed before it.
-    var socketCounters: SocketCounters { closedSockets + (xsk.map(SocketCounters.init) ?? SocketCounters()) }
+    /// Its AF_XDP socket (`backend=afxdp`); `$xsk` counts it and those closed before it.
+    @KeepsClosedSocketCounts var xsk: XDPSocket? = nil
     /// A veth: its peer's frames may carry checksums still owed (AF_XDP completes them).
     var completesChecksums = false
 
@@ -85,13 +80,8 @@ final class BondDevicePort {
     /// engine delivers to it ("received"), as tcpdump on the bond would see them.
     var tap: FrameTap?
     /// Its AF_XDP socket (`backend=afxdp`), and a VLAN device's slot among the VLAN
-    /// sockets (0..<XDPSteeringProgram.maxVLANs).
-    var xsk: XDPSocket? {
-        willSet { if let old = xsk, old !== newValue { closedSockets = closedSockets + SocketCounters(old) } }
-    }
-    private var closedSockets = SocketCounters()
-    /// Its AF_XDP sockets' counters: this one's and those closed before it.
-    var socketCounters: SocketCounters { closedSockets + (xsk.map(SocketCounters.init) ?? SocketCounters()) }
+    /// sockets (0..<XDPSteeringProgram.maxVLANs). `$xsk` counts it and those closed before it.
+    @KeepsClosedSocketCounts var xsk: XDPSocket? = nil
     var socketSlot: Int?
     /// The XDP programs tag and untag its frames (`backend=xdp`).
     var onFastPath = false

@@ -34,3 +34,22 @@ struct SocketCounters: Equatable {
         return s
     }
 }
+
+/// A port's AF_XDP socket that, when it is replaced or closed, keeps what it counted:
+/// `$xsk` is the sum over the port's sockets, so its counters never go back.
+@propertyWrapper struct KeepsClosedSocketCounts {
+    private var socket: XDPSocket?
+    private var closed = SocketCounters()
+
+    init(wrappedValue: XDPSocket?) { socket = wrappedValue }
+
+    var wrappedValue: XDPSocket? {
+        get { socket }
+        set {
+            if let old = socket, old !== newValue { closed = closed + SocketCounters(old) }
+            socket = newValue
+        }
+    }
+
+    var projectedValue: SocketCounters { closed + (socket.map(SocketCounters.init) ?? SocketCounters()) }
+}

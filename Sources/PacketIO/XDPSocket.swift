@@ -37,8 +37,6 @@ public final class XDPSocket {
         /// Frames the kernel dropped before they reached the RX ring: no free frame in
         /// the fill ring, the RX ring full, or a frame too big for a memory frame.
         public var receiveDrops = 0
-        /// Times the kernel found the fill ring empty (it rises with `receiveDrops`).
-        public var fillRingEmpty = 0
         /// Descriptors the kernel refused as invalid, both rings: a bug of ours.
         public var invalidDescriptors = 0
         public init() {}
@@ -50,7 +48,6 @@ public final class XDPSocket {
         var s = KernelStatistics()
         guard bondd_xsk_statistics(fd, &st) == 0 else { return s }
         s.receiveDrops = Int(st.rx_dropped + st.rx_ring_full)
-        s.fillRingEmpty = Int(st.rx_fill_ring_empty_descs)
         s.invalidDescriptors = Int(st.rx_invalid_descs + st.tx_invalid_descs)
         return s
     }

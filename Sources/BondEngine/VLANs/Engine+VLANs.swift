@@ -151,7 +151,7 @@ extension Engine {
     var vlanStatus: [VLANStatus] {
         vlanDevices.map { d in
             let fast = d.onFastPath ? fastPath?.program.vlanCounters(vid: d.vlan!.vid) : nil
-            let sockets = d.socketCounters
+            let sockets = d.$xsk
             return VLANStatus(
                 name: d.name, vid: Int(d.vlan?.vid ?? 0),
                 state: (try? links.link(index: d.hostIndex))?.isAdminUp == true ? "up" : "down",
