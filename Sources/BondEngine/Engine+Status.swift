@@ -123,7 +123,9 @@ extension Engine {
 
     private var countersWithDevice: BondCounters {
         var c = counters
-        c.deliveryDrops = device.queue.errors
+        // Frames for the host that its AF_PACKET socket, or its AF_XDP socket's full TX
+        // ring, refused.
+        c.deliveryDrops = device.queue.errors + device.$xsk.transmitDrops
         let devices = [device!] + vlanDevices
         c.deviceMissed = devices.reduce(0) { $0 + $1.socket.ringDrops + $1.$xsk.receiveMissed }
         c.invalidDescriptors = devices.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
