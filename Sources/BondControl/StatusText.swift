@@ -3,6 +3,13 @@ import BondCore
 /// Renders a bond's status in the layout of /proc/net/bonding/BOND, which admins and
 /// their scripts know, followed by the engine's own counters.
 public enum StatusText {
+    /// "polling every 213 µs (coalesce=adaptive; 3 tries, 1 slowed the traffic)".
+    static func wakeups(_ w: WakeupStatus) -> String {
+        let how = w.tickMicroseconds.map { "polling every \($0) µs" } ?? "on the sockets"
+        guard w.coalesce == "adaptive" else { return "\(how) (coalesce=off)" }
+        return "\(how) (coalesce=adaptive; \(w.probes) tries to poll, \(w.probesSlowed) slowed the traffic)"
+    }
+
     public static func render(_ s: BondStatus) -> String {
         var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
         out += "Bonding Mode: \(s.modeDescription)\n"
@@ -17,6 +24,7 @@ public enum StatusText {
             out += "Currently Active Slave: \(s.activeMember ?? "None")\n"
         }
         if let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
+        if let w = s.wakeups { out += "Wakeups: \(wakeups(w))\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"
         out += "Up Delay (ms): \(s.updelay)\n"

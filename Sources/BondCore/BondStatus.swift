@@ -54,6 +54,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     /// The devices stacked on the bond whose addresses the engine speaks for (the bond
     /// device first, then VLAN devices and bridges over either).
     public var uppers: [UpperStatus]?
+    /// How the engine waits for frames (`coalesce=`), and how often it woke.
+    public var wakeups: WakeupStatus?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -76,7 +78,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backend
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
-        case lacp, vlans, uppers
+        case lacp, vlans, uppers, wakeups
     }
 
     public init(
@@ -354,4 +356,33 @@ extension KeyedEncodingContainer {
     fileprivate mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encode(value, forKey: key) }
     fileprivate mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encode(value, forKey: key) }
     fileprivate mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encode(value, forKey: key) }
+}
+
+/// How the engine waits for frames: on its sockets, or polling every ring on a tick
+/// under load (`coalesce=adaptive`), and what that decided so far.
+public struct WakeupStatus: Codable, Sendable, Equatable {
+    /// "adaptive" or "off", as the option.
+    public var coalesce: String
+    /// "sockets" or "tick": how the engine waits now.
+    public var waiting: String
+    /// The polling tick in µs while `waiting` is "tick".
+    public var tickMicroseconds: Int?
+    /// Turns of the engine's loop (each after a wakeup), and those that ended a tick.
+    public var turns: Int
+    public var polledTurns: Int
+    /// Times polling was tried, and tries given up because the traffic slowed.
+    public var probes: Int
+    public var probesSlowed: Int
+
+    public init(coalesce: String, waiting: String, tickMicroseconds: Int?, turns: Int, polledTurns: Int, probes: Int, probesSlowed: Int) {
+        self.coalesce = coalesce; self.waiting = waiting; self.tickMicroseconds = tickMicroseconds
+        self.turns = turns; self.polledTurns = polledTurns; self.probes = probes; self.probesSlowed = probesSlowed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case coalesce, waiting, turns, probes
+        case tickMicroseconds = "tick_us"
+        case polledTurns = "polled_turns"
+        case probesSlowed = "probes_slowed"
+    }
 }

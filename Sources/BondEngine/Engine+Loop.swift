@@ -19,21 +19,32 @@ extension Engine {
         hasRun = true
         // Requests that arrive after the loop are refused rather than left waiting.
         defer { mailbox.close() }
+        // A polling tick is tens of µs: the default slack (50 µs) would stretch it.
+        Poller.setTimerSlack(nanoseconds: 2_000)
         while !stopping {
             waitForWork()
             try turn()
+            _ = moderation.turnEnded(at: view.now, frames: framesThisTurn)
+            framesThisTurn = 0
         }
     }
 
-    /// Sleeps until a socket or notification is ready or the next deadline.
+    /// Sleeps until a socket or notification is ready or the next deadline; or, while
+    /// the load is polled, until the tick (a notification still ends it early).
     func waitForWork() {
-        var timeout: Int32 = -1
+        var timeout: Int64?
         if let deadline = nextDeadline {
             let now = system.now()
-            timeout = deadline <= now ? 0 : Int32(min((deadline.nanoseconds - now.nanoseconds) / 1_000_000 + 1, 60_000))
+            timeout = deadline <= now ? 0 : Int64(min(deadline.nanoseconds - now.nanoseconds, 60_000_000_000))
+        }
+        if case .tick(let tick) = moderation.wait {
+            timeout = min(timeout ?? .max, Int64(tick))
+            poller.watchSockets(false)
+        } else {
+            poller.watchSockets(true)
         }
         if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
-        poller.wait(timeout: timeout) { token in
+        poller.wait(nanoseconds: timeout) { token in
             switch token {
             case Token.bondDevice: deviceReady = true
             case Token.vlanDevice: vlanDeviceReady = true

@@ -41,6 +41,7 @@ extension Engine {
             mode.reconfigure(new, at: now)
         }
         probing = new.probesLinks
+        if new.coalesce != old.coalesce { moderation = WakeupModeration(enabled: new.coalesce == .adaptive) }
         carrierPoll.interval = new.miimon
         carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }

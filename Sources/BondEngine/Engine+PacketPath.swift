@@ -16,6 +16,7 @@ extension Engine {
         let vid = d.vlan?.vid
         let tap = d.tap
         while d.socket.receiveBlock({ frames in
+            framesThisTurn &+= frames.count
             while let frame = frames.next() {
                 if let tap { tap.record(frame, .sent) }
                 d.rxPackets &+= 1
@@ -75,6 +76,7 @@ extension Engine {
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         let tap = port.tap
         while port.socket.receiveBlock({ frames in
+            framesThisTurn &+= frames.count
             while let frame = frames.next() {
                 if let tap { tap.record(frame, .received) }
                 if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }

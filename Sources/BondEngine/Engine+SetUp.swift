@@ -45,8 +45,8 @@ extension Engine {
                 hostIndex: hostIndex, engineIndex: engineIndex,
                 socket: try system.packetSocket(interfaceIndex: engineIndex))
             try poller.add(device.socket.fd, token: Token.bondDevice)
-            try poller.add(linkEvents.fd, token: Token.linkEvents)
-            try poller.add(wakeup.fd, token: Token.wakeup)
+            try poller.add(linkEvents.fd, token: Token.linkEvents, control: true)
+            try poller.add(wakeup.fd, token: Token.wakeup, control: true)
         } catch { throw EngineError("cannot open \(engineEnd): \(error)") }
         try applyVLANs(bond.options.vlans)
         let kinds = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) })

@@ -113,6 +113,7 @@ extension Engine {
                 transmit(f, memory, maxFrame: maxFrame)
             }
             for p in ports where p.isLive { p.xsk?.flush() }
+            framesThisTurn &+= n
             if n == 0 { break }
         }
         sp.device.refill()
@@ -203,6 +204,7 @@ extension Engine {
             }
             sp.device.flush()
             for d in vlanDevices { d.xsk?.flush() }
+            framesThisTurn &+= n
             if n == 0 { break }
             any = true
         }

@@ -60,6 +60,7 @@ extension Engine {
         status.lastFailoverMillisecondsAgo = bond.lastFailoverAt.map { now.milliseconds(since: $0) }
         mode.describe(into: &status)
         status.vlans = vlanStatus
+        status.wakeups = moderation.status(coalesce: o.coalesce)
         status.uppers = uppers.devices.map {
             UpperStatus(
                 name: $0.name, mac: $0.mac.description, vlan: $0.vlan.map(Int.init),

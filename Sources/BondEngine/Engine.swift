@@ -111,6 +111,10 @@ public final class Engine: @unchecked Sendable {
     var socketReady: [Bool] = []
     /// epoll reported the bond device's socket ready.
     var deviceReady = false
+    /// How the loop waits: on the sockets, or polling on a tick under load.
+    var moderation = WakeupModeration()
+    /// Frames received in the current turn, for `moderation`.
+    var framesThisTurn = 0
     /// What this bond changed on the host, on disk before each change (crash recovery).
     var recovery: RecoveryRecord
 
@@ -128,6 +132,7 @@ public final class Engine: @unchecked Sendable {
         failoverTimer = CoreMetrics.Timer(label: "bondd_failover_seconds", dimensions: [("bond", name)])
         self.logger = logger
         probing = options.probesLinks
+        moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

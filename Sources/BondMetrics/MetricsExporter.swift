@@ -53,6 +53,16 @@ public final class MetricsExporter: @unchecked Sendable {
             gauge("bondd_bond_carrier", "1 while at least one member carries traffic", b, s.carrier == "up" ? 1 : 0)
             gauge("bondd_bond_members", "Members in the bond", b, Double(s.members.count))
             counter("bondd_bond_failovers_total", "Changes of active member", b, s.failovers)
+            if let w = s.wakeups {
+                let turns = "Turns of the engine's loop, by what ended the wait: a socket or notification, or a polling tick"
+                counter("bondd_engine_turns_total", turns, b + [("wait", "sockets")], w.turns - w.polledTurns)
+                counter("bondd_engine_turns_total", turns, b + [("wait", "tick")], w.polledTurns)
+                gauge(
+                    "bondd_engine_poll_tick_seconds", "The polling tick under load (coalesce=adaptive); 0 while woken by the sockets", b,
+                    Double(w.tickMicroseconds ?? 0) / 1e6)
+                counter("bondd_engine_poll_probes_total", "Times polling was tried under load", b, w.probes)
+                counter("bondd_engine_poll_probes_slowed_total", "Polling tries given up because the traffic slowed", b, w.probesSlowed)
+            }
             if let moves = s.bucketMoves {
                 counter("bondd_bond_bucket_moves_total", "Hash or per-VIF buckets moved to another member", b, moves)
             }

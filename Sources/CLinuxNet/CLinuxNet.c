@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include "CLinuxNet.h"
 
 _Static_assert(sizeof(struct cln_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -21,4 +24,16 @@ int cln_slot_fill(void *slot, uint32_t slot_size, const uint8_t *frame, uint32_t
     memcpy((uint8_t *)h + mac, frame, h->tp_snaplen);
     __atomic_store_n(&h->tp_status, TP_STATUS_USER | (cut ? TP_STATUS_COPY : 0), __ATOMIC_RELEASE);
     return cut;
+}
+
+int cln_epoll_wait_ns(int epfd, struct epoll_event *events, int capacity, long long timeout_ns) {
+    if (timeout_ns < 0) return epoll_wait(epfd, events, capacity, -1);
+    struct timespec ts = { .tv_sec = timeout_ns / 1000000000LL, .tv_nsec = timeout_ns % 1000000000LL };
+    int n = epoll_pwait2(epfd, events, capacity, &ts, NULL);
+    if (n < 0 && errno == ENOSYS) n = epoll_wait(epfd, events, capacity, (int)((timeout_ns + 999999) / 1000000));
+    return n;
+}
+
+int cln_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) < 0 ? -errno : 0;
 }

@@ -226,11 +226,14 @@ public struct BlockFrames {
     private let socket: PacketSocket
     private var slot: Int
     private var remaining: Int
+    /// How many frames the batch holds.
+    public let count: Int
 
     init(socket: PacketSocket, first: Int, count: Int) {
         self.socket = socket
         slot = first
         remaining = count
+        self.count = count
     }
 
     @inline(__always)

@@ -4,10 +4,18 @@ import SystemIO
 
 /// epoll over the engine's descriptors; each registration carries a small token that
 /// says what became ready, so dispatch needs no lookup by descriptor.
+///
+/// The sockets can be left out for a while (`watchSockets(false)`), the control
+/// descriptors (notifications, wakeups) staying: frames then arrive without waking the
+/// engine, and without their senders paying for a wakeup or an epoll callback each,
+/// while the engine polls the rings on a timer (`WakeupModeration`).
 public final class Poller {
     private let fd: Int32
     private let events: UnsafeMutablePointer<epoll_event>
     private let capacity = 64
+    /// The sockets' registrations, to leave out and put back.
+    private var sockets: [(descriptor: Int32, token: UInt64)] = []
+    public private(set) var watchesSockets = true
 
     public init() throws(SystemError) {
         fd = try check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
@@ -19,22 +27,57 @@ public final class Poller {
         close(fd)
     }
 
-    public func add(_ descriptor: Int32, token: UInt64) throws(SystemError) {
+    /// Registers `descriptor`; a `control` one is watched even while the sockets are not.
+    public func add(_ descriptor: Int32, token: UInt64, control: Bool = false) throws(SystemError) {
+        if !control {
+            sockets.append((descriptor, token))
+            guard watchesSockets else { return }
+        }
+        do {
+            try register(descriptor, token: token)
+        } catch {
+            if !control { sockets.removeLast() }
+            throw error
+        }
+    }
+
+    public func remove(_ descriptor: Int32) {
+        sockets.removeAll { $0.descriptor == descriptor }
+        epoll_ctl(fd, EPOLL_CTL_DEL, descriptor, nil)
+    }
+
+    /// Puts the sockets in the wait, or leaves them out: one epoll_ctl per socket, so for
+    /// changes of regime, not per turn.
+    public func watchSockets(_ watch: Bool) {
+        guard watch != watchesSockets else { return }
+        watchesSockets = watch
+        for s in sockets {
+            if watch {
+                try? register(s.descriptor, token: s.token)
+            } else {
+                epoll_ctl(fd, EPOLL_CTL_DEL, s.descriptor, nil)
+            }
+        }
+    }
+
+    private func register(_ descriptor: Int32, token: UInt64) throws(SystemError) {
         var e = epoll_event()
         e.events = EPOLLIN.rawValue
         e.data.u64 = token
         _ = try check(epoll_ctl(fd, EPOLL_CTL_ADD, descriptor, &e), "epoll_ctl(ADD)")
     }
 
-    public func remove(_ descriptor: Int32) {
-        epoll_ctl(fd, EPOLL_CTL_DEL, descriptor, nil)
-    }
-
-    /// Waits up to `timeout` ms (-1: forever) and calls `ready` with each token.
-    public func wait(timeout: Int32, _ ready: (UInt64) -> Void) {
-        let n = epoll_wait(fd, events, Int32(capacity), timeout)
+    /// Waits up to `nanoseconds` (nil: forever) and calls `ready` with each token.
+    public func wait(nanoseconds: Int64?, _ ready: (UInt64) -> Void) {
+        let n = cln_epoll_wait_ns(fd, events, Int32(capacity), nanoseconds ?? -1)
         guard n > 0 else { return }
         for i in 0..<Int(n) { ready(events[i].data.u64) }
+    }
+
+    /// Lets the calling thread's timed waits end within `nanoseconds` of their time,
+    /// rather than the default 50 µs: a polling tick is that short.
+    public static func setTimerSlack(nanoseconds: UInt) {
+        _ = cln_set_timer_slack(nanoseconds)
     }
 }
 

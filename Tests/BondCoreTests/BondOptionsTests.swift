@@ -12,6 +12,17 @@ import Testing
         #expect(warnings.contains { $0.contains("miimon is 0") })
     }
 
+    @Test func coalesceIsAdaptiveUnlessTurnedOff() throws {
+        #expect(try BondOptions.parse([]).0.coalesce == .adaptive)
+        let off = try BondOptions.parse(["coalesce=off"]).0
+        #expect(off.coalesce == .off)
+        #expect(off.kernelValues["coalesce"] == .some("off"))
+        #expect(throws: OptionError("coalesce: invalid value 'sometimes' (adaptive|off)")) { try BondOptions.parse(["coalesce=sometimes"]) }
+        // A matter of the engine's loop: it changes while the bond runs and is up.
+        #expect(throws: Never.self) { try BondOptions().checkRuntimeChange(to: off, bond: "bond0", deviceUp: true) }
+        #expect(BondOptions().changedOptions(to: off) == ["coalesce"])
+    }
+
     @Test func optionsAsAdminsWriteThem() throws {
         let (o, _) = try BondOptions.parse([
             "mode=active-backup", "miimon=100", "primary=eth0", "primary_reselect=better", "updelay=200", "num_grat_arp=3",

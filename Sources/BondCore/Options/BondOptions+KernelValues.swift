@@ -32,6 +32,7 @@ extension BondOptions {
             "resend_igmp": String(resendIGMP),
             "prio": prio.isEmpty ? nil : prio.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","),
             "backend": backend?.rawValue,
+            "coalesce": coalesce.rawValue,
             "vlans": list(vlans),
         ]
         // The options of every registered mode, this mode's with their values.

@@ -37,6 +37,8 @@ public struct BondOptions: Sendable, Equatable {
     public var prio: [String: Int] = [:]
     /// How frames move (bondd's own option); nil: the fastest that works here.
     public var backend: Backend?
+    /// How the engine waits for frames (bondd's own option).
+    public var coalesce: Coalesce = .adaptive
     /// VLAN devices the engine makes over the bond (bondd's own option; `VLANSpec`).
     public var vlans: [VLANSpec] = []
     /// Options of one mode alone (`ModeOption`), checked, by kernel name.
@@ -226,6 +228,11 @@ extension BondOptions {
                     throw OptionError("backend: invalid value '\(value)' (\(Backend.allCases.map(\.rawValue).joined(separator: "|")))")
                 }
                 o.backend = b
+            case "coalesce":
+                guard let c = Coalesce(rawValue: value) else {
+                    throw OptionError("coalesce: invalid value '\(value)' (\(Coalesce.allCases.map(\.rawValue).joined(separator: "|")))")
+                }
+                o.coalesce = c
             case "vlans": o.vlans = try VLANSpec.parseList(value)
             default:
                 if ModeOption.named(name) != nil {

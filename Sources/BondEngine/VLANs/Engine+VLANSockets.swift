@@ -46,6 +46,7 @@ extension Engine {
                 transmit(memory.pushingTag(vid, on: f), memory, maxFrame: maxFrame)
             }
             for p in ports where p.isLive { p.xsk?.flush() }
+            framesThisTurn &+= n
             if n == 0 { break }
         }
         x.refill()

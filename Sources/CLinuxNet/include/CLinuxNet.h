@@ -54,6 +54,15 @@ static inline int cln_packet_statistics(int fd, uint32_t *drops) {
     return 0;
 }
 
+/// epoll_wait with a timeout in nanoseconds (epoll_pwait2, Linux 5.11); where the
+/// kernel lacks it, epoll_wait with the timeout rounded up to a millisecond.
+int cln_epoll_wait_ns(int epfd, struct epoll_event *events, int capacity, long long timeout_ns);
+
+/// The calling thread's timer slack (PR_SET_TIMERSLACK): how late the kernel may wake
+/// it from a timed sleep. 50 µs by default, as long as a short polling tick.
+/// - Returns: 0, or -errno.
+int cln_set_timer_slack(unsigned long nanoseconds);
+
 /// The fields of one ring slot's header the engine needs.
 struct cln_frame_info {
     uint32_t status;
