@@ -25,6 +25,7 @@ public enum StatusText {
         }
         if let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
         if let w = s.wakeups { out += "Wakeups: \(wakeups(w))\n" }
+        if let a = s.awaitedMembers, !a.isEmpty { out += "Awaited members: \(a.joined(separator: ", ")) (each joins when it appears)\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"
         out += "Up Delay (ms): \(s.updelay)\n"

@@ -56,6 +56,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var uppers: [UpperStatus]?
     /// How the engine waits for frames (`coalesce=`), and how often it woke.
     public var wakeups: WakeupStatus?
+    /// Members the bond started without, which join when they appear (--wait-members).
+    public var awaitedMembers: [String]?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -79,6 +81,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
         case lacp, vlans, uppers, wakeups
+        case awaitedMembers = "awaited_members"
     }
 
     public init(

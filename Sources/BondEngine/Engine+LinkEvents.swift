@@ -6,6 +6,7 @@ import PacketIO
 extension Engine {
     func readLinkEvents() {
         var deviceChanged = false
+        var awaitedAppeared = false
         let complete = linkEvents.drain(
             { info, deleted in
                 if info.index == device.hostIndex || info.index == device.engineIndex {
@@ -22,6 +23,7 @@ extension Engine {
                     return
                 }
                 if info.isBridgePortNotice { return }
+                if !deleted && !awaited.isEmpty && awaited.contains(info.name) { awaitedAppeared = true }
                 // A device above the bond changed (addresses come separately), or a link
                 // joined or left one of them (a bridge port notice carries its master).
                 if uppers.contains(index: info.index) || info.master.map(uppers.contains(index:)) == true {
@@ -43,6 +45,8 @@ extension Engine {
             addressChanged: { index in
                 if uppers.contains(index: index) { uppersDirty = true }
             })
+        // Joined once the notifications are read: a join changes the ports.
+        if awaitedAppeared || (!complete && !awaited.isEmpty) { addAwaitedMembersPresent() }
         // The kernel dropped notifications: read the whole state again.
         if !complete { refreshCarriers() }
         if (deviceChanged || !complete || uppersDirty) && fatal == nil { refreshUppers() }

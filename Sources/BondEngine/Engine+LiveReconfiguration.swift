@@ -25,7 +25,8 @@ extension Engine {
             try removeMember(m)
             changed.append("\(m) removed")
         }
-        for m in new.members where bond.index(of: m) == nil {
+        // A member still awaited joins when it appears, as at the start.
+        for m in new.members where bond.index(of: m) == nil && !awaited.contains(m) {
             try addMember(m)
             changed.append("\(m) added")
         }

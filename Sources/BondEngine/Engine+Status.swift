@@ -61,6 +61,7 @@ extension Engine {
         mode.describe(into: &status)
         status.vlans = vlanStatus
         status.wakeups = moderation.status(coalesce: o.coalesce)
+        status.awaitedMembers = awaited
         status.uppers = uppers.devices.map {
             UpperStatus(
                 name: $0.name, mac: $0.mac.description, vlan: $0.vlan.map(Int.init),

@@ -64,6 +64,8 @@ public final class Engine: @unchecked Sendable {
     /// Members that left the namespace, with what they had before the bond took them:
     /// given back if they return.
     var departed: [RecoveryRecord.Member] = []
+    /// Members the bond started without, which join when they appear (`awaitMembers`).
+    var awaited: [String] = []
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
     var probing: Bool
     /// The devices stacked on the bond (itself, VLAN devices, bridges) and their
@@ -216,9 +218,13 @@ public final class Engine: @unchecked Sendable {
         logger.info("\(name): removed; members restored")
     }
 
+    /// The loop has ended (stopped on request or on its own).
+    public var hasStopped: Bool { mailbox.isClosed }
+
     /// Runs `work` on the engine's thread and returns its result (control requests);
-    /// nil when the loop has ended.
-    public func perform<T>(_ work: @escaping (Engine) -> T) -> T? {
+    /// nil when the loop has ended, or has not come to it `within` that long (the
+    /// service watchdog's question: is the loop turning?).
+    public func perform<T>(within timeout: DispatchTimeInterval? = nil, _ work: @escaping (Engine) -> T) -> T? {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: T?
         let posted = mailbox.post { [unowned self] in
@@ -227,7 +233,11 @@ public final class Engine: @unchecked Sendable {
         }
         guard posted else { return nil }
         wakeup.signal()
-        done.wait()
+        if let timeout {
+            guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        } else {
+            done.wait()
+        }
         return result
     }
 }

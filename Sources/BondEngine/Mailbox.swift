@@ -17,6 +17,9 @@ final class Mailbox: @unchecked Sendable {
         return true
     }
 
+    /// The loop has ended.
+    var isClosed: Bool { lock.withLock { closed } }
+
     /// The loop ends: work already posted still runs, later posts are refused.
     func close() {
         lock.lock()

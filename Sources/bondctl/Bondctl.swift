@@ -25,6 +25,7 @@ struct Bondctl: ParsableCommand {
               bondctl capture bond0 eth1 -w eth1.pcap -c 100
               bondctl reload               apply a changed bondd --config file
             """,
+        version: BondVersion.string,
         subcommands: [
             Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
             EnableMember.self, DisableMember.self, AddVLAN.self, RemoveVLAN.self, Migrate.self, Hash.self, Capture.self, Reload.self,

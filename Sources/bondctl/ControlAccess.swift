@@ -94,7 +94,28 @@ enum Completions {
     static let bonds = CompletionKind.custom { _, _, _ in
         runningSockets().map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".sock", with: "") }
     }
+    /// Interfaces that can join a bond (add-member).
     static let interfaces = CompletionKind.custom { _, _, _ in
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).sorted()
+        MemberCandidates.names(bonds: Set(runningBonds()))
+    }
+    /// The members of the bond named on the command line (set-active, remove-member,
+    /// capture...): the word after the command's name.
+    static let members = CompletionKind.custom { words, _, _ in bondMembers(words) }
+
+    private static func bondMembers(_ words: [String]) -> [String] {
+        guard let bond = words.dropFirst(2).first(where: { !$0.hasPrefix("-") }),
+            let status = try? ControlClient.send(ControlRequest(command: .show), to: ControlPaths.socket(for: bond), timeout: 1).status
+        else { return [] }
+        return status.members.map(\.name)
+    }
+    /// add-member: interfaces that can join; the other member commands: members.
+    static let memberCommand = CompletionKind.custom { words, index, prefix in
+        words.contains("add-member") ? MemberCandidates.names(bonds: Set(runningBonds())) : bondMembers(words)
+    }
+    /// Bonding options as `name=`, then their values.
+    static let options = CompletionKind.custom { _, _, prefix in OptionCompletion.candidates(for: prefix) }
+
+    private static func runningBonds() -> [String] {
+        runningSockets().map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".sock", with: "") }
     }
 }

@@ -31,7 +31,13 @@ struct Bondd: ParsableCommand {
 
             With --config FILE, bondd runs every bond the file declares ([NAME] sections with
             members, options, address, mtu and bridge), each with its own control socket;
-            all bonds start or none does.
+            all bonds start or none does. With --config FILE BOND, only that section
+            (as the bondd@BOND service runs it).
+
+            Under systemd (Type=notify), bondd says READY once every bond carries traffic
+            (or after 10 s, STATUS naming the bonds without carrier), RELOADING and READY
+            around reloads, STOPPING at the end, and with WatchdogSec a WATCHDOG ping while
+            every bond's loop answers.
 
             The bond device is created in the current network namespace, with the first
             member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
@@ -49,12 +55,21 @@ struct Bondd: ParsableCommand {
               bondd --cleanup bond0
               bondd bond0 --members eth0,eth1 mode=active-backup \\
                     arp_interval=100 arp_ip_target=192.0.2.254 fail_over_mac=active
-            """)
+            """,
+        version: BondVersion.string)
 
-    @Argument(help: "Name of the bond device to create (e.g. bond0); not with --config.")
+    @Argument(help: "Name of the bond device to create (e.g. bond0); with --config, the one section of the file to run.")
     var bond: String?
 
-    @Option(name: .long, help: "Member interfaces, comma-separated (e.g. eth0,eth1).")
+    @Option(
+        name: .long, help: "Member interfaces, comma-separated (e.g. eth0,eth1).",
+        completion: .custom { _, _, prefix in
+            // eth0,eth1,<TAB>: the interfaces not named yet, after what is typed.
+            let typed = prefix.split(separator: ",").map(String.init)
+            let head = prefix.hasSuffix(",") || prefix.isEmpty ? typed : Array(typed.dropLast())
+            let stem = head.isEmpty ? "" : head.joined(separator: ",") + ","
+            return MemberCandidates.names().filter { !head.contains($0) }.map { stem + $0 }
+        })
     var members: String?
 
     @Option(name: .long, help: "Run every bond of this configuration file (see the README for its format).")
@@ -69,10 +84,19 @@ struct Bondd: ParsableCommand {
     @Flag(name: .long, help: "Restore what a killed bondd of BOND left (bond device, members' MAC, MTU, flags, filters, XDP programs), then exit.")
     var cleanup = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Wait up to this long for members not present yet (0: a missing member is an error); those still missing then join when they appear.",
+            valueName: "seconds"))
+    var waitMembers: Int?
+
     @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
-    @Argument(help: "Bonding options as name=value (e.g. mode=active-backup miimon=100).")
+    @Argument(
+        help: "Bonding options as name=value (e.g. mode=active-backup miimon=100).",
+        completion: .custom { _, _, prefix in OptionCompletion.candidates(for: prefix) })
     var options: [String] = []
 
     static func fail(_ message: String, code: Int32 = 2) -> Never {
@@ -82,12 +106,22 @@ struct Bondd: ParsableCommand {
 
     /// The bonds to run: the file's, or the one the command line describes.
     private func plans() -> [BondConfiguration] {
+        if let w = waitMembers, !(0...3600).contains(w) { Self.fail("--wait-members: \(w) is not a number of seconds in 0-3600") }
+        // The command line's wait is every bond's, unless its section says otherwise.
+        return declaredPlans().map { p in
+            var p = p
+            if p.waitMembers == nil { p.waitMembers = waitMembers }
+            return p
+        }
+    }
+
+    private func declaredPlans() -> [BondConfiguration] {
         if let config {
-            if bond != nil || members != nil || !options.isEmpty {
-                Self.fail("--config: the bonds come from the file; give no bond, --members or options")
+            if members != nil || !options.isEmpty {
+                Self.fail("--config: the bonds come from the file; give no --members or options (a bond name runs that section alone)")
             }
             if socket != nil { Self.fail("--socket: not with --config; each bond listens on /run/bondd/BOND.sock") }
-            switch ConfigurationReader.bonds(at: config) {
+            switch ConfigurationReader.bonds(at: config, only: bond) {
             case .success(let bonds): return bonds
             case .failure(let e): Self.fail(e.message)
             }
@@ -152,7 +186,7 @@ struct Bondd: ParsableCommand {
             }
         }
 
-        let supervisor = Supervisor(configPath: config, socket: socket, logger: logger)
+        let supervisor = Supervisor(configPath: config, only: config == nil ? nil : bond, socket: socket, logger: logger)
         // The endpoint is bound before any bond exists: a taken port changes nothing.
         var metricsServer: MetricsServer?
         if let metrics {
@@ -165,7 +199,10 @@ struct Bondd: ParsableCommand {
                 }
             } catch { Self.fail("\(error)") }
         }
+        let service = ServiceLifecycle(supervisor: supervisor, logger: logger)
+        supervisor.service = service
         do { try supervisor.start(plans) } catch { Self.fail(error.message) }
+        service?.started()
         if let metricsServer {
             metricsServer.start()
             logger.info("metrics at http://\(metricsServer.address)/metrics")
@@ -201,6 +238,7 @@ struct Bondd: ParsableCommand {
         for f in failures { FileHandleStderr.write("bondd: \(f)\n") }
         if !failures.isEmpty { Glibc.exit(1) }
         _ = sources
+        _ = service
     }
 }
 

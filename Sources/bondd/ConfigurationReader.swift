@@ -8,7 +8,9 @@ enum ConfigurationReader {
     /// Far above any real file (a thousand bonds fit in 100 KiB).
     static let limit = 1 << 20
 
-    static func bonds(at path: String) -> Result<[BondConfiguration], ConfigurationReadError> {
+    /// The bonds of the file at `path`; with `only`, that bond's section alone (one
+    /// bond of a shared file, as the bondd@BOND service runs it).
+    static func bonds(at path: String, only: String? = nil) -> Result<[BondConfiguration], ConfigurationReadError> {
         let bytes: [UInt8]
         switch readWhole(path) {
         case .success(let b): bytes = b
@@ -18,6 +20,15 @@ enum ConfigurationReader {
             let text = try ConfigurationFile.text(of: bytes, file: path)
             let bonds = try ConfigurationFile.parse(text, file: path)
             if bonds.isEmpty { return .failure(ConfigurationReadError(message: "\(path): no bonds declared ([NAME] sections)")) }
+            if let only {
+                let one = bonds.filter { $0.name == only }
+                if one.isEmpty {
+                    return .failure(
+                        ConfigurationReadError(
+                            message: "\(path): no [\(only)] section (it declares \(bonds.map(\.name).joined(separator: ", ")))"))
+                }
+                return .success(one)
+            }
             return .success(bonds)
         } catch {
             return .failure(ConfigurationReadError(message: error.description))

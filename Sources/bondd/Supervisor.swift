@@ -11,6 +11,8 @@ import SystemIO
 /// configuration file, reloaded: bonds that did not change are not touched.
 final class Supervisor: @unchecked Sendable {
     private let configPath: String?
+    /// The one section of the file this bondd runs (`bondd --config FILE BOND`).
+    private let only: String?
     private let socket: String?
     private let logger: Logger
     private let lock = NSLock()
@@ -22,24 +24,73 @@ final class Supervisor: @unchecked Sendable {
     /// Reloads run one at a time, on whatever thread asked.
     private let reloads = NSLock()
     private let wake = DispatchSemaphore(value: 0)
+    /// The service manager, told of reloads and the stop (nil when none listens).
+    weak var service: ServiceLifecycle?
 
-    init(configPath: String?, socket: String?, logger: Logger) {
-        self.configPath = configPath; self.socket = socket; self.logger = logger
+    init(configPath: String?, only: String? = nil, socket: String?, logger: Logger) {
+        self.configPath = configPath; self.only = only; self.socket = socket; self.logger = logger
     }
 
     /// Starts every plan, all or nothing: each is checked before the first is created,
     /// and one that still fails takes the others down. Throws the first refusal.
     func start(_ plans: [BondConfiguration]) throws(EngineError) {
         for plan in plans { try repairLeftovers(of: plan.name) }
-        for plan in plans { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
+        let (present, awaited) = try waitForMembers(plans)
+        for plan in present { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
         var started: [BondInstance] = []
-        for plan in plans {
-            do { started.append(try makeInstance(plan)) } catch {
+        for (plan, declared) in zip(present, plans) {
+            do {
+                let b = try makeInstance(plan)
+                // What the file declares, for reloads; the engine awaits the rest.
+                b.plan = declared
+                b.engine.awaitMembers(awaited[plan.name] ?? [])
+                started.append(b)
+            } catch {
                 for b in started.reversed() { b.shutdown() }
                 throw error
             }
         }
         for b in started { launch(b) }
+    }
+
+    /// Members not present yet, for bonds that wait for them (`wait_members`): waited
+    /// for, with a log line each, up to each bond's time. Returns the plans with the
+    /// members present, and per bond those still awaited, which join when they appear.
+    /// A bond none of whose members appeared in time does not start.
+    private func waitForMembers(_ plans: [BondConfiguration]) throws(EngineError) -> ([BondConfiguration], [String: [String]]) {
+        let start = Date()
+        var said: Set<String> = []
+        while true {
+            var waiting = false
+            for p in plans {
+                guard let seconds = p.waitMembers, seconds > 0 else { continue }
+                let absent = Engine.absentMembers(p.members)
+                for m in absent where said.insert(p.name + "/" + m).inserted {
+                    logger.notice("\(p.name): waiting up to \(seconds) s for \(m) (not present yet)")
+                }
+                if !absent.isEmpty && Date().timeIntervalSince(start) < Double(seconds) { waiting = true }
+            }
+            if !waiting { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        var present: [BondConfiguration] = []
+        var awaited: [String: [String]] = [:]
+        for p in plans {
+            let absent = (p.waitMembers ?? 0) > 0 ? Engine.absentMembers(p.members) : []
+            if absent.isEmpty {
+                present.append(p)
+                continue
+            }
+            if absent.count == p.members.count {
+                throw EngineError("\(p.name): none of its members (\(absent.joined(separator: ", "))) appeared within \(p.waitMembers!) s")
+            }
+            var q = p
+            q.members = p.members.filter { !absent.contains($0) }
+            logger.notice("\(p.name): starting without \(absent.joined(separator: ", ")); each joins when it appears")
+            present.append(q)
+            awaited[p.name] = absent
+        }
+        return (present, awaited)
     }
 
     /// A bondd of this bond that was killed (or crashed) left its device and members as
@@ -68,10 +119,24 @@ final class Supervisor: @unchecked Sendable {
         return bonds.compactMap { b in b.engine.perform { $0.status() } }.sorted { $0.name < $1.name }
     }
 
+    /// Each running bond and whether it carries traffic (its carrier is up).
+    func carriers() -> [(name: String, up: Bool)] {
+        let bonds = lock.withLock { running }
+        return bonds.map { b in (b.name, b.engine.perform { $0.status().carrier == "up" } ?? false) }
+    }
+
+    /// The running bonds whose loop did not take a request within `timeout`: a data
+    /// plane stuck, or too busy to serve its control socket.
+    func unresponsive(within timeout: DispatchTimeInterval) -> [String] {
+        let bonds = lock.withLock { running }
+        return bonds.filter { b in b.engine.perform(within: timeout) { _ in true } == nil && !b.engine.hasStopped }.map(\.name)
+    }
+
     func stopAll() {
         let bonds = lock.withLock { () -> [BondInstance] in
             stopping = true; return running
         }
+        service?.stopping()
         for b in bonds { b.engine.requestStop() }
     }
 
@@ -83,7 +148,15 @@ final class Supervisor: @unchecked Sendable {
     /// addresses). The others keep running untouched. A file that does not parse, or a
     /// bond that cannot start, changes nothing.
     func reload() -> ControlReply {
-        guard let configPath else { return .failure("reload: this bondd runs no configuration file (start it with --config)") }
+        guard configPath != nil else { return .failure("reload: this bondd runs no configuration file (start it with --config)") }
+        service?.reloading()
+        let reply = reloadFile()
+        service?.reloaded(reply)
+        return reply
+    }
+
+    private func reloadFile() -> ControlReply {
+        guard let configPath else { return .failure("reload: no configuration file") }
         return reloads.withLock {
             let refused = lock.withLock { () -> Bool in
                 if stopping { return true }
@@ -96,7 +169,7 @@ final class Supervisor: @unchecked Sendable {
                 wake.signal()
             }
             let plans: [BondConfiguration]
-            switch ConfigurationReader.bonds(at: configPath) {
+            switch ConfigurationReader.bonds(at: configPath, only: only) {
             case .success(let p): plans = p
             case .failure(let e): return .failure("reload: \(e.message); nothing changed")
             }

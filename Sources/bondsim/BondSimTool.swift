@@ -1,4 +1,5 @@
 import ArgumentParser
+import BondCore
 
 @main
 struct BondSimTool: ParsableCommand {
@@ -17,5 +18,6 @@ struct BondSimTool: ParsableCommand {
               bondsim replay flows.pcap --members eth0,eth1 mode=active-backup miimon=100 --event 'down eth0 @2.5s' --plot run.svg
               bondsim compare balance-rr balance-tlb 'mode=balance-xor xmit_hash_policy=layer3+4' --trace flows.pcap --members eth0,eth1
             """,
+        version: BondVersion.string,
         subcommands: [Replay.self, Compare.self, Generate.self, Report.self])
 }

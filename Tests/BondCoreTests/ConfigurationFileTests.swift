@@ -41,6 +41,7 @@ import Testing
         ("[bond0]\nmembers = a a", "lab.conf:2: members: a is given twice"),
         ("[bond0]\nmembers = a\naddress = 192.0.2.1", "lab.conf:3: address: '192.0.2.1' is not ADDRESS/PREFIX (192.0.2.1/24, 2001:db8::1/64)"),
         ("[bond0]\nmembers = a\nmtu = 20", "lab.conf:3: mtu: '20' is not in 68-65535"),
+        ("[bond0]\nmembers = a\nwait_members = soon", "lab.conf:3: wait_members: 'soon' is not a number of seconds in 0-3600"),
         ("[bond0]\nmembers = a\nmiimon", "lab.conf:3: expected key = value, got 'miimon'"),
         ("[bond0\nmembers = a", "lab.conf:1: a section header is [NAME]"),
         ("[a-name-far-too-long]", "lab.conf:1: 'a-name-far-too-long' is not a valid interface name"),
@@ -72,6 +73,15 @@ import Testing
                 #expect(error.message.unicodeScalars.allSatisfy { $0 != "\n" })
             }
         }
+    }
+
+    @Test func waitMembersIsTheBondsOwnAndNoChangeToIt() throws {
+        let a = try ConfigurationFile.parse("[bond0]\nmembers = eth0 eth1\nwait_members = 30", file: "lab.conf")
+        #expect(a[0].waitMembers == 30 && a[0].optionWords.isEmpty)
+        let b = try ConfigurationFile.parse("[bond0]\nmembers = eth0 eth1", file: "lab.conf")
+        #expect(b[0].waitMembers == nil)
+        // How long a start waits changes nothing in a running bond: a reload keeps it.
+        #expect(!a[0].differs(from: b[0]))
     }
 
     @Test func optionWarningsAreKept() throws {

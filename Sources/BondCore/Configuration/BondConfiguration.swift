@@ -14,6 +14,9 @@ public struct BondConfiguration: Equatable, Sendable {
     public var line: Int
     /// What option parsing had to say (e.g. one of miimon and arp_interval dropped).
     public var warnings: [String] = []
+    /// Seconds to wait at start for members not present yet (`wait_members`, or
+    /// `--wait-members`); those still missing then join when they appear.
+    public var waitMembers: Int?
 
     public init(
         name: String, members: [String], optionWords: [String] = [], options: BondOptions = BondOptions(),
@@ -28,6 +31,7 @@ public struct BondConfiguration: Equatable, Sendable {
     public func differs(from other: BondConfiguration) -> Bool {
         var a = self, b = other
         a.line = 0; b.line = 0
+        a.waitMembers = nil; b.waitMembers = nil
         return a != b
     }
 }

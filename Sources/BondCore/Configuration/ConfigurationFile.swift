@@ -16,7 +16,7 @@
 /// sits in the host; every other key is a bonding option with the kernel's name.
 /// Comments start with `#` or `;`.
 public enum ConfigurationFile {
-    public static let attachmentKeys: Set<String> = ["members", "address", "mtu", "bridge"]
+    public static let attachmentKeys: Set<String> = ["members", "address", "mtu", "bridge", "wait_members"]
 
     /// The file's bytes as text: a UTF-8 byte order mark is dropped and CRLF line ends
     /// read as LF (files written on Windows); bytes that are not UTF-8 text (NUL,
@@ -114,6 +114,11 @@ public enum ConfigurationFile {
             case "mtu":
                 guard let m = Int(value), (68...65535).contains(m) else { throw fail(lineNumber, "mtu: '\(excerpt(value))' is not in 68-65535") }
                 current!.mtu = m
+            case "wait_members":
+                guard let s = Int(value), (0...3600).contains(s) else {
+                    throw fail(lineNumber, "wait_members: '\(excerpt(value))' is not a number of seconds in 0-3600")
+                }
+                current!.waitMembers = s
             case "bridge":
                 guard isValidInterfaceName(value) else { throw fail(lineNumber, "bridge: '\(excerpt(value))' is not a valid interface name") }
                 current!.bridge = value

@@ -8,6 +8,8 @@ public struct ModeOption: Sendable {
     public var check: @Sendable (String) throws(OptionError) -> String
     /// Refused while the bond device is up (the kernel's BOND_OPTFLAG_IFDOWN).
     public var fixedWhileUp: Bool
+    /// The values to pick from, for an option that has a fixed set (completion).
+    public var values: [String] = []
 
     public init(_ name: String, fixedWhileUp: Bool = false, check: @escaping @Sendable (String) throws(OptionError) -> String) {
         self.name = name
@@ -27,13 +29,15 @@ public struct ModeOption: Sendable {
 
     /// One of `names`, or its number (its place in `names`), as the kernel takes both.
     public static func choice(_ name: String, _ names: [String], fixedWhileUp: Bool = false) -> ModeOption {
-        ModeOption(name, fixedWhileUp: fixedWhileUp) { value throws(OptionError) in
+        var o = ModeOption(name, fixedWhileUp: fixedWhileUp) { value throws(OptionError) in
             if let n = Int(value), names.indices.contains(n) { return names[n] }
             guard names.contains(value) else {
                 throw OptionError("\(name): invalid value '\(value)' (\(names.joined(separator: "|")) or 0-\(names.count - 1))")
             }
             return value
         }
+        o.values = names
+        return o
     }
 
     /// The option of a registered mode named `name`, and the modes that have it.

@@ -24,7 +24,7 @@ struct Capture: ParsableCommand {
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
-    @Argument(help: "The member (default: the bond device).", completion: Completions.interfaces) var member: String?
+    @Argument(help: "The member (default: the bond device).", completion: Completions.members) var member: String?
     @Option(name: .customShort("w"), help: ArgumentHelp("The pcap file to write.", valueName: "file")) var file: String
     @Option(name: [.customShort("c"), .long], help: "Stop after this many frames.") var count: Int?
     @Option(help: "Stop after this many seconds.") var duration: Double?

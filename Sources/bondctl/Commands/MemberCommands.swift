@@ -7,7 +7,7 @@ import Foundation
 struct MemberArguments: ParsableArguments {
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
-    @Argument(help: "The member interface.", completion: Completions.interfaces) var member: String
+    @Argument(help: "The member interface.", completion: Completions.memberCommand) var member: String
 
     func send(_ command: ControlCommand) -> BondStatus {
         socket.change(ControlRequest(command: command, member: member), at: socket.path(for: bond))

@@ -18,7 +18,7 @@ struct Migrate: ParsableCommand {
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
     @Argument(help: "The bucket (0-255).") var bucket: Int
-    @Argument(help: "The member to move it to.", completion: Completions.interfaces) var member: String
+    @Argument(help: "The member to move it to.", completion: Completions.members) var member: String
     @Flag(help: "A per-VIF bucket (bridged guests' source MACs).") var vif = false
 
     func run() {

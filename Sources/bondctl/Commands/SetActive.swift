@@ -10,7 +10,7 @@ struct SetActive: ParsableCommand {
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
-    @Argument(help: "The member to make active.", completion: Completions.interfaces) var member: String
+    @Argument(help: "The member to make active.", completion: Completions.members) var member: String
 
     func run() throws {
         let s = socket.request(ControlRequest(command: .setActive, member: member), at: socket.path(for: bond))

@@ -30,7 +30,7 @@ struct SetOptions: ParsableCommand {
 
     @OptionGroup var socket: SocketOption
     @Argument(help: "The bond.", completion: Completions.bonds) var bond: String
-    @Argument(help: "Options as name=value.") var options: [String] = []
+    @Argument(help: "Options as name=value.", completion: Completions.options) var options: [String] = []
 
     func validate() throws {
         if options.isEmpty { throw ValidationError("give at least one option as name=value") }
