@@ -4,17 +4,7 @@ import Foundation
 import Testing
 
 /// `bondd --config FILE`: several bonds in one process, placed in the host as declared.
-@Suite(.serialized) struct ConfigurationFileEndToEndTests {
-    private func write(_ text: String) throws -> String {
-        let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private func status(_ bond: String) -> BondStatus? {
-        try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(bond).sock").status
-    }
-
+@Suite(.serialized) struct ConfigurationFileEndToEndTests: ConfigurationFileFixture {
     @Test func runsEveryBondOfTheFileWithAddressesMTUAndBridge() throws {
         let tb = try Testbed(members: 4)
         let m = tb.members

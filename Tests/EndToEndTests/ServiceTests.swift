@@ -6,7 +6,7 @@ import Testing
 
 /// bondd as a systemd service runs it: the notify protocol seen on a socket of the
 /// test's own (as systemd's NOTIFY_SOCKET), one section of a shared file, --version.
-@Suite(.serialized) struct ServiceTests {
+@Suite(.serialized) struct ServiceTests: ConfigurationFileFixture {
     /// A datagram socket in the service manager's place: what bondd sends to NOTIFY_SOCKET.
     final class NotifyListener {
         let path = NSTemporaryDirectory() + "bondd-notify-\(UUID().uuidString.prefix(8)).sock"
@@ -49,16 +49,6 @@ import Testing
             }
             return (messages, pings)
         }
-    }
-
-    private func write(_ text: String) throws -> String {
-        let path = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private func status(_ bond: String) -> BondStatus? {
-        try? ControlClient.send(ControlRequest(command: .show), to: "/run/bondd/\(bond).sock").status
     }
 
     @Test func readyReloadingWatchdogAndStoppingInOrder() throws {
