@@ -27,11 +27,78 @@ public enum StatsText {
     }
 
     /// One bond's table. With `previous` (the same bond `seconds` earlier) rate columns
-    /// are added.
-    public static func render(_ s: BondStatus, previous: BondStatus? = nil, seconds: Double = 0) -> String {
+    /// are added. Within `width` columns (a terminal's), when the whole table is wider:
+    /// the compact table (`renderCompact`).
+    public static func render(_ s: BondStatus, previous: BondStatus? = nil, seconds: Double = 0, width: Int? = nil) -> String {
+        let whole = renderWhole(s, previous: previous, seconds: seconds)
+        guard let width, whole.split(separator: "\n").contains(where: { $0.count > width }) else { return whole }
+        return renderCompact(s, previous: previous, seconds: seconds)
+    }
+
+    private static func title(_ s: BondStatus) -> String {
         var out = "\(s.name)  \(s.mode.kernelName)  carrier \(s.carrier)"
         if let a = s.activeMember { out += "  active \(a)" }
-        out += "  failovers \(s.failovers)\n"
+        return out + "  failovers \(s.failovers)\n"
+    }
+
+    /// For 80 columns: rates when watching, totals otherwise (bytes in units), and the
+    /// member's drops of every kind in one column; the bond's refusals on two lines.
+    public static func renderCompact(_ s: BondStatus, previous: BondStatus? = nil, seconds: Double = 0) -> String {
+        var out = title(s)
+        let watching = previous != nil
+        let header =
+            watching
+            ? ["MEMBER", "STATE", "LINK", "RX PPS", "RX RATE", "TX PPS", "TX RATE", "DROPS"]
+            : ["MEMBER", "STATE", "LINK", "RX PKTS", "RX BYTES", "TX PKTS", "TX BYTES", "DROPS"]
+        var total = MemberStatus.zero(named: "total")
+        var totalBefore = MemberStatus.zero(named: "total")
+        func row(_ m: MemberStatus, state: String, link: String, since old: MemberStatus?) -> [String] {
+            let drops = "\(m.rxDrops + m.rxMissed + m.txDrops)"
+            if watching {
+                let r = rateColumns(rates(m, since: old, seconds: seconds))
+                return [m.name, state, link, r[0], r[1], r[2], r[3], drops]
+            }
+            return [m.name, state, link, "\(m.rxPackets)", bytes(m.rxBytes), "\(m.txPackets)", bytes(m.txBytes), drops]
+        }
+        var rows: [[String]] = []
+        for m in s.members {
+            let old = previous?.members.first { $0.name == m.name }
+            rows.append(row(m, state: m.state, link: m.link, since: old))
+            total.add(m)
+            totalBefore.add(old ?? m)
+        }
+        rows.append(row(total, state: "", link: "", since: totalBefore))
+        out += table(header, rows)
+        if s.lacp != nil {
+            let lacpRows = s.members.compactMap { m -> [String]? in
+                guard let l = m.lacp else { return nil }
+                return [
+                    m.name, l.aggregatorID.map(String.init) ?? "-", l.muxState, l.receiveState, "\(l.counters.lacpduRx)",
+                    "\(l.counters.lacpduTx)", l.convergenceMilliseconds.map { "\($0) ms" } ?? "-",
+                ]
+            }
+            out += "802.3ad:\n" + table(["MEMBER", "AGG", "MUX", "PARTNER", "LACPDU RX", "TX", "CONVERGED"], lacpRows)
+        }
+        let c = s.counters
+        out += "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember)\n"
+        out += "not taken by the bond device \(c.deliveryDrops); missed from the host \(c.deviceMissed)\n"
+        return out
+    }
+
+    /// 1234567 -> "1.23 MB".
+    public static func bytes(_ v: Int) -> String {
+        let d = Double(v)
+        switch d {
+        case 1e12...: return String(format: "%.2f TB", d / 1e12)
+        case 1e9...: return String(format: "%.2f GB", d / 1e9)
+        case 1e6...: return String(format: "%.2f MB", d / 1e6)
+        case 1e3...: return String(format: "%.2f kB", d / 1e3)
+        default: return "\(v) B"
+        }
+    }
+
+    private static func renderWhole(_ s: BondStatus, previous: BondStatus?, seconds: Double) -> String {
+        var out = title(s)
         let watching = previous != nil
         var header = ["MEMBER", "STATE", "LINK", "RX PKTS", "RX BYTES", "RX DROPS", "RX MISSED", "TX PKTS", "TX BYTES", "TX DROPS"]
         if watching { header += ["RX PPS", "RX RATE", "TX PPS", "TX RATE"] }
@@ -74,6 +141,15 @@ public enum StatsText {
         out +=
             "refused: runt \(c.runt), truncated \(c.truncated), oversize \(c.oversize), no member \(c.noMember); not taken by the bond device \(c.deliveryDrops); missed from the host \(c.deviceMissed)\n"
         return out
+    }
+
+    /// `text` cut to a terminal of `rows` lines, so that redrawing in place never
+    /// scrolls: the last line says how many were left out.
+    public static func fitting(_ text: String, rows: Int) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0)
+        guard lines.count > rows - 1, rows >= 3 else { return text }
+        let kept = lines.prefix(rows - 2)
+        return kept.joined(separator: "\n") + "\n… \(lines.count - kept.count) more lines (a taller terminal shows them)\n"
     }
 
     private static func rateColumns(_ r: Rates?) -> [String] {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BondControl
 import BondCore
 import Foundation
+import SystemIO
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,9 @@ struct Stats: ParsableCommand {
             for it (TX), and drops on each side. With --watch the table is redrawn every
             --interval seconds with packet and bit rates since the previous refresh, until
             Ctrl-C (or --count refreshes). Without a bond, every running bond is shown.
+            On a terminal narrower than the whole table (80 columns), a compact one: rates
+            when watching, byte totals in units otherwise, each member's drops in one
+            column; a watch taller than the terminal is cut to it, saying how much.
             Examples:
               bondctl stats bond0
               bondctl stats --watch
@@ -66,10 +70,13 @@ struct Stats: ParsableCommand {
             fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
             return
         }
+        // A terminal gets the table that fits its width; a pipe, the whole table.
+        let terminal = Terminal.size()
         let text = statuses.map { s in
-            StatsText.render(s, previous: watch ? (previous?.first { $0.name == s.name } ?? s) : nil, seconds: seconds)
-        }
-        print(text.joined(separator: "\n"), terminator: "")
+            StatsText.render(
+                s, previous: watch ? (previous?.first { $0.name == s.name } ?? s) : nil, seconds: seconds, width: terminal?.columns)
+        }.joined(separator: "\n")
+        print(watch && terminal != nil ? StatsText.fitting(text, rows: terminal!.rows) : text, terminator: "")
         fflush(nil)  // every output stream: stdout is shared mutable state to Swift 6
     }
 }
