@@ -146,7 +146,7 @@ extension BondOptions {
                 }
                 guard let m = BondMode(option: value) else {
                     throw OptionError(
-                        "mode: invalid value '\(value)' (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb, or policy:NAME)"
+                        "mode: invalid value '\(value)'\(Suggestion.hint(for: value, in: BondMode.allCases.map(\.kernelName))) (balance-rr|active-backup|balance-xor|broadcast|802.3ad|balance-tlb|balance-alb or 0-6, or balance-slb, or policy:NAME)"
                     )
                 }
                 o.mode = m
@@ -245,7 +245,7 @@ extension BondOptions {
                     continue
                 }
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
-                throw OptionError("unknown option '\(name)'")
+                throw OptionError("unknown option '\(name)'\(Suggestion.hint(for: name, in: Array(BondOptions().kernelValues.keys)))")
             }
         }
         if !o.mode.isImplemented {
