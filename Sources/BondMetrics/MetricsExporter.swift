@@ -48,8 +48,10 @@ public final class MetricsExporter: @unchecked Sendable {
             gauges[key] = g
             g.set(value)
         }
+        gauge("bondd_build_info", "bondd's release (1)", [("version", BondVersion.string)], 1)
         for s in statuses {
             let b = [("bond", s.name)]
+            gauge("bondd_bond_info", "The bond's mode and backend (1)", b + [("mode", s.mode.kernelName), ("backend", s.backend ?? "none")], 1)
             gauge("bondd_bond_carrier", "1 while at least one member carries traffic", b, s.carrier == "up" ? 1 : 0)
             gauge("bondd_bond_members", "Members in the bond", b, Double(s.members.count))
             counter("bondd_bond_failovers_total", "Changes of active member", b, s.failovers)

@@ -47,4 +47,19 @@ import Testing
         text = String(decoding: e.render(), as: UTF8.self)
         #expect(!text.contains("vlan2"))
     }
+
+    @Test func buildAndBondInfo() {
+        let e = MetricsExporter()
+        var s = status(members: ["eth0"], rx: 1)
+        s.backend = "afxdp"
+        e.update([s])
+        let text = String(decoding: e.render(), as: UTF8.self)
+        #expect(text.contains("bondd_build_info{version=\"\(BondVersion.string)\"} 1"))
+        #expect(text.contains("bondd_bond_info{bond=\"bond0\",mode=\"balance-rr\",backend=\"afxdp\"} 1"), "\(text)")
+        // A change of mode is a new series; the old one goes.
+        s.mode = .activeBackup
+        e.update([s])
+        let after = String(decoding: e.render(), as: UTF8.self)
+        #expect(after.contains("mode=\"active-backup\"") && !after.contains("mode=\"balance-rr\""))
+    }
 }
