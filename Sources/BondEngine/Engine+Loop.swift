@@ -24,7 +24,7 @@ extension Engine {
         while !stopping {
             waitForWork()
             try turn()
-            _ = moderation.turnEnded(at: view.now, frames: framesThisTurn)
+            moderation.turnEnded(at: view.now, frames: framesThisTurn)
             framesThisTurn = 0
         }
     }

@@ -77,23 +77,23 @@ struct WakeupModeration {
         backoff = settings.firstBackoff
     }
 
-    /// A turn ended at `now` having moved `frames`: how to wait for the next.
-    mutating func turnEnded(at now: Instant, frames: Int) -> Wait {
-        guard enabled else { return .onSockets }
+    /// A turn ended at `now` having moved `frames`; `wait` says how to wait for the next.
+    mutating func turnEnded(at now: Instant, frames: Int) {
+        guard enabled else { return }
         turns &+= 1
         if case .tick = wait { polledTurns &+= 1 }
         guard let start = windowStart else {
             restartWindow(at: now)
-            return wait
+            return
         }
         windowFrames += frames
         windowTurns += 1
         let elapsed = now.nanoseconds &- start.nanoseconds
-        guard elapsed > 0 else { return wait }
+        guard elapsed > 0 else { return }
         let rate = Double(windowFrames) * 1e9 / Double(elapsed)
         switch phase {
         case .onSockets(let qualifying):
-            guard elapsed >= settings.window else { return wait }
+            guard elapsed >= settings.window else { return }
             let tick = tickFor(rate)
             let wakeups = Double(windowTurns) * 1e9 / Double(elapsed)
             let gains =
@@ -111,7 +111,7 @@ struct WakeupModeration {
                 phase = .onSockets(qualifying: 0)
             }
         case .probing(let before):
-            guard case .tick(let tick) = wait, elapsed >= settings.ticksBeforeJudging * tick else { return wait }
+            guard case .tick(let tick) = wait, elapsed >= settings.ticksBeforeJudging * tick else { return }
             if rate < settings.keptRate * before {
                 failedProbes += 1
                 backOff(at: now)
@@ -120,10 +120,10 @@ struct WakeupModeration {
                 phase = .polled(rate: rate)
                 wait = .tick(nanoseconds: tickFor(rate))
             } else {
-                return wait
+                return
             }
         case .polled(let before):
-            guard elapsed >= settings.window else { return wait }
+            guard elapsed >= settings.window else { return }
             let tick = tickFor(rate)
             if rate * Double(tick) / 1e9 < settings.fewestFramesPerTick {
                 phase = .onSockets(qualifying: 0)
@@ -138,7 +138,6 @@ struct WakeupModeration {
             }
         }
         restartWindow(at: now)
-        return wait
     }
 
     /// The tick that would carry `framesPerTick` at `rate` frames/s, within bounds.

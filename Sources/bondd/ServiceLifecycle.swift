@@ -30,12 +30,12 @@ final class ServiceLifecycle: @unchecked Sendable {
     func started() {
         queue.async { [self] in
             let deadline = Date().addingTimeInterval(Self.carrierGrace)
-            var waiting = supervisor.carriers().filter { !$0.up }.map(\.name)
-            while !waiting.isEmpty && Date() < deadline {
+            var bonds = supervisor.carriers()
+            while bonds.contains(where: { !$0.up }) && Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.05)
-                waiting = supervisor.carriers().filter { !$0.up }.map(\.name)
+                bonds = supervisor.carriers()
             }
-            notifier.send(["READY=1", "STATUS=" + status(waiting: waiting)])
+            notifier.send(["READY=1", "STATUS=" + status(bonds)])
             startWatchdog()
         }
     }
@@ -48,9 +48,8 @@ final class ServiceLifecycle: @unchecked Sendable {
     /// A reload ended: the service is ready again, whatever the reload's outcome (a
     /// refused reload left the bonds as they were).
     func reloaded(_ reply: ControlReply) {
-        let waiting = supervisor.carriers().filter { !$0.up }.map(\.name)
         let outcome = reply.ok ? "" : "; last reload failed: \(reply.error?.split(separator: "\n").first ?? "")"
-        notifier.send(["READY=1", "STATUS=" + status(waiting: waiting) + outcome])
+        notifier.send(["READY=1", "STATUS=" + status(supervisor.carriers()) + outcome])
     }
 
     func stopping() {
@@ -58,10 +57,11 @@ final class ServiceLifecycle: @unchecked Sendable {
         notifier.send(["STOPPING=1", "STATUS=stopping"])
     }
 
-    private func status(waiting: [String]) -> String {
-        let count = supervisor.carriers().count
-        let bonds = "\(count) bond\(count == 1 ? "" : "s") running"
-        return waiting.isEmpty ? bonds : bonds + "; no carrier yet on " + waiting.joined(separator: ", ")
+    /// "2 bonds running; no carrier yet on bond1".
+    private func status(_ bonds: [(name: String, up: Bool)]) -> String {
+        let running = "\(bonds.count) bond\(bonds.count == 1 ? "" : "s") running"
+        let waiting = bonds.filter { !$0.up }.map(\.name)
+        return waiting.isEmpty ? running : running + "; no carrier yet on " + waiting.joined(separator: ", ")
     }
 
     /// Pings every half interval while every bond's loop takes a request within a

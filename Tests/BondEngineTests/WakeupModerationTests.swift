@@ -54,7 +54,7 @@ import Testing
             }
             run.frames += frames
             run.turns += 1
-            _ = m.turnEnded(at: Instant(nanoseconds: now), frames: frames)
+            m.turnEnded(at: Instant(nanoseconds: now), frames: frames)
         }
         return run
     }
