@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Pure bonding logic: frames, options, modes, monitors. No I/O, no clock of its own.
@@ -74,14 +75,18 @@ let package = Package(
         .executableTarget(
             name: "bondsim",
             dependencies: ["BondSim", "BondCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // `bondctl import`: existing bond configurations (ifupdown, ifcfg, netplan, `ip -d
+        // link`) read into bondd's configuration file. BondCore alone, and netplan's YAML.
+        .target(name: "BondImport", dependencies: ["BondCore", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "bondctl",
             dependencies: [
-                "BondControl", "BondCore", "SystemIO",
+                "BondControl", "BondCore", "BondImport", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore"]),
+        .testTarget(name: "BondImportTests", dependencies: ["BondImport", "BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore", "SystemIO"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
         .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO"]),

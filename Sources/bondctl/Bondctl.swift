@@ -24,11 +24,13 @@ struct Bondctl: ParsableCommand {
               bondctl migrate bond0 17 eth1
               bondctl capture bond0 eth1 -w eth1.pcap -c 100
               bondctl reload               apply a changed bondd --config file
+              bondctl import /etc/network/interfaces   a kernel bond's configuration as bondd's
             """,
         version: BondVersion.string,
         subcommands: [
             Show.self, List.self, Stats.self, Events.self, SetActive.self, SetOptions.self, AddMember.self, RemoveMember.self,
             EnableMember.self, DisableMember.self, AddVLAN.self, RemoveVLAN.self, Migrate.self, Hash.self, Capture.self, Reload.self,
+            Import.self,
         ])
 
     /// `bondctl --socket PATH show` as well as `bondctl show --socket PATH`: the socket
