@@ -9,7 +9,8 @@ public enum IfupdownEnvironment {
     public static func stanza(_ environment: [String: String]) -> String? {
         guard let iface = environment["IFACE"], !iface.isEmpty, environment["IF_BOND_SLAVES"] != nil else { return nil }
         var text = "iface \(iface) inet manual\n"
-        for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("IF_BOND_") {
+        // bond-wait-members is the hook's (bondd --wait-members), not a bonding option.
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("IF_BOND_") && key != "IF_BOND_WAIT_MEMBERS" {
             text += "    " + key.dropFirst(3).lowercased().replacingOccurrences(of: "_", with: "-") + " " + value + "\n"
         }
         return text
