@@ -43,7 +43,7 @@ import Testing
             Issue.record("Debian's ifupdown is not installed (tools/setup installs it)")
             return
         }
-        let tb = try Testbed(members: 2)
+        let tb = try Testbed(members: 3)
         let (bond, m) = (tb.bond, tb.members)
         let net = try Network(
             tb,
@@ -61,16 +61,19 @@ import Testing
                     vlan-raw-device \(bond)
                     pre-up /sbin/ifup \(bond)
 
+                iface \(m[2]) inet manual
+                    bond-master \(bond)
+
                 """)
         defer {
-            _ = net.run("ifdown", "--force vlan3 \(bond)")
+            _ = net.run("ifdown", "--force vlan3 \(m[2]) \(bond)")
             net.remove()
         }
 
         let up = net.run("ifup", bond)
         #expect(up.ok, "\(up.output) \(up.error)")
         let s = status(bond)
-        #expect(s?.mode == .activeBackup && s?.members.map(\.name) == m && s?.activeMember == m[1], "\(String(describing: s))")
+        #expect(s?.mode == .activeBackup && s?.members.map(\.name) == [m[0], m[1]] && s?.activeMember == m[1], "\(String(describing: s))")
         #expect(s?.options["miimon"] == "100")
         // ifupdown set the address after the hook made the device: traffic flows.
         #expect(tb.inClient("ping -c 3 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
@@ -81,6 +84,12 @@ import Testing
         #expect(status(bond)?.vlans?.map(\.name) == ["vlan3"] && status(bond)?.vlans?.first?.vid == 3, "\(String(describing: status(bond)?.vlans))")
         #expect(net.run("ifdown", "vlan3").ok)
         #expect(status(bond)?.vlans?.isEmpty ?? true)
+
+        // A member's own stanza naming the bond joins it, and leaves on ifdown.
+        #expect(net.run("ifup", m[2]).ok)
+        #expect(status(bond)?.members.map(\.name) == m)
+        #expect(net.run("ifdown", m[2]).ok)
+        #expect(status(bond)?.members.map(\.name) == [m[0], m[1]])
 
         let down = net.run("ifdown", bond)
         #expect(down.ok, "\(down.error)")
