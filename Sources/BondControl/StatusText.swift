@@ -1,7 +1,8 @@
 import BondCore
 
 /// Renders a bond's status in the layout of /proc/net/bonding/BOND, which admins and
-/// their scripts know, followed by the engine's own counters.
+/// their scripts know; `verbose` adds the engine's own: backend, wakeups, monitor
+/// detail, counters and tables.
 public enum StatusText {
     /// "polling every 213 µs (coalesce=adaptive; 3 tries, 1 slowed the traffic)".
     static func wakeups(_ w: WakeupStatus) -> String {
@@ -10,8 +11,8 @@ public enum StatusText {
         return "\(how) (coalesce=adaptive; \(w.probes) tries to poll, \(w.probesSlowed) slowed the traffic)"
     }
 
-    public static func render(_ s: BondStatus) -> String {
-        var out = "Ethernet Channel Bonding Driver: bondd (user space)\n\n"
+    public static func render(_ s: BondStatus, verbose: Bool = false) -> String {
+        var out = "Ethernet Channel Bonding Driver: bondd \(BondVersion.string) (user space)\n\n"
         out += "Bonding Mode: \(s.modeDescription)\n"
         let mode = s.mode
         if mode.balancesByHash { out += "Transmit Hash Policy: \(s.xmitHashPolicy.kernelName) (\(s.xmitHashPolicy.rawValue))\n" }
@@ -23,8 +24,8 @@ public enum StatusText {
             }
             out += "Currently Active Slave: \(s.activeMember ?? "None")\n"
         }
-        if let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
-        if let w = s.wakeups { out += "Wakeups: \(wakeups(w))\n" }
+        if verbose, let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
+        if verbose, let w = s.wakeups { out += "Wakeups: \(wakeups(w))\n" }
         if let a = s.awaitedMembers, !a.isEmpty { out += "Awaited members: \(a.joined(separator: ", ")) (each joins when it appears)\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"
@@ -38,35 +39,42 @@ public enum StatusText {
             if !a.nsTargets.isEmpty { out += "NS IPv6 target/s (xx::xx form): \(a.nsTargets.joined(separator: ", "))\n" }
             out += "ARP Validate: \(a.validate.kernelName) (\(a.validate.rawValue))\n"
             out += "ARP All Targets: \(a.allTargets.kernelName) (\(a.allTargets.rawValue))\n"
-            if let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
+            if verbose, let w = a.waiting { out += "ARP Monitor: waiting, no member judged (\(w))\n" }
         }
         if let l = s.lacp { out += LACPText.bond(l, name: s.name) }
-        if s.failOverMAC != .none { out += "Fail Over MAC: \(s.failOverMAC.kernelName)\n" }
-        if mode == .balanceRR { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
-        out += "Failovers: \(s.failovers)"
-        if let r = s.lastFailoverReason { out += " (last: \(r)\(s.lastFailoverMillisecondsAgo.map { ", \($0) ms ago" } ?? ""))" }
-        out += "\n"
+        if verbose {
+            if s.failOverMAC != .none { out += "Fail Over MAC: \(s.failOverMAC.kernelName)\n" }
+            if mode == .balanceRR { out += "Packets Per Slave: \(s.packetsPerSlave)\n" }
+            out += "Failovers: \(s.failovers)"
+            if let r = s.lastFailoverReason { out += " (last: \(r)\(s.lastFailoverMillisecondsAgo.map { ", \($0) ms ago" } ?? ""))" }
+            out += "\n"
+        }
         for m in s.members {
+            // The kernel's lines, in its order; then the engine's, with --verbose.
             out += "\nSlave Interface: \(m.name)\n"
             out += "MII Status: \(m.link)\n"
-            out += "Monitor: \(m.verdict) (\(m.lastChangeMillisecondsAgo) ms ago)\n"
+            out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
+            out += "Duplex: \(m.duplex ?? "Unknown")\n"
+            out += "Link Failure Count: \(m.linkFailures)\n"
+            out += "Permanent HW addr: \(m.permanentMAC)\n"
+            // bondd steers no member by queue: every one is on the default queue, 0.
+            out += "Slave queue ID: 0\n"
             if m.prio != 0 { out += "Prio: \(m.prio)\n" }
+            if let l = m.lacp { out += LACPText.member(l) }
+            guard verbose else { continue }
+            out += "Monitor: \(m.verdict) (\(m.lastChangeMillisecondsAgo) ms ago)\n"
             if let t = m.targets {
                 let seen = t.map { "\($0.target) " + ($0.lastSeenMillisecondsAgo.map { "\($0) ms ago" } ?? "never") }
                 out += "Targets heard: \(seen.joined(separator: ", "))\n"
                 out += "Probes sent: \(m.probesSent ?? 0)  replies counted: \(m.repliesValidated ?? 0)\n"
             }
-            out += "Speed: \(m.speed > 0 ? "\(m.speed) Mbps" : "Unknown")\n"
-            out += "Duplex: \(m.duplex ?? "Unknown")\n"
-            out += "Link Failure Count: \(m.linkFailures)\n"
-            out += "Permanent HW addr: \(m.permanentMAC)\n"
             if let mac = m.mac, mac != s.mac || s.failOverMAC != .none { out += "Current HW addr: \(mac)\n" }
             out += "State: \(m.state)\n"
-            if let l = m.lacp { out += LACPText.member(l) }
             out += "TX packets: \(m.txPackets)  bytes: \(m.txBytes)  drops: \(m.txDrops)\n"
             out += "RX packets: \(m.rxPackets)  bytes: \(m.rxBytes)  drops: \(m.rxDrops)  missed: \(m.rxMissed)\n"
         }
         if let v = s.vlans, !v.isEmpty { out += vlanTable(v) }
+        guard verbose else { return out }
         if let u = s.uppers, u.count > 1 || u.contains(where: { !$0.addresses.isEmpty }) {
             out += "\nDevices above the bond (addresses announced after a failover, probes sent from):\n"
             for d in u {
