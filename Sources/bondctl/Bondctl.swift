@@ -16,7 +16,7 @@ struct Bondctl: ParsableCommand {
               bondctl stats bond0 --watch  counters and rates, refreshed in place
               bondctl events               follow state changes of every bond
               bondctl set-active bond0 eth1
-              bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp sport=40000 dport=80
+              bondctl hash bond0 src_ip=192.0.2.1 dst_ip=192.0.2.2 proto=tcp dport=80
               bondctl set bond0 miimon=50 primary=eth1
               bondctl add-member bond0 eth2
               bondctl add-vlan bond1 3 --name vlan3
@@ -24,7 +24,7 @@ struct Bondctl: ParsableCommand {
               bondctl migrate bond0 17 eth1
               bondctl capture bond0 eth1 -w eth1.pcap -c 100
               bondctl reload               apply a changed bondd --config file
-              bondctl import /etc/network/interfaces   a kernel bond's configuration as bondd's
+              bondctl import /etc/network/interfaces   an ifenslave bond as bondd's
             """,
         version: BondVersion.string,
         subcommands: [

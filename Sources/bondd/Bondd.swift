@@ -16,40 +16,41 @@ struct Bondd: ParsableCommand {
         commandName: "bondd",
         abstract: "Run one bond in the foreground: create its device, drive its members.",
         discussion: """
-            Options are written as for the kernel's bonding driver, name=value.
-            Modes: balance-rr, active-backup, balance-xor, broadcast, 802.3ad,
-            balance-tlb, balance-alb (0-6) and balance-slb (per-VIF source MAC hashing).
-            802.3ad (LACP): lacp_rate, lacp_active, ad_select, ad_actor_sys_prio,
-            ad_user_port_key, ad_actor_system, min_links, actor_port_prio=MEMBER:N,...,
+            Options are written as for the kernel's bonding driver, name=value. \
+            Modes: balance-rr, active-backup, balance-xor, broadcast, 802.3ad, \
+            balance-tlb, balance-alb (0-6) and balance-slb (per-VIF source MAC hashing). \
+            802.3ad (LACP): lacp_rate, lacp_active, ad_select, ad_actor_sys_prio, \
+            ad_user_port_key, ad_actor_system, min_links, actor_port_prio=MEMBER:N,..., \
             lacp_fallback_ab. Link monitoring: miimon, updelay, downdelay; or the ARP/NS monitor:
-            arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets,
-            arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,...,
-            active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay,
-            fail_over_mac (none|active|follow), resend_igmp. Also all_slaves_active,
-            packets_per_slave, xmit_hash_policy, tlb_dynamic_lb, lp_interval,
-            rebalance_interval, alb_clients. The README lists values and ranges.
+            arp_interval, arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets, \
+            arp_missed_max. Selection: primary, primary_reselect, prio=MEMBER:N,..., \
+            active_slave. After failover: num_grat_arp/num_unsol_na, peer_notif_delay, \
+            fail_over_mac (none|active|follow), resend_igmp. Also all_slaves_active, \
+            packets_per_slave, xmit_hash_policy, tlb_dynamic_lb, lp_interval, \
+            rebalance_interval, alb_clients. README.md (in share/doc/bondd once installed) lists values and ranges.
 
-            With --config FILE, bondd runs every bond the file declares ([NAME] sections with
-            members, options, address, mtu and bridge), each with its own control socket;
-            all bonds start or none does. With --config FILE BOND, only that section
+            With --config FILE, bondd runs every bond the file declares ([NAME] sections with \
+            members, options, address, mtu and bridge), each with its own control socket; \
+            all bonds start or none does. With --config FILE BOND, only that section \
             (as the bondd@BOND service runs it).
 
-            Under systemd (Type=notify), bondd says READY once every bond carries traffic
-            (or after 10 s, STATUS naming the bonds without carrier), RELOADING and READY
-            around reloads, STOPPING at the end, and with WatchdogSec a WATCHDOG ping while
+            Under systemd (Type=notify), bondd says READY once every bond carries traffic \
+            (or after 10 s, STATUS naming the bonds without carrier), RELOADING and READY \
+            around reloads, STOPPING at the end, and with WatchdogSec a WATCHDOG ping while \
             every bond's loop answers.
 
-            The bond device is created in the current network namespace, with the first
-            member's MAC address; members get the bond's MTU (and, with fail_over_mac=none,
-            its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed
-            is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a
-            crash, starting the same bond again restores the members the dead bondd left and
-            takes its bond device over (addresses, routes, bridge port and upper devices
+            The bond device is created in the current network namespace, with the first \
+            member's MAC address; members get the bond's MTU (and, with fail_over_mac=none, \
+            its MAC) while enslaved and are restored on SIGINT/SIGTERM. What a bond changed \
+            is recorded in /run/bondd/BOND.state before each change: after a SIGKILL or a \
+            crash, starting the same bond again restores the members the dead bondd left and \
+            takes its bond device over (addresses, routes, bridge port and upper devices \
             stay); bondd --cleanup BOND restores the members and removes the device.
 
             Examples:
               bondd bond0 --members eth0,eth1 mode=active-backup miimon=100 primary=eth0
-              bondd bond0 --members eth0,eth1 mode=802.3ad miimon=100 lacp_rate=fast xmit_hash_policy=layer3+4
+              bondd bond0 --members eth0,eth1 mode=802.3ad miimon=100 lacp_rate=fast \\
+                    xmit_hash_policy=layer3+4
               bondd bond0 --members eth0,eth1 mode=0 packets_per_slave=4 miimon=100
               bondd --config /etc/bondd.conf --metrics 127.0.0.1:9469
               bondd --cleanup bond0
@@ -72,7 +73,7 @@ struct Bondd: ParsableCommand {
         })
     var members: String?
 
-    @Option(name: .long, help: "Run every bond of this configuration file (see the README for its format).")
+    @Option(name: .long, help: "Run every bond of this configuration file ([NAME] sections of key = value lines, as in bondd.conf.example).")
     var config: String?
 
     @Option(name: .long, help: "Control socket path (default: /run/bondd/BOND.sock); one bond only.")

@@ -7,12 +7,13 @@ extension BondSimTool {
         static let configuration = CommandConfiguration(
             abstract: "Run several policies over the same trace and show them side by side.",
             discussion: """
-                Each POLICY is the daemon's options in one argument ("mode=balance-xor
-                xmit_hash_policy=layer3+4"), a bare mode name ("balance-tlb"), or either after a
+                Each POLICY is the daemon's options in one argument ("mode=balance-xor \
+                xmit_hash_policy=layer3+4"), a bare mode name ("balance-tlb"), or either after a \
                 label ("l34: mode=balance-xor xmit_hash_policy=layer3+4").
 
                 Example:
-                  bondsim compare balance-rr balance-tlb 'l34: mode=balance-xor xmit_hash_policy=layer3+4' \\
+                  bondsim compare balance-rr balance-tlb \\
+                      'l34: mode=balance-xor xmit_hash_policy=layer3+4' \\
                       --flows 10000 --members eth0,eth1 --event 'down eth1 @5s' --plot compare.svg
                 """)
 

@@ -7,12 +7,13 @@ extension BondSimTool {
         static let configuration = CommandConfiguration(
             abstract: "Write a seeded synthetic workload as a pcap file.",
             discussion: """
-                Flows start as a Poisson process over the duration, with Pareto-distributed
-                sizes and log-uniform rates, from the host (or bridged guests, --vifs) to peers,
+                Flows start as a Poisson process over the duration, with Pareto-distributed \
+                sizes and log-uniform rates, from the host (or bridged guests, --vifs) to peers, \
                 over VLANs and IPv6 as asked. The same options and seed write the same bytes.
 
                 Example:
-                  bondsim generate --flows 10000 --duration 20s --vifs 8 --vlans 2,3 --ipv6-share 0.3 -o mix.pcap
+                  bondsim generate --flows 10000 --duration 20s --vifs 8 --vlans 2,3 \\
+                      --ipv6-share 0.3 -o mix.pcap
                 """)
 
         @Option(name: [.short, .customLong("out")], help: ArgumentHelp("The pcap file to write.", valueName: "FILE"))

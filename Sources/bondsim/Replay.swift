@@ -7,14 +7,16 @@ extension BondSimTool {
         static let configuration = CommandConfiguration(
             abstract: "Replay a capture (or a synthetic workload) through one policy.",
             discussion: """
-                Every frame is handed to the mode as the bond device would hand it, at its
-                capture time on the virtual clock, so timers, rebalancing, monitors and
-                balance-alb's updates run as they would live. OPTION=VALUE are the daemon's own
+                Every frame is handed to the mode as the bond device would hand it, at its \
+                capture time on the virtual clock, so timers, rebalancing, monitors and \
+                balance-alb's updates run as they would live. OPTION=VALUE are the daemon's own \
                 bond options, with its parser and its errors.
 
                 Examples:
-                  bondsim replay trace.pcap --members eth0,eth1 mode=balance-xor xmit_hash_policy=layer2+3
-                  bondsim replay --flows 2000 --members a,b,c,d mode=balance-tlb --event 'down b @5s' --json
+                  bondsim replay trace.pcap --members eth0,eth1 mode=balance-xor \\
+                      xmit_hash_policy=layer2+3
+                  bondsim replay --flows 2000 --members a,b,c,d mode=balance-tlb \\
+                      --event 'down b @5s' --json
                   bondsim replay arp.pcap --direction rx --members eth0,eth1 mode=balance-alb
                 """)
 

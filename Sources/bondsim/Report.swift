@@ -7,12 +7,13 @@ extension BondSimTool {
         static let configuration = CommandConfiguration(
             abstract: "Turn bench results (tools/bench* --json or --csv) into a Markdown table and plots.",
             discussion: """
-                Reads the rows a bench script recorded and prints them as a Markdown table;
-                --plot draws, per bench and test, a bar per figure for each row, and the ratios
+                Reads the rows a bench script recorded and prints them as a Markdown table; \
+                --plot draws, per bench and test, a bar per figure for each row, and the ratios \
                 against a line at 1. tools/bench-report runs this.
 
                 Example:
-                  tools/bench-vlan --json > vlan.json && bondsim report vlan.json --plot vlan.svg
+                  tools/bench-vlan --json > vlan.json
+                  bondsim report vlan.json --plot vlan.svg
                 """)
 
         @Argument(help: ArgumentHelp("Results as written by a bench script's --json or --csv.", valueName: "FILE"))

@@ -11,10 +11,10 @@ struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write what a bond sends and receives on a member (or on the bond) to a pcap file.",
         discussion: """
-            bondd copies the frames of the member as its engine sends and receives them
-            (with MEMBER), or those the host sends on the bond and those delivered to it
-            (without), and writes them with libpcap. Frames are copied only while a capture
-            runs. It ends after --count frames, after --duration seconds, or on Ctrl-C, and
+            bondd copies the frames of the member as its engine sends and receives them \
+            (with MEMBER), or those the host sends on the bond and those delivered to it \
+            (without), and writes them with libpcap. Frames are copied only while a capture \
+            runs. It ends after --count frames, after --duration seconds, or on Ctrl-C, and \
             says how many frames it wrote (and dropped, if the writer fell behind).
             Examples:
               bondctl capture bond0 eth1 -w eth1.pcap -c 100

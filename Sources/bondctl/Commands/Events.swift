@@ -8,9 +8,9 @@ struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow state changes as they happen: links, active member, carrier, members, options.",
         discussion: """
-            Prints one line per change, with the time, until Ctrl-C, --count changes, or
-            --duration seconds. Without a bond, every running bond is followed. With --json,
-            each change is a JSON object (sequence, time_ns, monotonic_ns, bond, kind,
+            Prints one line per change, with the time, until Ctrl-C, --count changes, or \
+            --duration seconds. Without a bond, every running bond is followed. With --json, \
+            each change is a JSON object (sequence, time_ns, monotonic_ns, bond, kind, \
             member, message) on a line of its own, for scripts.
             Examples:
               bondctl events

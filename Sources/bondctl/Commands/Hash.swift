@@ -7,7 +7,7 @@ struct Hash: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Which member a frame would take, without sending it.",
         discussion: """
-            The frame is described as field=value words: src=MAC dst=MAC vlan=N
+            The frame is described as field=value words: src=MAC dst=MAC vlan=N \
             src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N.
             Example: bondctl hash bond0 src=02:00:00:00:01:01 vlan=2
             """)

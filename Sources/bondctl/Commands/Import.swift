@@ -6,24 +6,25 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert an existing bond configuration into a bondd configuration file.",
         discussion: """
-            Reads Debian's /etc/network/interfaces (ifenslave's bond-* keys, bond-master on
-            members, or pre-up ifenslave lines; modprobe files with 'options bonding' given
-            alongside apply to every bond), ifcfg files (SUSE's BONDING_MODULE_OPTS and
-            BONDING_SLAVEn, Red Hat's BONDING_OPTS with MASTER= in the members' files),
-            netplan YAML, or what 'ip -d link show' / 'ip -d addr show' (or -j) prints of a
-            running kernel bond. VLAN devices over the bond become its vlans, a bridge it is
+            Reads Debian's /etc/network/interfaces (ifenslave's bond-* keys, bond-master on \
+            members, or pre-up ifenslave lines; modprobe files with 'options bonding' given \
+            alongside apply to every bond), ifcfg files (SUSE's BONDING_MODULE_OPTS and \
+            BONDING_SLAVEn, Red Hat's BONDING_OPTS with MASTER= in the members' files), \
+            netplan YAML, or what 'ip -d link show' / 'ip -d addr show' (or -j) prints of a \
+            running kernel bond. VLAN devices over the bond become its vlans, a bridge it is \
             a port of its bridge. Each file's kind is recognized by its content.
 
-            Anything without a bondd equivalent is written as a comment under the bond's
-            section (Not carried over: ...), with the file and line it came from. Every key
+            Anything without a bondd equivalent is written as a comment under the bond's \
+            section (Not carried over: ...), with the file and line it came from. Every key \
             written is checked as bondd checks it, so the output starts as written.
 
-            Exit status: 0 when at least one bond was written, 1 when the input declares no
+            Exit status: 0 when at least one bond was written, 1 when the input declares no \
             bond, 2 for input that cannot be read.
 
             Examples:
               bondctl import /etc/network/interfaces /etc/modprobe.d/bonding.conf
-              bondctl import /etc/sysconfig/network-scripts/ifcfg-{bond0,eth0,eth1} -o /etc/bondd.conf
+              cd /etc/sysconfig/network-scripts
+              bondctl import ifcfg-bond0 ifcfg-eth0 ifcfg-eth1 -o /etc/bondd.conf
               bondctl import /etc/netplan/01-bond.yaml --bond bond0
               ip -d addr show | bondctl import
             """)

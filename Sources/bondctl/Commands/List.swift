@@ -7,8 +7,8 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One line per running bond: mode, carrier, active member, members.",
         discussion: """
-            Members disabled by hand are marked (disabled), members whose link is down (down).
-            A control socket nobody answers on (a bondd that was killed) is named on stderr
+            Members disabled by hand are marked (disabled), members whose link is down (down). \
+            A control socket nobody answers on (a bondd that was killed) is named on stderr \
             and skipped. --json prints every bond's whole status, as show --json does.
             Examples:
               bondctl list

@@ -19,8 +19,8 @@ struct AddMember: ParsableCommand {
         commandName: "add-member",
         abstract: "Add an interface to a running bond.",
         discussion: """
-            The interface is taken over as at start: it gets the bond's MTU (and MAC, as the
-            mode wants), joins link monitoring, and may become active (no active member,
+            The interface is taken over as at start: it gets the bond's MTU (and MAC, as the \
+            mode wants), joins link monitoring, and may become active (no active member, \
             the primary, a higher prio). Other members keep carrying traffic meanwhile.
             Example: bondctl add-member bond0 eth2
             """)
@@ -37,7 +37,7 @@ struct RemoveMember: ParsableCommand {
         commandName: "remove-member",
         abstract: "Remove an interface from a running bond and give it back as it was.",
         discussion: """
-            If it was the active member, another takes over first. Its MAC, MTU and flags
+            If it was the active member, another takes over first. Its MAC, MTU and flags \
             are restored. The last member cannot be removed: stop the bond instead.
             Example: bondctl remove-member bond0 eth2
             """)
@@ -66,8 +66,8 @@ struct DisableMember: ParsableCommand {
         commandName: "disable-member",
         abstract: "Stop a member from sending or delivering anything, whatever its link.",
         discussion: """
-            As Open vSwitch's bond/disable-member: the member stays in the bond, its link is
-            still watched, and enable-member brings it back. Disabling the active member
+            As Open vSwitch's bond/disable-member: the member stays in the bond, its link is \
+            still watched, and enable-member brings it back. Disabling the active member \
             fails over; disabling the last usable one takes the bond's carrier down.
             Example: bondctl disable-member bond0 eth1
             """)

@@ -7,10 +7,10 @@ struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Move a hash bucket (or a per-VIF bucket) to another member.",
         discussion: """
-            As Open vSwitch's bond/migrate: the bucket's traffic leaves on MEMBER from now
-            on, until the next rebalance places it again. balance-tlb and balance-alb have
-            256 hash buckets; with --vif, or in balance-slb, the bucket is a per-VIF one and
-            its guests' MACs are announced on the new member. `bondctl show` lists buckets
+            As Open vSwitch's bond/migrate: the bucket's traffic leaves on MEMBER from now \
+            on, until the next rebalance places it again. balance-tlb and balance-alb have \
+            256 hash buckets; with --vif, or in balance-slb, the bucket is a per-VIF one and \
+            its guests' MACs are announced on the new member. `bondctl show` lists buckets \
             and `bondctl hash` says which bucket a frame takes.
             Example: bondctl migrate bond0 17 eth1
             """)

@@ -7,9 +7,9 @@ struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a changed configuration file to the bondd that runs BOND.",
         discussion: """
-            bondd reads its --config file again: bonds no longer in it stop, new ones start,
-            changed ones are rebuilt, and the others are not touched. A file with an error
-            changes nothing. Without BOND, the bondd of the first running bond is asked.
+            bondd reads its --config file again: bonds no longer in it stop, new ones start, \
+            changed ones are rebuilt, and the others are not touched. A file with an error \
+            changes nothing. Without BOND, the bondd of the first running bond is asked. \
             (SIGHUP to bondd does the same.)
             Example: bondctl reload bond0
             """)

@@ -8,18 +8,18 @@ struct SetOptions: ParsableCommand {
         commandName: "set",
         abstract: "Change bonding options of a running bond.",
         discussion: """
-            Options are written as at start, name=value, and take effect at once without
-            restarting the bond. As in the kernel, mode and fail_over_mac cannot change while
-            the bond has members (change the configuration file and reload, which rebuilds
-            the bond), and tlb_dynamic_lb (and alb_clients), and in 802.3ad ad_select,
-            lacp_active and ad_user_port_key, only while the bond device is down.
-            Everything else may change: miimon, updelay, downdelay, arp_interval,
-            arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets, arp_missed_max,
-            primary, primary_reselect, prio, active_slave, all_slaves_active,
-            packets_per_slave, xmit_hash_policy, num_grat_arp, peer_notif_delay,
-            resend_igmp, lp_interval, rebalance_interval; in 802.3ad lacp_rate (the kernel
-            refuses it while up), min_links, ad_actor_sys_prio, ad_actor_system,
-            actor_port_prio, lacp_fallback_ab. A change lasts until the bond is rebuilt;
+            Options are written as at start, name=value, and take effect at once without \
+            restarting the bond. As in the kernel, mode and fail_over_mac cannot change while \
+            the bond has members (change the configuration file and reload, which rebuilds \
+            the bond), and tlb_dynamic_lb (and alb_clients), and in 802.3ad ad_select, \
+            lacp_active and ad_user_port_key, only while the bond device is down. \
+            Everything else may change: miimon, updelay, downdelay, arp_interval, \
+            arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets, arp_missed_max, \
+            primary, primary_reselect, prio, active_slave, all_slaves_active, \
+            packets_per_slave, xmit_hash_policy, num_grat_arp, peer_notif_delay, \
+            resend_igmp, lp_interval, rebalance_interval; in 802.3ad lacp_rate (the kernel \
+            refuses it while up), min_links, ad_actor_sys_prio, ad_actor_system, \
+            actor_port_prio, lacp_fallback_ab. A change lasts until the bond is rebuilt; \
             put it in the configuration file to keep it.
             Examples:
               bondctl set bond0 miimon=50 downdelay=200

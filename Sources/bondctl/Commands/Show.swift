@@ -7,10 +7,10 @@ struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a bond's state (all bonds when none is named).",
         discussion: """
-            The text is /proc/net/bonding/BOND's layout, line for line where the kernel has
-            the line, so scripts written for the kernel's bond read it. --verbose adds
-            bondd's own: the backend and how its engine waits, the failovers, each member's
-            monitor verdict, state and counters, the devices above the bond, the balancing
+            The text is /proc/net/bonding/BOND's layout, line for line where the kernel has \
+            the line, so scripts written for the kernel's bond read it. --verbose adds \
+            bondd's own: the backend and how its engine waits, the failovers, each member's \
+            monitor verdict, state and counters, the devices above the bond, the balancing \
             tables and the frames refused. --json has all of it.
             Examples:
               bondctl show bond0

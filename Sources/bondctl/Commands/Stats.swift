@@ -8,12 +8,12 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-member and per-bond counters; with --watch, rates refreshed in place.",
         discussion: """
-            Counters are frames and bytes each member received for the bond (RX) and sent
-            for it (TX), and drops on each side. With --watch the table is redrawn every
-            --interval seconds with packet and bit rates since the previous refresh, until
-            Ctrl-C (or --count refreshes). Without a bond, every running bond is shown.
-            On a terminal narrower than the whole table (80 columns), a compact one: rates
-            when watching, byte totals in units otherwise, each member's drops in one
+            Counters are frames and bytes each member received for the bond (RX) and sent \
+            for it (TX), and drops on each side. With --watch the table is redrawn every \
+            --interval seconds with packet and bit rates since the previous refresh, until \
+            Ctrl-C (or --count refreshes). Without a bond, every running bond is shown. \
+            On a terminal narrower than the whole table (80 columns), a compact one: rates \
+            when watching, byte totals in units otherwise, each member's drops in one \
             column; a watch taller than the terminal is cut to it, saying how much.
             Examples:
               bondctl stats bond0

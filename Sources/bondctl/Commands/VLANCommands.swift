@@ -8,9 +8,9 @@ struct AddVLAN: ParsableCommand {
         commandName: "add-vlan",
         abstract: "Make a VLAN device on a running bond.",
         discussion: """
-            The device (BOND.VID unless --name says) has the bond's MAC and MTU and carrier
-            while the bond has; the host uses it as any VLAN device: addresses, bridge
-            port. Frames the host sends on it leave the members tagged with VID; frames
+            The device (BOND.VID unless --name says) has the bond's MAC and MTU and carrier \
+            while the bond has; the host uses it as any VLAN device: addresses, bridge \
+            port. Frames the host sends on it leave the members tagged with VID; frames \
             tagged with VID reach it untagged. The same as adding VID to the vlans option.
             Example: bondctl add-vlan bond1 3 --name vlan3
             """)
@@ -35,8 +35,8 @@ struct RemoveVLAN: ParsableCommand {
         commandName: "remove-vlan",
         abstract: "Remove a VLAN device from a running bond.",
         discussion: """
-            The device goes with the addresses and bridge port the host gave it, as with
-            ip link del of a kernel VLAN device; frames tagged with its VID reach the bond
+            The device goes with the addresses and bridge port the host gave it, as with \
+            ip link del of a kernel VLAN device; frames tagged with its VID reach the bond \
             device, still tagged, from then on.
             Example: bondctl remove-vlan bond1 3    (or: bondctl remove-vlan bond1 vlan3)
             """)
