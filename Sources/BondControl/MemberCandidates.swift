@@ -14,8 +14,11 @@ public enum MemberCandidates {
             else { return false }
             if fm.fileExists(atPath: dir + "/bridge") || fm.fileExists(atPath: dir + "/bonding") { return false }
             if fm.fileExists(atPath: "/proc/net/vlan/" + name) { return false }
-            // bondd's own: a running bond's device and its engine end (BOND-eng).
-            if bonds.contains(name) || name.hasSuffix("-eng") { return false }
+            // bondd's own: a running bond's device; its engine ends and its members, which
+            // bondd marks in their alias ("bondd engine end of bond0", "bondd VLAN 3 of
+            // bond0", "bondd member of bond0"), whatever their names.
+            if bonds.contains(name) { return false }
+            if let alias = try? String(contentsOfFile: dir + "/ifalias", encoding: .utf8), alias.hasPrefix("bondd ") { return false }
             return true
         }.sorted()
     }
