@@ -2,6 +2,10 @@
 /// /sys/class/net/BOND/bonding/ print them (names without the number), for `show`:
 /// a script finds every option, set or not (nil: unset).
 extension BondOptions {
+    /// Every option's kernel name (the modes' own included), sorted: the one list that
+    /// completion offers and a mistyped name is matched against.
+    public static let names: [String] = BondOptions().kernelValues.keys.sorted()
+
     public var kernelValues: [String: String?] {
         func list<T: CustomStringConvertible>(_ xs: [T]) -> String? { xs.isEmpty ? nil : xs.map(\.description).joined(separator: ",") }
         var v: [String: String?] = [

@@ -245,7 +245,7 @@ extension BondOptions {
                     continue
                 }
                 if notYetSupported.contains(name) { throw OptionError("option '\(name)' is not supported yet") }
-                throw OptionError("unknown option '\(name)'\(Suggestion.hint(for: name, in: Array(BondOptions().kernelValues.keys)))")
+                throw OptionError("unknown option '\(name)'\(Suggestion.hint(for: name, in: BondOptions.names))")
             }
         }
         if !o.mode.isImplemented {

@@ -3,7 +3,7 @@
 /// option has a fixed set.
 public enum OptionCompletion {
     /// Every option by its kernel name (the modes' own included), as `name=`.
-    public static var names: [String] { BondOptions().kernelValues.keys.sorted().map { $0 + "=" } }
+    public static var names: [String] { BondOptions.names.map { $0 + "=" } }
 
     /// The values of option `name` that a user picks from; empty for numbers, members
     /// and addresses.
