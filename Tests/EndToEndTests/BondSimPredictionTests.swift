@@ -148,7 +148,10 @@ import Testing
     func countAtTheSwitch(_ tb: Testbed, during body: () throws -> Void) throws -> [Int] {
         let filter = "src net 10.1.0.0/16 or src net 2001:db8:1::/48"
         let captures = try tb.peers.map { peer in
-            try Shell.start("ip netns exec \(tb["NS_SWITCH"]) tcpdump -nn -Q in -i \(peer) -w /dev/null '\(filter)'")
+            // Immediate mode: each frame is read as it comes, not with its ring block a
+            // second later, so that all of them are counted when tcpdump is stopped; a
+            // ring of 64 MB holds them meanwhile.
+            try Shell.start("ip netns exec \(tb["NS_SWITCH"]) tcpdump -nn --immediate-mode -B 65536 -Q in -i \(peer) -w /dev/null '\(filter)'")
         }
         defer { for c in captures where c.isRunning { c.signal(SIGKILL) } }
         #expect(Shell.waitFor(5) { captures.allSatisfy { $0.errorOutput.contains("listening on") } })
