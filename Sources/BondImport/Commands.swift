@@ -1,3 +1,5 @@
+import BondCore
+
 /// Shell commands of `pre-up`/`up` lines that older set-ups build a bond with
 /// (ifenslave, `ip link set M master B`, sysfs writes), read for what they mean.
 enum Commands {
@@ -73,19 +75,9 @@ enum Commands {
 enum Netmask {
     static func prefixLength(_ mask: String) -> Int? {
         if let n = Int(mask) { return (0...128).contains(n) ? n : nil }
-        guard let a = IPv4Parse.bytes(mask) else { return nil }
-        let bits = a.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard let bits = IPv4Address(mask)?.rawValue else { return nil }
         let ones = bits.nonzeroBitCount
         // A mask is contiguous ones from the top.
         return bits == (ones == 0 ? 0 : ~UInt32(0) << (32 - ones)) ? ones : nil
-    }
-}
-
-enum IPv4Parse {
-    static func bytes(_ text: String) -> [UInt8]? {
-        let p = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard p.count == 4 else { return nil }
-        let b = p.compactMap { UInt8($0) }
-        return b.count == 4 ? b : nil
     }
 }

@@ -61,10 +61,8 @@ enum IPLinkOutput {
                 links[links.count - 1].kind = "vlan"
                 links[links.count - 1].vlanID = value(after: "id", in: words).flatMap { UInt16($0) }
             case "inet", "inet6":
-                // Link-local addresses are the kernel's own, not configured.
-                if words.count > 1, !words.contains("link") || !(words.firstIndex(of: "scope").map { words[$0 + 1] == "link" } ?? false) {
-                    if !(first == "inet6" && words[1].lowercased().hasPrefix("fe80:")) { links[links.count - 1].addresses.append(words[1]) }
-                }
+                // Link-local addresses (scope link) are the kernel's own, not configured.
+                if words.count > 1, value(after: "scope", in: words) != "link" { links[links.count - 1].addresses.append(words[1]) }
             default: break
             }
         }

@@ -37,8 +37,6 @@ public struct ImportedBond: Equatable, Sendable {
         options.append(Setting(name, value))
     }
 
-    public func value(of name: String) -> String? { options.last { $0.name == name }?.value }
-
     mutating func addMember(_ m: String) {
         if !members.contains(m) { members.append(m) }
     }

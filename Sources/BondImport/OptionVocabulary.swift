@@ -58,9 +58,6 @@ enum OptionVocabulary {
         if k.hasPrefix("dns") || k == "nameservers" { return "name servers are the resolver's, not the bond's" }
         return nil
     }
-
-    /// Keys of a member's own stanza or file that have no bondd equivalent yet.
-    static let perMemberUnmapped: Set<String> = ["queue_id"]
 }
 
 extension String {
