@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "buckets.h"
 #include "vlan.h"
+#include "admission.h"
 
 static __always_inline int to_member(__u32 slot, __u64 length)
 {
@@ -166,52 +167,15 @@ int bondd_rx(struct xdp_md *ctx)
 	struct ethhdr *eth;
 	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
 	if (!cfg)
-		return up(ctx, tci);
+		return !tci && left_to_tc(ctx) ? XDP_PASS : up(ctx, tci);
 	/* Any frame is a sign of life for the ARP monitor (arp_validate=none). */
 	if (cfg->stamp_receive)
 		s->last_rx_ns = bpf_ktime_get_ns();
-	int unicast = !(eth->h_dest[0] & 1);
-	int active = slot == cfg->active;
-	int admitted = (cfg->receiving >> slot) & 1;
-	if (admitted) {
-		switch (cfg->mode) {
-		case BONDD_XDP_MODE_ACTIVE_BACKUP:
-			admitted = active || cfg->all_members_active || (slot == cfg->draining && unicast);
-			break;
-		case BONDD_XDP_MODE_TLB:
-			if (!active && (!unicast || is_bond_mac(eth->h_dest, cfg->bond_mac)))
-				admitted = cfg->all_members_active;
-			break;
-		case BONDD_XDP_MODE_ALB:
-			if (!unicast)
-				admitted = active || cfg->all_members_active;
-			break;
-		case BONDD_XDP_MODE_SLB:
-			if (!unicast)
-				admitted = active;
-			break;
-		}
-	}
-	/* One of our own frames, flooded back by the switch (tlb, alb, slb). */
-	if (admitted && cfg->mode >= BONDD_XDP_MODE_TLB) {
-		__u64 key = mac_key(eth->h_source) | (__u64)vlan << 48;
-		if (bpf_map_lookup_elem(&bondd_vifs, &key))
-			admitted = 0;
-	}
-	if (!admitted) {
+	if (!admits(cfg, slot, eth, vlan)) {
 		s->rx_dropped++;
 		return count(XDP_DROP);
 	}
-	/* Peers taught a member's own MAC address frames to it: the bond device takes
-	 * only its own. */
-	if (cfg->own_macs && unicast && !is_bond_mac(eth->h_dest, cfg->bond_mac)) {
-		__u64 key = mac_key(eth->h_dest);
-		if (bpf_map_lookup_elem(&bondd_mac_slots, &key)) {
-			__u8 *d = eth->h_dest;
-			d[0] = cfg->bond_mac[0]; d[1] = cfg->bond_mac[1]; d[2] = cfg->bond_mac[2];
-			d[3] = cfg->bond_mac[3]; d[4] = cfg->bond_mac[4]; d[5] = cfg->bond_mac[5];
-		}
-	}
+	to_bond_mac(cfg, eth);
 	s->rx_packets++;
 	s->rx_bytes += ctx->data_end - ctx->data + (tci ? 4 : 0);
 	if (tci) {
@@ -220,5 +184,7 @@ int bondd_rx(struct xdp_md *ctx)
 	}
 	return count(bpf_redirect_map(&bondd_device, 0, XDP_PASS));
 }
+
+#include "tc_path.h"
 
 char LICENSE[] SEC("license") = "GPL";

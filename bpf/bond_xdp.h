@@ -26,6 +26,10 @@ enum bondd_xdp_mode {
 #define BONDD_VLAN_SLOT_BASE (BONDD_DEVICE_SLOT + 1) /* VLAN devices' AF_XDP sockets */
 #define BONDD_MAX_SLOTS (BONDD_VLAN_SLOT_BASE + BONDD_MAX_VLANS)
 
+/* skb->mark of a frame a tc program redirected out of a member or the bond device's
+ * engine end: the stack bypass's drop filter there lets it through. */
+#define BONDD_TC_MARK 0xB0DD7C00u
+
 /* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
  * other policies go up. */
 enum bondd_xdp_hash {
@@ -49,6 +53,7 @@ struct bondd_xdp_config {
 	__u32 tlb_dynamic;                /* tlb_dynamic_lb: buckets, else hash modulo members */
 	__u32 max_frame;                  /* MTU + Ethernet header: longer frames go up */
 	__u32 stamp_receive;              /* the ARP/NS monitor runs: note when members receive */
+	__u32 super_frames_in_tc;         /* the tc programs carry super-frames (tc_path.h) */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

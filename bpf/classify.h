@@ -103,11 +103,27 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(*eth, end))
 		return NULL;
 	/* GSO and GRO super-frames: a generic XDP redirect refuses frames longer than
-	 * the target's MTU, while the engine's sockets carry them whole (virtio-net
-	 * headers), so TCP keeps its offloads. The rest of such a flow follows them. */
-	if (goes_up_with_its_flow(*eth, end, end - data > cfg->max_frame))
+	 * the target's MTU. The tc programs carry them whole where they are attached
+	 * (tc_path.h), in the same softirq as this program's redirects, so a flow's
+	 * frames stay in order. Otherwise the engine's sockets carry them (virtio-net
+	 * headers) and the rest of such a flow follows them up, for the same reason. */
+	int super = end - data > cfg->max_frame;
+	if (cfg->super_frames_in_tc ? super : goes_up_with_its_flow(*eth, end, super))
 		return NULL;
 	return cfg;
+}
+
+/* A super-frame that bondd_tc_rx takes once bondd_rx passes it (tc_path.h): it does
+ * not go up to the engine, and is counted where tc decides it. */
+static __always_inline int left_to_tc(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 zero = 0;
+	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	if (!cfg || !cfg->super_frames_in_tc || cfg->mode == BONDD_XDP_MODE_NONE || (void *)(eth + 1) > end)
+		return 0;
+	return end - data > cfg->max_frame && !for_the_engine(eth, end);
 }
 
 static __always_inline int is_bond_mac(const __u8 *a, const __u8 *bond)

@@ -29,6 +29,15 @@ struct {
 	__type(value, __u32);
 } bondd_device SEC(".maps");
 
+/* Member slot -> ifindex, and BONDD_DEVICE_SLOT -> the bond device's engine end,
+ * for the tc programs' redirects (a devmap serves XDP's only); 0: none. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BONDD_DEVICE_SLOT + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bondd_ifindexes SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

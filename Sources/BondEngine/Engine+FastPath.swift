@@ -24,10 +24,13 @@ extension Engine {
         }
         var attempt: FastPath?
         do {
-            let fp = try FastPath(engineIndex: device.engineIndex)
+            let fp = try FastPath(engineIndex: device.engineIndex, hostIndex: hostIndex) { [name, logger] in
+                logger.notice("\(name): \($0)")
+            }
             attempt = fp
             for p in ports where p.isLive {
-                try fp.attachMember(slot: p.index, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil, nativeOnly: automatic)
+                try fp.attachMember(
+                    slot: p.index, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil, socket: p.socket, nativeOnly: automatic)
             }
             for p in ports where p.isLive { detachOnRemoval(p, from: fp) }
             if fp.needsNAPIOnBondDevice {
@@ -53,7 +56,7 @@ extension Engine {
     /// A member added at runtime gets the receive program; its undo takes it off again.
     func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {
         guard let fp = fastPath else { return }
-        do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind) } catch {
+        do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind, socket: port.socket) } catch {
             throw EngineError("cannot attach the XDP fast path to \(port.name): \(error)")
         }
         detachOnRemoval(port, from: fp)
@@ -92,6 +95,7 @@ extension Engine {
         c.tlbDynamic = o.mode == .balanceALB || o.tlbDynamicLB
         c.maximumFrame = mtu + FrameParser.ethernetHeaderLength
         c.stampReceive = probing
+        c.superFramesInTC = fp.carriesSuperFrames
         do {
             for p in ports where p.isLive && fp.memberMACs[p.index] != p.mac.rawValue {
                 try fp.program.setMemberMAC(slot: p.index, mac: p.mac.rawValue)

@@ -12,7 +12,7 @@ extension Engine {
     func takeOver(_ leftover: (host: LinkInfo, engine: LinkInfo)) throws(SystemError) -> (Int32, Int32) {
         let (host, engine) = leftover
         let programs = Leftovers.detachXDPPrograms(from: engine.index) + Leftovers.detachXDPPrograms(from: host.index)
-        let filters = Leftovers.removeStackBypass(from: engine.index, destroyHook: true)
+        let filters = [engine.index, host.index].map { Leftovers.removeStackBypass(from: $0, destroyHook: true) }.contains(true)
         if host.mac.count == 6 { bondMAC = MACAddress(bytes: host.mac) }
         if host.mtu > 0 { mtu = host.mtu }
         if engine.mtu != mtu { try links.change(index: engine.index, LinkChange(mtu: mtu)) }

@@ -6,9 +6,15 @@ import SystemIO
 /// One bond's XDP fast path (`backend=xdp`): `bondd_tx` on the engine's end of the
 /// bond device, `bondd_rx` on every member, and the maps they decide from. The engine
 /// keeps its AF_PACKET sockets: what the programs pass up reaches it as before.
+/// Beside them, tc programs carry TCP's super-frames whole (bpf/tc_path.h).
 final class FastPath {
     let program: XDPBondProgram
     private let engineIndex: Int32
+    /// The tc programs are on the bond device (and so go on every member): super-frames
+    /// stay in the kernel. Without them they go up to the engine, as on AF_PACKET.
+    let carriesSuperFrames: Bool
+    /// Members' engine sockets with the super-frame filter, by slot.
+    private var filteredSockets: [Int: PacketSocket] = [:]
     /// How each member's program is attached, by slot.
     private(set) var memberModes: [Int: XDPBondProgram.AttachMode] = [:]
     private var configured: XDPBondProgram.Configuration?
@@ -26,11 +32,21 @@ final class FastPath {
     /// host sends into an xdp_frame and back, and a native redirect into a veth is
     /// dropped unless its peer runs NAPI (GRO or XDP there). Measured on this testbed,
     /// bond -> member at 64 B: native 0.04 Mpps, generic 0.33 Mpps.
-    init(engineIndex: Int32) throws(SystemError) {
+    /// `log` hears why the tc programs could not be had, if so.
+    init(engineIndex: Int32, hostIndex: Int32, log: (String) -> Void = { _ in }) throws(SystemError) {
         program = try XDPBondProgram()
         self.engineIndex = engineIndex
         try program.setDevice(ifindex: engineIndex)
         try program.attach(transmit: true, to: engineIndex, mode: .generic)
+        do throws(SystemError) {
+            try program.attachTC(.engineEnd, to: engineIndex)
+            try program.attachTC(.bondDevice, to: hostIndex)
+            carriesSuperFrames = true
+        } catch {
+            program.detachTC(from: engineIndex)
+            log("tc programs unavailable (\(error)): super-frames go through the engine")
+            carriesSuperFrames = false
+        }
     }
 
     deinit { detachAll() }
@@ -40,7 +56,9 @@ final class FastPath {
     /// - Returns: the mode used.
     /// With `nativeOnly`, a member that cannot take the program natively is an error.
     @discardableResult
-    func attachMember(slot: Int, ifindex: Int32, kind: String?, nativeOnly: Bool = false) throws(SystemError) -> XDPBondProgram.AttachMode {
+    func attachMember(
+        slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket, nativeOnly: Bool = false
+    ) throws(SystemError) -> XDPBondProgram.AttachMode {
         try program.setMember(slot: slot, ifindex: ifindex)
         var mode = XDPBondProgram.AttachMode.generic
         var nativeError: SystemError?
@@ -53,6 +71,18 @@ final class FastPath {
                 try program.attach(transmit: false, to: ifindex, mode: .generic)
             } catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
         }
+        if carriesSuperFrames {
+            do throws(SystemError) {
+                try program.attachTC(.member, to: ifindex)
+                try program.filterSuperFrames(on: socket)
+                filteredSockets[slot] = socket
+            } catch {
+                program.detachTC(from: ifindex)
+                program.detach(from: ifindex)
+                try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
+                throw error
+            }
+        }
         memberModes[slot] = mode
         lastReceiveSeen[slot] = program.memberCounters(slot: slot).lastReceive
         configured = nil
@@ -60,6 +90,8 @@ final class FastPath {
     }
 
     func detachMember(slot: Int, ifindex: Int32) {
+        filteredSockets.removeValue(forKey: slot)?.removeFilter()
+        program.detachTC(from: ifindex)
         program.detach(from: ifindex)
         try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
         memberModes[slot] = nil
@@ -84,6 +116,9 @@ final class FastPath {
 
     /// Every program off every interface (idempotent).
     func detachAll() {
+        for socket in filteredSockets.values { socket.removeFilter() }
+        filteredSockets = [:]
+        for ix in program.tcInterfaces { program.detachTC(from: ix) }
         for ix in program.attachedInterfaces { program.detach(from: ix) }
     }
 
@@ -101,6 +136,7 @@ final class FastPath {
     /// How each program is attached, for `bondctl show`.
     func describe(memberNames: [Int: String]) -> String {
         let members = memberModes.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(memberModes[$0]!.rawValue)" }
-        return "bond device generic; members \(members.joined(separator: ", "))"
+        let tc = carriesSuperFrames ? "; super-frames in tc" : ""
+        return "bond device generic; members \(members.joined(separator: ", "))\(tc)"
     }
 }

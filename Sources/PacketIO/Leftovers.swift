@@ -2,7 +2,7 @@ import CLibBPF
 import Glibc
 
 /// What a bondd that died without restoring (SIGKILL, a crash) may have left attached
-/// to an interface: our XDP programs and our tc drop filters. Only ours are removed,
+/// to an interface: our XDP programs and our tc filters. Only ours are removed,
 /// recognised by program name and by filter handle; anything else is left alone.
 public enum Leftovers {
     /// Detaches every XDP program named `bondd_*` from `ifindex` (generic or native).
@@ -27,13 +27,16 @@ public enum Leftovers {
         return detached
     }
 
-    /// Removes our tc drop filters (StackBypass) from `ifindex`, and the clsact qdisc
-    /// too when it was ours (`destroyHook`). Returns whether anything was there.
+    /// Removes our tc filters from `ifindex`: the stack bypass's drop filters and the
+    /// XDP backend's tc programs (one handle, two priorities). The clsact qdisc goes too
+    /// when it was ours (`destroyHook`). Returns whether anything was there.
     @discardableResult
     public static func removeStackBypass(from ifindex: Int32, destroyHook: Bool) -> Bool {
         var removed = false
-        for egress: Int32 in [0, 1] where bondd_tc_detach(ifindex, egress, StackBypass.handle, StackBypass.priority) == 0 {
-            removed = true
+        for priority in [LoadedBPFObject.tcPriority, StackBypass.priority] {
+            for egress: Int32 in [0, 1] where bondd_tc_detach(ifindex, egress, StackBypass.handle, priority) == 0 {
+                removed = true
+            }
         }
         if destroyHook && removed { _ = bondd_tc_hook_destroy(ifindex) }
         return removed

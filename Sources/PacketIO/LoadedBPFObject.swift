@@ -8,6 +8,11 @@ final class LoadedBPFObject {
     let name: String
     private let object: OpaquePointer
     private(set) var attached: [(ifindex: Int32, flags: UInt32)] = []
+    /// tc filters of ours, and whether the clsact qdisc under each was made here.
+    private(set) var filters: [(ifindex: Int32, egress: Bool, createdHook: Bool)] = []
+    /// Our tc filters' handle and priority: before the stack bypass's drop filter, which
+    /// shares the handle (`Leftovers` removes both).
+    static let tcHandle = StackBypass.handle, tcPriority: UInt32 = 1
 
     /// linux/if_link.h's XDP_FLAGS_UPDATE_IF_NOEXIST, _SKB_MODE, _DRV_MODE.
     static let onlyIfNone: UInt32 = 1 << 0, genericMode: UInt32 = 1 << 1, driverMode: UInt32 = 1 << 2
@@ -29,6 +34,7 @@ final class LoadedBPFObject {
 
     deinit {
         for a in attached { _ = bpf_xdp_detach(a.ifindex, a.flags, nil) }
+        for f in filters { Self.removeFilter(f) }
         bpf_object__close(object)
     }
 
@@ -57,6 +63,32 @@ final class LoadedBPFObject {
     func detach(from ifindex: Int32) {
         for a in attached where a.ifindex == ifindex { _ = bpf_xdp_detach(a.ifindex, a.flags, nil) }
         attached.removeAll { $0.ifindex == ifindex }
+    }
+
+    /// Attaches `program` as a tc filter (direct action) on an interface's ingress or
+    /// egress. With `makeHook`, makes the clsact qdisc if there is none; without, it
+    /// must be there (the stack bypass's): asking the kernel to make one that exists
+    /// has libbpf log the refusal as a warning.
+    func attachFilter(program: Int32, to ifindex: Int32, egress: Bool, makeHook: Bool) throws(SystemError) {
+        let created = makeHook ? bondd_tc_hook_create(ifindex) : -EEXIST
+        if created < 0 && created != -EEXIST { throw SystemError("tc clsact on ifindex \(ifindex)", errno: -created) }
+        let r = bondd_tc_attach(ifindex, egress ? 1 : 0, program, Self.tcHandle, Self.tcPriority)
+        guard r == 0 else {
+            if created == 0 { _ = bondd_tc_hook_destroy(ifindex) }
+            throw SystemError("tc attach (\(egress ? "egress" : "ingress")) on ifindex \(ifindex)", errno: -r)
+        }
+        filters.append((ifindex, egress, created == 0))
+    }
+
+    /// Takes our tc filters off an interface (and the clsact qdisc, if it was made here).
+    func detachFilters(from ifindex: Int32) {
+        for f in filters where f.ifindex == ifindex { Self.removeFilter(f) }
+        filters.removeAll { $0.ifindex == ifindex }
+    }
+
+    private static func removeFilter(_ f: (ifindex: Int32, egress: Bool, createdHook: Bool)) {
+        _ = bondd_tc_detach(f.ifindex, f.egress ? 1 : 0, tcHandle, tcPriority)
+        if f.createdHook { _ = bondd_tc_hook_destroy(f.ifindex) }
     }
 
     func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {

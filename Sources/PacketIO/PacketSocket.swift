@@ -154,6 +154,21 @@ public final class PacketSocket {
         Glibc.close(fd)
     }
 
+    /// Puts a BPF socket filter (`program`, a descriptor) in front of the socket: the
+    /// frames it turns away never reach the ring. nil takes the filter off.
+    func filter(with program: Int32?) throws(SystemError) {
+        guard !isClosed else { return }
+        if var fd = program {
+            _ = try check(setsockopt(self.fd, SOL_SOCKET, SO_ATTACH_BPF, &fd, socklen_t(MemoryLayout<Int32>.size)), "SO_ATTACH_BPF")
+        } else {
+            var unused: Int32 = 0
+            _ = setsockopt(self.fd, SOL_SOCKET, SO_DETACH_BPF, &unused, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+
+    /// Takes a socket filter off (`XDPBondProgram.filterSuperFrames`).
+    public func removeFilter() { try? filter(with: nil) }
+
     private static func set(_ fd: Int32, _ option: Int32, _ value: Int32, _ name: String) throws(SystemError) {
         var v = value
         _ = try check(setsockopt(fd, SOL_PACKET, option, &v, socklen_t(MemoryLayout<Int32>.size)), "setsockopt(\(name))")

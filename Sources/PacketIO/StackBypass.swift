@@ -18,7 +18,9 @@ public final class StackBypass {
     public let createdHook: Bool
     private var attached = true
     static let handle: UInt32 = 0xB0DD
-    static let priority: UInt32 = 1
+    /// After the XDP backend's tc programs (priority 1), which let their own redirects
+    /// out and take super-frames in before this drops everything else.
+    static let priority: UInt32 = 2
 
     public init(interfaceIndex: Int32) throws(SystemError) {
         self.interfaceIndex = interfaceIndex

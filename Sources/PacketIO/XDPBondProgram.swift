@@ -52,6 +52,8 @@ public final class XDPBondProgram {
         public var maximumFrame = 1514
         /// Note when each member last received (the ARP/NS monitor reads it).
         public var stampReceive = true
+        /// The tc programs carry super-frames (`XDPBondProgram+TC`).
+        public var superFramesInTC = false
         public init(
             mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
             hashPolicy: Int = 0
@@ -84,11 +86,14 @@ public final class XDPBondProgram {
     static let noMember: UInt32 = BONDD_NO_MEMBER
     static let genericMode = LoadedBPFObject.genericMode, driverMode = LoadedBPFObject.driverMode
 
-    private let object: LoadedBPFObject
     public let transmitProgram: Int32
     public let receiveProgram: Int32
+    /// The tc programs and the socket filter (`XDPBondProgram+TC`).
+    let tcTransmitProgram: Int32, tcReceiveProgram: Int32, tcOutProgram: Int32
+    let superFrameFilter: Int32
+    let object: LoadedBPFObject
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
-    private let countersMap: Int32, memberStatsMap: Int32
+    private let countersMap: Int32, memberStatsMap: Int32, ifindexesMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
     private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
     /// The VLAN devices' maps (`XDPBondProgram+VLANs`).
@@ -105,6 +110,9 @@ public final class XDPBondProgram {
         object = try LoadedBPFObject(.bond_xdp)
         transmitProgram = try object.program("bondd_tx")
         receiveProgram = try object.program("bondd_rx")
+        tcTransmitProgram = try object.program("bondd_tc_tx"); tcReceiveProgram = try object.program("bondd_tc_rx")
+        tcOutProgram = try object.program("bondd_tc_out"); superFrameFilter = try object.program("bondd_super_filter")
+        ifindexesMap = try object.map("bondd_ifindexes")
         configMap = try object.map("bondd_config"); membersMap = try object.map("bondd_members")
         broadcastMap = try object.map("bondd_broadcast"); slotsMap = try object.map("bondd_slots")
         deviceMap = try object.map("bondd_device"); countersMap = try object.map("bondd_counters")
@@ -136,6 +144,7 @@ public final class XDPBondProgram {
     /// The engine's end of the bond device, where members' frames are redirected.
     public func setDevice(ifindex: Int32) throws(SystemError) {
         try update(deviceMap, key: UInt32(0), value: UInt32(ifindex))
+        try update(ifindexesMap, key: UInt32(BONDD_DEVICE_SLOT), value: UInt32(ifindex))
     }
 
     /// Member `slot` is interface `ifindex` (or is gone, with nil).
@@ -143,10 +152,12 @@ public final class XDPBondProgram {
         var key = UInt32(slot)
         if let ifindex {
             try update(membersMap, key: key, value: UInt32(ifindex))
+            try update(ifindexesMap, key: key, value: UInt32(ifindex))
             try update(slotsMap, key: UInt32(ifindex), value: key)
             members[slot] = ifindex
         } else {
             _ = bpf_map_delete_elem(membersMap, &key)
+            _ = try? update(ifindexesMap, key: key, value: 0)
             _ = bpf_map_delete_elem(broadcastMap, &key)
             broadcasting.remove(slot)
             if var old = (previous ?? members[slot]).map(UInt32.init) { _ = bpf_map_delete_elem(slotsMap, &old) }
@@ -181,6 +192,7 @@ public final class XDPBondProgram {
         config.tlb_dynamic = c.tlbDynamic ? 1 : 0
         config.max_frame = UInt32(c.maximumFrame)
         config.stamp_receive = c.stampReceive ? 1 : 0
+        config.super_frames_in_tc = c.superFramesInTC ? 1 : 0
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
         withUnsafeMutableBytes(of: &config.bond_mac) { for i in 0..<6 { $0[i] = mac[i] } }
         withUnsafeMutableBytes(of: &config.usable) { raw in

@@ -73,6 +73,42 @@ import Testing
         #expect(bond.stop() == 0)
     }
 
+    /// Our tc filters on `device` (the tc programs and the stack bypass's drop).
+    private func tcFilters(_ tb: Testbed, _ device: String) -> String {
+        ["ingress", "egress"].map { tb.inHost("tc filter show dev \(device) \($0)").output }.joined()
+    }
+
+    /// TCP's super-frames (GSO from the host's stack, GSO and GRO from the peer's) are
+    /// carried whole by the tc programs beside XDP: none goes up to the engine, and the
+    /// members' counters hold every byte either way.
+    @Test func tcpSuperFramesAreCarriedInTheKernel() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=xdp"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 3 -i 0.1 -W 2 \(tb["BOND_IP4"])").ok)
+        let before = try #require(bond.status())
+        #expect(before.backendDetail?.contains("super-frames in tc") == true, "\(before.backendDetail ?? "")")
+        #expect(tcFilters(tb, tb.bond).contains("bondd_tc_tx"), "\(tcFilters(tb, tb.bond))")
+        #expect(tcFilters(tb, tb.members[0]).contains("bondd_tc_rx"), "\(tcFilters(tb, tb.members[0]))")
+        let server = try Shell.start("ip netns exec \(tb["NS_HOST"]) iperf3 -s -p 5301 -B \(tb["BOND_IP4"])")
+        defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
+        #expect(Shell.waitFor(5) { tb.inHost("ss -ltn").output.contains(":5301") })
+        let megabytes = 50
+        for direction in ["", " -R"] {
+            let r = tb.inClient("iperf3 -c \(tb["BOND_IP4"]) -p 5301 -n \(megabytes)M\(direction)", timeout: 60)
+            #expect(r.ok, "iperf3\(direction): \(r.output) \(r.error)")
+        }
+        let after = try #require(bond.status())
+        let fast = try #require(after.fastPath), fastBefore = try #require(before.fastPath)
+        let received = zip(after.members, before.members).map { $0.rxBytes - $1.rxBytes }.reduce(0, +)
+        let sent = zip(after.members, before.members).map { $0.txBytes - $1.txBytes }.reduce(0, +)
+        #expect(received >= megabytes << 20 && sent >= megabytes << 20, "received \(received), sent \(sent)")
+        // The engine would see thousands: every super-frame, and the rest of its flow.
+        #expect(fast.passed - fastBefore.passed < 100, "frames went up to the engine: \(fastBefore) -> \(fast)")
+        #expect(bond.stop() == 0)
+        for m in tb.members { #expect(!tcFilters(tb, m).contains("bondd"), "\(m) keeps a filter: \(tcFilters(tb, m))") }
+    }
+
     @Test func aCleanExitLeavesNoProgramMapOrSocketBehind() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=balance-rr", "miimon=100", "backend=xdp"])
