@@ -52,6 +52,19 @@ static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, 
     return r;
 }
 
+// Runs a tc program or socket filter once on `data` (BPF_PROG_TEST_RUN), as if it
+// arrived on `ifindex` with `mark`, a GSO frame of `gso_size` when not 0; returns 0
+// and the program's return value in `retval`, or -errno.
+static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, __u32 ifindex, __u32 gso_size,
+                                     __u32 mark, __u32 *retval) {
+    struct __sk_buff ctx = { .ifindex = ifindex, .mark = mark, .gso_size = gso_size, .gso_segs = gso_size ? 2 : 0 };
+    DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
+                        .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .repeat = 1);
+    int r = bpf_prog_test_run_opts(prog_fd, &opts);
+    *retval = opts.retval;
+    return r;
+}
+
 // libbpf's messages, formatted here (Swift cannot take a va_list) and handed to one
 // sink, so that they reach bondd's log with its levels instead of raw stderr.
 typedef void (*bondd_libbpf_sink)(int level, const char *line);

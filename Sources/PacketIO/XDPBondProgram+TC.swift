@@ -1,3 +1,4 @@
+import CLibBPF
 import SystemIO
 
 /// The fast path's tc programs (bpf/tc_path.h), which carry what generic XDP cannot:
@@ -38,6 +39,31 @@ extension XDPBondProgram {
     /// that each frame has one owner (packet sockets see a frame before tc ingress).
     public func filterSuperFrames(on socket: PacketSocket) throws(SystemError) {
         try socket.filter(with: superFrameFilter)
+    }
+
+    /// A program of the tc path, for `runTC`.
+    public enum TCProgram: Sendable { case transmit, receive, out, superFrameFilter }
+
+    /// The mark a tc redirect puts on a frame, which `bondd_tc_out` lets out.
+    public static let tcMark = BONDD_TC_MARK
+
+    /// Runs a tc program or the socket filter once on `frame` (BPF_PROG_TEST_RUN), as
+    /// if it arrived on `ifindex` with `mark`, a GSO frame of `gsoSize` if not 0: its
+    /// return value (TC_ACT_*, or the length the socket filter keeps). For tests.
+    public func runTC(_ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0) throws(SystemError) -> Int32 {
+        let fd =
+            switch p {
+            case .transmit: tcTransmitProgram
+            case .receive: tcReceiveProgram
+            case .out: tcOutProgram
+            case .superFrameFilter: superFrameFilter
+            }
+        var retval: UInt32 = 0
+        let r = frame.withUnsafeBytes {
+            bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), UInt32(ifindex), UInt32(gsoSize), mark, &retval)
+        }
+        guard r == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r) }
+        return Int32(bitPattern: retval)
     }
 
     /// The interfaces a tc program of ours is on.

@@ -1,0 +1,93 @@
+import BondCore
+import Glibc
+import PacketIO
+import Testing
+
+/// The fast path's tc programs (bpf/tc_path.h), run by the kernel (BPF_PROG_TEST_RUN)
+/// on frames built here, with the loopback device standing in for members and the
+/// bond device. Needs root.
+@Suite(.serialized) struct TCPathTests {
+    /// linux/pkt_cls.h's TC_ACT_*.
+    static let unspec: Int32 = -1, ok: Int32 = 0, shot: Int32 = 2, stolen: Int32 = 4, redirect: Int32 = 7
+    let lo: Int32 = 1
+    /// A GSO frame's segment size, as TCP over a 1500-byte MTU has it.
+    let gso = 1448
+
+    private func frame(type: UInt16 = 0x0800, dst: UInt8 = 0x02) -> [UInt8] {
+        var f: [UInt8] = [0x02, 0, 0, 0, 0, dst, 0x02, 0, 0, 0, 0, 0x01, UInt8(type >> 8), UInt8(type & 0xFF)]
+        f += [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0x03, 0xE8, 0x07, 0xD0, 0, 8, 0, 0]
+        return f + [UInt8](repeating: 0, count: 64 - f.count)
+    }
+
+    private func program(_ c: XDPBondProgram.Configuration) throws -> XDPBondProgram {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        var c = c
+        c.superFramesInTC = true
+        try p.configure(c)
+        return p
+    }
+
+    @Test func aSuperFrameTheBondTakesGoesToItsDeviceAndOthersToTheEngine() throws {
+        let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.redirect)
+        #expect(p.memberCounters(slot: 0).rxPackets == 1 && p.memberCounters(slot: 0).rxBytes == 64)
+        #expect(p.counters().redirected == 1)
+        // Not a super-frame: bondd_rx decided it, or the engine has it; the drop filter
+        // after this program ends it.
+        #expect(try p.runTC(.receive, frame: frame()) == Self.unspec)
+        // A backup's super-frame is dropped, and counted, as bondd_rx drops its frames.
+        try p.configure(
+            {
+                var c = XDPBondProgram.Configuration(mode: .activeBackup, active: 4, usable: [4])
+                c.superFramesInTC = true
+                return c
+            }())
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.shot)
+        #expect(p.memberCounters(slot: 0).rxDropped == 1)
+    }
+
+    @Test func theEnginesSocketsTurnAwayExactlyWhatTheReceiveProgramTakes() throws {
+        let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
+        #expect(try p.runTC(.superFrameFilter, frame: frame(), gsoSize: gso) == 0, "a super-frame is tc's")
+        #expect(try p.runTC(.superFrameFilter, frame: frame()) != 0, "any other frame is the engine's")
+        // Without the tc path (or in mode none, a capture) every frame is the engine's,
+        // and the receive program leaves every frame alone.
+        for c in [
+            XDPBondProgram.Configuration(mode: .activeBackup, active: 0, usable: [0]),
+            {
+                var c = XDPBondProgram.Configuration(mode: .none, active: nil, usable: []); c.superFramesInTC = true; return c
+            }(),
+        ] {
+            try p.configure(c)
+            #expect(try p.runTC(.superFrameFilter, frame: frame(), gsoSize: gso) != 0, "\(c)")
+            #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.unspec, "\(c)")
+        }
+    }
+
+    @Test func theBondDeviceSendsWhatTheModeDecidesAndLeavesTheRestToTheEngine() throws {
+        let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
+        #expect(try p.runTC(.transmit, frame: frame(), gsoSize: gso) == Self.redirect, "a super-frame")
+        #expect(try p.runTC(.transmit, frame: frame()) == Self.redirect, "and the rest of its flow")
+        #expect(p.memberCounters(slot: 0).txPackets == 2)
+        #expect(try p.runTC(.transmit, frame: frame(type: 0x0806)) == Self.ok, "ARP goes on to the engine")
+        // No member to send on: dropped and counted, the sender told it went, as the
+        // kernel's bond does.
+        try p.configure(
+            {
+                var c = XDPBondProgram.Configuration(mode: .activeBackup, active: nil, usable: [])
+                c.superFramesInTC = true
+                return c
+            }())
+        #expect(try p.runTC(.transmit, frame: frame()) == Self.stolen)
+        #expect(p.counters().dropped == 1 && p.counters().redirected == 2 && p.counters().passed == 0)
+    }
+
+    @Test func onlyOurRedirectsPassTheStackBypass() throws {
+        let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
+        #expect(try p.runTC(.out, frame: frame(), mark: XDPBondProgram.tcMark) == Self.ok)
+        #expect(try p.runTC(.out, frame: frame()) == Self.unspec, "the host's own frame: the drop filter's")
+        #expect(try p.runTC(.out, frame: frame(), mark: 7) == Self.unspec)
+    }
+}
