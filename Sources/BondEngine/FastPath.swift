@@ -54,20 +54,17 @@ final class FastPath {
     /// Attaches `bondd_rx` to a member: natively where its driver has XDP (not veth),
     /// generically otherwise or when native attach is refused.
     /// - Returns: the mode used.
-    /// With `nativeOnly`, a member that cannot take the program natively is an error.
     @discardableResult
     func attachMember(
-        slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket, nativeOnly: Bool = false
+        slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket
     ) throws(SystemError) -> XDPBondProgram.AttachMode {
         try program.setMember(slot: slot, ifindex: ifindex)
         var mode = XDPBondProgram.AttachMode.generic
-        var nativeError: SystemError?
         if kind != "veth" {
-            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native } catch { nativeError = error }
+            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native } catch {}
         }
         if mode == .generic {
             do throws(SystemError) {
-                if nativeOnly { throw nativeError ?? SystemError("veth has no useful native XDP", errno: EOPNOTSUPP) }
                 try program.attach(transmit: false, to: ifindex, mode: .generic)
             } catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
         }
