@@ -103,15 +103,15 @@ static __always_inline long choose_member(struct ethhdr *eth, void *end, struct 
 SEC("xdp")
 int bondd_tx(struct xdp_md *ctx)
 {
+	__u32 ifindex = ctx->ingress_ifindex;
+	__u32 *vid = bpf_map_lookup_elem(&bondd_vlan_of, &ifindex);
+	__u16 vlan = vid ? *vid & 0x0fff : 0;
 	struct ethhdr *eth;
-	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
+	struct bondd_xdp_config *cfg = deciding(ctx, &eth, !vlan);
 	if (!cfg)
 		return count(XDP_PASS);
 	void *end = (void *)(long)ctx->data_end;
 	__u64 length = ctx->data_end - ctx->data;
-	__u32 ifindex = ctx->ingress_ifindex;
-	__u32 *vid = bpf_map_lookup_elem(&bondd_vlan_of, &ifindex);
-	__u16 vlan = vid ? *vid & 0x0fff : 0;
 	long chosen = choose_member(eth, end, cfg, vlan, length);
 	if (chosen == CHOSE_PASS)
 		return count(XDP_PASS);
@@ -165,7 +165,7 @@ int bondd_rx(struct xdp_md *ctx)
 		return count(XDP_PASS);
 	__u16 vlan = tci & 0x0fff;
 	struct ethhdr *eth;
-	struct bondd_xdp_config *cfg = deciding(ctx, &eth);
+	struct bondd_xdp_config *cfg = deciding(ctx, &eth, !tci);
 	if (!cfg)
 		return !tci && left_to_tc(ctx) ? XDP_PASS : up(ctx, tci);
 	/* Any frame is a sign of life for the ARP monitor (arp_validate=none). */

@@ -38,7 +38,7 @@ enum bondd_xdp_hash {
 	BONDD_XDP_HASH_LAYER23 = 2,
 };
 
-/* One entry, swapped whole by the control plane on every state change. */
+/* One entry, rewritten in one update by the control plane on every state change. */
 struct bondd_xdp_config {
 	__u32 mode;
 	__u32 active;                     /* member slot, or BONDD_NO_MEMBER */
@@ -51,9 +51,10 @@ struct bondd_xdp_config {
 	__u32 own_macs;                   /* members carry MACs of their own: rewrite to the bond's */
 	__u32 usable_mask;                /* bit per slot: may transmit */
 	__u32 tlb_dynamic;                /* tlb_dynamic_lb: buckets, else hash modulo members */
-	__u32 max_frame;                  /* MTU + Ethernet header: longer frames go up */
+	__u32 max_frame;                  /* MTU + Ethernet header: longer frames go to tc or up */
 	__u32 stamp_receive;              /* the ARP/NS monitor runs: note when members receive */
 	__u32 super_frames_in_tc;         /* the tc programs carry super-frames (tc_path.h) */
+	__u32 tc_members;                 /* bit per slot: bondd_tc_rx and the socket filter are on it */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

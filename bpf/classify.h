@@ -91,8 +91,10 @@ static __always_inline int goes_up_with_its_flow(struct ethhdr *eth, void *end, 
 	return super;
 }
 
-/* The configuration, when the fast path decides this frame; NULL: pass it up. */
-static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, struct ethhdr **eth)
+/* The configuration, when the fast path decides this frame; NULL: pass it up.
+ * `untagged`: the frame is the bond device's own, not a VLAN device's, which the tc
+ * programs carry when it is a super-frame. */
+static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, struct ethhdr **eth, int untagged)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	*eth = data;
@@ -103,18 +105,20 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(*eth, end))
 		return NULL;
 	/* GSO and GRO super-frames: a generic XDP redirect refuses frames longer than
-	 * the target's MTU. The tc programs carry them whole where they are attached
-	 * (tc_path.h), in the same softirq as this program's redirects, so a flow's
-	 * frames stay in order. Otherwise the engine's sockets carry them (virtio-net
-	 * headers) and the rest of such a flow follows them up, for the same reason. */
+	 * the target's MTU. The tc programs carry the bond device's whole (tc_path.h), in
+	 * the same softirq as this program's redirects, so a flow's frames stay in order.
+	 * Otherwise (a VLAN device's, or without the tc programs) the engine's sockets
+	 * carry them (virtio-net headers) and the rest of such a flow follows them up,
+	 * for the same reason. */
 	int super = end - data > cfg->max_frame;
-	if (cfg->super_frames_in_tc ? super : goes_up_with_its_flow(*eth, end, super))
+	if (cfg->super_frames_in_tc && untagged ? super : goes_up_with_its_flow(*eth, end, super))
 		return NULL;
 	return cfg;
 }
 
-/* A super-frame that bondd_tc_rx takes once bondd_rx passes it (tc_path.h): it does
- * not go up to the engine, and is counted where tc decides it. */
+/* An untagged frame too long for a redirect, which bondd_tc_rx takes once bondd_rx
+ * passes it if it is a super-frame (tc_path.h): it is counted where tc decides it,
+ * and so is one that is not (tc counts it passed, as it goes up to the engine). */
 static __always_inline int left_to_tc(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
@@ -123,7 +127,7 @@ static __always_inline int left_to_tc(struct xdp_md *ctx)
 	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
 	if (!cfg || !cfg->super_frames_in_tc || cfg->mode == BONDD_XDP_MODE_NONE || (void *)(eth + 1) > end)
 		return 0;
-	return end - data > cfg->max_frame && !for_the_engine(eth, end);
+	return end - data > cfg->max_frame && eth->h_proto != bpf_htons(ETH_P_8021Q) && eth->h_proto != bpf_htons(ETH_P_8021AD);
 }
 
 static __always_inline int is_bond_mac(const __u8 *a, const __u8 *bond)

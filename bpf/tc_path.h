@@ -31,11 +31,22 @@ static __always_inline struct bondd_xdp_config *tc_config(void)
 	return cfg && cfg->super_frames_in_tc && cfg->mode != BONDD_XDP_MODE_NONE ? cfg : NULL;
 }
 
-/* A super-frame members receive that bondd_tc_rx decides (the engine's sockets do not
- * get it). Tagged ones go up to the engine, as bondd_rx sends them. */
-static __always_inline int tc_receives(struct __sk_buff *skb)
+/* The configuration and member slot when bondd_tc_rx decides a frame a member
+ * received, and the engine's sockets do not get it: a super-frame, on a member whose
+ * tc program and socket filter are both in place (the control plane sets its bit in
+ * tc_members after attaching both, and clears it before taking them off). NULL: the
+ * engine's. Tagged ones go up to the engine, as bondd_rx sends them. */
+static __always_inline struct bondd_xdp_config *tc_receives(struct __sk_buff *skb, __u32 *slot)
 {
-	return skb->gso_size && !skb->vlan_present && tc_config();
+	if (!skb->gso_size || skb->vlan_present)
+		return NULL;
+	struct bondd_xdp_config *cfg = tc_config();
+	__u32 ifindex = skb->ifindex;
+	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
+	if (!cfg || !found)
+		return NULL;
+	*slot = *found & (BONDD_MAX_MEMBERS - 1);
+	return (cfg->tc_members >> *slot) & 1 ? cfg : NULL;
 }
 
 static __always_inline long tc_count(long action)
@@ -74,17 +85,19 @@ static __always_inline void count_sent(__u32 slot, __u64 length)
 SEC("tc")
 int bondd_tc_tx(struct __sk_buff *skb)
 {
+	/* What this leaves alone goes on (TC_ACT_UNSPEC: through any filter after ours)
+	 * to the engine end, where bondd_tx passes it up and counts it. */
 	struct bondd_xdp_config *cfg = tc_config();
 	if (!cfg || skb->vlan_present)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > end || for_the_engine(eth, end))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	__u64 length = skb->len;
 	long chosen = choose_member(eth, end, cfg, 0, length);
 	if (chosen == CHOSE_PASS)
-		return TC_ACT_OK; /* counted by bondd_tx, which passes it up */
+		return TC_ACT_UNSPEC;
 	/* Dropped as the kernel's bond drops with no slave to send on: the sender is told
 	 * the frame went (TC_ACT_STOLEN), not that the device refused it. */
 	if (chosen == CHOSE_DROP) {
@@ -116,14 +129,16 @@ int bondd_tc_tx(struct __sk_buff *skb)
 SEC("tc")
 int bondd_tc_rx(struct __sk_buff *skb)
 {
-	if (!tc_receives(skb))
-		return TC_ACT_UNSPEC; /* the engine has it; the drop filter after us ends it */
-	struct bondd_xdp_config *cfg = tc_config();
-	__u32 ifindex = skb->ifindex;
-	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
-	if (!cfg || !found)
-		return tc_count(TC_ACT_SHOT);
-	__u32 slot = *found & (BONDD_MAX_MEMBERS - 1);
+	__u32 slot;
+	struct bondd_xdp_config *cfg = tc_receives(skb, &slot);
+	if (!cfg) {
+		/* The engine has it; the drop filter after us ends it. One too long for a
+		 * redirect that is no super-frame went up uncounted by bondd_rx. */
+		struct bondd_xdp_config *c = tc_config();
+		if (c && !skb->vlan_present && skb->len > c->max_frame && !skb->gso_size)
+			tc_count(TC_ACT_OK);
+		return TC_ACT_UNSPEC;
+	}
 	struct bondd_xdp_member_stats *s = member_stats(slot);
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
@@ -154,7 +169,8 @@ int bondd_tc_out(struct __sk_buff *skb)
 SEC("socket")
 int bondd_super_filter(struct __sk_buff *skb)
 {
-	return tc_receives(skb) ? 0 : skb->len;
+	__u32 slot;
+	return tc_receives(skb, &slot) ? 0 : skb->len;
 }
 
 #endif

@@ -15,6 +15,8 @@ final class FastPath {
     let carriesSuperFrames: Bool
     /// Members' engine sockets with the super-frame filter, by slot.
     private var filteredSockets: [Int: PacketSocket] = [:]
+    /// Members whose tc program and socket filter are both in place.
+    var tcMembers: Set<Int> { Set(filteredSockets.keys) }
     /// How each member's program is attached, by slot.
     private(set) var memberModes: [Int: XDPBondProgram.AttachMode] = [:]
     private var configured: XDPBondProgram.Configuration?
@@ -87,8 +89,10 @@ final class FastPath {
     }
 
     func detachMember(slot: Int, ifindex: Int32) {
-        filteredSockets.removeValue(forKey: slot)?.removeFilter()
+        // tc gives the member's super-frames back to its socket before either goes.
+        if var c = configured, c.tcMembers.remove(slot) != nil { try? update(c) }
         program.detachTC(from: ifindex)
+        filteredSockets.removeValue(forKey: slot)?.removeFilter()
         program.detach(from: ifindex)
         try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
         memberModes[slot] = nil
@@ -113,9 +117,13 @@ final class FastPath {
 
     /// Every program off every interface (idempotent).
     func detachAll() {
+        if var c = configured, !c.tcMembers.isEmpty {
+            c.tcMembers = []
+            try? update(c)
+        }
+        for ix in program.tcInterfaces { program.detachTC(from: ix) }
         for socket in filteredSockets.values { socket.removeFilter() }
         filteredSockets = [:]
-        for ix in program.tcInterfaces { program.detachTC(from: ix) }
         for ix in program.attachedInterfaces { program.detach(from: ix) }
     }
 

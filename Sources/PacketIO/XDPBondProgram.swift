@@ -48,12 +48,16 @@ public final class XDPBondProgram {
         public var bondMAC: [UInt8] = [0, 0, 0, 0, 0, 0]
         /// tlb_dynamic_lb: tlb places hash buckets (else hash modulo usable members).
         public var tlbDynamic = true
-        /// Longer frames (GSO, GRO) go up to the engine: MTU + Ethernet header.
+        /// Longer frames (GSO, GRO) go to the tc programs or up to the engine: MTU +
+        /// Ethernet header.
         public var maximumFrame = 1514
         /// Note when each member last received (the ARP/NS monitor reads it).
         public var stampReceive = true
         /// The tc programs carry super-frames (`XDPBondProgram+TC`).
         public var superFramesInTC = false
+        /// Slots whose receive tc program and socket filter are both in place: only
+        /// there does tc take super-frames from the engine's sockets.
+        public var tcMembers: Set<Int> = []
         public init(
             mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
             hashPolicy: Int = 0
@@ -165,8 +169,9 @@ public final class XDPBondProgram {
         }
     }
 
-    /// Replaces the whole configuration in one map update: a frame sees the old one or
-    /// the new one, never a mix. (Broadcast's member map is brought in line first.)
+    /// Replaces the whole configuration in one map update (copied in place by the
+    /// kernel: a frame decided meanwhile may see part of the old one). Broadcast's
+    /// member map is brought in line first.
     public func configure(_ c: Configuration) throws(SystemError) {
         let usable = Array(c.usable.prefix(Self.maximumMembers))
         let wanted = c.mode == .broadcast ? Set(usable.filter { members[$0] != nil }) : []
@@ -193,6 +198,7 @@ public final class XDPBondProgram {
         config.max_frame = UInt32(c.maximumFrame)
         config.stamp_receive = c.stampReceive ? 1 : 0
         config.super_frames_in_tc = c.superFramesInTC ? 1 : 0
+        config.tc_members = Self.mask(c.tcMembers)
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
         withUnsafeMutableBytes(of: &config.bond_mac) { for i in 0..<6 { $0[i] = mac[i] } }
         withUnsafeMutableBytes(of: &config.usable) { raw in
