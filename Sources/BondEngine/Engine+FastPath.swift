@@ -15,7 +15,7 @@ extension Engine {
     /// Measured on a veth testbed (tools/bench-tcp, bench-latency, bench-cost), xdp
     /// carries TCP 1.4-2.5x as fast as AF_PACKET, answers as fast as a kernel bridge
     /// and adds the least CPU per frame; AF_PACKET moves one flow of 64-byte frames up
-    /// to a fifth faster there, by running its engine on a second core.
+    /// to a third faster there, by running its engine on a second core.
     func startFastPath(kinds: [Int: String?]) {
         backendDetail = nil
         guard system.hasXDP, bond.options.backend == nil || bond.options.backend == .xdp else { return }
