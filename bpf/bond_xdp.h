@@ -38,7 +38,8 @@ enum bondd_xdp_hash {
 	BONDD_XDP_HASH_LAYER23 = 2,
 };
 
-/* One entry, rewritten in one update by the control plane on every state change. */
+/* Written whole by the control plane on every state change (two entries, one in use:
+ * maps.h). */
 struct bondd_xdp_config {
 	__u32 mode;
 	__u32 active;                     /* member slot, or BONDD_NO_MEMBER */

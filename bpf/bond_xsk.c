@@ -37,8 +37,7 @@ int bondd_xsk(struct xdp_md *ctx)
 	__u32 *slot = bpf_map_lookup_elem(&bondd_slots, &ifindex);
 	if (!slot)
 		return XDP_PASS;
-	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	struct bondd_xdp_config *cfg = current_config();
 	__u32 max_frame = cfg && cfg->max_frame ? cfg->max_frame : 1514;
 	/* A tagged frame of a full MTU is 4 bytes longer (8 with two tags). */
 	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD))

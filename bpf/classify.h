@@ -100,8 +100,7 @@ static __always_inline struct bondd_xdp_config *deciding(struct xdp_md *ctx, str
 	*eth = data;
 	if ((void *)(*eth + 1) > end)
 		return NULL;
-	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	struct bondd_xdp_config *cfg = current_config();
 	if (!cfg || cfg->mode == BONDD_XDP_MODE_NONE || for_the_engine(*eth, end))
 		return NULL;
 	/* GSO and GRO super-frames: a generic XDP redirect refuses frames longer than
@@ -123,8 +122,7 @@ static __always_inline int left_to_tc(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	struct bondd_xdp_config *cfg = current_config();
 	if (!cfg || !cfg->super_frames_in_tc || cfg->mode == BONDD_XDP_MODE_NONE || (void *)(eth + 1) > end)
 		return 0;
 	return end - data > cfg->max_frame && eth->h_proto != bpf_htons(ETH_P_8021Q) && eth->h_proto != bpf_htons(ETH_P_8021AD);

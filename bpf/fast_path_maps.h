@@ -115,18 +115,27 @@ struct {
 	__type(value, struct bondd_xdp_member_stats);
 } bondd_member_stats SEC(".maps");
 
-static __always_inline int count(int action)
+/* What a program (XDP or tc) did with a frame. */
+enum bondd_outcome { BONDD_REDIRECTED, BONDD_PASSED, BONDD_DROPPED };
+
+static __always_inline void count_outcome(enum bondd_outcome outcome)
 {
 	__u32 zero = 0;
 	struct bondd_xdp_counters *c = bpf_map_lookup_elem(&bondd_counters, &zero);
-	if (c) {
-		if (action == XDP_REDIRECT)
-			c->redirected++;
-		else if (action == XDP_PASS)
-			c->passed++;
-		else
-			c->dropped++;
-	}
+	if (!c)
+		return;
+	if (outcome == BONDD_REDIRECTED)
+		c->redirected++;
+	else if (outcome == BONDD_PASSED)
+		c->passed++;
+	else
+		c->dropped++;
+}
+
+/* Counts an XDP verdict, and returns it. */
+static __always_inline int count(int action)
+{
+	count_outcome(action == XDP_REDIRECT ? BONDD_REDIRECTED : action == XDP_PASS ? BONDD_PASSED : BONDD_DROPPED);
 	return action;
 }
 

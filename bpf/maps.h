@@ -8,12 +8,31 @@
 #include <bpf/bpf_helpers.h>
 #include "bond_xdp.h"
 
+/* Two entries, one in use (bondd_config_current: 0 or 1, 0 until written). The
+ * control plane writes the other whole, then points bondd_config_current at it: an
+ * array entry is copied in place, so a frame decided while one is written could
+ * otherwise see part of the old configuration and part of the new. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct bondd_xdp_config);
+} bondd_config SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bondd_xdp_config);
-} bondd_config SEC(".maps");
+	__type(value, __u32);
+} bondd_config_current SEC(".maps");
+
+static __always_inline struct bondd_xdp_config *current_config(void)
+{
+	__u32 zero = 0;
+	__u32 *current = bpf_map_lookup_elem(&bondd_config_current, &zero);
+	__u32 index = current ? *current & 1 : 0;
+	return bpf_map_lookup_elem(&bondd_config, &index);
+}
 
 /* Member ifindex -> member slot, for frames arriving on members (and, for the
  * AF_XDP backend, the bond device's engine end -> BONDD_DEVICE_SLOT, VLAN devices'

@@ -26,8 +26,7 @@
 
 static __always_inline struct bondd_xdp_config *tc_config(void)
 {
-	__u32 zero = 0;
-	struct bondd_xdp_config *cfg = bpf_map_lookup_elem(&bondd_config, &zero);
+	struct bondd_xdp_config *cfg = current_config();
 	return cfg && cfg->super_frames_in_tc && cfg->mode != BONDD_XDP_MODE_NONE ? cfg : NULL;
 }
 
@@ -49,18 +48,10 @@ static __always_inline struct bondd_xdp_config *tc_receives(struct __sk_buff *sk
 	return (cfg->tc_members >> *slot) & 1 ? cfg : NULL;
 }
 
+/* Counts a tc verdict, and returns it. */
 static __always_inline long tc_count(long action)
 {
-	__u32 zero = 0;
-	struct bondd_xdp_counters *c = bpf_map_lookup_elem(&bondd_counters, &zero);
-	if (c) {
-		if (action == TC_ACT_REDIRECT)
-			c->redirected++;
-		else if (action == TC_ACT_SHOT)
-			c->dropped++;
-		else
-			c->passed++;
-	}
+	count_outcome(action == TC_ACT_REDIRECT ? BONDD_REDIRECTED : action == TC_ACT_SHOT ? BONDD_DROPPED : BONDD_PASSED);
 	return action;
 }
 

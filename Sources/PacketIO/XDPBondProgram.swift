@@ -96,6 +96,9 @@ public final class XDPBondProgram {
     let tcTransmitProgram: Int32, tcReceiveProgram: Int32, tcOutProgram: Int32
     let superFrameFilter: Int32
     let object: LoadedBPFObject
+    private let configCurrentMap: Int32
+    /// The entry of `bondd_config` the programs read.
+    private var configInUse: UInt32 = 0
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
     private let countersMap: Int32, memberStatsMap: Int32, ifindexesMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
@@ -118,6 +121,7 @@ public final class XDPBondProgram {
         tcOutProgram = try object.program("bondd_tc_out"); superFrameFilter = try object.program("bondd_super_filter")
         ifindexesMap = try object.map("bondd_ifindexes")
         configMap = try object.map("bondd_config"); membersMap = try object.map("bondd_members")
+        configCurrentMap = try object.map("bondd_config_current")
         broadcastMap = try object.map("bondd_broadcast"); slotsMap = try object.map("bondd_slots")
         deviceMap = try object.map("bondd_device"); countersMap = try object.map("bondd_counters")
         memberStatsMap = try object.map("bondd_member_stats")
@@ -169,9 +173,8 @@ public final class XDPBondProgram {
         }
     }
 
-    /// Replaces the whole configuration in one map update (copied in place by the
-    /// kernel: a frame decided meanwhile may see part of the old one). Broadcast's
-    /// member map is brought in line first.
+    /// Replaces the whole configuration: a frame sees the old one or the new one, never
+    /// a mix (bpf/maps.h). Broadcast's member map is brought in line first.
     public func configure(_ c: Configuration) throws(SystemError) {
         let usable = Array(c.usable.prefix(Self.maximumMembers))
         let wanted = c.mode == .broadcast ? Set(usable.filter { members[$0] != nil }) : []
@@ -205,9 +208,12 @@ public final class XDPBondProgram {
             let slots = raw.bindMemory(to: UInt32.self)
             for (i, m) in usable.enumerated() { slots[i] = UInt32(m) }
         }
-        var key: UInt32 = 0
+        // The entry not in use, then the switch to it (bpf/maps.h).
+        var key: UInt32 = 1 - configInUse
         let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
         guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
+        try update(configCurrentMap, key: 0, value: key)
+        configInUse = key
     }
 
     private static func mask<S: Sequence<Int>>(_ slots: S) -> UInt32 {
