@@ -55,13 +55,21 @@ static __always_inline long tc_count(long action)
 	return action;
 }
 
-static __always_inline long tc_redirect(struct __sk_buff *skb, __u32 slot)
+/* The interface of `slot` (a member, or BONDD_DEVICE_SLOT), with the frame marked as
+ * ours for bondd_tc_out there; 0: none. */
+static __always_inline __u32 redirect_target(struct __sk_buff *skb, __u32 slot)
 {
 	__u32 *ifindex = bpf_map_lookup_elem(&bondd_ifindexes, &slot);
 	if (!ifindex || !*ifindex)
-		return TC_ACT_SHOT;
+		return 0;
 	skb->mark = BONDD_TC_MARK;
-	return bpf_redirect(*ifindex, 0);
+	return *ifindex;
+}
+
+static __always_inline long tc_redirect(struct __sk_buff *skb, __u32 slot)
+{
+	__u32 ifindex = redirect_target(skb, slot);
+	return ifindex ? bpf_redirect(ifindex, 0) : TC_ACT_SHOT;
 }
 
 static __always_inline void count_sent(__u32 slot, __u64 length)
@@ -100,11 +108,8 @@ int bondd_tc_tx(struct __sk_buff *skb)
 		__u32 n = cfg->usable_count;
 		for (__u32 i = 0; i + 1 < BONDD_MAX_MEMBERS && i + 1 < n; i++) {
 			__u32 slot = cfg->usable[i] & (BONDD_MAX_MEMBERS - 1);
-			__u32 *ifindex = bpf_map_lookup_elem(&bondd_ifindexes, &slot);
-			if (!ifindex || !*ifindex)
-				continue;
-			skb->mark = BONDD_TC_MARK;
-			if (bpf_clone_redirect(skb, *ifindex, 0) == 0)
+			__u32 ifindex = redirect_target(skb, slot);
+			if (ifindex && bpf_clone_redirect(skb, ifindex, 0) == 0)
 				count_sent(slot, length);
 		}
 		chosen = cfg->usable[(n - 1) & (BONDD_MAX_MEMBERS - 1)];
