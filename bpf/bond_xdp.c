@@ -9,7 +9,8 @@
 // not compute exactly as the engine would, and every frame of a mode the fast path
 // does not implement. VLAN devices (vlan.h) are decided here too, tags and all.
 // TCP's super-frames, which a generic XDP redirect refuses, are the tc programs' of
-// tc_path.h, included at the end: same maps, same decisions.
+// tc_path.h, included at the end: same maps, same decisions. Members without native
+// XDP have no bondd_rx at all: tc decides what they receive.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>

@@ -1,18 +1,22 @@
 /* The bond's path through tc, beside the XDP programs and with their maps, for what
  * generic XDP cannot carry well: TCP's super-frames (GSO on the host's side, GRO and
- * GSO from peers). A generic XDP redirect refuses a frame longer than the target's
- * MTU; tc's bpf_redirect hands the skb on whole, its GSO and checksum state intact,
- * with no copy and in the softirq of whichever core the flow is on.
+ * GSO from peers), and on members without native XDP every frame, since generic XDP
+ * copies each one that lacks its headroom (super-frames and a peer's small frames
+ * alike) before its program runs. tc's bpf_redirect hands the skb on whole, its GSO
+ * and checksum state intact, with no copy and in the softirq of whichever core the
+ * flow is on.
  *
  *   bondd_tc_tx        the bond device's host end, egress: every frame the mode
  *                      decides goes straight to its member; the rest (ARP, LACP...)
  *                      continues to the engine end, where bondd_tx and the engine
  *                      take it as before. A flow's frames all take one path.
- *   bondd_tc_rx        members, ingress: super-frames the bond takes go to the bond
- *                      device. Packet sockets see a frame before tc ingress, so the
- *                      engine's member sockets carry bondd_super_filter, which turns
- *                      away exactly these frames: each has one owner.
- *   bondd_tc_out       members and the engine end, egress: lets these redirects out
+ *   bondd_tc_rx        members, ingress: beside bondd_rx, super-frames the bond takes
+ *                      go to the bond device; on a member without bondd_rx, every
+ *                      frame bondd_rx would decide, VLAN devices' too (tc_owner).
+ *                      Packet sockets see a frame before tc ingress, so the engine's
+ *                      member sockets carry bondd_member_filter, which turns away
+ *                      exactly these frames: each has one owner.
+ *   bondd_tc_out       members and the engine ends, egress: lets these redirects out
  *                      past the stack bypass's drop filter, which runs after it.
  */
 #ifndef BONDD_TC_PATH_H
@@ -30,22 +34,51 @@ static __always_inline struct bondd_xdp_config *tc_config(void)
 	return cfg && cfg->super_frames_in_tc && cfg->mode != BONDD_XDP_MODE_NONE ? cfg : NULL;
 }
 
-/* The configuration and member slot when bondd_tc_rx decides a frame a member
- * received, and the engine's sockets do not get it: a super-frame, on a member whose
- * tc program and socket filter are both in place (the control plane sets its bit in
- * tc_members after attaching both, and clears it before taking them off). NULL: the
- * engine's. Tagged ones go up to the engine, as bondd_rx sends them. */
-static __always_inline struct bondd_xdp_config *tc_receives(struct __sk_buff *skb, __u32 *slot)
+/* Who decides a frame a member received. bondd_tc_rx and the engine's socket filter
+ * (bondd_member_filter, which sees the frame first) both work it out, from the same
+ * first bytes, so that each frame has exactly one owner:
+ *  - on a member with bondd_rx (tc_members only): its untagged super-frames are tc's;
+ *  - on a member without (tc_receivers too: generic XDP would copy every frame there),
+ *    tc decides every frame bondd_rx would, its VLAN devices' included. */
+enum tc_owner { TC_NOT_OURS, TC_ENGINE, TC_TAKES };
+
+struct tc_receipt {
+	struct bondd_xdp_config *cfg;
+	__u32 slot;
+	__u32 vid;                        /* for this VLAN device (the skb holds the tag) */
+	int whole;                        /* tc decides all this member receives */
+};
+
+/* The bytes the decision reads at most: Ethernet, IPv6, ICMPv6 (classify.h). */
+#define BONDD_DECIDING_BYTES 58
+
+static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct ethhdr *eth, void *end, struct tc_receipt *r)
 {
-	if (!skb->gso_size || skb->vlan_present)
-		return NULL;
 	struct bondd_xdp_config *cfg = tc_config();
 	__u32 ifindex = skb->ifindex;
 	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
 	if (!cfg || !found)
-		return NULL;
-	*slot = *found & (BONDD_MAX_MEMBERS - 1);
-	return (cfg->tc_members >> *slot) & 1 ? cfg : NULL;
+		return TC_NOT_OURS;
+	__u32 slot = *found & (BONDD_MAX_MEMBERS - 1);
+	if (!((cfg->tc_members >> slot) & 1))
+		return TC_NOT_OURS;
+	r->cfg = cfg;
+	r->slot = slot;
+	r->vid = 0;
+	r->whole = (cfg->tc_receivers >> slot) & 1;
+	if (skb->vlan_present) {
+		__u32 vid = skb->vlan_tci & 0x0fff;
+		__u32 *device = bpf_map_lookup_elem(&bondd_vlans, &vid);
+		if (!r->whole || skb->vlan_proto != bpf_htons(ETH_P_8021Q) || !vid || !device || !*device)
+			return TC_ENGINE;
+		r->vid = vid;
+	}
+	/* Too long for the bond device and no super-frame: the engine's, as in bondd_rx. */
+	if (!skb->gso_size && (!r->whole || skb->len > cfg->max_frame))
+		return TC_ENGINE;
+	if ((void *)(eth + 1) > end || for_the_engine(eth, end))
+		return TC_ENGINE;
+	return TC_TAKES;
 }
 
 /* Counts a tc verdict, and returns it. */
@@ -125,31 +158,43 @@ int bondd_tc_tx(struct __sk_buff *skb)
 SEC("tc")
 int bondd_tc_rx(struct __sk_buff *skb)
 {
-	__u32 slot;
-	struct bondd_xdp_config *cfg = tc_receives(skb, &slot);
-	if (!cfg) {
-		/* The engine has it; the drop filter after us ends it. One too long for a
-		 * redirect that is no super-frame went up uncounted by bondd_rx. */
-		struct bondd_xdp_config *c = tc_config();
-		if (c && !skb->vlan_present && skb->len > c->max_frame && !skb->gso_size)
+	/* The bytes the decision reads, in the linear part, as the socket filter reads them. */
+	__u32 want = skb->len < BONDD_DECIDING_BYTES ? skb->len : BONDD_DECIDING_BYTES;
+	if ((__u32)(skb->data_end - skb->data) < want)
+		bpf_skb_pull_data(skb, want);
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct tc_receipt r = {};
+	enum tc_owner owner = tc_owner(skb, eth, end, &r);
+	if (owner != TC_TAKES) {
+		/* The engine has it; the drop filter after us ends it. Counted as passed here
+		 * where bondd_rx did not count it: on a member without it, and one too long
+		 * for a redirect that bondd_rx left to tc. */
+		if (owner == TC_ENGINE && (r.whole || (!skb->vlan_present && skb->len > r.cfg->max_frame)))
 			tc_count(TC_ACT_OK);
 		return TC_ACT_UNSPEC;
 	}
-	struct bondd_xdp_member_stats *s = member_stats(slot);
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
+	struct bondd_xdp_member_stats *s = member_stats(r.slot);
 	if (!s || (void *)(eth + 1) > end)
 		return tc_count(TC_ACT_SHOT);
-	if (cfg->stamp_receive)
+	if (r.cfg->stamp_receive)
 		s->last_rx_ns = bpf_ktime_get_ns();
-	if (!admits(cfg, slot, eth, 0)) {
+	if (!admits(r.cfg, r.slot, eth, r.vid)) {
 		s->rx_dropped++;
 		return tc_count(TC_ACT_SHOT);
 	}
-	to_bond_mac(cfg, eth);
+	to_bond_mac(r.cfg, eth);
 	s->rx_packets++;
-	s->rx_bytes += skb->len;
-	return tc_count(tc_redirect(skb, BONDD_DEVICE_SLOT));
+	s->rx_bytes += skb->len + (r.vid ? 4 : 0);
+	if (!r.vid)
+		return tc_count(tc_redirect(skb, BONDD_DEVICE_SLOT));
+	/* To the VLAN device's engine end, untagged. */
+	count_vlan(r.vid, skb->len, 1);
+	__u32 *device = bpf_map_lookup_elem(&bondd_vlans, &r.vid);
+	if (!device || !*device || bpf_skb_vlan_pop(skb))
+		return tc_count(TC_ACT_SHOT);
+	skb->mark = BONDD_TC_MARK;
+	return tc_count(bpf_redirect(*device, 0));
 }
 
 SEC("tc")
@@ -163,10 +208,14 @@ int bondd_tc_out(struct __sk_buff *skb)
 
 /* On the engine's member sockets: every frame but those bondd_tc_rx takes. */
 SEC("socket")
-int bondd_super_filter(struct __sk_buff *skb)
+int bondd_member_filter(struct __sk_buff *skb)
 {
-	__u32 slot;
-	return tc_receives(skb, &slot) ? 0 : skb->len;
+	__u8 head[BONDD_DECIDING_BYTES];
+	__u32 n = skb->len < BONDD_DECIDING_BYTES ? skb->len : BONDD_DECIDING_BYTES;
+	if (n < sizeof(struct ethhdr) || bpf_skb_load_bytes(skb, 0, head, n))
+		return skb->len;
+	struct tc_receipt r;
+	return tc_owner(skb, (struct ethhdr *)head, head + n, &r) == TC_TAKES ? 0 : skb->len;
 }
 
 #endif

@@ -19,7 +19,8 @@ struct {
 	__type(value, __u32);
 } bondd_vlan_devices SEC(".maps");
 
-/* VID -> 1 while the bond has a device for it (a devmap is not read by programs). */
+/* VID -> its device's engine end (ifindex) while the bond has one, 0 otherwise: XDP
+ * reads presence here (a devmap is not read by programs), tc redirects here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 4096);

@@ -98,6 +98,7 @@ extension Engine {
         c.stampReceive = probing
         c.superFramesInTC = fp.carriesSuperFrames
         c.tcMembers = fp.tcMembers
+        c.tcReceivers = fp.tcReceivers
         do {
             for p in ports where p.isLive && fp.memberMACs[p.index] != p.mac.rawValue {
                 try fp.program.setMemberMAC(slot: p.index, mac: p.mac.rawValue)

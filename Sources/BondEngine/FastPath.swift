@@ -4,21 +4,31 @@ import PacketIO
 import SystemIO
 
 /// One bond's XDP fast path (`backend=xdp`): `bondd_tx` on the engine's end of the
-/// bond device, `bondd_rx` on every member, and the maps they decide from. The engine
-/// keeps its AF_PACKET sockets: what the programs pass up reaches it as before.
-/// Beside them, tc programs carry TCP's super-frames whole (bpf/tc_path.h).
+/// bond device, the receive programs on every member (`MemberPath`), and the maps they
+/// decide from. The engine keeps its AF_PACKET sockets: what the programs pass up
+/// reaches it as before. tc programs (bpf/tc_path.h) carry TCP's super-frames whole,
+/// and decide all a member receives where XDP would only be generic.
 final class FastPath {
     let program: XDPBondProgram
     private let engineIndex: Int32
     /// The tc programs are on the bond device (and so go on every member): super-frames
     /// stay in the kernel. Without them they go up to the engine, as on AF_PACKET.
     let carriesSuperFrames: Bool
-    /// Members' engine sockets with the super-frame filter, by slot.
+    /// Members' engine sockets with the member filter, by slot.
     private var filteredSockets: [Int: PacketSocket] = [:]
     /// Members whose tc program and socket filter are both in place.
     var tcMembers: Set<Int> { Set(filteredSockets.keys) }
-    /// How each member's program is attached, by slot.
-    private(set) var memberModes: [Int: XDPBondProgram.AttachMode] = [:]
+    /// How each member receives, by slot.
+    private(set) var memberPaths: [Int: MemberPath] = [:]
+    /// Members decided in tc alone (no `bondd_rx`).
+    var tcReceivers: Set<Int> { Set(memberPaths.filter { $0.value == .tc }.keys) }
+
+    /// Where a member's frames are decided: by `bondd_rx` in its driver (native) or in
+    /// the generic path, or by `bondd_tc_rx` alone. Generic XDP copies every frame
+    /// that lacks its headroom, every super-frame among them, before the program runs;
+    /// tc takes the skb as it is. So a member without native XDP is decided in tc, and
+    /// generically only where the tc programs are not to be had.
+    enum MemberPath: String, Sendable { case native, generic, tc }
     private var configured: XDPBondProgram.Configuration?
     /// The last frame each slot received, as last fed to the ARP/NS monitor.
     var lastReceiveSeen: [Int: UInt64] = [:]
@@ -53,65 +63,72 @@ final class FastPath {
 
     deinit { detachAll() }
 
-    /// Attaches `bondd_rx` to a member: natively where its driver has XDP (not veth),
-    /// generically otherwise or when native attach is refused.
-    /// - Returns: the mode used.
+    /// Attaches the receive programs to a member: `bondd_rx` natively where its driver
+    /// has XDP (not veth), else the tc programs alone (`MemberPath`); the tc programs
+    /// beside `bondd_rx` for super-frames. A member running another XDP program is
+    /// refused: the bond's decision must see every frame first.
+    /// - Returns: the path its frames take.
     @discardableResult
-    func attachMember(
-        slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket
-    ) throws(SystemError) -> XDPBondProgram.AttachMode {
+    func attachMember(slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket) throws(SystemError) -> MemberPath {
+        if XDPBondProgram.hasXDPProgram(ifindex) {
+            throw SystemError("ifindex \(ifindex) runs another XDP program", errno: EBUSY)
+        }
         try program.setMember(slot: slot, ifindex: ifindex)
-        var mode = XDPBondProgram.AttachMode.generic
+        var path = MemberPath.generic
         if kind != "veth" {
-            do { try program.attach(transmit: false, to: ifindex, mode: .native); mode = .native } catch {}
+            do { try program.attach(transmit: false, to: ifindex, mode: .native); path = .native } catch {}
         }
-        if mode == .generic {
-            do throws(SystemError) {
-                try program.attach(transmit: false, to: ifindex, mode: .generic)
-            } catch { try? program.setMember(slot: slot, ifindex: nil, previous: ifindex); throw error }
-        }
-        if carriesSuperFrames {
-            do throws(SystemError) {
+        if path == .generic && carriesSuperFrames { path = .tc }
+        do throws(SystemError) {
+            if path == .generic { try program.attach(transmit: false, to: ifindex, mode: .generic) }
+            if carriesSuperFrames {
                 try program.attachTC(.member, to: ifindex)
-                try program.filterSuperFrames(on: socket)
+                try program.filterMemberSocket(socket)
                 filteredSockets[slot] = socket
-            } catch {
-                program.detachTC(from: ifindex)
-                program.detach(from: ifindex)
-                try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
-                throw error
             }
+        } catch {
+            program.detachTC(from: ifindex)
+            program.detach(from: ifindex)
+            try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
+            throw error
         }
-        memberModes[slot] = mode
+        memberPaths[slot] = path
         lastReceiveSeen[slot] = program.memberCounters(slot: slot).lastReceive
         configured = nil
-        return mode
+        return path
     }
 
     func detachMember(slot: Int, ifindex: Int32) {
-        // tc gives the member's super-frames back to its socket before either goes.
+        // tc gives the member's frames back to its socket before either goes.
         if var c = configured, c.tcMembers.remove(slot) != nil { try? update(c) }
         program.detachTC(from: ifindex)
         filteredSockets.removeValue(forKey: slot)?.removeFilter()
         program.detach(from: ifindex)
         try? program.setMember(slot: slot, ifindex: nil, previous: ifindex)
-        memberModes[slot] = nil
+        memberPaths[slot] = nil
         lastReceiveSeen[slot] = nil
         if memberMACs.removeValue(forKey: slot) != nil { try? program.setMemberMAC(slot: slot, mac: nil) }
         configured = nil
     }
 
     /// `bondd_tx` on a VLAN device's engine end, and the maps that tell its frames apart.
+    /// With the tc programs, `bondd_tc_out` there lets in what `bondd_tc_rx` sends it.
     func attachVLAN(vid: UInt16, engineIndex: Int32) throws(SystemError) {
-        try program.setVLAN(vid: vid, ifindex: engineIndex)
-        do { try program.attach(transmit: true, to: engineIndex, mode: .generic) } catch {
+        do throws(SystemError) {
+            if carriesSuperFrames { try program.attachTC(.engineEnd, to: engineIndex) }
+            try program.setVLAN(vid: vid, ifindex: engineIndex)
+            try program.attach(transmit: true, to: engineIndex, mode: .generic)
+        } catch {
             program.removeVLAN(vid: vid, ifindex: engineIndex)
+            program.detachTC(from: engineIndex)
+            program.detach(from: engineIndex)
             throw error
         }
     }
 
     func detachVLAN(vid: UInt16, engineIndex: Int32) {
         program.removeVLAN(vid: vid, ifindex: engineIndex)
+        program.detachTC(from: engineIndex)
         program.detach(from: engineIndex)
     }
 
@@ -136,11 +153,11 @@ final class FastPath {
 
     /// Some member is attached natively: its redirects into the bond device (a veth)
     /// need NAPI on the host end.
-    var needsNAPIOnBondDevice: Bool { memberModes.values.contains(.native) }
+    var needsNAPIOnBondDevice: Bool { memberPaths.values.contains(.native) }
 
     /// How each program is attached, for `bondctl show`.
     func describe(memberNames: [Int: String]) -> String {
-        let members = memberModes.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(memberModes[$0]!.rawValue)" }
+        let members = memberPaths.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(memberPaths[$0]!.rawValue)" }
         let tc = carriesSuperFrames ? "; super-frames in tc" : ""
         return "bond device generic; members \(members.joined(separator: ", "))\(tc)"
     }

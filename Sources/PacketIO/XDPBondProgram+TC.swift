@@ -1,17 +1,19 @@
 import CLibBPF
 import SystemIO
 
-/// The fast path's tc programs (bpf/tc_path.h), which carry what generic XDP cannot:
-/// TCP's super-frames, whole, in the kernel. They share the XDP programs' maps.
+/// The fast path's tc programs (bpf/tc_path.h), which carry what generic XDP cannot
+/// carry well: TCP's super-frames, whole, in the kernel, and everything a member
+/// without `bondd_rx` receives. They share the XDP programs' maps.
 extension XDPBondProgram {
     /// Where a tc program of the fast path goes.
     public enum TCHook: Sendable {
         /// The bond device's host end, egress: frames the mode decides go to members.
         case bondDevice
-        /// A member, ingress (super-frames to the bond device) and egress (lets the
+        /// A member, ingress (what it receives that tc decides) and egress (lets the
         /// redirects out past the stack bypass).
         case member
-        /// The bond device's engine end, egress (lets the redirects in).
+        /// The engine end of the bond device or of a VLAN device, egress (lets the
+        /// redirects in).
         case engineEnd
     }
 
@@ -32,17 +34,24 @@ extension XDPBondProgram {
         }
     }
 
+    /// Whether `ifindex` runs an XDP program (anyone's): a member decided in tc alone
+    /// would see its frames only after that program had done with them.
+    public static func hasXDPProgram(_ ifindex: Int32) -> Bool {
+        var id: UInt32 = 0
+        return bpf_xdp_query_id(ifindex, 0, &id) == 0 && id != 0
+    }
+
     /// Takes the tc programs off `ifindex`.
     public func detachTC(from ifindex: Int32) { object.detachFilters(from: ifindex) }
 
-    /// On a member's engine socket: turns away the super-frames `bondd_tc_rx` takes, so
-    /// that each frame has one owner (packet sockets see a frame before tc ingress).
-    public func filterSuperFrames(on socket: PacketSocket) throws(SystemError) {
-        try socket.filter(with: superFrameFilter)
+    /// On a member's engine socket: turns away the frames `bondd_tc_rx` takes, so that
+    /// each frame has one owner (packet sockets see a frame before tc ingress).
+    public func filterMemberSocket(_ socket: PacketSocket) throws(SystemError) {
+        try socket.filter(with: memberFilter)
     }
 
     /// A program of the tc path, for `runTC`.
-    public enum TCProgram: Sendable { case transmit, receive, out, superFrameFilter }
+    public enum TCProgram: Sendable { case transmit, receive, out, memberFilter }
 
     /// The mark a tc redirect puts on a frame, which `bondd_tc_out` lets out.
     public static let tcMark = BONDD_TC_MARK
@@ -56,8 +65,12 @@ extension XDPBondProgram {
             case .transmit: tcTransmitProgram
             case .receive: tcReceiveProgram
             case .out: tcOutProgram
-            case .superFrameFilter: superFrameFilter
+            case .memberFilter: memberFilter
             }
+        // A packet socket's filter sees the frame from its link-layer header (packet_rcv
+        // pushes it back); the test run takes one off first, so the frame goes in
+        // behind a stand-in.
+        let frame = p == .memberFilter ? [UInt8](repeating: 0, count: 14) + frame : frame
         var retval: UInt32 = 0
         let r = frame.withUnsafeBytes {
             bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), UInt32(ifindex), UInt32(gsoSize), mark, &retval)

@@ -8,7 +8,7 @@ extension XDPBondProgram {
     public func setVLAN(vid: UInt16, ifindex: Int32) throws(SystemError) {
         try update(vlanDevicesMap, key: UInt32(vid), value: UInt32(ifindex))
         try update(vlanOfMap, key: UInt32(ifindex), value: UInt32(vid))
-        try update(vlansMap, key: UInt32(vid), value: 1)
+        try update(vlansMap, key: UInt32(vid), value: UInt32(ifindex))
     }
 
     /// Frames tagged with `vid` go up to the engine again (and then to the bond device);

@@ -58,6 +58,8 @@ public final class XDPBondProgram {
         /// Slots whose receive tc program and socket filter are both in place: only
         /// there does tc take super-frames from the engine's sockets.
         public var tcMembers: Set<Int> = []
+        /// Of `tcMembers`, those without `bondd_rx`: tc decides every frame they receive.
+        public var tcReceivers: Set<Int> = []
         public init(
             mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
             hashPolicy: Int = 0
@@ -94,7 +96,7 @@ public final class XDPBondProgram {
     public let receiveProgram: Int32
     /// The tc programs and the socket filter (`XDPBondProgram+TC`).
     let tcTransmitProgram: Int32, tcReceiveProgram: Int32, tcOutProgram: Int32
-    let superFrameFilter: Int32
+    let memberFilter: Int32
     let object: LoadedBPFObject
     private let configCurrentMap: Int32
     /// The entry of `bondd_config` the programs read.
@@ -118,7 +120,7 @@ public final class XDPBondProgram {
         transmitProgram = try object.program("bondd_tx")
         receiveProgram = try object.program("bondd_rx")
         tcTransmitProgram = try object.program("bondd_tc_tx"); tcReceiveProgram = try object.program("bondd_tc_rx")
-        tcOutProgram = try object.program("bondd_tc_out"); superFrameFilter = try object.program("bondd_super_filter")
+        tcOutProgram = try object.program("bondd_tc_out"); memberFilter = try object.program("bondd_member_filter")
         ifindexesMap = try object.map("bondd_ifindexes")
         configMap = try object.map("bondd_config"); membersMap = try object.map("bondd_members")
         configCurrentMap = try object.map("bondd_config_current")
@@ -202,6 +204,7 @@ public final class XDPBondProgram {
         config.stamp_receive = c.stampReceive ? 1 : 0
         config.super_frames_in_tc = c.superFramesInTC ? 1 : 0
         config.tc_members = Self.mask(c.tcMembers)
+        config.tc_receivers = Self.mask(c.tcReceivers.intersection(c.tcMembers))
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
         withUnsafeMutableBytes(of: &config.bond_mac) { for i in 0..<6 { $0[i] = mac[i] } }
         withUnsafeMutableBytes(of: &config.usable) { raw in

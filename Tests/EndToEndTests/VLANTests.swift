@@ -53,6 +53,15 @@ import Testing
             #expect(v.rxPackets >= 6 && v.txPackets >= 6, "\(v)")
             #expect(v.path == BondDaemon.backend, "\(v)")
         }
+        if BondDaemon.backend == "xdp" {
+            // Both ways in the kernel: tagged and untagged by the programs, none up.
+            let before = try #require(bond.status()?.fastPath)
+            let ping = Shell.run("ip netns exec \(clients[0]) ping -c 50 -i 0.01 -W 1 \(guests[0])", timeout: 30)
+            let n = ping.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
+            let after = try #require(bond.status()?.fastPath)
+            #expect(n >= 45 && after.redirected - before.redirected >= 2 * n, "\(mode): \(before) -> \(after)")
+            #expect(after.passed - before.passed < 10, "\(mode): VLAN frames went up: \(before) -> \(after)")
+        }
         let shown = tb.bondctl("show \(tb.bond)").output
         #expect(shown.contains("VLAN devices:") && shown.contains(tb.bond + ".3"), "\(shown)")
         // The bridges over the VLAN devices, with the host's addresses, are the bond's to speak for.

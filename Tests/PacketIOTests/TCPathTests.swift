@@ -51,8 +51,8 @@ import Testing
 
     @Test func theEnginesSocketsTurnAwayExactlyWhatTheReceiveProgramTakes() throws {
         let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
-        #expect(try p.runTC(.superFrameFilter, frame: frame(), gsoSize: gso) == 0, "a super-frame is tc's")
-        #expect(try p.runTC(.superFrameFilter, frame: frame()) != 0, "any other frame is the engine's")
+        #expect(try p.runTC(.memberFilter, frame: frame(), gsoSize: gso) == 0, "a super-frame is tc's")
+        #expect(try p.runTC(.memberFilter, frame: frame()) != 0, "any other frame is the engine's")
         // Without the tc path, on a member whose programs are not both in place yet,
         // or in mode none (a capture), every frame is the engine's, and the receive
         // program leaves every frame alone.
@@ -62,9 +62,43 @@ import Testing
             inTC(.init(mode: .none, active: nil, usable: [])),
         ] {
             try p.configure(c)
-            #expect(try p.runTC(.superFrameFilter, frame: frame(), gsoSize: gso) != 0, "\(c)")
+            #expect(try p.runTC(.memberFilter, frame: frame(), gsoSize: gso) != 0, "\(c)")
             #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.unspec, "\(c)")
         }
+    }
+
+    /// A member without `bondd_rx` (generic XDP would copy every frame there): tc
+    /// decides all it receives, and the engine's socket gets exactly the rest.
+    @Test func onAMemberWithoutXDPTheReceiveProgramDecidesEveryFrame() throws {
+        var c = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
+        c.tcReceivers = [0]
+        let p = try program(c)
+        let ipv6ND: [UInt8] =
+            [0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 0x01, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 8, 58, 255]
+            + [UInt8](repeating: 0, count: 32) + [135, 0, 0, 0, 0, 0, 0, 0]
+        let cases: [(name: String, frame: [UInt8], gso: Int, verdict: Int32)] = [
+            ("a plain frame", frame(), 0, Self.redirect),
+            ("a super-frame", frame(), gso, Self.redirect),
+            ("ARP", frame(type: 0x0806), 0, Self.unspec),
+            ("neighbour discovery", ipv6ND, 0, Self.unspec),
+            ("longer than the MTU", frame() + [UInt8](repeating: 0, count: 1500), 0, Self.unspec),
+        ]
+        for k in cases {
+            let filtered = try p.runTC(.memberFilter, frame: k.frame, gsoSize: k.gso)
+            #expect(try p.runTC(.receive, frame: k.frame, gsoSize: k.gso) == k.verdict, "\(k.name)")
+            #expect((filtered == 0) == (k.verdict != Self.unspec), "\(k.name): one owner, filter kept \(filtered)")
+        }
+        // What went to the engine is counted passed here, as bondd_rx counts it.
+        #expect(p.counters().redirected == 2 && p.counters().passed == 3, "\(p.counters())")
+        #expect(p.memberCounters(slot: 0).rxPackets == 2)
+        // A backup's frames are dropped, and counted: still tc's, not the engine's.
+        var backup = c
+        backup.active = 4
+        backup.usable = [4]
+        try p.configure(backup)
+        #expect(try p.runTC(.receive, frame: frame()) == Self.shot)
+        #expect(try p.runTC(.memberFilter, frame: frame()) == 0)
+        #expect(p.memberCounters(slot: 0).rxDropped == 1)
     }
 
     @Test func theBondDeviceSendsWhatTheModeDecidesAndLeavesTheRestToTheEngine() throws {
