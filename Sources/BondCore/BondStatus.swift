@@ -366,7 +366,7 @@ extension KeyedEncodingContainer {
 public struct WakeupStatus: Codable, Sendable, Equatable {
     /// "adaptive" or "off", as the option.
     public var coalesce: String
-    /// "sockets" or "tick": how the engine waits now.
+    /// "sockets", "tick" or "busy-poll": how the engine waits now.
     public var waiting: String
     /// The polling tick in µs while `waiting` is "tick".
     public var tickMicroseconds: Int?
@@ -376,6 +376,10 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
     /// Times polling was tried, and tries given up because the traffic slowed.
     public var probes: Int
     public var probesSlowed: Int
+    /// `busy_poll=` in µs (nil: off), and the frames taken by turns without a sleep
+    /// before them.
+    public var busyPollMicroseconds: Int?
+    public var busyPolledFrames: Int?
 
     public init(coalesce: String, waiting: String, tickMicroseconds: Int?, turns: Int, polledTurns: Int, probes: Int, probesSlowed: Int) {
         self.coalesce = coalesce; self.waiting = waiting; self.tickMicroseconds = tickMicroseconds
@@ -387,5 +391,7 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
         case tickMicroseconds = "tick_us"
         case polledTurns = "polled_turns"
         case probesSlowed = "probes_slowed"
+        case busyPollMicroseconds = "busy_poll_us"
+        case busyPolledFrames = "busy_polled_frames"
     }
 }

@@ -22,22 +22,31 @@ extension Engine {
         // A polling tick is tens of µs: the default slack (50 µs) would stretch it.
         Poller.setTimerSlack(nanoseconds: 2_000)
         while !stopping {
-            waitForWork()
+            let polled = waitForWork()
             try turn()
-            moderation.turnEnded(at: view.now, frames: framesThisTurn)
+            // Busy polling takes the place of coalescing when asked for.
+            if !busyPoll.isOn { moderation.turnEnded(at: view.now, frames: framesThisTurn) }
+            busyPoll.turnEnded(at: view.now, frames: framesThisTurn, polled: polled)
             framesThisTurn = 0
         }
     }
 
     /// Sleeps until a socket or notification is ready or the next deadline; or, while
-    /// the load is polled, until the tick (a notification still ends it early).
-    func waitForWork() {
+    /// the load is polled, until the tick (a notification still ends it early); or,
+    /// within `busy_poll` of the last frame, not at all.
+    /// - Returns: whether it busy-polled.
+    @discardableResult
+    func waitForWork() -> Bool {
         var timeout: Int64?
+        let now = system.now()
         if let deadline = nextDeadline {
-            let now = system.now()
             timeout = deadline <= now ? 0 : Int64(min(deadline.nanoseconds - now.nanoseconds, 60_000_000_000))
         }
-        if case .tick(let tick) = moderation.wait {
+        let polls = busyPoll.polls(at: now)
+        if polls {
+            timeout = 0
+            poller.watchSockets(true)
+        } else if case .tick(let tick) = moderation.wait {
             timeout = min(timeout ?? .max, Int64(tick))
             poller.watchSockets(false)
         } else {
@@ -54,6 +63,7 @@ extension Engine {
             default: socketReady[Int(token)] = true
             }
         }
+        return polls
     }
 
     /// One turn of the loop: every frame waiting is moved, notifications read, what is

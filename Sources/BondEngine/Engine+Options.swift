@@ -42,6 +42,7 @@ extension Engine {
         }
         probing = new.probesLinks
         if new.coalesce != old.coalesce { moderation = WakeupModeration(enabled: new.coalesce == .adaptive) }
+        if new.busyPoll != old.busyPoll { busyPoll = BusyPoll(microseconds: new.busyPoll) }
         carrierPoll.interval = new.miimon
         carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }

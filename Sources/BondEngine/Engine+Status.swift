@@ -61,6 +61,11 @@ extension Engine {
         mode.describe(into: &status)
         status.vlans = vlanStatus
         status.wakeups = moderation.status(coalesce: o.coalesce)
+        if busyPoll.isOn {
+            status.wakeups?.busyPollMicroseconds = o.busyPoll
+            status.wakeups?.busyPolledFrames = busyPoll.polledFrames
+            if busyPoll.polls(at: now) { status.wakeups?.waiting = "busy-poll" }
+        }
         status.awaitedMembers = awaited
         status.uppers = uppers.devices.map {
             UpperStatus(

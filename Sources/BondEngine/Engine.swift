@@ -115,6 +115,7 @@ public final class Engine: @unchecked Sendable {
     var deviceReady = false
     /// How the loop waits: on the sockets, or polling on a tick under load.
     var moderation = WakeupModeration()
+    var busyPoll = BusyPoll(microseconds: 0)
     /// Frames received in the current turn, for `moderation`.
     var framesThisTurn = 0
     /// What this bond changed on the host, on disk before each change (crash recovery).
@@ -135,6 +136,7 @@ public final class Engine: @unchecked Sendable {
         self.logger = logger
         probing = options.probesLinks
         moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
+        busyPoll = BusyPoll(microseconds: options.busyPoll)
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

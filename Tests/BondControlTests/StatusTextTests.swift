@@ -9,6 +9,11 @@ import Testing
         #expect(StatusText.wakeups(polled) == "polling every 213 µs (coalesce=adaptive; 3 tries to poll, 1 slowed the traffic)")
         let off = WakeupStatus(coalesce: "off", waiting: "sockets", tickMicroseconds: nil, turns: 5, polledTurns: 0, probes: 0, probesSlowed: 0)
         #expect(StatusText.wakeups(off) == "on the sockets (coalesce=off)")
+        var busy = off
+        busy.busyPollMicroseconds = 50
+        busy.busyPolledFrames = 7
+        busy.waiting = "busy-poll"
+        #expect(StatusText.wakeups(busy) == "busy-polling (busy_poll=50: 50 µs without sleeping after each frame; 7 frames taken so)")
     }
 
     private func status() -> BondStatus {

@@ -23,6 +23,17 @@ import Testing
         #expect(BondOptions().changedOptions(to: off) == ["coalesce"])
     }
 
+    @Test func busyPollIsOffUnlessGivenMicroseconds() throws {
+        #expect(try BondOptions.parse([]).0.busyPoll == 0)
+        let on = try BondOptions.parse(["busy_poll=50"]).0
+        #expect(on.busyPoll == 50)
+        #expect(on.kernelValues["busy_poll"] == .some("50"))
+        #expect(throws: OptionError.self) { try BondOptions.parse(["busy_poll=-1"]) }
+        #expect(throws: OptionError.self) { try BondOptions.parse(["busy_poll=1000001"]) }
+        #expect(throws: Never.self) { try BondOptions().checkRuntimeChange(to: on, bond: "bond0", deviceUp: true) }
+        #expect(BondOptions().changedOptions(to: on) == ["busy_poll"])
+    }
+
     @Test func optionsAsAdminsWriteThem() throws {
         let (o, _) = try BondOptions.parse([
             "mode=active-backup", "miimon=100", "primary=eth0", "primary_reselect=better", "updelay=200", "num_grat_arp=3",

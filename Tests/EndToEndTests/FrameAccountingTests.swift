@@ -57,6 +57,26 @@ import Testing
         }
     }
 
+    /// `busy_poll=`: for its window after each frame the engine looks at its rings
+    /// without sleeping, and frames that come meanwhile are taken by those turns; it
+    /// still loses nothing, and says so in its status.
+    @Test func busyPollingTakesFramesWithoutSleepingAndLosesNothing() throws {
+        let tb = try Testbed()
+        let (bond, mac) = try quietBond(tb, options: ["busy_poll=200000"])
+        let result = try offer(5_000, gap: "50us", .toHost, tb, bond, mac)
+        #expect(result.sent == 5_000 && result.received == result.sent && result.counted == 0, "\(result)")
+        let w = try #require(bond.status()?.wakeups)
+        #expect(w.busyPollMicroseconds == 200_000, "\(w)")
+        if BondDaemon.backend != "xdp" {
+            // Frames 50 µs apart, 200 ms of polling after each: all but the first are
+            // taken without a wakeup, and coalescing never starts. (On xdp the
+            // programs move them.)
+            #expect(w.busyPolledFrames ?? 0 >= 4_900 && w.probes == 0, "\(w)")
+        }
+        let text = tb.bondctl("show \(tb.bond) --verbose").output
+        #expect(text.contains("busy_poll=200000"), "\(text)")
+    }
+
     struct Accounting: CustomStringConvertible {
         var sent = 0, received = 0, counted = 0
         var detail = ""

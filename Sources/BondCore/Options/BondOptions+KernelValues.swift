@@ -37,6 +37,7 @@ extension BondOptions {
             "prio": prio.isEmpty ? nil : prio.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","),
             "backend": backend?.rawValue,
             "coalesce": coalesce.rawValue,
+            "busy_poll": String(busyPoll),
             "vlans": list(vlans),
         ]
         // The options of every registered mode, this mode's with their values.

@@ -39,6 +39,9 @@ public struct BondOptions: Sendable, Equatable {
     public var backend: Backend?
     /// How the engine waits for frames (bondd's own option).
     public var coalesce: Coalesce = .adaptive
+    /// µs the engine keeps polling its rings after a frame instead of sleeping (bondd's
+    /// own option, as the kernel's net.core.busy_poll); 0: off.
+    public var busyPoll: Int = 0
     /// VLAN devices the engine makes over the bond (bondd's own option; `VLANSpec`).
     public var vlans: [VLANSpec] = []
     /// Options of one mode alone (`ModeOption`), checked, by kernel name.
@@ -233,6 +236,7 @@ extension BondOptions {
                     throw OptionError("coalesce: invalid value '\(value)' (\(Coalesce.allCases.map(\.rawValue).joined(separator: "|")))")
                 }
                 o.coalesce = c
+            case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
             case "vlans": o.vlans = try VLANSpec.parseList(value)
             default:
                 if ModeOption.named(name) != nil {

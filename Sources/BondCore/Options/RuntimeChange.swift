@@ -44,7 +44,8 @@ extension BondOptions {
         check("arp_ip_target", \.arpTargets); check("ns_ip6_target", \.nsTargets)
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
-        check("backend", \.backend); check("coalesce", \.coalesce); check("vlans", \.vlans)
+        check("backend", \.backend); check("coalesce", \.coalesce); check("busy_poll", \.busyPoll)
+        check("vlans", \.vlans)
         for name in Set(modeSettings.keys).union(new.modeSettings.keys).sorted() where modeSettings[name] != new.modeSettings[name] {
             names.append(name)
         }
