@@ -166,7 +166,7 @@ public final class PacketSocket {
         }
     }
 
-    /// Takes a socket filter off (`XDPBondProgram.filterSuperFrames`).
+    /// Takes a socket filter off (`XDPBondProgram.filterMemberSocket`).
     public func removeFilter() { try? filter(with: nil) }
 
     private static func set(_ fd: Int32, _ option: Int32, _ value: Int32, _ name: String) throws(SystemError) {
