@@ -35,8 +35,9 @@ static __always_inline struct bondd_xdp_config *tc_config(void)
 }
 
 /* Who decides a frame a member received. bondd_tc_rx and the engine's socket filter
- * (bondd_member_filter, which sees the frame first) both work it out, from the same
- * first bytes, so that each frame has exactly one owner:
+ * (bondd_member_filter, which sees the frame first) both work it out with tc_owner,
+ * each from its own copy of the same first bytes (a socket filter cannot read the
+ * packet in place), so that each frame has exactly one owner:
  *  - on a member with bondd_rx (tc_members only): its untagged super-frames are tc's;
  *  - on a member without (tc_receivers too: generic XDP would copy every frame there),
  *    tc decides every frame bondd_rx would, its VLAN devices' included. */
@@ -45,19 +46,21 @@ enum tc_owner { TC_NOT_OURS, TC_ENGINE, TC_TAKES };
 struct tc_receipt {
 	struct bondd_xdp_config *cfg;
 	__u32 slot;
-	__u32 vid;                        /* for this VLAN device (the skb holds the tag) */
+	__u32 vid;                        /* for this VLAN device (the skb holds the tag)... */
+	__u32 device;                     /* ...whose engine end this is */
 	int whole;                        /* tc decides all this member receives */
 };
 
-/* The bytes the decision reads at most: Ethernet, IPv6, ICMPv6 (classify.h). */
-#define BONDD_DECIDING_BYTES 58
+/* The bytes the decision reads at most: the Ethernet, IPv6 and ICMPv6 headers
+ * (for_the_engine, classify.h). */
+#define BONDD_DECIDING_BYTES (sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + sizeof(struct icmp6hdr))
 
-static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct ethhdr *eth, void *end, struct tc_receipt *r)
+static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_receipt *r)
 {
-	struct bondd_xdp_config *cfg = tc_config();
+	struct bondd_xdp_config *cfg = current_config();
 	__u32 ifindex = skb->ifindex;
 	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
-	if (!cfg || !found)
+	if (!cfg || !cfg->super_frames_in_tc || !found)
 		return TC_NOT_OURS;
 	__u32 slot = *found & (BONDD_MAX_MEMBERS - 1);
 	if (!((cfg->tc_members >> slot) & 1))
@@ -66,19 +69,32 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct ethh
 	r->slot = slot;
 	r->vid = 0;
 	r->whole = (cfg->tc_receivers >> slot) & 1;
+	/* A capture (mode none): every frame goes up, as bondd_rx sends it. */
+	if (cfg->mode == BONDD_XDP_MODE_NONE)
+		return TC_ENGINE;
 	if (skb->vlan_present) {
 		__u32 vid = skb->vlan_tci & 0x0fff;
 		__u32 *device = bpf_map_lookup_elem(&bondd_vlans, &vid);
 		if (!r->whole || skb->vlan_proto != bpf_htons(ETH_P_8021Q) || !vid || !device || !*device)
 			return TC_ENGINE;
 		r->vid = vid;
+		r->device = *device;
 	}
 	/* Too long for the bond device and no super-frame: the engine's, as in bondd_rx. */
 	if (!skb->gso_size && (!r->whole || skb->len > cfg->max_frame))
 		return TC_ENGINE;
-	if ((void *)(eth + 1) > end || for_the_engine(eth, end))
+	__u8 head[BONDD_DECIDING_BYTES];
+	/* 64 bits and one register for the bounds and the call, which the verifier must
+	 * see on the same register (a 32-bit value is widened into a copy). */
+	__u64 n = skb->len;
+	if (n > BONDD_DECIDING_BYTES)
+		n = BONDD_DECIDING_BYTES;
+	asm volatile("" : "+r"(n));
+	if (n < sizeof(struct ethhdr) || n > BONDD_DECIDING_BYTES)
 		return TC_ENGINE;
-	return TC_TAKES;
+	if (bpf_skb_load_bytes(skb, 0, head, n))
+		return TC_ENGINE;
+	return for_the_engine((struct ethhdr *)head, head + n) ? TC_ENGINE : TC_TAKES;
 }
 
 /* Counts a tc verdict, and returns it. */
@@ -158,22 +174,22 @@ int bondd_tc_tx(struct __sk_buff *skb)
 SEC("tc")
 int bondd_tc_rx(struct __sk_buff *skb)
 {
-	/* The bytes the decision reads, in the linear part, as the socket filter reads them. */
-	__u32 want = skb->len < BONDD_DECIDING_BYTES ? skb->len : BONDD_DECIDING_BYTES;
-	if ((__u32)(skb->data_end - skb->data) < want)
-		bpf_skb_pull_data(skb, want);
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
 	struct tc_receipt r = {};
-	enum tc_owner owner = tc_owner(skb, eth, end, &r);
+	enum tc_owner owner = tc_owner(skb, &r);
 	if (owner != TC_TAKES) {
 		/* The engine has it; the drop filter after us ends it. Counted as passed here
 		 * where bondd_rx did not count it: on a member without it, and one too long
 		 * for a redirect that bondd_rx left to tc. */
-		if (owner == TC_ENGINE && (r.whole || (!skb->vlan_present && skb->len > r.cfg->max_frame)))
+		if (owner == TC_ENGINE &&
+		    (r.whole || (r.cfg->mode != BONDD_XDP_MODE_NONE && !skb->vlan_present && skb->len > r.cfg->max_frame)))
 			tc_count(TC_ACT_OK);
 		return TC_ACT_UNSPEC;
 	}
+	/* The Ethernet header in place, for admission and the MAC rewrite. */
+	if ((__u32)(skb->data_end - skb->data) < sizeof(struct ethhdr))
+		bpf_skb_pull_data(skb, sizeof(struct ethhdr));
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
 	struct bondd_xdp_member_stats *s = member_stats(r.slot);
 	if (!s || (void *)(eth + 1) > end)
 		return tc_count(TC_ACT_SHOT);
@@ -184,17 +200,21 @@ int bondd_tc_rx(struct __sk_buff *skb)
 		return tc_count(TC_ACT_SHOT);
 	}
 	to_bond_mac(r.cfg, eth);
-	s->rx_packets++;
-	s->rx_bytes += skb->len + (r.vid ? 4 : 0);
-	if (!r.vid)
+	if (!r.vid) {
+		s->rx_packets++;
+		s->rx_bytes += skb->len;
 		return tc_count(tc_redirect(skb, BONDD_DEVICE_SLOT));
-	/* To the VLAN device's engine end, untagged. */
-	count_vlan(r.vid, skb->len, 1);
-	__u32 *device = bpf_map_lookup_elem(&bondd_vlans, &r.vid);
-	if (!device || !*device || bpf_skb_vlan_pop(skb))
+	}
+	/* To the VLAN device's engine end, untagged (the tag is in the skb's metadata). */
+	if (bpf_skb_vlan_pop(skb)) {
+		s->rx_dropped++;
 		return tc_count(TC_ACT_SHOT);
+	}
+	s->rx_packets++;
+	s->rx_bytes += skb->len + 4;
+	count_vlan(r.vid, skb->len, 1);
 	skb->mark = BONDD_TC_MARK;
-	return tc_count(bpf_redirect(*device, 0));
+	return tc_count(bpf_redirect(r.device, 0));
 }
 
 SEC("tc")
@@ -210,12 +230,8 @@ int bondd_tc_out(struct __sk_buff *skb)
 SEC("socket")
 int bondd_member_filter(struct __sk_buff *skb)
 {
-	__u8 head[BONDD_DECIDING_BYTES];
-	__u32 n = skb->len < BONDD_DECIDING_BYTES ? skb->len : BONDD_DECIDING_BYTES;
-	if (n < sizeof(struct ethhdr) || bpf_skb_load_bytes(skb, 0, head, n))
-		return skb->len;
 	struct tc_receipt r;
-	return tc_owner(skb, (struct ethhdr *)head, head + n, &r) == TC_TAKES ? 0 : skb->len;
+	return tc_owner(skb, &r) == TC_TAKES ? 0 : skb->len;
 }
 
 #endif

@@ -26,7 +26,8 @@ extension Engine {
             try turn()
             // Busy polling takes the place of coalescing when asked for.
             if !busyPoll.isOn { moderation.turnEnded(at: view.now, frames: framesThisTurn) }
-            busyPoll.turnEnded(at: view.now, frames: framesThisTurn, polled: polled)
+            // The window runs from the end of the turn that moved the frame.
+            if busyPoll.isOn { busyPoll.turnEnded(at: system.now(), frames: framesThisTurn, polled: polled) }
             framesThisTurn = 0
         }
     }
@@ -46,7 +47,7 @@ extension Engine {
         if polls {
             timeout = 0
             poller.watchSockets(true)
-        } else if case .tick(let tick) = moderation.wait {
+        } else if !busyPoll.isOn, case .tick(let tick) = moderation.wait {
             timeout = min(timeout ?? .max, Int64(tick))
             poller.watchSockets(false)
         } else {

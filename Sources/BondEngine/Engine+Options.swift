@@ -41,8 +41,11 @@ extension Engine {
             mode.reconfigure(new, at: now)
         }
         probing = new.probesLinks
-        if new.coalesce != old.coalesce { moderation = WakeupModeration(enabled: new.coalesce == .adaptive) }
-        if new.busyPoll != old.busyPoll { busyPoll = BusyPoll(microseconds: new.busyPoll) }
+        // Either starts afresh: coalescing is not fed while busy polling is on.
+        if new.coalesce != old.coalesce || new.busyPoll != old.busyPoll {
+            moderation = WakeupModeration(enabled: new.coalesce == .adaptive)
+            busyPoll = BusyPoll(microseconds: new.busyPoll)
+        }
         carrierPoll.interval = new.miimon
         carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }

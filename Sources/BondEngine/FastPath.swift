@@ -29,7 +29,10 @@ final class FastPath {
     /// tc takes the skb as it is. So a member without native XDP is decided in tc, and
     /// generically only where the tc programs are not to be had.
     enum MemberPath: String, Sendable { case native, generic, tc }
-    private var configured: XDPBondProgram.Configuration?
+    /// The configuration as last written, and whether members changed since (the next
+    /// `update` writes even an equal one).
+    private var written: XDPBondProgram.Configuration?
+    private var membersChanged = false
     /// The last frame each slot received, as last fed to the ARP/NS monitor.
     var lastReceiveSeen: [Int: UInt64] = [:]
     /// What the maps hold, as last written: only changes are written.
@@ -94,13 +97,16 @@ final class FastPath {
         }
         memberPaths[slot] = path
         lastReceiveSeen[slot] = program.memberCounters(slot: slot).lastReceive
-        configured = nil
+        membersChanged = true
         return path
     }
 
     func detachMember(slot: Int, ifindex: Int32) {
         // tc gives the member's frames back to its socket before either goes.
-        if var c = configured, c.tcMembers.remove(slot) != nil { try? update(c) }
+        if var c = written, c.tcMembers.remove(slot) != nil {
+            c.tcReceivers.remove(slot)
+            try? write(c)
+        }
         program.detachTC(from: ifindex)
         filteredSockets.removeValue(forKey: slot)?.removeFilter()
         program.detach(from: ifindex)
@@ -108,7 +114,7 @@ final class FastPath {
         memberPaths[slot] = nil
         lastReceiveSeen[slot] = nil
         if memberMACs.removeValue(forKey: slot) != nil { try? program.setMemberMAC(slot: slot, mac: nil) }
-        configured = nil
+        membersChanged = true
     }
 
     /// `bondd_tx` on a VLAN device's engine end, and the maps that tell its frames apart.
@@ -134,9 +140,10 @@ final class FastPath {
 
     /// Every program off every interface (idempotent).
     func detachAll() {
-        if var c = configured, !c.tcMembers.isEmpty {
+        if var c = written, !c.tcMembers.isEmpty {
             c.tcMembers = []
-            try? update(c)
+            c.tcReceivers = []
+            try? write(c)
         }
         for ix in program.tcInterfaces { program.detachTC(from: ix) }
         for socket in filteredSockets.values { socket.removeFilter() }
@@ -144,11 +151,16 @@ final class FastPath {
         for ix in program.attachedInterfaces { program.detach(from: ix) }
     }
 
-    /// Writes the configuration if it changed since the last write.
+    /// Writes the configuration if it changed since the last write, or members did.
     func update(_ c: XDPBondProgram.Configuration) throws(SystemError) {
-        guard c != configured else { return }
+        guard c != written || membersChanged else { return }
+        try write(c)
+        membersChanged = false
+    }
+
+    private func write(_ c: XDPBondProgram.Configuration) throws(SystemError) {
         try program.configure(c)
-        configured = c
+        written = c
     }
 
     /// Some member is attached natively: its redirects into the bond device (a veth)

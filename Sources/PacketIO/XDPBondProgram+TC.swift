@@ -36,10 +36,7 @@ extension XDPBondProgram {
 
     /// Whether `ifindex` runs an XDP program (anyone's): a member decided in tc alone
     /// would see its frames only after that program had done with them.
-    public static func hasXDPProgram(_ ifindex: Int32) -> Bool {
-        var id: UInt32 = 0
-        return bpf_xdp_query_id(ifindex, 0, &id) == 0 && id != 0
-    }
+    public static func hasXDPProgram(_ ifindex: Int32) -> Bool { bondd_xdp_attached(ifindex) != 0 }
 
     /// Takes the tc programs off `ifindex`.
     public func detachTC(from ifindex: Int32) { object.detachFilters(from: ifindex) }

@@ -48,6 +48,12 @@ import Testing
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "backend=xdp"])
         bond.configureAddresses()
         #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
+        // Each frame has one owner: none reaches the host twice (the engine's socket
+        // filter and tc decide alike), ICMPv6 included.
+        for ip in [tb["BOND_IP4"], tb["BOND_IP6"]] {
+            let ping = tb.inClient("ping -c 20 -i 0.01 -W 2 \(ip)")
+            #expect(ping.ok && !ping.output.contains("DUP"), "\(ping.output)")
+        }
         let s = try #require(bond.status())
         #expect(s.backend == "xdp", "\(s.backendDetail ?? "")")
         #expect(s.backendDetail?.contains("\(tb.members[0]) tc") == true, "\(s.backendDetail ?? "")")

@@ -76,11 +76,19 @@ import Testing
         let ipv6ND: [UInt8] =
             [0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 0x01, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 8, 58, 255]
             + [UInt8](repeating: 0, count: 32) + [135, 0, 0, 0, 0, 0, 0, 0]
+        // An echo request: ICMPv6, but no neighbour discovery, so the bond's; and the
+        // same cut after 4 bytes of its header, which neither side can classify.
+        var echo = ipv6ND
+        echo[54] = 128
+        var cut = Array(ipv6ND.prefix(58))
+        cut[19] = 4
         let cases: [(name: String, frame: [UInt8], gso: Int, verdict: Int32)] = [
             ("a plain frame", frame(), 0, Self.redirect),
             ("a super-frame", frame(), gso, Self.redirect),
             ("ARP", frame(type: 0x0806), 0, Self.unspec),
             ("neighbour discovery", ipv6ND, 0, Self.unspec),
+            ("an ICMPv6 echo request", echo, 0, Self.redirect),
+            ("ICMPv6 cut short", cut, 0, Self.unspec),
             ("longer than the MTU", frame() + [UInt8](repeating: 0, count: 1500), 0, Self.unspec),
         ]
         for k in cases {
@@ -89,8 +97,8 @@ import Testing
             #expect((filtered == 0) == (k.verdict != Self.unspec), "\(k.name): one owner, filter kept \(filtered)")
         }
         // What went to the engine is counted passed here, as bondd_rx counts it.
-        #expect(p.counters().redirected == 2 && p.counters().passed == 3, "\(p.counters())")
-        #expect(p.memberCounters(slot: 0).rxPackets == 2)
+        #expect(p.counters().redirected == 3 && p.counters().passed == 4, "\(p.counters())")
+        #expect(p.memberCounters(slot: 0).rxPackets == 3)
         // A backup's frames are dropped, and counted: still tc's, not the engine's.
         var backup = c
         backup.active = 4
