@@ -121,6 +121,13 @@ static __always_inline long tc_redirect(struct __sk_buff *skb, __u32 slot)
 	return ifindex ? bpf_redirect(ifindex, 0) : TC_ACT_SHOT;
 }
 
+/* To a VLAN device's engine end (tc_receipt.device), marked as redirect_target marks. */
+static __always_inline long tc_redirect_to_device(struct __sk_buff *skb, __u32 ifindex)
+{
+	skb->mark = BONDD_TC_MARK;
+	return bpf_redirect(ifindex, 0);
+}
+
 static __always_inline void count_sent(__u32 slot, __u64 length)
 {
 	struct bondd_xdp_member_stats *s = member_stats(slot & (BONDD_MAX_MEMBERS - 1));
@@ -213,8 +220,7 @@ int bondd_tc_rx(struct __sk_buff *skb)
 	s->rx_packets++;
 	s->rx_bytes += skb->len + 4;
 	count_vlan(r.vid, skb->len, 1);
-	skb->mark = BONDD_TC_MARK;
-	return tc_count(bpf_redirect(r.device, 0));
+	return tc_count(tc_redirect_to_device(skb, r.device));
 }
 
 SEC("tc")

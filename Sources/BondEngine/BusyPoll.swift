@@ -27,7 +27,7 @@ struct BusyPoll {
 
     /// Whether the engine should look again at `now` without sleeping.
     func polls(at now: Instant) -> Bool {
-        guard window > 0, let last = lastFrame else { return false }
+        guard isOn, let last = lastFrame else { return false }
         return now.nanoseconds &- last.nanoseconds < window
     }
 }

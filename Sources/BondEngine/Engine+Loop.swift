@@ -24,10 +24,13 @@ extension Engine {
         while !stopping {
             let polled = waitForWork()
             try turn()
-            // Busy polling takes the place of coalescing when asked for.
-            if !busyPoll.isOn { moderation.turnEnded(at: view.now, frames: framesThisTurn) }
-            // The window runs from the end of the turn that moved the frame.
-            if busyPoll.isOn { busyPoll.turnEnded(at: system.now(), frames: framesThisTurn, polled: polled) }
+            // Busy polling takes the place of coalescing when asked for; its window runs
+            // from the end of the turn that moved the frame.
+            if busyPoll.isOn {
+                busyPoll.turnEnded(at: system.now(), frames: framesThisTurn, polled: polled)
+            } else {
+                moderation.turnEnded(at: view.now, frames: framesThisTurn)
+            }
             framesThisTurn = 0
         }
     }

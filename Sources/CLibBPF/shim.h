@@ -52,9 +52,6 @@ static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, 
     return r;
 }
 
-// Runs a tc program or socket filter once on `data` (BPF_PROG_TEST_RUN), as if it
-// arrived on `ifindex` with `mark`, a GSO frame of `gso_size` when not 0; returns 0
-// and the program's return value in `retval`, or -errno.
 // Whether an interface runs any XDP program, in any mode (with programs in two modes
 // at once, the single prog_id is 0).
 static inline int bondd_xdp_attached(int ifindex) {
@@ -63,6 +60,9 @@ static inline int bondd_xdp_attached(int ifindex) {
     return opts.prog_id || opts.drv_prog_id || opts.skb_prog_id || opts.hw_prog_id;
 }
 
+// Runs a tc program or socket filter once on `data` (BPF_PROG_TEST_RUN), as if it
+// arrived on `ifindex` with `mark`, a GSO frame of `gso_size` when not 0; returns 0
+// and the program's return value in `retval`, or -errno.
 static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, __u32 ifindex, __u32 gso_size,
                                      __u32 mark, __u32 *retval) {
     struct __sk_buff ctx = { .ifindex = ifindex, .mark = mark, .gso_size = gso_size, .gso_segs = gso_size ? 2 : 0 };

@@ -56,7 +56,7 @@ public final class XDPBondProgram {
         /// The tc programs carry super-frames (`XDPBondProgram+TC`).
         public var superFramesInTC = false
         /// Slots whose receive tc program and socket filter are both in place: only
-        /// there does tc take super-frames from the engine's sockets.
+        /// there does tc take frames from the engine's sockets.
         public var tcMembers: Set<Int> = []
         /// Of `tcMembers`, those without `bondd_rx`: tc decides every frame they receive.
         public var tcReceivers: Set<Int> = []
