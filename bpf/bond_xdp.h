@@ -57,6 +57,7 @@ struct bondd_xdp_config {
 	__u32 super_frames_in_tc;         /* the tc programs carry super-frames (tc_path.h) */
 	__u32 tc_members;                 /* bit per slot: bondd_tc_rx and the socket filter are on it */
 	__u32 tc_receivers;               /* bit per slot (of tc_members): no XDP program; tc decides all it receives */
+	__u32 tc_tcp_only;                /* the engine decides the rest: tc carries TCP alone (afpacket, afxdp) */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

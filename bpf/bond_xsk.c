@@ -42,6 +42,9 @@ int bondd_xsk(struct xdp_md *ctx)
 	/* A tagged frame of a full MTU is 4 bytes longer (8 with two tags). */
 	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD))
 		max_frame += 8;
+	/* The tc programs carry TCP (tc_tcp_only, tc_path.h): every frame of it passes. */
+	if (cfg && cfg->tc_tcp_only && is_tcp(eth, end))
+		return XDP_PASS;
 	if (goes_up_with_its_flow(eth, end, end - data > max_frame))
 		return XDP_PASS;
 	return bpf_redirect_map(&bondd_xsks, *slot, XDP_PASS);

@@ -45,6 +45,20 @@ static __always_inline int for_the_engine(struct ethhdr *eth, void *end)
 	return 0;
 }
 
+/* An untagged TCP frame, over IPv4 or IPv6 (no extension header). */
+static __always_inline int is_tcp(struct ethhdr *eth, void *end)
+{
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		return (void *)(ip + 1) <= end && ip->protocol == IPPROTO_TCP;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		return (void *)(ip6 + 1) <= end && ip6->nexthdr == IPPROTO_TCP;
+	}
+	return 0;
+}
+
 /* The TCP flow a frame belongs to; 0 if it is not TCP. */
 static __always_inline int tcp_flow(struct ethhdr *eth, void *end, struct bondd_flow *flow)
 {

@@ -18,6 +18,10 @@
  *                      exactly these frames: each has one owner.
  *   bondd_tc_out       members and the engine ends, egress: lets these redirects out
  *                      past the stack bypass's drop filter, which runs after it.
+ *
+ * On the engine's backends (afpacket, afxdp: tc_tcp_only) the same programs carry TCP
+ * alone, every frame of a flow, in both directions: the engine would copy each
+ * super-frame twice, and one thread would carry every flow. All else is the engine's.
  */
 #ifndef BONDD_TC_PATH_H
 #define BONDD_TC_PATH_H
@@ -81,7 +85,7 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
 		r->device = *device;
 	}
 	/* Too long for the bond device and no super-frame: the engine's, as in bondd_rx. */
-	if (!skb->gso_size && (!r->whole || skb->len > cfg->max_frame))
+	if (!skb->gso_size && (skb->len > cfg->max_frame || !(r->whole || cfg->tc_tcp_only)))
 		return TC_ENGINE;
 	__u8 head[BONDD_DECIDING_BYTES];
 	/* 64 bits and one register for the bounds and the call, which the verifier must
@@ -94,7 +98,13 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
 		return TC_ENGINE;
 	if (bpf_skb_load_bytes(skb, 0, head, n))
 		return TC_ENGINE;
-	return for_the_engine((struct ethhdr *)head, head + n) ? TC_ENGINE : TC_TAKES;
+	if (for_the_engine((struct ethhdr *)head, head + n))
+		return TC_ENGINE;
+	/* The engine's backends: tc carries TCP alone, every frame of it, super-frame or
+	 * not, so that a flow never takes two paths and its segments stay in order. */
+	if (cfg->tc_tcp_only && !is_tcp((struct ethhdr *)head, head + n))
+		return TC_ENGINE;
+	return TC_TAKES;
 }
 
 /* Counts a tc verdict, and returns it. */
@@ -148,6 +158,8 @@ int bondd_tc_tx(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > end || for_the_engine(eth, end))
+		return TC_ACT_UNSPEC;
+	if (cfg->tc_tcp_only && !is_tcp(eth, end))
 		return TC_ACT_UNSPEC;
 	__u64 length = skb->len;
 	long chosen = choose_member(eth, end, cfg, 0, length);

@@ -16,13 +16,18 @@ extension Engine {
     /// carries TCP 1.4-2.8x as fast as AF_PACKET, answers as fast as a kernel bridge
     /// and adds the least CPU per frame; AF_PACKET moves one flow of 64-byte frames
     /// faster there, by running its engine on a second core.
+    ///
+    /// On `backend=afpacket` and `afxdp` the tc programs carry TCP alone (`FastPath.Scope`);
+    /// without them TCP goes through the engine too, and one log line says why.
     func startFastPath(kinds: [Int: String?]) {
         backendDetail = nil
-        guard system.hasXDP, bond.options.backend == nil || bond.options.backend == .xdp else { return }
+        guard system.hasXDP else { return }
+        let scope: FastPath.Scope = bond.options.backend == nil || bond.options.backend == .xdp ? .allFrames : .tcp
+        if scope == .tcp && !bond.options.tcpInKernel { return }
         var attempt: FastPath?
         do {
-            let fp = try FastPath(engineIndex: device.engineIndex, hostIndex: hostIndex) { [name, logger] in
-                logger.notice("\(name): \($0)")
+            let fp = try FastPath(engineIndex: device.engineIndex, hostIndex: hostIndex, scope: scope) {
+                [name, logger] in logger.notice("\(name): \($0)")
             }
             attempt = fp
             if bond.options.backend == nil && !fp.carriesSuperFrames {
@@ -46,9 +51,13 @@ extension Engine {
             }
             for d in vlanDevices { attachFastPath(to: d) }
             syncFastPath()
-            logger.info("\(name): backend xdp (\(fp.describe(memberNames: liveMemberNames)))")
+            if scope == .allFrames { logger.info("\(name): backend xdp (\(fp.describe(memberNames: liveMemberNames)))") }
         } catch {
             attempt?.detachAll()
+            if scope == .tcp {
+                logger.notice("\(name): tc programs unavailable (\(error)); TCP moves through the engine too")
+                return
+            }
             backendDetail = "xdp unavailable: \(error)"
             logger.notice("\(name): XDP fast path unavailable (\(error)); frames move through AF_PACKET")
         }
@@ -99,6 +108,7 @@ extension Engine {
         c.superFramesInTC = fp.carriesSuperFrames
         c.tcMembers = fp.tcMembers
         c.tcReceivers = fp.tcReceivers
+        c.tcTakesTCPOnly = fp.scope == .tcp
         do {
             for p in ports where p.isLive && fp.memberMACs[p.index] != p.mac.rawValue {
                 try fp.program.setMemberMAC(slot: p.index, mac: p.mac.rawValue)
@@ -169,13 +179,19 @@ extension Engine {
     }
 
     var backendStatus: (name: String, detail: String?, counters: FastPathCounters?) {
-        if let sp = socketPath { return ("afxdp", sp.describe(memberNames: liveMemberNames), nil) }
-        guard let fp = fastPath else { return ("afpacket", backendDetail, nil) }
-        let c = fp.program.counters()
-        return (
-            "xdp", fp.describe(memberNames: liveMemberNames),
-            FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped))
-        )
+        let counters = fastPath.map { fp in
+            let c = fp.program.counters()
+            return FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped))
+        }
+        // The engine's backends say what tc carries for them after their own detail.
+        let tc = fastPath.flatMap { $0.scope == .tcp ? $0.describe(memberNames: liveMemberNames) : nil }
+        func detail(_ own: String?) -> String? {
+            let parts = [own, tc].compactMap { $0 }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+        if let sp = socketPath { return ("afxdp", detail(sp.describe(memberNames: liveMemberNames)), counters) }
+        guard let fp = fastPath, fp.scope == .allFrames else { return ("afpacket", detail(backendDetail), counters) }
+        return ("xdp", fp.describe(memberNames: liveMemberNames), counters)
     }
 
     /// MACs the mode's per-VIF table forgot: the programs' map forgets them too.

@@ -80,7 +80,8 @@ extension Engine {
     func syncSocketPath() {
         guard let sp = socketPath else { return }
         // The program allows 8 bytes more for tags: a tagged frame fits a socket frame too.
-        do { try sp.program.setMaximumFrame(min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame - 8)) } catch {
+        let maximumFrame = min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame - 8)
+        do { try sp.program.configure(maximumFrame: maximumFrame, tcpToTC: fastPath?.scope == .tcp) } catch {
             logger.error("\(name): cannot update the AF_XDP steering: \(error)")
         }
     }

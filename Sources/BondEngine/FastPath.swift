@@ -8,7 +8,15 @@ import SystemIO
 /// decide from. The engine keeps its AF_PACKET sockets: what the programs pass up
 /// reaches it as before. tc programs (bpf/tc_path.h) carry TCP's super-frames whole,
 /// and decide all a member receives where XDP would only be generic.
+///
+/// On the engine's backends (`Scope.tcp`) only the tc programs go on, and carry TCP.
 final class FastPath {
+    /// What the programs decide: every frame they can (`backend=xdp`), or TCP alone
+    /// (afpacket, afxdp), in tc, which takes TCP's super-frames whole where the engine
+    /// would copy each twice, and in the softirq of each flow's core where the engine
+    /// is one thread; all else is the engine's, as the backend says.
+    enum Scope: Sendable { case allFrames, tcp }
+    let scope: Scope
     let program: XDPBondProgram
     private let engineIndex: Int32
     /// The tc programs are on the bond device (and so go on every member): super-frames
@@ -20,8 +28,9 @@ final class FastPath {
     var tcMembers: Set<Int> { Set(filteredSockets.keys) }
     /// How each member receives, by slot.
     private(set) var memberPaths: [Int: MemberPath] = [:]
-    /// Members decided in tc alone (no `bondd_rx`).
-    var tcReceivers: Set<Int> { Set(memberPaths.filter { $0.value == .tc }.keys) }
+    /// Members decided in tc alone (no `bondd_rx`); with `Scope.tcp`, none: the engine
+    /// decides all but TCP there.
+    var tcReceivers: Set<Int> { scope == .tcp ? [] : Set(memberPaths.filter { $0.value == .tc }.keys) }
 
     /// Where a member's frames are decided: by `bondd_rx` in its driver (native) or in
     /// the generic path, or by `bondd_tc_rx` alone. Generic XDP copies every frame
@@ -48,17 +57,28 @@ final class FastPath {
     /// dropped unless its peer runs NAPI (GRO or XDP there). Measured on this testbed,
     /// bond -> member at 64 B: native 0.04 Mpps, generic 0.33 Mpps.
     /// `log` hears why the tc programs could not be had, if so.
-    init(engineIndex: Int32, hostIndex: Int32, log: (String) -> Void = { _ in }) throws(SystemError) {
+    /// With `Scope.tcp` no XDP program goes on, and without the tc programs there is
+    /// nothing to be had: it throws.
+    init(
+        engineIndex: Int32, hostIndex: Int32, scope: Scope = .allFrames, log: (String) -> Void = { _ in }
+    )
+        throws(SystemError)
+    {
         program = try XDPBondProgram()
         self.engineIndex = engineIndex
+        self.scope = scope
         try program.setDevice(ifindex: engineIndex)
-        try program.attach(transmit: true, to: engineIndex, mode: .generic)
+        if scope == .allFrames { try program.attach(transmit: true, to: engineIndex, mode: .generic) }
         do throws(SystemError) {
             try program.attachTC(.engineEnd, to: engineIndex)
             try program.attachTC(.bondDevice, to: hostIndex)
             carriesSuperFrames = true
         } catch {
             program.detachTC(from: engineIndex)
+            if scope == .tcp {
+                program.detach(from: engineIndex)
+                throw error
+            }
             log("tc programs unavailable (\(error)): super-frames go through the engine")
             carriesSuperFrames = false
         }
@@ -73,12 +93,15 @@ final class FastPath {
     /// - Returns: the path its frames take.
     @discardableResult
     func attachMember(slot: Int, ifindex: Int32, kind: String?, socket: PacketSocket) throws(SystemError) -> MemberPath {
-        if XDPBondProgram.hasXDPProgram(ifindex) {
+        // The engine's backends put their own XDP program (AF_XDP's steering) there.
+        if scope == .allFrames && XDPBondProgram.hasXDPProgram(ifindex) {
             throw SystemError("ifindex \(ifindex) runs another XDP program", errno: EBUSY)
         }
         try program.setMember(slot: slot, ifindex: ifindex)
         var path = MemberPath.generic
-        if kind != "veth" {
+        if scope == .tcp {
+            path = .tc
+        } else if kind != "veth" {
             do { try program.attach(transmit: false, to: ifindex, mode: .native); path = .native } catch {}
         }
         if path == .generic && carriesSuperFrames { path = .tc }
@@ -169,6 +192,10 @@ final class FastPath {
 
     /// How each program is attached, for `bondctl show`.
     func describe(memberNames: [Int: String]) -> String {
+        if scope == .tcp {
+            let names = memberPaths.keys.sorted().map { memberNames[$0] ?? "slot \($0)" }
+            return "TCP in tc on \(names.joined(separator: ", "))"
+        }
         let members = memberPaths.keys.sorted().map { "\(memberNames[$0] ?? "slot \($0)") \(memberPaths[$0]!.rawValue)" }
         let tc = carriesSuperFrames ? "; super-frames in tc" : ""
         return "bond device generic; members \(members.joined(separator: ", "))\(tc)"

@@ -60,6 +60,9 @@ public final class XDPBondProgram {
         public var tcMembers: Set<Int> = []
         /// Of `tcMembers`, those without `bondd_rx`: tc decides every frame they receive.
         public var tcReceivers: Set<Int> = []
+        /// The engine decides all but TCP (backends afpacket and afxdp): the tc programs
+        /// carry every TCP frame, and nothing else.
+        public var tcTakesTCPOnly = false
         public init(
             mode: Mode, active: Int?, usable: [Int], allMembersActive: Bool = false, packetsPerMember: Int = 1,
             hashPolicy: Int = 0
@@ -205,6 +208,7 @@ public final class XDPBondProgram {
         config.super_frames_in_tc = c.superFramesInTC ? 1 : 0
         config.tc_members = Self.mask(c.tcMembers)
         config.tc_receivers = Self.mask(c.tcReceivers.intersection(c.tcMembers))
+        config.tc_tcp_only = c.tcTakesTCPOnly ? 1 : 0
         let mac = c.bondMAC.count == 6 ? c.bondMAC : [0, 0, 0, 0, 0, 0]
         withUnsafeMutableBytes(of: &config.bond_mac) { for i in 0..<6 { $0[i] = mac[i] } }
         withUnsafeMutableBytes(of: &config.usable) { raw in

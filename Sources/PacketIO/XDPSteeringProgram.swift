@@ -48,11 +48,13 @@ public final class XDPSteeringProgram {
         _ = bpf_map_delete_elem(slotsMap, &key)
     }
 
-    /// Frames longer than this (MTU + Ethernet header, or what a socket frame holds)
-    /// go up to the AF_PACKET sockets.
-    public func setMaximumFrame(_ bytes: Int) throws(SystemError) {
+    /// Frames longer than `maximumFrame` (MTU + Ethernet header, or what a socket
+    /// frame holds) go up to the AF_PACKET sockets; with `tcpToTC`, TCP frames too,
+    /// for the tc programs that carry TCP (bpf/tc_path.h) to take.
+    public func configure(maximumFrame: Int, tcpToTC: Bool) throws(SystemError) {
         var config = bondd_xdp_config()
-        config.max_frame = UInt32(bytes)
+        config.max_frame = UInt32(maximumFrame)
+        config.tc_tcp_only = tcpToTC ? 1 : 0
         var key: UInt32 = 0
         let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
         guard r == 0 else { throw SystemError("bond_xsk: bondd_config update", errno: -r) }

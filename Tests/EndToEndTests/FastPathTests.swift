@@ -214,10 +214,12 @@ import Testing
     }
 
     /// backend=afxdp: every frame through AF_XDP sockets on shared memory, steered by
-    /// bondd_xsk; TCP's checksums, owed by the host, completed on the way.
+    /// bondd_xsk; TCP's checksums, owed by the host, completed on the way (TCP left to
+    /// the engine: tcp_in_kernel=0).
     @Test func afxdpMovesFramesThroughSocketsAndLeavesNothingBehind() throws {
         let tb = try Testbed()
-        let bond = try BondDaemon(tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=afxdp"])
+        let bond = try BondDaemon(
+            tb, options: ["mode=balance-xor", "xmit_hash_policy=layer3+4", "miimon=100", "backend=afxdp", "tcp_in_kernel=0"])
         bond.configureAddresses()
         #expect(tb.inClient("ping -c 100 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
         // A TCP connection (checksums owed by both stacks) carries a request and a reply.

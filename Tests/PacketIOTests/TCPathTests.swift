@@ -122,6 +122,42 @@ import Testing
         #expect(p.counters().dropped == 1 && p.counters().redirected == 2 && p.counters().passed == 0)
     }
 
+    /// The engine's backends (afpacket, afxdp): tc carries TCP, every frame of it in
+    /// both directions, and the engine's sockets get exactly the rest.
+    @Test func onTheEnginesBackendsTCTakesTCPAlone() throws {
+        var c = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
+        c.tcTakesTCPOnly = true
+        let p = try program(c)
+        var tcp = frame()
+        tcp[23] = 6  // IPv4's protocol
+        var tcp6: [UInt8] = [0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 20, 6, 64]
+        tcp6 += [UInt8](repeating: 0, count: 32) + [0x03, 0xE8, 0x07, 0xD0] + [UInt8](repeating: 0, count: 16)
+        var tagged = Array(tcp.prefix(12)) + [0x81, 0x00, 0, 7] + Array(tcp.suffix(from: 12))
+        tagged.removeLast(4)
+        let cases: [(name: String, frame: [UInt8], gso: Int, tc: Bool)] = [
+            ("a TCP segment", tcp, 0, true),
+            ("a TCP super-frame", tcp, gso, true),
+            ("TCP over IPv6", tcp6, 0, true),
+            ("UDP", frame(), 0, false),
+            ("a UDP super-frame", frame(), gso, false),
+            ("ARP", frame(type: 0x0806), 0, false),
+            ("TCP tagged for a VLAN", tagged, 0, false),
+            ("TCP longer than the MTU and no super-frame", tcp + [UInt8](repeating: 0, count: 1500), 0, false),
+        ]
+        for k in cases {
+            let filtered = try p.runTC(.memberFilter, frame: k.frame, gsoSize: k.gso)
+            #expect(try p.runTC(.receive, frame: k.frame, gsoSize: k.gso) == (k.tc ? Self.redirect : Self.unspec), "\(k.name)")
+            #expect((filtered == 0) == k.tc, "\(k.name): one owner, filter kept \(filtered)")
+            // The host's frames: tc sends TCP (the tag aside, which the kernel holds
+            // apart on a VLAN device's own path), the engine the rest.
+            guard k.gso == 0 && k.frame.count < 100 else { continue }
+            #expect(try p.runTC(.transmit, frame: k.frame) == (k.tc ? Self.redirect : Self.unspec), "sent: \(k.name)")
+        }
+        // The frame too long went up, counted passed as everywhere tc leaves it so.
+        #expect(p.counters().redirected == 5 && p.counters().passed == 1, "\(p.counters())")
+        #expect(p.memberCounters(slot: 0).rxPackets == 3 && p.memberCounters(slot: 0).txPackets == 2)
+    }
+
     @Test func onlyOurRedirectsPassTheStackBypass() throws {
         let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
         #expect(try p.runTC(.out, frame: frame(), mark: XDPBondProgram.tcMark) == Self.ok)

@@ -123,7 +123,7 @@ import Testing
         try program.attach(to: a.inner.index, mode: .generic)
         let up = try PacketSocket(interfaceIndex: a.inner.index)
         let sender = try PacketSocket(interfaceIndex: a.outer.index)
-        try program.setMaximumFrame(1514)
+        try program.configure(maximumFrame: 1514, tcpToTC: false)
         var big = udpFrame(9)
         big += [UInt8](repeating: 0, count: 1600 - big.count)
         try sender.send(big)

@@ -38,6 +38,7 @@ extension BondOptions {
             "backend": backend?.rawValue,
             "coalesce": coalesce.rawValue,
             "busy_poll": String(busyPoll),
+            "tcp_in_kernel": tcpInKernel ? "1" : "0",
             "vlans": list(vlans),
         ]
         // The options of every registered mode, this mode's with their values.

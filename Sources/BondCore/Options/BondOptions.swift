@@ -42,6 +42,10 @@ public struct BondOptions: Sendable, Equatable {
     /// µs the engine keeps polling its rings after a frame instead of sleeping (bondd's
     /// own option, as the kernel's net.core.busy_poll); 0: off.
     public var busyPoll: Int = 0
+    /// On the engine's backends (afpacket, afxdp), tc programs in the kernel carry
+    /// TCP, every frame of it, and the engine decides the rest (bondd's own option);
+    /// false: the engine decides every frame. No effect on xdp.
+    public var tcpInKernel = true
     /// VLAN devices the engine makes over the bond (bondd's own option; `VLANSpec`).
     public var vlans: [VLANSpec] = []
     /// Options of one mode alone (`ModeOption`), checked, by kernel name.
@@ -237,6 +241,7 @@ extension BondOptions {
                 }
                 o.coalesce = c
             case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
+            case "tcp_in_kernel": o.tcpInKernel = try integer(name, value, 0...1) == 1
             case "vlans": o.vlans = try VLANSpec.parseList(value)
             default:
                 if ModeOption.named(name) != nil {

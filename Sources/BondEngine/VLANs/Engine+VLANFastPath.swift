@@ -7,7 +7,8 @@ extension Engine {
     /// Attaches the fast path to `d` when the bond runs on it; without, its frames take
     /// the engine's sockets (and one log line says why). Its removal detaches it.
     func attachFastPath(to d: BondDevicePort) {
-        guard let fp = fastPath, let vid = d.vlan?.vid, !d.removed, !d.onFastPath else { return }
+        // The engine's backends leave VLAN devices' frames to the engine, TCP too.
+        guard let fp = fastPath, fp.scope == .allFrames, let vid = d.vlan?.vid, !d.removed, !d.onFastPath else { return }
         let engineIndex = d.engineIndex
         do { try fp.attachVLAN(vid: vid, engineIndex: engineIndex) } catch {
             logger.notice("\(name): no XDP fast path on \(d.name) (\(error)); its frames move through the engine")
