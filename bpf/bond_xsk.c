@@ -42,8 +42,10 @@ int bondd_xsk(struct xdp_md *ctx)
 	/* A tagged frame of a full MTU is 4 bytes longer (8 with two tags). */
 	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD))
 		max_frame += 8;
-	/* The tc programs carry TCP (tc_tcp_only, tc_path.h): every frame of it passes. */
-	if (cfg && cfg->tc_tcp_only && is_tcp(eth, end))
+	/* The tc programs carry members' TCP (tc_tcp_only, tc_path.h): every frame of it
+	 * passes to them. What the host sends reaches an engine end only when bondd_tc_tx
+	 * left it to the engine (or for a VLAN device, which tc leaves alone). */
+	if (cfg && cfg->tc_tcp_only && *slot < BONDD_MAX_MEMBERS && is_tcp(eth, end))
 		return XDP_PASS;
 	if (goes_up_with_its_flow(eth, end, end - data > max_frame))
 		return XDP_PASS;

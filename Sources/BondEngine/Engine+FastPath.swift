@@ -23,7 +23,8 @@ extension Engine {
         backendDetail = nil
         guard system.hasXDP else { return }
         let scope: FastPath.Scope = bond.options.backend == nil || bond.options.backend == .xdp ? .allFrames : .tcp
-        if scope == .tcp && !bond.options.tcpInKernel { return }
+        tcpInTCUnavailable = nil
+        if scope == .tcp && !(bond.options.tcpInKernel && modeLeavesTCPToTC) { return }
         var attempt: FastPath?
         do {
             let fp = try FastPath(engineIndex: device.engineIndex, hostIndex: hostIndex, scope: scope) {
@@ -55,6 +56,7 @@ extension Engine {
         } catch {
             attempt?.detachAll()
             if scope == .tcp {
+                tcpInTCUnavailable = "TCP through the engine: tc programs unavailable (\(error))"
                 logger.notice("\(name): tc programs unavailable (\(error)); TCP moves through the engine too")
                 return
             }
@@ -63,11 +65,24 @@ extension Engine {
         }
     }
 
+    /// On the engine's backends, whether tc carries this mode's TCP: not where the
+    /// programs cannot decide, nor in balance-rr, whose turn the engine's counter and
+    /// the programs' per-CPU ones could not share (each member in turn, and
+    /// packets_per_slave, across all frames).
+    var modeLeavesTCPToTC: Bool { mode.fastPathKind != .none && mode.fastPathKind != .roundRobin }
+
+    /// The engine's backends' TCP is in tc now: the programs are on, the mode leaves it
+    /// to them and no capture runs (a capture must see every frame).
+    var tcpInTC: Bool { fastPath?.scope == .tcp && modeLeavesTCPToTC && taps.isEmpty }
+
     /// A member added at runtime gets the receive program; its undo takes it off again.
     func attachFastPath(to port: MemberPort, kind: String?) throws(EngineError) {
         guard let fp = fastPath else { return }
         do { try fp.attachMember(slot: port.index, ifindex: port.interfaceIndex, kind: kind, socket: port.socket) } catch {
-            throw EngineError("cannot attach the XDP fast path to \(port.name): \(error)")
+            // Refused rather than left out: bondd_tc_tx would send TCP to a member
+            // without the program that lets it out there.
+            let what = fp.scope == .tcp ? "the tc programs that carry TCP" : "the XDP fast path"
+            throw EngineError("cannot attach \(what) to \(port.name): \(error)")
         }
         detachOnRemoval(port, from: fp)
     }
@@ -93,7 +108,8 @@ extension Engine {
             case .sourceLoadBalancing: .sourceLoadBalancing
             }
         // A capture must see every frame, and sees only what reaches the engine.
-        if !taps.isEmpty { mode = .none }
+        if !taps.isEmpty || (fp.scope == .tcp && !modeLeavesTCPToTC) { mode = .none }
+        defer { if fp.scope == .tcp { syncSocketPath() } }
         var c = XDPBondProgram.Configuration(
             mode: mode, active: view.active, usable: view.usable, allMembersActive: o.allSlavesActive,
             packetsPerMember: o.packetsPerSlave, hashPolicy: o.xmitHashPolicy.rawValue)
@@ -184,7 +200,7 @@ extension Engine {
             return FastPathCounters(redirected: Int(c.redirected), passed: Int(c.passed), dropped: Int(c.dropped))
         }
         // The engine's backends say what tc carries for them after their own detail.
-        let tc = fastPath.flatMap { $0.scope == .tcp ? $0.describe(memberNames: liveMemberNames) : nil }
+        let tc = fastPath.flatMap { tcpInTC ? $0.describe(memberNames: liveMemberNames) : nil } ?? tcpInTCUnavailable
         func detail(_ own: String?) -> String? {
             let parts = [own, tc].compactMap { $0 }
             return parts.isEmpty ? nil : parts.joined(separator: "; ")

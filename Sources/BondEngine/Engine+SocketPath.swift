@@ -10,7 +10,9 @@ extension Engine {
         guard system.hasXDP, bond.options.backend == .afxdp else { return }
         var attempt: SocketPath?
         do {
-            let sp = try SocketPath(engineName: BondDevice.engineEndName(for: name), engineIndex: device.engineIndex)
+            let sp = try SocketPath(
+                engineName: BondDevice.engineEndName(for: name), engineIndex: device.engineIndex,
+                maximumFrame: mtu + FrameParser.ethernetHeaderLength, tcpToTC: tcpInTC)
             attempt = sp
             for p in ports where p.isLive {
                 p.xsk = try sp.openMember(slot: p.index, name: p.name, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil)
@@ -75,13 +77,14 @@ extension Engine {
         }
     }
 
-    /// The steering program's one setting: frames longer than the MTU, or than a
-    /// socket frame holds (jumbo MTUs), go up to the AF_PACKET sockets.
+    /// The steering program's setting: frames longer than the MTU, or than a socket
+    /// frame holds (jumbo MTUs), go up to the AF_PACKET sockets, and so do members'
+    /// TCP frames while tc carries TCP (`tcpInTC`).
     func syncSocketPath() {
         guard let sp = socketPath else { return }
         // The program allows 8 bytes more for tags: a tagged frame fits a socket frame too.
         let maximumFrame = min(mtu + FrameParser.ethernetHeaderLength, sp.memory.largestFrame - 8)
-        do { try sp.program.configure(maximumFrame: maximumFrame, tcpToTC: fastPath?.scope == .tcp) } catch {
+        do { try sp.program.configure(maximumFrame: maximumFrame, tcpToTC: tcpInTC) } catch {
             logger.error("\(name): cannot update the AF_XDP steering: \(error)")
         }
     }

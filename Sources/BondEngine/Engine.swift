@@ -109,6 +109,9 @@ public final class Engine: @unchecked Sendable {
     var socketPath: SocketPath?
     /// Why the bond runs without it, when it was wanted.
     var backendDetail: String?
+    /// Why the engine's backends carry TCP themselves, when the tc programs could not
+    /// be had (`startFastPath`).
+    var tcpInTCUnavailable: String?
     /// Which member sockets epoll reported ready, by slot.
     var socketReady: [Bool] = []
     /// epoll reported the bond device's socket ready.

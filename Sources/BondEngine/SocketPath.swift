@@ -14,9 +14,14 @@ final class SocketPath {
     /// How the programs are attached and whether the kernel copies, for `bondctl show`.
     private(set) var modes: [Int: String] = [:]
 
-    init(engineName: String, engineIndex: Int32) throws(SystemError) {
+    /// `maximumFrame`, `tcpToTC`: the steering's setting (`XDPSteeringProgram.configure`),
+    /// in place before the program sees a frame, so that no flow starts on one path and
+    /// moves to the other.
+    init(engineName: String, engineIndex: Int32, maximumFrame: Int, tcpToTC: Bool) throws(SystemError) {
         program = try XDPSteeringProgram()
         memory = try XDPSocketMemory()
+        // The program allows 8 bytes more for tags: a tagged frame fits a socket frame too.
+        try program.configure(maximumFrame: min(maximumFrame, memory.largestFrame - 8), tcpToTC: tcpToTC)
         device = try XDPSocket(interface: engineName, index: engineIndex, memory: memory, copy: true)
         try program.setSocket(slot: XDPSteeringProgram.deviceSlot, ifindex: engineIndex, fd: device.fd)
         try program.attach(to: engineIndex, mode: .generic)

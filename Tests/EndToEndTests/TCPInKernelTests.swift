@@ -67,7 +67,7 @@ import Testing
         #expect(start.backendDetail?.contains("TCP in tc") != true, "\(start.backendDetail ?? "")")
         #expect(start.fastPath == nil)
         #expect(!tcFilters(tb, tb.bond).contains("bondd_tc_tx"), "\(tcFilters(tb, tb.bond))")
-        let megabytes = 10
+        let megabytes = 30
         try iperf(tb, megabytes: megabytes)
         let after = try #require(bond.status())
         // The engine's own counters: every super-frame went through its sockets.
