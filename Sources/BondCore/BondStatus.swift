@@ -376,9 +376,10 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
     /// Times polling was tried, and tries given up because the traffic slowed.
     public var probes: Int
     public var probesSlowed: Int
-    /// `busy_poll=` in µs (nil: off), and the frames taken by turns without a sleep
-    /// before them.
+    /// `busy_poll=` in µs (nil: off), the turns that came without a sleep before them,
+    /// and the frames those took.
     public var busyPollMicroseconds: Int?
+    public var busyPolledTurns: Int?
     public var busyPolledFrames: Int?
 
     public init(coalesce: String, waiting: String, tickMicroseconds: Int?, turns: Int, polledTurns: Int, probes: Int, probesSlowed: Int) {
@@ -392,6 +393,7 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
         case polledTurns = "polled_turns"
         case probesSlowed = "probes_slowed"
         case busyPollMicroseconds = "busy_poll_us"
+        case busyPolledTurns = "busy_polled_turns"
         case busyPolledFrames = "busy_polled_frames"
     }
 }

@@ -12,7 +12,10 @@ struct BusyPoll {
     /// How long after the last frame the engine keeps polling; 0: never.
     let window: UInt64
     private var lastFrame: Instant?
-    /// Frames taken by turns that came without a sleep before them.
+    /// Turns of the loop while it is on (each after a wakeup or none), those that came
+    /// without a sleep before them, and the frames those took.
+    private(set) var turns = 0
+    private(set) var polledTurns = 0
     private(set) var polledFrames = 0
 
     init(microseconds: Int) { window = UInt64(max(0, microseconds)) * 1000 }
@@ -22,7 +25,11 @@ struct BusyPoll {
     /// A turn ended at `now` having moved `frames`.
     mutating func turnEnded(at now: Instant, frames: Int, polled: Bool) {
         if frames > 0 { lastFrame = now }
-        if polled { polledFrames &+= frames }
+        turns &+= 1
+        if polled {
+            polledTurns &+= 1
+            polledFrames &+= frames
+        }
     }
 
     /// Whether the engine should look again at `now` without sleeping.

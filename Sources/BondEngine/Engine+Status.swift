@@ -62,7 +62,10 @@ extension Engine {
         status.vlans = vlanStatus
         status.wakeups = moderation.status(coalesce: o.coalesce)
         if busyPoll.isOn {
+            // Coalescing stands aside meanwhile: the turns are busy polling's.
+            status.wakeups?.turns += busyPoll.turns
             status.wakeups?.busyPollMicroseconds = o.busyPoll
+            status.wakeups?.busyPolledTurns = busyPoll.polledTurns
             status.wakeups?.busyPolledFrames = busyPoll.polledFrames
             if busyPoll.polls(at: now) { status.wakeups?.waiting = "busy-poll" }
         }

@@ -56,9 +56,15 @@ public final class MetricsExporter: @unchecked Sendable {
             gauge("bondd_bond_members", "Members in the bond", b, Double(s.members.count))
             counter("bondd_bond_failovers_total", "Changes of active member", b, s.failovers)
             if let w = s.wakeups {
-                let turns = "Turns of the engine's loop, by what ended the wait: a socket or notification, or a polling tick"
-                counter("bondd_engine_turns_total", turns, b + [("wait", "sockets")], w.turns - w.polledTurns)
+                let turns =
+                    "Turns of the engine's loop, by what ended the wait: a socket or notification, a polling tick, or none (busy_poll)"
+                let busy = w.busyPolledTurns ?? 0
+                counter("bondd_engine_turns_total", turns, b + [("wait", "sockets")], w.turns - w.polledTurns - busy)
                 counter("bondd_engine_turns_total", turns, b + [("wait", "tick")], w.polledTurns)
+                counter("bondd_engine_turns_total", turns, b + [("wait", "busy_poll")], busy)
+                counter(
+                    "bondd_engine_busy_polled_frames_total", "Frames taken by turns that came without a sleep (busy_poll)", b,
+                    w.busyPolledFrames ?? 0)
                 gauge(
                     "bondd_engine_poll_tick_seconds", "The polling tick under load (coalesce=adaptive); 0 while woken by the sockets", b,
                     Double(w.tickMicroseconds ?? 0) / 1e6)

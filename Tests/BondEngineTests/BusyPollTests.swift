@@ -21,6 +21,7 @@ import Testing
         b.turnEnded(at: at(90), frames: 1, polled: false)
         #expect(b.polls(at: at(139)) && !b.polls(at: at(140)))
         #expect(b.polledFrames == 2, "frames taken by turns without a sleep")
+        #expect(b.turns == 4 && b.polledTurns == 2, "every turn counted, and those without a sleep")
     }
 
     @Test func offNeverPolls() {

@@ -20,6 +20,7 @@ import Testing
         ["mode=balance-rr"], ["mode=active-backup", "miimon=100", "primary=eth0"], ["mode=balance-xor", "xmit_hash_policy=layer3+4"],
         ["mode=broadcast"], ["mode=balance-tlb"], ["mode=balance-alb"], ["mode=balance-slb"], ["mode=balance-xor", "vlans=2,3:lan"],
         ["mode=active-backup", "arp_interval=100", "arp_ip_target=192.0.2.9", "arp_validate=all"],
+        ["mode=active-backup", "busy_poll=50"],
     ])
     func statusFollowsTheSchema(_ words: [String]) throws {
         let b = try EmbeddedBond(words)

@@ -41,6 +41,15 @@ import Testing
         let text = String(decoding: e.render(), as: UTF8.self)
         #expect(text.contains("bondd_member_rx_packets_total{bond=\"bond0\",member=\"eth0\"}"))
         #expect(text.contains("bondd_engine_turns_total{bond=\"bond0\",wait=\"tick\"} 5"))
+        #expect(text.contains("bondd_engine_turns_total{bond=\"bond0\",wait=\"sockets\"} 5"))
+        s.wakeups?.turns = 30
+        s.wakeups?.busyPolledTurns = 20
+        s.wakeups?.busyPolledFrames = 70
+        e.update([s])
+        let busy = String(decoding: e.render(), as: UTF8.self)
+        #expect(busy.contains("bondd_engine_turns_total{bond=\"bond0\",wait=\"busy_poll\"} 20"), "\(busy)")
+        #expect(busy.contains("bondd_engine_turns_total{bond=\"bond0\",wait=\"sockets\"} 5"))
+        #expect(busy.contains("bondd_engine_busy_polled_frames_total{bond=\"bond0\"} 70"))
         #expect(text.contains("bondd_bond_frames_refused_total{bond=\"bond0\",reason=\"device_ring_full\"}"))
         // Every label a legend names is one the exporter sets.
         let dashboard = try String(contentsOf: Self.root.appendingPathComponent("dist/grafana/bondd-dashboard.json"), encoding: .utf8)
