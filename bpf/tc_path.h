@@ -59,12 +59,23 @@ struct tc_receipt {
  * (for_the_engine, classify.h). */
 #define BONDD_DECIDING_BYTES (sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + sizeof(struct icmp6hdr))
 
+/* TCP by skb->protocol and one byte (IPv4's protocol, IPv6's next header): on the
+ * engine's backends most frames are no TCP, and end here for the cost of a glance. */
+static __always_inline int tcp_at_a_glance(struct __sk_buff *skb)
+{
+	__u32 offset = skb->protocol == bpf_htons(ETH_P_IP) ? 23 : skb->protocol == bpf_htons(ETH_P_IPV6) ? 20 : 0;
+	__u8 protocol = 0;
+	return offset && !bpf_skb_load_bytes(skb, offset, &protocol, 1) && protocol == IPPROTO_TCP;
+}
+
 static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_receipt *r)
 {
 	struct bondd_xdp_config *cfg = current_config();
+	if (!cfg || !cfg->super_frames_in_tc || (cfg->tc_tcp_only && !tcp_at_a_glance(skb)))
+		return TC_NOT_OURS;
 	__u32 ifindex = skb->ifindex;
 	__u32 *found = bpf_map_lookup_elem(&bondd_slots, &ifindex);
-	if (!cfg || !cfg->super_frames_in_tc || !found)
+	if (!found)
 		return TC_NOT_OURS;
 	__u32 slot = *found & (BONDD_MAX_MEMBERS - 1);
 	if (!((cfg->tc_members >> slot) & 1))

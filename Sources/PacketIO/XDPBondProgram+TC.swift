@@ -66,8 +66,9 @@ extension XDPBondProgram {
             }
         // A packet socket's filter sees the frame from its link-layer header (packet_rcv
         // pushes it back); the test run takes one off first, so the frame goes in
-        // behind a stand-in.
-        let frame = p == .memberFilter ? [UInt8](repeating: 0, count: 14) + frame : frame
+        // behind a stand-in: a copy of its own, from which the run sets skb->protocol
+        // as the receive path does.
+        let frame = p == .memberFilter ? Array(frame.prefix(14)) + frame : frame
         var retval: UInt32 = 0
         let r = frame.withUnsafeBytes {
             bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), UInt32(ifindex), UInt32(gsoSize), mark, &retval)
