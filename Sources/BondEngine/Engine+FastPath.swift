@@ -12,10 +12,10 @@ extension Engine {
     /// programs included. If they cannot be attached the bond runs on AF_PACKET alone,
     /// and one log line says why.
     ///
-    /// Measured on a veth testbed (tools/bench-tcp, bench-latency, bench-cost), xdp
-    /// carries TCP 1.4-2.8x as fast as AF_PACKET, answers as fast as a kernel bridge
-    /// and adds the least CPU per frame; AF_PACKET moves one flow of 64-byte frames
-    /// faster there, by running its engine on a second core.
+    /// Measured on a veth testbed (tools/bench-latency, bench-cost, bench-tcp), xdp
+    /// answers as fast as a kernel bridge and adds the least CPU per frame, and carries
+    /// TCP as AF_PACKET does (in the same tc programs); AF_PACKET moves one flow of
+    /// 64-byte frames faster there, by running its engine on a second core.
     ///
     /// On `backend=afpacket` and `afxdp` the tc programs carry TCP alone (`FastPath.Scope`);
     /// without them TCP goes through the engine too, and one log line says why.
