@@ -45,7 +45,7 @@ import Testing
     func memberState(_ tb: Testbed, _ name: String) -> String {
         let l = tb.hostLink(name) ?? [:]
         let flags = (l["flags"] as? [String] ?? []).filter { ["UP", "PROMISC", "ALLMULTI"].contains($0) }.sorted()
-        let tc = tb.inHost("tc filter show dev \(name) ingress").output + tb.inHost("tc filter show dev \(name) egress").output
+        let tc = tb.tcFilters(name)
         let xdp = tb.inHost("ip -d link show dev \(name)").output.contains("prog/xdp")
         return
             "mac=\(l["address"] ?? "") mtu=\(l["mtu"] ?? "") alias=\(l["ifalias"] ?? "none") flags=\(flags) tc=\(tc.contains("bondd") ? "bondd" : "none") xdp=\(xdp)"

@@ -13,7 +13,7 @@ import Testing
 
     /// A receive program of ours on `device`: `bondd_rx` (XDP) or `bondd_tc_rx` (tc).
     private func hasReceiveProgram(_ tb: Testbed, _ device: String) -> Bool {
-        hasXDP(tb, device) || tcFilters(tb, device).contains("bondd_tc_rx")
+        hasXDP(tb, device) || tb.tcFilters(device).contains("bondd_tc_rx")
     }
 
     /// The ids of the programs of ours (XDP and tc) attached to `devices` and of the
@@ -24,7 +24,7 @@ import Testing
             let out = tb.inHost("ip -d link show dev \(d)").output
             for m in out.matches(of: #/prog/xdp id (\d+)/#) { programs.insert(Int(m.1)!) }
             // Not the stack bypass's drop programs (one per interface, made without maps).
-            for line in tcFilters(tb, d).split(separator: "\n") where line.contains("bondd_") && !line.contains("bondd_drop") {
+            for line in tb.tcFilters(d).split(separator: "\n") where line.contains("bondd_") && !line.contains("bondd_drop") {
                 if let m = line.firstMatch(of: #/ id (\d+)/#) { programs.insert(Int(m.1)!) }
             }
         }
@@ -90,10 +90,6 @@ import Testing
     }
 
     /// Our tc filters on `device` (the tc programs and the stack bypass's drop).
-    private func tcFilters(_ tb: Testbed, _ device: String) -> String {
-        ["ingress", "egress"].map { tb.inHost("tc filter show dev \(device) \($0)").output }.joined()
-    }
-
     /// TCP's super-frames (GSO from the host's stack, GSO and GRO from the peer's) are
     /// carried whole by the tc programs beside XDP: none goes up to the engine, and the
     /// members' counters hold every byte either way.
@@ -104,8 +100,8 @@ import Testing
         #expect(tb.inClient("ping -c 3 -i 0.1 -W 2 \(tb["BOND_IP4"])").ok)
         let before = try #require(bond.status())
         #expect(before.backendDetail?.contains("super-frames in tc") == true, "\(before.backendDetail ?? "")")
-        #expect(tcFilters(tb, tb.bond).contains("bondd_tc_tx"), "\(tcFilters(tb, tb.bond))")
-        #expect(tcFilters(tb, tb.members[0]).contains("bondd_tc_rx"), "\(tcFilters(tb, tb.members[0]))")
+        #expect(tb.tcFilters(tb.bond).contains("bondd_tc_tx"), "\(tb.tcFilters(tb.bond))")
+        #expect(tb.tcFilters(tb.members[0]).contains("bondd_tc_rx"), "\(tb.tcFilters(tb.members[0]))")
         let server = try Shell.start("ip netns exec \(tb["NS_HOST"]) iperf3 -s -p 5301 -B \(tb["BOND_IP4"])")
         defer { server.signal(SIGTERM); _ = server.wait(timeout: 5) }
         #expect(Shell.waitFor(5) { tb.inHost("ss -ltn").output.contains(":5301") })
@@ -126,7 +122,7 @@ import Testing
         // The engine would see thousands: every super-frame, and the rest of its flow.
         #expect(fast.passed - fastBefore.passed < 100, "frames went up to the engine: \(fastBefore) -> \(fast)")
         #expect(bond.stop() == 0)
-        for m in tb.members { #expect(!tcFilters(tb, m).contains("bondd"), "\(m) keeps a filter: \(tcFilters(tb, m))") }
+        for m in tb.members { #expect(!tb.tcFilters(m).contains("bondd"), "\(m) keeps a filter: \(tb.tcFilters(m))") }
     }
 
     @Test func aCleanExitLeavesNoProgramMapOrSocketBehind() throws {

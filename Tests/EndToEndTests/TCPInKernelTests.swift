@@ -5,10 +5,6 @@ import Testing
 /// TCP, every frame of it both ways, and the engine decides the rest; with
 /// `tcp_in_kernel=0` the engine decides TCP too.
 @Suite(.serialized) struct TCPInKernelTests {
-    private func tcFilters(_ tb: Testbed, _ device: String) -> String {
-        ["ingress", "egress"].map { tb.inHost("tc filter show dev \(device) \($0)").output }.joined()
-    }
-
     /// Sends `megabytes` each way with iperf3.
     private func iperf(_ tb: Testbed, megabytes: Int) throws {
         let server = try Shell.start("ip netns exec \(tb["NS_HOST"]) iperf3 -s -p 5302 -B \(tb["BOND_IP4"])")
@@ -29,7 +25,7 @@ import Testing
         let start = try #require(bond.status())
         #expect(start.backend == backend, "\(start.backendDetail ?? "")")
         #expect(start.backendDetail?.contains("TCP in tc on \(tb.members[0]), \(tb.members[1])") == true, "\(start.backendDetail ?? "")")
-        #expect(tcFilters(tb, tb.bond).contains("bondd_tc_tx"), "\(tcFilters(tb, tb.bond))")
+        #expect(tb.tcFilters(tb.bond).contains("bondd_tc_tx"), "\(tb.tcFilters(tb.bond))")
         // ICMP is the engine's: the programs move none of it.
         #expect(tb.inClient("ping -c 20 -i 0.02 -W 2 \(tb["BOND_IP4"])").ok)
         let pinged = try #require(bond.status())
@@ -53,7 +49,7 @@ import Testing
         #expect(received >= most && sent >= most, "received \(received), sent \(sent)")
         #expect(bond.stop() == 0)
         for d in tb.members + [tb.bond] {
-            #expect(!tcFilters(tb, d).contains("bondd_tc"), "\(d) keeps a filter: \(tcFilters(tb, d))")
+            #expect(!tb.tcFilters(d).contains("bondd_tc"), "\(d) keeps a filter: \(tb.tcFilters(d))")
         }
     }
 
@@ -66,7 +62,7 @@ import Testing
         let start = try #require(bond.status())
         #expect(start.backendDetail?.contains("TCP in tc") != true, "\(start.backendDetail ?? "")")
         #expect(start.fastPath == nil)
-        #expect(!tcFilters(tb, tb.bond).contains("bondd_tc_tx"), "\(tcFilters(tb, tb.bond))")
+        #expect(!tb.tcFilters(tb.bond).contains("bondd_tc_tx"), "\(tb.tcFilters(tb.bond))")
         let megabytes = 30
         try iperf(tb, megabytes: megabytes)
         let after = try #require(bond.status())

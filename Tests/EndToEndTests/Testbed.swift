@@ -91,6 +91,11 @@ final class Testbed {
         return Int(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
+    /// The tc filters on a host-namespace interface, ingress and egress.
+    func tcFilters(_ device: String) -> String {
+        ["ingress", "egress"].map { inHost("tc filter show dev \(device) \($0)").output }.joined()
+    }
+
     /// bondctl in the host namespace, as a user would run it there.
     func bondctl(_ args: String, timeout: TimeInterval = 60) -> Shell.Result {
         inHost("\(Shell.binDirectory)/bondctl \(args)", timeout: timeout)
