@@ -29,7 +29,8 @@ public enum Leftovers {
 
     /// Removes our tc filters from `ifindex`: the stack bypass's drop filters and the
     /// XDP backend's tc programs (one handle, two priorities). The clsact qdisc goes too
-    /// when it was ours (`destroyHook`). Returns whether anything was there.
+    /// when it was ours (`destroyHook`) and nothing else is on it (an administrator's
+    /// filters stay, `TCHook`). Returns whether anything of ours was there.
     @discardableResult
     public static func removeStackBypass(from ifindex: Int32, destroyHook: Bool) -> Bool {
         var removed = false
@@ -38,7 +39,7 @@ public enum Leftovers {
                 removed = true
             }
         }
-        if destroyHook && removed { _ = bondd_tc_hook_destroy(ifindex) }
+        if destroyHook && removed { TCHook.removeIfEmpty(ifindex) }
         return removed
     }
 }

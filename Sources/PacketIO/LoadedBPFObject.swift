@@ -70,17 +70,17 @@ final class LoadedBPFObject {
     /// must be there (the stack bypass's): asking the kernel to make one that exists
     /// has libbpf log the refusal as a warning.
     func attachFilter(program: Int32, to ifindex: Int32, egress: Bool, makeHook: Bool) throws(SystemError) {
-        let created = makeHook ? bondd_tc_hook_create(ifindex) : -EEXIST
-        if created < 0 && created != -EEXIST { throw SystemError("tc clsact on ifindex \(ifindex)", errno: -created) }
+        let created = makeHook ? try TCHook.make(on: ifindex) : false
         let r = bondd_tc_attach(ifindex, egress ? 1 : 0, program, Self.tcHandle, Self.tcPriority)
         guard r == 0 else {
-            if created == 0 { _ = bondd_tc_hook_destroy(ifindex) }
+            if created { TCHook.removeIfEmpty(ifindex) }
             throw SystemError("tc attach (\(egress ? "egress" : "ingress")) on ifindex \(ifindex)", errno: -r)
         }
-        filters.append((ifindex, egress, created == 0))
+        filters.append((ifindex, egress, created))
     }
 
-    /// Takes our tc filters off an interface (and the clsact qdisc, if it was made here).
+    /// Takes our tc filters off an interface (and the clsact qdisc, if it was made here
+    /// and nothing else is on it: `TCHook`).
     func detachFilters(from ifindex: Int32) {
         for f in filters where f.ifindex == ifindex { Self.removeFilter(f) }
         filters.removeAll { $0.ifindex == ifindex }
@@ -88,7 +88,7 @@ final class LoadedBPFObject {
 
     private static func removeFilter(_ f: (ifindex: Int32, egress: Bool, createdHook: Bool)) {
         _ = bondd_tc_detach(f.ifindex, f.egress ? 1 : 0, tcHandle, tcPriority)
-        if f.createdHook { _ = bondd_tc_hook_destroy(f.ifindex) }
+        if f.createdHook { TCHook.removeIfEmpty(f.ifindex) }
     }
 
     func update(_ map: Int32, key: UInt32, value: UInt32) throws(SystemError) {

@@ -14,7 +14,8 @@ import SystemIO
 public final class StackBypass {
     public let interfaceIndex: Int32
     private let program: Int32
-    /// Whether the clsact qdisc was created here (and so is removed with the filters).
+    /// Whether the clsact qdisc was created here (and so is removed with the filters when
+    /// nothing else is on it).
     public let createdHook: Bool
     private var attached = true
     static let handle: UInt32 = 0xB0DD
@@ -32,12 +33,10 @@ public final class StackBypass {
         let fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bondd_drop", "GPL", &instructions, 2, nil)
         if fd < 0 { throw SystemError("bpf_prog_load(tc drop)", errno: -fd) }
         program = fd
-        let created = bondd_tc_hook_create(interfaceIndex)
-        if created < 0 && created != -EEXIST {
+        do { createdHook = try TCHook.make(on: interfaceIndex) } catch {
             close(fd)
-            throw SystemError("tc clsact on ifindex \(interfaceIndex)", errno: -created)
+            throw error
         }
-        createdHook = created == 0
         for egress: Int32 in [0, 1] {
             let r = bondd_tc_attach(interfaceIndex, egress, fd, Self.handle, Self.priority)
             if r < 0 {
@@ -50,15 +49,13 @@ public final class StackBypass {
 
     deinit { remove() }
 
-    /// Detaches the drop programs (and the clsact qdisc if we created it).
+    /// Detaches the drop programs (and the clsact qdisc if we created it and nothing
+    /// else is on it: `TCHook`).
     public func remove() {
         guard attached else { return }
         attached = false
-        if createdHook {
-            _ = bondd_tc_hook_destroy(interfaceIndex)
-        } else {
-            for egress: Int32 in [0, 1] { _ = bondd_tc_detach(interfaceIndex, egress, Self.handle, Self.priority) }
-        }
+        for egress: Int32 in [0, 1] { _ = bondd_tc_detach(interfaceIndex, egress, Self.handle, Self.priority) }
+        if createdHook { TCHook.removeIfEmpty(interfaceIndex) }
         close(program)
     }
 }

@@ -55,8 +55,9 @@ import Testing
     /// bond MAC on the members, filters, programs). Starting the same command again
     /// repairs the members, takes the bond device over with everything the host put on
     /// it (addresses, a device stacked on it), comes up on the backend asked for and carries
-    /// traffic with nothing configured again; a clean stop then gives every member back
-    /// exactly as it was before the first start.
+    /// traffic with nothing configured again; the administrator's own tc filters on the
+    /// bond device and a member stay through all of it (only the bond's are removed); a
+    /// clean stop then gives every member back exactly as it was before the first start.
     @Test func aKilledBondStartsAgainAndRestoresTheMembersAsTheyWereAtFirst() throws {
         let tb = try Testbed()
         let m = tb.members
@@ -69,6 +70,12 @@ import Testing
         let upper = tb.prefix + "mv"
         #expect(tb.inHost("ip link add link \(tb.bond) name \(upper) type macvlan").ok)
         let index = tb.hostLink(tb.bond)?["ifindex"] as? Int
+        // The administrator's own tc filters beside the bond's (a classic BPF program
+        // that matches nothing): on the bond device and on a member.
+        let adminFilter = "bpf bytecode '1,6 0 0 0,'"
+        #expect(tb.inHost("tc filter add dev \(tb.bond) ingress pref 100 \(adminFilter)").ok)
+        #expect(tb.inHost("tc filter add dev \(m[0]) egress pref 100 \(adminFilter)").ok)
+        func adminFilterOn(_ device: String) -> Bool { tb.tcFilters(device).contains("bytecode '1,6 0 0 0'") }
         #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
         let pinger = try Shell.start("ip netns exec \(tb["NS_CLIENT"]) ping -q -i 0.01 -c 1000 -W 1 \(tb["BOND_IP4"])")
         usleep(500_000)
@@ -88,6 +95,8 @@ import Testing
         #expect(second.log().contains("taking over the bond device a bondd that did not stop cleanly left (up,"), "\(second.log())")
         #expect(tb.hostLink(tb.bond)?["ifindex"] as? Int == index)
         #expect(tb.hostLink(upper) != nil)
+        // Only the dead bondd's filters went: the administrator's stay where they were.
+        #expect(adminFilterOn(tb.bond) && adminFilterOn(m[0]), "\(tb.tcFilters(tb.bond))\(tb.tcFilters(m[0]))")
         #expect(second.status()?.backend == BondDaemon.backend)
         pinger.wait(timeout: 30)
         let received = pinger.output.firstMatch(of: #/(\d+) received/#).flatMap { Int($0.1) } ?? 0
@@ -97,6 +106,7 @@ import Testing
         // The taken-over device is the bond's like a new one: a clean stop removes it.
         #expect(second.stop() == 0)
         #expect(m.map { memberState(tb, $0) } == before)
+        #expect(adminFilterOn(m[0]))
         #expect(tb.hostLink(tb.bond) == nil && tb.hostLink(upper) == nil)
         #expect(!FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).state"))
     }
