@@ -12,7 +12,8 @@ extension Engine {
         do {
             let sp = try SocketPath(
                 engineName: BondDevice.engineEndName(for: name), engineIndex: device.engineIndex,
-                maximumFrame: mtu + FrameParser.ethernetHeaderLength, tcpToTC: tcpInTC)
+                maximumFrame: mtu + FrameParser.ethernetHeaderLength, tcpToTC: tcpInTC,
+                attachMode: bond.options.xdpMode)
             attempt = sp
             for p in ports where p.isLive {
                 p.xsk = try sp.openMember(slot: p.index, name: p.name, ifindex: p.interfaceIndex, kind: kinds[p.index] ?? nil)

@@ -34,6 +34,21 @@ import Testing
         #expect(BondOptions().changedOptions(to: on) == ["busy_poll"])
     }
 
+    @Test func xdpModeIsAutoUnlessChosenAndFixedWhileTheBondRuns() throws {
+        #expect(try BondOptions.parse([]).0.xdpMode == .auto)
+        let native = try BondOptions.parse(["xdp_mode=native"]).0
+        #expect(native.xdpMode == .native)
+        #expect(native.kernelValues["xdp_mode"] == .some("native"))
+        #expect(try BondOptions.parse(["xdp_mode=generic"]).0.xdpMode == .generic)
+        #expect(throws: OptionError("xdp_mode: invalid value 'fast' (auto|native|generic)")) { try BondOptions.parse(["xdp_mode=fast"]) }
+        // The programs are attached once, as the sockets are made: a reload rebuilds them.
+        #expect(BondOptions().changedOptions(to: native) == ["xdp_mode"])
+        #expect(
+            throws: OptionError(
+                "xdp_mode: cannot change while bond0 runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
+        ) { try BondOptions().checkRuntimeChange(to: native, bond: "bond0", deviceUp: false) }
+    }
+
     @Test func optionsAsAdminsWriteThem() throws {
         let (o, _) = try BondOptions.parse([
             "mode=active-backup", "miimon=100", "primary=eth0", "primary_reselect=better", "updelay=200", "num_grat_arp=3",

@@ -22,7 +22,7 @@ import Testing
             let name = String(n.dropLast())
             for v in OptionCompletion.values(of: name) {
                 let words = name == "mode" ? ["mode=\(v)"] : ["mode=802.3ad", "\(name)=\(v)"]
-                if ["lacp_rate", "lacp_active", "ad_select", "coalesce", "backend", "xmit_hash_policy", "mode"].contains(name) {
+                if ["lacp_rate", "lacp_active", "ad_select", "coalesce", "xdp_mode", "backend", "xmit_hash_policy", "mode"].contains(name) {
                     #expect(throws: Never.self, "\(words)") { try BondOptions.parse(words) }
                 }
             }

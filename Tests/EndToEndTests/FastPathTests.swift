@@ -240,6 +240,29 @@ import Testing
         #expect(stillLoaded(ids).isEmpty, "left behind: \(stillLoaded(ids))")
     }
 
+    /// xdp_mode: the steering program natively on veth too (as Open vSwitch's AF_XDP
+    /// ports do), or generic; by default generic on veth. Frames flow either way, the
+    /// kernel shows the mode asked for on every interface, and show says it.
+    @Test(arguments: [("native", "native, copy"), ("generic", "generic, copy"), ("auto", "generic, copy")])
+    func afxdpAttachesAsXDPModeSays(mode: String, shown: String) throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100", "backend=afxdp", "xdp_mode=\(mode)"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 50 -i 0.01 -W 2 \(tb["BOND_IP4"])").ok)
+        let s = try #require(bond.status())
+        #expect(s.backend == "afxdp", "\(s.backendDetail ?? "")")
+        let detail = s.backendDetail ?? ""
+        #expect(detail.contains("bond device \(shown); members \(tb.members[0]) \(shown), \(tb.members[1]) \(shown)"), "\(detail)")
+        // `ip link` names the mode on the interface's line: "xdp" (driver) or "xdpgeneric".
+        let flag = mode == "native" ? " xdp " : " xdpgeneric "
+        for d in tb.members + [tb.bond + "-eng"] {
+            #expect(tb.inHost("ip link show dev \(d)").output.contains(flag), "\(d): \(tb.inHost("ip link show dev \(d)").output)")
+        }
+        #expect(s.members.map(\.rxPackets).reduce(0, +) >= 50, "\(s.members)")
+        #expect(bond.stop() == 0)
+        for m in tb.members { #expect(!hasXDP(tb, m), "\(m) keeps an XDP program") }
+    }
+
     @Test func anUnknownBackendIsRefusedInOneLine() throws {
         let tb = try Testbed()
         let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.members.joined(separator: ",")) backend=dpdk")

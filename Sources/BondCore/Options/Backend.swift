@@ -8,6 +8,19 @@ public enum Coalesce: String, Sendable, CaseIterable, Codable {
     case off
 }
 
+/// `xdp_mode=`: how the afxdp backend's steering program is attached (bondd's own
+/// option, as Open vSwitch's `xdp-mode` for its AF_XDP ports).
+public enum XDPAttachMode: String, Sendable, CaseIterable, Codable {
+    /// Natively where the driver has XDP, generic on veth and where it has not: veth's
+    /// native XDP measured no faster here, and takes TSO from the veth's peer.
+    case auto
+    /// Natively on every interface, the bond device's veth included; a driver that
+    /// refuses has the bond run on AF_PACKET and say why.
+    case native
+    /// Generic everywhere, copying: for drivers whose native XDP misbehaves.
+    case generic
+}
+
 /// `backend=`: how frames move between the bond device and the members.
 public enum Backend: String, Sendable, CaseIterable, Codable {
     /// The engine reads and writes every frame through AF_PACKET rings.

@@ -39,6 +39,7 @@ extension BondOptions {
             "coalesce": coalesce.rawValue,
             "busy_poll": String(busyPoll),
             "tcp_in_kernel": tcpInKernel ? "1" : "0",
+            "xdp_mode": xdpMode.rawValue,
             "vlans": list(vlans),
         ]
         // The options of every registered mode, this mode's with their values.

@@ -46,6 +46,9 @@ public struct BondOptions: Sendable, Equatable {
     /// TCP, every frame of it, and the engine decides the rest (bondd's own option);
     /// false: the engine decides every frame. No effect on xdp.
     public var tcpInKernel = true
+    /// How afxdp attaches its steering program (bondd's own option). No effect on the
+    /// other backends.
+    public var xdpMode: XDPAttachMode = .auto
     /// VLAN devices the engine makes over the bond (bondd's own option; `VLANSpec`).
     public var vlans: [VLANSpec] = []
     /// Options of one mode alone (`ModeOption`), checked, by kernel name.
@@ -242,6 +245,11 @@ extension BondOptions {
                 o.coalesce = c
             case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
             case "tcp_in_kernel": o.tcpInKernel = try integer(name, value, 0...1) == 1
+            case "xdp_mode":
+                guard let m = XDPAttachMode(rawValue: value) else {
+                    throw OptionError("xdp_mode: invalid value '\(value)' (\(XDPAttachMode.allCases.map(\.rawValue).joined(separator: "|")))")
+                }
+                o.xdpMode = m
             case "vlans": o.vlans = try VLANSpec.parseList(value)
             default:
                 if ModeOption.named(name) != nil {
