@@ -74,6 +74,29 @@ import Testing
         #expect(run.frames >= 149_000)
     }
 
+    @Test func aPolledLoadThatIsUnevenOverMillisecondsStaysPolled() {
+        var m = WakeupModeration()
+        _ = simulate(&m, .open(burst: 16, period: 80_000), seconds: 0.3)
+        guard case .polled = m.phase, case .tick(let tick) = m.wait else {
+            Issue.record("not polled: \(m.phase)")
+            return
+        }
+        // The same 200 000 frames/s from a generator that shares its core with the
+        // kernel's receive work: held up, then catching up, so that 4 ms windows of
+        // turns see 300 000, 84 000 and 270 000 frames/s (as an engine measured them
+        // at bench-cost's 200 000; it left polling for 200 ms each time, 7 times in 3 s).
+        var now: UInt64 = 1_300_000_000
+        let framesPerTurn = [75, 21, 67, 55]
+        for turn in 0..<2_000 {
+            now += tick
+            m.turnEnded(at: Instant(nanoseconds: now), frames: framesPerTurn[(turn / 16) % framesPerTurn.count])
+            guard case .polled = m.phase else {
+                Issue.record("left polling at turn \(turn): \(m.phase)")
+                return
+            }
+        }
+    }
+
     @Test func oneRequestInFlightStaysOnTheSockets() {
         var m = WakeupModeration()
         // A 20 µs round trip: 50 000 frames/s, one per wakeup, which alone looks like a
@@ -147,9 +170,10 @@ import Testing
             return
         }
         // The bulk load gives way to a request/response flow: its rate under the tick is
-        // a fraction of the bulk's, and the sockets serve it.
+        // a fraction of the bulk's, and the sockets serve it: within one polled window
+        // (16 ms), then the probes' few ticks.
         let run = simulate(&m, .closed(roundTrip: 20_000), seconds: 1, from: 1_200_000_000)
         #expect(m.wait == .onSockets)
-        #expect(Double(run.polledTime) < 0.02 * 1e9)
+        #expect(Double(run.polledTime) < 0.025 * 1e9)
     }
 }
