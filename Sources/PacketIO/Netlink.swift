@@ -146,6 +146,11 @@ public final class NetlinkSocket {
                     if code != 0 { throw SystemError(what(), errno: -code) }
                     return replies
                 case NLMSG_DONE:
+                    // A dump that failed part-way ends with its error here.
+                    if message.payload.count >= 4 {
+                        let code = message.payload.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+                        if code < 0 { throw SystemError(what(), errno: -code) }
+                    }
                     return replies
                 default:
                     replies.append(message)

@@ -107,6 +107,9 @@ import Testing
         #expect(second.stop() == 0)
         #expect(m.map { memberState(tb, $0) } == before)
         #expect(adminFilterOn(m[0]))
+        // The clsact qdisc bondd made stays only under the administrator's filter.
+        #expect(tb.inHost("tc qdisc show dev \(m[0])").output.contains("clsact"))
+        #expect(!tb.inHost("tc qdisc show dev \(m[1])").output.contains("clsact"), "\(tb.inHost("tc qdisc show dev \(m[1])").output)")
         #expect(tb.hostLink(tb.bond) == nil && tb.hostLink(upper) == nil)
         #expect(!FileManager.default.fileExists(atPath: "/run/bondd/\(tb.bond).state"))
     }

@@ -11,6 +11,7 @@ the first of these its call stack holds:
   user     the process's own code and its libraries
 """
 import collections
+import os
 import subprocess
 
 CATEGORIES = ("user", "send", "onward", "wait", "kernel")
@@ -34,9 +35,22 @@ def available():
 
 
 def start(pid, seconds, path):
-    """Starts sampling every thread of `pid` for `seconds` into `path`; wait() the result."""
+    """Starts sampling every thread of `pid` for `seconds` into `path`; finish() it."""
+    if os.path.exists(path):
+        os.remove(path)  # never a previous row's samples
     return subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-p", str(pid), "-o", path, "--",
-                             "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish(perf, seconds):
+    """Waits for a start()ed perf; raises with perf's own words if it failed."""
+    try:
+        _, err = perf.communicate(timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        perf.kill()
+        raise RuntimeError("perf record did not finish")
+    if perf.returncode != 0:
+        raise RuntimeError(f"perf record failed: {err.strip().splitlines()[-1] if err.strip() else perf.returncode}")
 
 
 def category(stack):
@@ -55,8 +69,10 @@ def category(stack):
 
 def breakdown(path):
     """(fraction of the samples per category, samples) of a perf.data file."""
-    out = subprocess.run(["perf", "script", "-i", path, "-F", "ip,sym,dso"], capture_output=True, text=True,
-                         timeout=300).stdout
+    r = subprocess.run(["perf", "script", "-i", path, "-F", "ip,sym,dso"], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"perf script failed: {r.stderr.strip()}")
+    out = r.stdout
     counts, stack = collections.Counter(), []
     for line in out.splitlines() + [""]:
         words = line.split()
