@@ -89,7 +89,6 @@ import Testing
         #expect(bond.stop() == 0)
     }
 
-    /// Our tc filters on `device` (the tc programs and the stack bypass's drop).
     /// TCP's super-frames (GSO from the host's stack, GSO and GRO from the peer's) are
     /// carried whole by the tc programs beside XDP: none goes up to the engine, and the
     /// members' counters hold every byte either way.
