@@ -26,9 +26,12 @@ enum bondd_xdp_mode {
 #define BONDD_VLAN_SLOT_BASE (BONDD_DEVICE_SLOT + 1) /* VLAN devices' AF_XDP sockets */
 #define BONDD_MAX_SLOTS (BONDD_VLAN_SLOT_BASE + BONDD_MAX_VLANS)
 
-/* skb->mark of a frame a tc program redirected out of a member or the bond device's
- * engine end: the stack bypass's drop filter there lets it through. */
-#define BONDD_TC_MARK 0xB0DD7C00u
+/* skb->cb[0] of a frame a tc program redirected out of a member or the bond device's
+ * engine end, with the target's ifindex in cb[1]: the stack bypass's drop filter there
+ * lets it through. Not skb->mark, which is the host's: the kernel's bond hands a frame
+ * to its slave with its mark (SO_MARK, a firewall's), which a member's qdisc or
+ * filters may shape by. tc's cb survives a redirect to another device's egress. */
+#define BONDD_TC_TAG 0xB0DD7C00u
 
 /* xmit_hash_policy values (the kernel's) that the fast path computes; frames of
  * other policies go up. */

@@ -125,14 +125,21 @@ static __always_inline long tc_count(long action)
 	return action;
 }
 
-/* The interface of `slot` (a member, or BONDD_DEVICE_SLOT), with the frame marked as
+/* Tags a frame going to `ifindex`'s egress as ours, for bondd_tc_out there. */
+static __always_inline void tag_for(struct __sk_buff *skb, __u32 ifindex)
+{
+	skb->cb[0] = BONDD_TC_TAG;
+	skb->cb[1] = ifindex;
+}
+
+/* The interface of `slot` (a member, or BONDD_DEVICE_SLOT), with the frame tagged as
  * ours for bondd_tc_out there; 0: none. */
 static __always_inline __u32 redirect_target(struct __sk_buff *skb, __u32 slot)
 {
 	__u32 *ifindex = bpf_map_lookup_elem(&bondd_ifindexes, &slot);
 	if (!ifindex || !*ifindex)
 		return 0;
-	skb->mark = BONDD_TC_MARK;
+	tag_for(skb, *ifindex);
 	return *ifindex;
 }
 
@@ -142,10 +149,10 @@ static __always_inline long tc_redirect(struct __sk_buff *skb, __u32 slot)
 	return ifindex ? bpf_redirect(ifindex, 0) : TC_ACT_SHOT;
 }
 
-/* To a VLAN device's engine end (tc_receipt.device), marked as redirect_target marks. */
+/* To a VLAN device's engine end (tc_receipt.device), tagged as redirect_target tags. */
 static __always_inline long tc_redirect_to_device(struct __sk_buff *skb, __u32 ifindex)
 {
-	skb->mark = BONDD_TC_MARK;
+	tag_for(skb, ifindex);
 	return bpf_redirect(ifindex, 0);
 }
 
@@ -249,9 +256,11 @@ int bondd_tc_rx(struct __sk_buff *skb)
 SEC("tc")
 int bondd_tc_out(struct __sk_buff *skb)
 {
-	if (skb->mark != BONDD_TC_MARK)
+	/* The ifindex too: cb is scratch space the stack's layers reuse, so a frame of the
+	 * host's own could hold the tag by chance; both at once, on this device, not. */
+	if (skb->cb[0] != BONDD_TC_TAG || skb->cb[1] != skb->ifindex)
 		return TC_ACT_UNSPEC;
-	skb->mark = 0;
+	skb->cb[0] = 0;
 	return TC_ACT_OK;
 }
 

@@ -60,16 +60,28 @@ static inline int bondd_xdp_attached(int ifindex) {
     return opts.prog_id || opts.drv_prog_id || opts.skb_prog_id || opts.hw_prog_id;
 }
 
-// Runs a tc program or socket filter once on `data` (BPF_PROG_TEST_RUN), as if it
-// arrived on `ifindex` with `mark`, a GSO frame of `gso_size` when not 0; returns 0
-// and the program's return value in `retval`, or -errno.
-static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, __u32 ifindex, __u32 gso_size,
-                                     __u32 mark, __u32 *retval) {
-    struct __sk_buff ctx = { .ifindex = ifindex, .mark = mark, .gso_size = gso_size, .gso_segs = gso_size ? 2 : 0 };
+// What a tc program or socket filter is run on once (BPF_PROG_TEST_RUN), and what it
+// left: the skb's ifindex, mark and the two words of its control block (cb) the
+// fast path tags its redirects with; a GSO frame of `gso_size` when not 0.
+struct bondd_skb_run {
+    __u32 ifindex, gso_size, mark, cb0, cb1;
+    __u32 retval;
+};
+
+// Runs the program on `data` from `run` and writes back what it returned and left in
+// the skb; returns 0 or -errno.
+static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, struct bondd_skb_run *run) {
+    struct __sk_buff ctx = { .ifindex = run->ifindex, .mark = run->mark, .gso_size = run->gso_size,
+                             .gso_segs = run->gso_size ? 2 : 0, .cb = { run->cb0, run->cb1 } };
+    struct __sk_buff out = ctx;
     DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
-                        .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .repeat = 1);
+                        .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .ctx_out = &out, .ctx_size_out = sizeof out,
+                        .repeat = 1);
     int r = bpf_prog_test_run_opts(prog_fd, &opts);
-    *retval = opts.retval;
+    run->retval = opts.retval;
+    run->mark = out.mark;
+    run->cb0 = out.cb[0];
+    run->cb1 = out.cb[1];
     return r;
 }
 

@@ -50,13 +50,32 @@ extension XDPBondProgram {
     /// A program of the tc path, for `runTC`.
     public enum TCProgram: Sendable { case transmit, receive, out, memberFilter }
 
-    /// The mark a tc redirect puts on a frame, which `bondd_tc_out` lets out.
-    public static let tcMark = BONDD_TC_MARK
+    /// The tag (skb->cb[0], with the target's ifindex in cb[1]) a tc redirect puts on a
+    /// frame, which `bondd_tc_out` lets out.
+    public static let tcTag = BONDD_TC_TAG
+
+    /// What a test run of a tc program gets and leaves: the skb's mark and tag words.
+    public struct TCRun: Sendable {
+        /// TC_ACT_*, or the length the socket filter keeps.
+        public var verdict: Int32
+        public var mark: UInt32
+        public var tag: (UInt32, UInt32)
+    }
 
     /// Runs a tc program or the socket filter once on `frame` (BPF_PROG_TEST_RUN), as
-    /// if it arrived on `ifindex` with `mark`, a GSO frame of `gsoSize` if not 0: its
-    /// return value (TC_ACT_*, or the length the socket filter keeps). For tests.
-    public func runTC(_ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0) throws(SystemError) -> Int32 {
+    /// if it arrived on `ifindex` with `mark` and `tag` (cb[0], cb[1]), a GSO frame of
+    /// `gsoSize` if not 0: its return value (TC_ACT_*, or the length the socket filter
+    /// keeps). For tests.
+    public func runTC(
+        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, tag: (UInt32, UInt32) = (0, 0)
+    ) throws(SystemError) -> Int32 {
+        try runTCSeeingSKB(p, frame: frame, ifindex: ifindex, gsoSize: gsoSize, mark: mark, tag: tag).verdict
+    }
+
+    /// `runTC`, with the mark and tag the program left on the skb.
+    public func runTCSeeingSKB(
+        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, tag: (UInt32, UInt32) = (0, 0)
+    ) throws(SystemError) -> TCRun {
         let fd =
             switch p {
             case .transmit: tcTransmitProgram
@@ -69,12 +88,10 @@ extension XDPBondProgram {
         // behind a stand-in: a copy of its own, from which the run sets skb->protocol
         // as the receive path does.
         let frame = p == .memberFilter ? Array(frame.prefix(14)) + frame : frame
-        var retval: UInt32 = 0
-        let r = frame.withUnsafeBytes {
-            bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), UInt32(ifindex), UInt32(gsoSize), mark, &retval)
-        }
+        var run = bondd_skb_run(ifindex: UInt32(ifindex), gso_size: UInt32(gsoSize), mark: mark, cb0: tag.0, cb1: tag.1, retval: 0)
+        let r = frame.withUnsafeBytes { bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), &run) }
         guard r == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r) }
-        return Int32(bitPattern: retval)
+        return TCRun(verdict: Int32(bitPattern: run.retval), mark: run.mark, tag: (run.cb0, run.cb1))
     }
 
     /// The interfaces a tc program of ours is on.

@@ -98,4 +98,56 @@ import Testing
         #expect(bond.stop() == 0)
         #expect(tb.members.allSatisfy { (tb.hostLink($0)?["promiscuity"] as? Int) == 0 })
     }
+
+    /// Counts the frames the host sends out of `members` carrying skb->mark `mark`, over
+    /// `seconds` or until SIGINT; prints "ready" once listening, then the count. A packet
+    /// socket's classic BPF filter reads the mark (SKF_AD_MARK), after tc egress has run;
+    /// what it keeps waits in the socket's buffer, which is read at the end.
+    static let markCounter = """
+        import ctypes, socket, struct, sys, time
+        members, mark, seconds = sys.argv[1].split(","), int(sys.argv[2]), float(sys.argv[3])
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        code = [(0x20, 0, 0, 0xFFFFF014), (0x15, 0, 1, mark), (0x06, 0, 0, 0xFFFF), (0x06, 0, 0, 0)]
+        program = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in code))
+        s.setsockopt(socket.SOL_SOCKET, 26, struct.pack("HL", len(code), ctypes.addressof(program)))  # SO_ATTACH_FILTER
+        s.setblocking(False)
+        try:
+            while True: s.recv(65535)
+        except BlockingIOError: pass
+        print("ready", flush=True)
+        n = 0
+        try:
+            time.sleep(seconds)
+        except KeyboardInterrupt:
+            pass
+        try:
+            while True:
+                _, a = s.recvfrom(65535)
+                n += a[0] in members and a[2] == socket.PACKET_OUTGOING
+        except BlockingIOError:
+            pass
+        print(n)
+        """
+
+    /// The kernel's bond hands a frame to its slave with its mark (SO_MARK, a
+    /// firewall's), which a member's qdisc or filters may shape by. So does bondd, for
+    /// what the kernel carries (the tc path: every frame on xdp, TCP on the others).
+    @Test func theHostsMarkReachesTheMember() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 2 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
+        let counter = try Shell.start(
+            "ip netns exec \(tb["NS_HOST"]) python3 -c \(Shell.quote(Self.markCounter)) \(tb.members.joined(separator: ",")) 42 8")
+        #expect(Shell.waitFor(5) { counter.output.hasPrefix("ready") }, "\(counter.errorOutput)")
+        // 20 connection attempts to a closed port, marked 42 (SO_MARK): 20 SYNs, each refused.
+        let connect = tb.inHost(
+            "python3 -c 'import socket\nfor _ in range(20):\n  s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, 36, 42); s.settimeout(2)\n"
+                + "  try: s.connect((\"\(tb["CLIENT_IP4"])\", 9))\n  except OSError: pass\n  s.close()'")
+        #expect(connect.ok, "\(connect.error)")
+        counter.signal(SIGINT)
+        _ = counter.wait(timeout: 10)
+        let lines = counter.output.split(separator: "\n")
+        #expect(lines.count == 2 && Int(lines[1]) ?? 0 >= 20, "marked frames out of the members: \(counter.output) \(counter.errorOutput)")
+    }
 }

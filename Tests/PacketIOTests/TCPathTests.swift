@@ -160,8 +160,24 @@ import Testing
 
     @Test func onlyOurRedirectsPassTheStackBypass() throws {
         let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
-        #expect(try p.runTC(.out, frame: frame(), mark: XDPBondProgram.tcMark) == Self.ok)
-        #expect(try p.runTC(.out, frame: frame()) == Self.unspec, "the host's own frame: the drop filter's")
-        #expect(try p.runTC(.out, frame: frame(), mark: 7) == Self.unspec)
+        let tag = XDPBondProgram.tcTag
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, tag: (tag, UInt32(lo))) == Self.ok)
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo) == Self.unspec, "the host's own frame: the drop filter's")
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, tag: (tag, 7)) == Self.unspec, "tagged for another device")
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, mark: tag) == Self.unspec, "a mark is no tag")
+    }
+
+    /// The kernel's bond hands a frame to its slave with its skb->mark (SO_MARK, a
+    /// firewall's), which the slave's qdisc may shape by: the tc path keeps it too.
+    @Test func aRedirectedFrameKeepsTheHostsMark() throws {
+        let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
+        let sent = try p.runTCSeeingSKB(.transmit, frame: frame(), ifindex: lo, mark: 42)
+        #expect(sent.verdict == Self.redirect && sent.mark == 42)
+        #expect(sent.tag == (XDPBondProgram.tcTag, UInt32(lo)), "\(sent.tag)")
+        let out = try p.runTCSeeingSKB(.out, frame: frame(), ifindex: lo, mark: sent.mark, tag: sent.tag)
+        #expect(out.verdict == Self.ok && out.mark == 42 && out.tag.0 == 0, "\(out)")
+        // And what a member receives and tc hands to the bond device.
+        let received = try p.runTCSeeingSKB(.receive, frame: frame(), ifindex: lo, gsoSize: gso, mark: 42)
+        #expect(received.verdict == Self.redirect && received.mark == 42 && received.tag == (XDPBondProgram.tcTag, UInt32(lo)))
     }
 }
