@@ -42,13 +42,19 @@ static __always_inline int to_member(__u32 slot, __u64 length)
 }
 
 /* The member a frame the host sent leaves on, as the mode decides: its slot,
- * CHOSE_BROADCAST, CHOSE_PASS (the engine decides) or CHOSE_DROP (no member). */
+ * CHOSE_BROADCAST, CHOSE_PASS (the engine decides) or CHOSE_DROP (no member); with
+ * `*source` the source MAC the frame must leave with (balance-tlb and -alb), or 0.
+ * Nothing here writes the frame: a tc program that writes packet data directly gets a
+ * prologue that copies the headers of every cloned skb (each TCP segment the host
+ * sends), so bondd_tc_tx writes with a helper, and only when it must. */
 #define CHOSE_PASS TLB_PASS
 #define CHOSE_DROP TLB_DROP
 #define CHOSE_BROADCAST (-3)
-static __always_inline long choose_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length)
+static __always_inline long choose_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length,
+					   __u64 *source)
 {
 	__u32 zero = 0;
+	*source = 0;
 	__u32 n = cfg->usable_count;
 	if (n == 0 || n > BONDD_MAX_MEMBERS)
 		return CHOSE_DROP;
@@ -83,7 +89,7 @@ static __always_inline long choose_member(struct ethhdr *eth, void *end, struct 
 		return CHOSE_BROADCAST;
 	case BONDD_XDP_MODE_TLB:
 	case BONDD_XDP_MODE_ALB:
-		return tlb_member(eth, end, cfg, vlan, length, n);
+		return tlb_member(eth, end, cfg, vlan, length, n, source);
 	case BONDD_XDP_MODE_SLB: {
 		__u32 slot;
 		if (vif_member(eth, cfg, vlan, length, &slot))
@@ -115,11 +121,14 @@ int bondd_tx(struct xdp_md *ctx)
 		return count(XDP_PASS);
 	void *end = (void *)(long)ctx->data_end;
 	__u64 length = ctx->data_end - ctx->data;
-	long chosen = choose_member(eth, end, cfg, vlan, length);
+	__u64 source;
+	long chosen = choose_member(eth, end, cfg, vlan, length, &source);
 	if (chosen == CHOSE_PASS)
 		return count(XDP_PASS);
 	if (chosen == CHOSE_DROP)
 		return count(XDP_DROP);
+	if (source)
+		mac_bytes(source, eth->h_source);
 	if (vlan) {
 		if (push_tag(ctx, vlan))
 			return count(XDP_PASS); /* no headroom: the engine tags it */

@@ -44,7 +44,8 @@ static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_confi
  * Returns the member slot, TLB_PASS (the engine decides) or TLB_DROP (no member). */
 #define TLB_PASS (-1)
 #define TLB_DROP (-2)
-static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 n)
+static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 n,
+					__u64 *source)
 {
 	__u32 slot;
 	if (!is_bond_mac(eth->h_source, cfg->bond_mac))
@@ -78,15 +79,20 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 		__u64 *mac = bpf_map_lookup_elem(&bondd_member_macs, &chosen);
 		if (!mac)
 			return TLB_PASS;
-		__u64 v = *mac;
-		eth->h_source[0] = v >> 40;
-		eth->h_source[1] = v >> 32;
-		eth->h_source[2] = v >> 24;
-		eth->h_source[3] = v >> 16;
-		eth->h_source[4] = v >> 8;
-		eth->h_source[5] = v;
+		*source = *mac;
 	}
 	return chosen;
+}
+
+/* The source MAC tlb_member chose, as the frame's bytes. */
+static __always_inline void mac_bytes(__u64 v, __u8 out[6])
+{
+	out[0] = v >> 40;
+	out[1] = v >> 32;
+	out[2] = v >> 24;
+	out[3] = v >> 16;
+	out[4] = v >> 8;
+	out[5] = v;
 }
 
 #endif

@@ -180,9 +180,18 @@ int bondd_tc_tx(struct __sk_buff *skb)
 	if (cfg->tc_tcp_only && !is_tcp(eth, end))
 		return TC_ACT_UNSPEC;
 	__u64 length = skb->len;
-	long chosen = choose_member(eth, end, cfg, 0, length);
+	__u64 source;
+	long chosen = choose_member(eth, end, cfg, 0, length, &source);
 	if (chosen == CHOSE_PASS)
 		return TC_ACT_UNSPEC;
+	if (source) {
+		/* The helper makes the header writable (a copy, if cloned) for this frame
+		 * alone; see choose_member. */
+		__u8 mac[6];
+		mac_bytes(source, mac);
+		if (bpf_skb_store_bytes(skb, ETH_ALEN /* h_source */, mac, sizeof mac, 0))
+			return TC_ACT_UNSPEC;
+	}
 	/* Dropped as the kernel's bond drops with no slave to send on: the sender is told
 	 * the frame went (TC_ACT_STOLEN), not that the device refused it. */
 	if (chosen == CHOSE_DROP) {

@@ -62,10 +62,13 @@ static inline int bondd_xdp_attached(int ifindex) {
 
 // What a tc program or socket filter is run on once (BPF_PROG_TEST_RUN), and what it
 // left: the skb's ifindex, mark and the two words of its control block (cb) the
-// fast path tags its redirects with; a GSO frame of `gso_size` when not 0.
+// fast path tags its redirects with; a GSO frame of `gso_size` when not 0; the frame
+// as the program left it in `out` (`out_size` bytes at most; then its length).
 struct bondd_skb_run {
     __u32 ifindex, gso_size, mark, cb0, cb1;
     __u32 retval;
+    void *out;
+    __u32 out_size;
 };
 
 // Runs the program on `data` from `run` and writes back what it returned and left in
@@ -76,8 +79,9 @@ static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, 
     struct __sk_buff out = ctx;
     DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
                         .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .ctx_out = &out, .ctx_size_out = sizeof out,
-                        .repeat = 1);
+                        .data_out = run->out, .data_size_out = run->out_size, .repeat = 1);
     int r = bpf_prog_test_run_opts(prog_fd, &opts);
+    run->out_size = opts.data_size_out;
     run->retval = opts.retval;
     run->mark = out.mark;
     run->cb0 = out.cb[0];

@@ -54,12 +54,14 @@ extension XDPBondProgram {
     /// frame, which `bondd_tc_out` lets out.
     public static let tcTag = BONDD_TC_TAG
 
-    /// What a test run of a tc program gets and leaves: the skb's mark and tag words.
+    /// What a test run of a tc program gets and leaves: the skb's mark and tag words,
+    /// and the frame.
     public struct TCRun: Sendable {
         /// TC_ACT_*, or the length the socket filter keeps.
         public var verdict: Int32
         public var mark: UInt32
         public var tag: (UInt32, UInt32)
+        public var frame: [UInt8]
     }
 
     /// Runs a tc program or the socket filter once on `frame` (BPF_PROG_TEST_RUN), as
@@ -88,10 +90,19 @@ extension XDPBondProgram {
         // behind a stand-in: a copy of its own, from which the run sets skb->protocol
         // as the receive path does.
         let frame = p == .memberFilter ? Array(frame.prefix(14)) + frame : frame
-        var run = bondd_skb_run(ifindex: UInt32(ifindex), gso_size: UInt32(gsoSize), mark: mark, cb0: tag.0, cb1: tag.1, retval: 0)
-        let r = frame.withUnsafeBytes { bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), &run) }
-        guard r == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r) }
-        return TCRun(verdict: Int32(bitPattern: run.retval), mark: run.mark, tag: (run.cb0, run.cb1))
+        var out = [UInt8](repeating: 0, count: frame.count + 256)
+        let r = out.withUnsafeMutableBytes { o in
+            var run = bondd_skb_run(
+                ifindex: UInt32(ifindex), gso_size: UInt32(gsoSize), mark: mark, cb0: tag.0, cb1: tag.1, retval: 0,
+                out: o.baseAddress, out_size: UInt32(o.count))
+            let r = frame.withUnsafeBytes { bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), &run) }
+            return (r, run)
+        }
+        guard r.0 == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r.0) }
+        let run = r.1
+        return TCRun(
+            verdict: Int32(bitPattern: run.retval), mark: run.mark, tag: (run.cb0, run.cb1),
+            frame: Array(out.prefix(Int(min(run.out_size, UInt32(out.count))))))
     }
 
     /// The interfaces a tc program of ours is on.

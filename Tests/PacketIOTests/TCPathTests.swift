@@ -180,4 +180,28 @@ import Testing
         let received = try p.runTCSeeingSKB(.receive, frame: frame(), ifindex: lo, gsoSize: gso, mark: 42)
         #expect(received.verdict == Self.redirect && received.mark == 42 && received.tag == (XDPBondProgram.tcTag, UInt32(lo)))
     }
+
+    /// balance-tlb's frames on a member other than the active one leave with that
+    /// member's MAC as source, written in tc by a helper: a program that wrote the frame
+    /// directly would have the kernel copy the headers of every cloned skb it sees
+    /// (each TCP segment the host sends), whatever the mode.
+    @Test func balanceTLBWritesTheMembersMACAndOnlyWhereItMust() throws {
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.setMember(slot: 0, ifindex: lo)
+        try p.setMemberMAC(slot: 0, mac: 0x02_00_00_00_00_A1)
+        var c = XDPBondProgram.Configuration(mode: .transmitLoadBalancing, active: 1, usable: [0, 1])
+        c.bondMAC = Array(frame()[6..<12])
+        try p.configure(inTC(c))
+        for bucket in 0..<XDPBondProgram.bucketCount { try p.setHashBucket(bucket, member: 0) }
+        let sent = try p.runTCSeeingSKB(.transmit, frame: frame())
+        #expect(sent.verdict == Self.redirect)
+        #expect(Array(sent.frame[6..<12]) == [0x02, 0, 0, 0, 0, 0xA1], "the member's own MAC as source: \(sent.frame.prefix(14))")
+        #expect(Array(sent.frame[12...]) == Array(frame()[12...]), "the rest as it was")
+        // On the active member the frame keeps the bond's MAC.
+        for bucket in 0..<XDPBondProgram.bucketCount { try p.setHashBucket(bucket, member: 1) }
+        try p.setMember(slot: 1, ifindex: lo)
+        let kept = try p.runTCSeeingSKB(.transmit, frame: frame())
+        #expect(kept.verdict == Self.redirect && kept.frame == frame(), "\(kept.frame.prefix(14))")
+    }
 }
