@@ -42,17 +42,14 @@ static __always_inline int admits(struct bondd_xdp_config *cfg, __u32 slot, stru
 }
 
 /* Peers taught a member's own MAC address frames to it: the bond device takes only its
- * own, so such a frame gets the bond's MAC as destination. */
-static __always_inline void to_bond_mac(struct bondd_xdp_config *cfg, struct ethhdr *eth)
+ * own, so such a frame must get the bond's MAC as destination. Whether it must; the
+ * caller writes it (XDP directly, tc with a helper: see choose_member). */
+static __always_inline int needs_bond_mac(struct bondd_xdp_config *cfg, struct ethhdr *eth)
 {
 	if (!cfg->own_macs || (eth->h_dest[0] & 1) || is_bond_mac(eth->h_dest, cfg->bond_mac))
-		return;
+		return 0;
 	__u64 key = mac_key(eth->h_dest);
-	if (bpf_map_lookup_elem(&bondd_mac_slots, &key)) {
-		__u8 *d = eth->h_dest;
-		d[0] = cfg->bond_mac[0]; d[1] = cfg->bond_mac[1]; d[2] = cfg->bond_mac[2];
-		d[3] = cfg->bond_mac[3]; d[4] = cfg->bond_mac[4]; d[5] = cfg->bond_mac[5];
-	}
+	return bpf_map_lookup_elem(&bondd_mac_slots, &key) != NULL;
 }
 
 #endif

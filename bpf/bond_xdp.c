@@ -127,13 +127,18 @@ int bondd_tx(struct xdp_md *ctx)
 		return count(XDP_PASS);
 	if (chosen == CHOSE_DROP)
 		return count(XDP_DROP);
-	if (source)
-		mac_bytes(source, eth->h_source);
 	if (vlan) {
 		if (push_tag(ctx, vlan))
 			return count(XDP_PASS); /* no headroom: the engine tags it */
 		count_vlan(vlan, length, 0);
 		length += 4;
+	}
+	/* After the tag, so that a frame left to the engine keeps its own source. */
+	if (source) {
+		struct ethhdr *tagged = (void *)(long)ctx->data;
+		if ((void *)(tagged + 1) > (void *)(long)ctx->data_end)
+			return count(XDP_DROP);
+		mac_bytes(source, tagged->h_source);
 	}
 	if (chosen == CHOSE_BROADCAST) {
 		for (__u32 i = 0; i < BONDD_MAX_MEMBERS && i < cfg->usable_count; i++) {
@@ -187,7 +192,8 @@ int bondd_rx(struct xdp_md *ctx)
 		s->rx_dropped++;
 		return count(XDP_DROP);
 	}
-	to_bond_mac(cfg, eth);
+	if (needs_bond_mac(cfg, eth))
+		__builtin_memcpy(eth->h_dest, cfg->bond_mac, ETH_ALEN);
 	s->rx_packets++;
 	s->rx_bytes += ctx->data_end - ctx->data + (tci ? 4 : 0);
 	if (tci) {

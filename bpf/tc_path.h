@@ -245,7 +245,13 @@ int bondd_tc_rx(struct __sk_buff *skb)
 		s->rx_dropped++;
 		return tc_count(TC_ACT_SHOT);
 	}
-	to_bond_mac(r.cfg, eth);
+	/* With a helper, for these frames alone: a direct write would have the kernel copy
+	 * the headers of every cloned skb this program sees (a veth peer's TCP segments,
+	 * every frame while a capture runs on the member). */
+	if (needs_bond_mac(r.cfg, eth) && bpf_skb_store_bytes(skb, 0, r.cfg->bond_mac, ETH_ALEN, 0)) {
+		s->rx_dropped++;
+		return tc_count(TC_ACT_SHOT);
+	}
 	if (!r.vid) {
 		s->rx_packets++;
 		s->rx_bytes += skb->len;

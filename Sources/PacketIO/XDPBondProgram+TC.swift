@@ -105,6 +105,18 @@ extension XDPBondProgram {
             frame: Array(out.prefix(Int(min(run.out_size, UInt32(out.count))))))
     }
 
+    /// The kernel's ids of the tc programs, by name: for tests that read what the kernel
+    /// made of them (`bpftool prog dump xlated id N`).
+    public var tcProgramIDs: [(name: String, id: UInt32)] {
+        [("bondd_tc_tx", tcTransmitProgram), ("bondd_tc_rx", tcReceiveProgram), ("bondd_tc_out", tcOutProgram)].compactMap {
+            name, fd in
+            var info = bpf_prog_info()
+            var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+            guard bpf_obj_get_info_by_fd(fd, &info, &length) == 0 else { return nil }
+            return (name, info.id)
+        }
+    }
+
     /// The interfaces a tc program of ours is on.
     public var tcInterfaces: [Int32] { Array(Set(object.filters.map(\.ifindex))) }
 }

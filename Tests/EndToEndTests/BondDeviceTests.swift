@@ -104,7 +104,7 @@ import Testing
     /// socket's classic BPF filter reads the mark (SKF_AD_MARK), after tc egress has run;
     /// what it keeps waits in the socket's buffer, which is read at the end.
     static let markCounter = """
-        import ctypes, socket, struct, sys, time
+        import ctypes, signal, socket, struct, sys, time
         members, mark, seconds = sys.argv[1].split(","), int(sys.argv[2]), float(sys.argv[3])
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
         code = [(0x20, 0, 0, 0xFFFFF014), (0x15, 0, 1, mark), (0x06, 0, 0, 0xFFFF), (0x06, 0, 0, 0)]
@@ -114,12 +114,13 @@ import Testing
         try:
             while True: s.recv(65535)
         except BlockingIOError: pass
+        # SIGINT ends the wait, wherever it comes: never an exception mid-count.
+        stop = []
+        signal.signal(signal.SIGINT, lambda *_: stop.append(1))
         print("ready", flush=True)
-        n = 0
-        try:
-            time.sleep(seconds)
-        except KeyboardInterrupt:
-            pass
+        n, end = 0, time.time() + seconds
+        while not stop and time.time() < end:
+            time.sleep(0.02)
         try:
             while True:
                 _, a = s.recvfrom(65535)
@@ -131,7 +132,8 @@ import Testing
 
     /// The kernel's bond hands a frame to its slave with its mark (SO_MARK, a
     /// firewall's), which a member's qdisc or filters may shape by. So does bondd, for
-    /// what the kernel carries (the tc path: every frame on xdp, TCP on the others).
+    /// the frames its tc path carries (TCP on every backend; on xdp, what the mode
+    /// decides in tc); what the engine sends it sends anew, unmarked.
     @Test func theHostsMarkReachesTheMember() throws {
         let tb = try Testbed()
         let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])

@@ -1,3 +1,4 @@
+import Foundation
 import BondCore
 import Glibc
 import PacketIO
@@ -203,5 +204,31 @@ import Testing
         try p.setMember(slot: 1, ifindex: lo)
         let kept = try p.runTCSeeingSKB(.transmit, frame: frame())
         #expect(kept.verdict == Self.redirect && kept.frame == frame(), "\(kept.frame.prefix(14))")
+    }
+
+    /// A tc program that writes packet data directly gets a prologue from the kernel
+    /// that copies the headers of every cloned skb before the program runs: each TCP
+    /// segment the host sends, each a veth peer's TCP sends, every frame while a
+    /// capture runs. Ours write with helpers, for the frames that need it alone, so
+    /// none may have it.
+    @Test func noTCProgramCopiesEveryClonedFramesHeaders() throws {
+        let p = try XDPBondProgram()
+        let ids = p.tcProgramIDs
+        #expect(ids.count == 3)
+        for (name, id) in ids {
+            let dump = Process()
+            dump.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            dump.arguments = ["bpftool", "prog", "dump", "xlated", "id", String(id)]
+            let pipe = Pipe()
+            dump.standardOutput = pipe
+            try dump.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            dump.waitUntilExit()
+            // The instructions (not bpftool's source lines), the first eight: where the
+            // prologue would be (a test of the cloned bit, then bpf_skb_pull_data).
+            let first = text.split(separator: "\n").filter { $0.first?.isNumber == true || $0.hasPrefix(" ") }.prefix(8)
+            #expect(first.count == 8, "\(name): \(text.prefix(300))")
+            #expect(!first.contains { $0.contains("bpf_skb_pull_data") }, "\(name) copies cloned frames' headers:\n\(first.joined(separator: "\n"))")
+        }
     }
 }
