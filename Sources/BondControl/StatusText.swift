@@ -6,12 +6,11 @@ import BondCore
 public enum StatusText {
     /// "polling every 213 µs (coalesce=adaptive; 3 tries, 1 slowed the traffic)".
     static func wakeups(_ w: WakeupStatus) -> String {
-        let saturated = w.waiting == "saturated" ? "saturated, polling without sleeping" : nil
         if let b = w.busyPollMicroseconds {
-            let how = saturated ?? (w.waiting == "busy-poll" ? "busy-polling" : "on the sockets")
+            let how = w.waiting == "busy-poll" ? "busy-polling" : "on the sockets"
             return "\(how) (busy_poll=\(b): \(b) µs without sleeping after each frame; \(w.busyPolledFrames ?? 0) frames taken so)"
         }
-        let how = saturated ?? w.tickMicroseconds.map { "polling every \($0) µs" } ?? "on the sockets"
+        let how = w.tickMicroseconds.map { "polling every \($0) µs" } ?? "on the sockets"
         guard w.coalesce == "adaptive" else { return "\(how) (coalesce=off)" }
         return "\(how) (coalesce=adaptive; \(w.probes) tries to poll, \(w.probesSlowed) slowed the traffic)"
     }

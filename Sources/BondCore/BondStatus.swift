@@ -366,8 +366,7 @@ extension KeyedEncodingContainer {
 public struct WakeupStatus: Codable, Sendable, Equatable {
     /// "adaptive" or "off", as the option.
     public var coalesce: String
-    /// "sockets", "tick", "busy-poll" or "saturated" (not at all: every turn finds a
-    /// full batch): how the engine waits now.
+    /// "sockets", "tick" or "busy-poll": how the engine waits now.
     public var waiting: String
     /// The polling tick in µs while `waiting` is "tick".
     public var tickMicroseconds: Int?
@@ -382,8 +381,6 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
     public var busyPollMicroseconds: Int?
     public var busyPolledTurns: Int?
     public var busyPolledFrames: Int?
-    /// Turns that came without a sleep because every turn found a full batch.
-    public var saturatedTurns: Int?
 
     public init(coalesce: String, waiting: String, tickMicroseconds: Int?, turns: Int, polledTurns: Int, probes: Int, probesSlowed: Int) {
         self.coalesce = coalesce; self.waiting = waiting; self.tickMicroseconds = tickMicroseconds
@@ -398,6 +395,5 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
         case busyPollMicroseconds = "busy_poll_us"
         case busyPolledTurns = "busy_polled_turns"
         case busyPolledFrames = "busy_polled_frames"
-        case saturatedTurns = "saturated_turns"
     }
 }

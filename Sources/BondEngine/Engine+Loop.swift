@@ -22,64 +22,38 @@ extension Engine {
         // A polling tick is tens of µs: the default slack (50 µs) would stretch it.
         Poller.setTimerSlack(nanoseconds: 2_000)
         while !stopping {
-            let wait = waitForWork()
+            let polled = waitForWork()
             try turn()
-            turnEnded(after: wait)
+            // Busy polling takes the place of coalescing when asked for; its window runs
+            // from the end of the turn that moved the frame.
+            if busyPoll.isOn {
+                busyPoll.turnEnded(at: system.now(), frames: framesThisTurn, polled: polled)
+            } else {
+                moderation.turnEnded(at: view.now, frames: framesThisTurn)
+            }
+            framesThisTurn = 0
         }
-    }
-
-    /// Tells the ways of waiting what the turn that followed `wait` moved.
-    func turnEnded(after wait: Wait) {
-        // Busy polling takes the place of coalescing when asked for; its window runs
-        // from the end of the turn that moved the frame.
-        if busyPoll.isOn {
-            busyPoll.turnEnded(at: system.now(), frames: framesThisTurn, polled: wait == .busyPolled)
-        } else {
-            moderation.turnEnded(at: view.now, frames: framesThisTurn, ticked: wait == .ticked)
-        }
-        // Frames gathered over a tick say nothing of whether the engine keeps up.
-        saturation.turnEnded(frames: wait == .ticked ? 0 : framesThisTurn)
-        framesThisTurn = 0
-    }
-
-    /// How `waitForWork` waited.
-    enum Wait: Equatable {
-        /// On the sockets (and the engine's next deadline).
-        case onSockets
-        /// A polling tick, the sockets out of epoll.
-        case ticked
-        /// Not at all, within `busy_poll` of the last frame.
-        case busyPolled
-        /// Not at all, the sockets out of epoll: every turn finds a full batch.
-        case saturated
     }
 
     /// Sleeps until a socket or notification is ready or the next deadline; or, while
     /// the load is polled, until the tick (a notification still ends it early); or,
-    /// while every turn finds a full batch or within `busy_poll` of the last frame, not
-    /// at all.
+    /// within `busy_poll` of the last frame, not at all.
+    /// - Returns: whether it busy-polled.
     @discardableResult
-    func waitForWork() -> Wait {
+    func waitForWork() -> Bool {
         var timeout: Int64?
         let now = system.now()
         if let deadline = nextDeadline {
             timeout = deadline <= now ? 0 : Int64(min(deadline.nanoseconds - now.nanoseconds, 60_000_000_000))
         }
-        let wait: Wait
-        if saturation.polls {
-            wait = .saturated
-            timeout = 0
-            poller.watchSockets(false)
-        } else if busyPoll.polls(at: now) {
-            wait = .busyPolled
+        let polls = busyPoll.polls(at: now)
+        if polls {
             timeout = 0
             poller.watchSockets(true)
         } else if !busyPoll.isOn, case .tick(let tick) = moderation.wait {
-            wait = .ticked
             timeout = min(timeout ?? .max, Int64(tick))
             poller.watchSockets(false)
         } else {
-            wait = .onSockets
             poller.watchSockets(true)
         }
         if socketReady.count < ports.count { socketReady += Array(repeating: false, count: ports.count - socketReady.count) }
@@ -93,7 +67,7 @@ extension Engine {
             default: socketReady[Int(token)] = true
             }
         }
-        return wait
+        return polls
     }
 
     /// One turn of the loop: every frame waiting is moved, notifications read, what is

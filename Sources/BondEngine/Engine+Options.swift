@@ -44,7 +44,6 @@ extension Engine {
         // Either starts afresh: coalescing is not fed while busy polling is on.
         if new.coalesce != old.coalesce || new.busyPoll != old.busyPoll {
             moderation = WakeupModeration(enabled: new.coalesce == .adaptive)
-            saturation = SaturationPolling(enabled: new.coalesce == .adaptive)
             busyPoll = BusyPoll(microseconds: new.busyPoll)
         }
         carrierPoll.interval = new.miimon

@@ -69,10 +69,6 @@ extension Engine {
             status.wakeups?.busyPolledFrames = busyPoll.polledFrames
             if busyPoll.polls(at: now) { status.wakeups?.waiting = "busy-poll" }
         }
-        if saturation.enabled {
-            status.wakeups?.saturatedTurns = saturation.polledTurns
-            if saturation.polls { status.wakeups?.waiting = "saturated" }
-        }
         status.awaitedMembers = awaited
         status.uppers = uppers.devices.map {
             UpperStatus(

@@ -119,9 +119,6 @@ public final class Engine: @unchecked Sendable {
     /// How the loop waits: on the sockets, or polling on a tick under load.
     var moderation = WakeupModeration()
     var busyPoll = BusyPoll(microseconds: 0)
-    /// Whether the turns come back to back (every one full): then the sockets stay out
-    /// of epoll.
-    var saturation = SaturationPolling()
     /// Frames received in the current turn, for `moderation`.
     var framesThisTurn = 0
     /// What this bond changed on the host, on disk before each change (crash recovery).
@@ -143,7 +140,6 @@ public final class Engine: @unchecked Sendable {
         probing = options.probesLinks
         moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
         busyPoll = BusyPoll(microseconds: options.busyPoll)
-        saturation = SaturationPolling(enabled: options.coalesce == .adaptive)
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

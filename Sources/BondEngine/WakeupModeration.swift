@@ -82,13 +82,11 @@ struct WakeupModeration {
         backoff = settings.firstBackoff
     }
 
-    /// A turn ended at `now` having moved `frames`, after a tick's sleep or not (the
-    /// engine may not have slept at all: `SaturationPolling`); `wait` says how to wait
-    /// for the next.
-    mutating func turnEnded(at now: Instant, frames: Int, ticked: Bool) {
+    /// A turn ended at `now` having moved `frames`; `wait` says how to wait for the next.
+    mutating func turnEnded(at now: Instant, frames: Int) {
         guard enabled else { return }
         turns &+= 1
-        if ticked { polledTurns &+= 1 }
+        if case .tick = wait { polledTurns &+= 1 }
         guard let start = windowStart else {
             restartWindow(at: now)
             return

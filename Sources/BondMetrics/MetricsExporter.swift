@@ -57,13 +57,11 @@ public final class MetricsExporter: @unchecked Sendable {
             counter("bondd_bond_failovers_total", "Changes of active member", b, s.failovers)
             if let w = s.wakeups {
                 let turns =
-                    "Turns of the engine's loop, by what ended the wait: a socket or notification, a polling tick, or none (busy_poll, or saturated: every turn found a full batch)"
+                    "Turns of the engine's loop, by what ended the wait: a socket or notification, a polling tick, or none (busy_poll)"
                 let busy = w.busyPolledTurns ?? 0
-                let saturated = w.saturatedTurns ?? 0
-                counter("bondd_engine_turns_total", turns, b + [("wait", "sockets")], w.turns - w.polledTurns - busy - saturated)
+                counter("bondd_engine_turns_total", turns, b + [("wait", "sockets")], w.turns - w.polledTurns - busy)
                 counter("bondd_engine_turns_total", turns, b + [("wait", "tick")], w.polledTurns)
                 counter("bondd_engine_turns_total", turns, b + [("wait", "busy_poll")], busy)
-                counter("bondd_engine_turns_total", turns, b + [("wait", "saturated")], saturated)
                 counter(
                     "bondd_engine_busy_polled_frames_total", "Frames taken by turns that came without a sleep (busy_poll)", b,
                     w.busyPolledFrames ?? 0)

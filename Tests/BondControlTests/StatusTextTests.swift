@@ -14,10 +14,6 @@ import Testing
         busy.busyPolledFrames = 7
         busy.waiting = "busy-poll"
         #expect(StatusText.wakeups(busy) == "busy-polling (busy_poll=50: 50 µs without sleeping after each frame; 7 frames taken so)")
-        var saturated = polled
-        saturated.waiting = "saturated"
-        saturated.saturatedTurns = 40
-        #expect(StatusText.wakeups(saturated) == "saturated, polling without sleeping (coalesce=adaptive; 3 tries to poll, 1 slowed the traffic)")
     }
 
     private func status() -> BondStatus {

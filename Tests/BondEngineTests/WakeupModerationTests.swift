@@ -54,7 +54,7 @@ import Testing
             }
             run.frames += frames
             run.turns += 1
-            m.turnEnded(at: Instant(nanoseconds: now), frames: frames, ticked: wait != .onSockets)
+            m.turnEnded(at: Instant(nanoseconds: now), frames: frames)
         }
         return run
     }
@@ -94,7 +94,7 @@ import Testing
                 return
             }
             now += tick
-            m.turnEnded(at: Instant(nanoseconds: now), frames: framesPerTurn[(turn / 16) % framesPerTurn.count], ticked: true)
+            m.turnEnded(at: Instant(nanoseconds: now), frames: framesPerTurn[(turn / 16) % framesPerTurn.count])
             guard case .polled = m.phase else {
                 Issue.record("left polling at turn \(turn): \(m.phase)")
                 return
