@@ -26,12 +26,23 @@ struct {
 	__type(value, __u32);
 } bondd_config_current SEC(".maps");
 
-static __always_inline struct bondd_xdp_config *current_config(void)
+/* Which of the two entries is in use. */
+static __always_inline __u32 current_config_index(void)
 {
 	__u32 zero = 0;
 	__u32 *current = bpf_map_lookup_elem(&bondd_config_current, &zero);
-	__u32 index = current ? *current & 1 : 0;
+	return current ? *current & 1 : 0;
+}
+
+static __always_inline struct bondd_xdp_config *config_at(__u32 index)
+{
+	index &= 1;
 	return bpf_map_lookup_elem(&bondd_config, &index);
+}
+
+static __always_inline struct bondd_xdp_config *current_config(void)
+{
+	return config_at(current_config_index());
 }
 
 /* Member ifindex -> member slot, for frames arriving on members (and, for the

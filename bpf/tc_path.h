@@ -68,9 +68,8 @@ static __always_inline int tcp_at_a_glance(struct __sk_buff *skb)
 	return offset && !bpf_skb_load_bytes(skb, offset, &protocol, 1) && protocol == IPPROTO_TCP;
 }
 
-static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_receipt *r)
+static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_receipt *r, struct bondd_xdp_config *cfg)
 {
-	struct bondd_xdp_config *cfg = current_config();
 	if (!cfg || !cfg->super_frames_in_tc || (cfg->tc_tcp_only && !tcp_at_a_glance(skb)))
 		return TC_NOT_OURS;
 	__u32 ifindex = skb->ifindex;
@@ -116,6 +115,33 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
 	if (cfg->tc_tcp_only && !is_tcp((struct ethhdr *)head, head + n))
 		return TC_ENGINE;
 	return TC_TAKES;
+}
+
+/* The socket filter's word on a frame, for bondd_tc_rx after it: the two read the
+ * configuration a moment apart, and a change in between (a capture starting or
+ * stopping, an MTU change, a VLAN device made or removed) could otherwise have both
+ * take the frame, or neither. So the filter decides, with the configuration it read,
+ * and says so in the skb's control block, which the packet socket's filter run and tc
+ * ingress share (cb[2..4]; cb[0..1] hold a redirect's tag): tc then decides with the
+ * same configuration, and follows the filter where the maps beside it changed. The
+ * member's ifindex beside the mark keeps stale bytes from passing for a word. */
+#define BONDD_FILTER_WORD 0xb0dd5eedu
+#define BONDD_FILTER_TAKES 2u
+
+static __always_inline void say_owner(struct __sk_buff *skb, __u32 config_index, int takes)
+{
+	skb->cb[2] = BONDD_FILTER_WORD;
+	skb->cb[3] = skb->ifindex;
+	skb->cb[4] = (config_index & 1) | (takes ? BONDD_FILTER_TAKES : 0);
+}
+
+/* The filter's word on this frame, cleared: -1 if there is none, else cb[4]. */
+static __always_inline long take_owner_word(struct __sk_buff *skb)
+{
+	if (skb->cb[2] != BONDD_FILTER_WORD || skb->cb[3] != skb->ifindex)
+		return -1;
+	skb->cb[2] = 0;
+	return skb->cb[4];
 }
 
 /* Counts a tc verdict, and returns it. */
@@ -221,7 +247,16 @@ SEC("tc")
 int bondd_tc_rx(struct __sk_buff *skb)
 {
 	struct tc_receipt r = {};
-	enum tc_owner owner = tc_owner(skb, &r);
+	long word = take_owner_word(skb);
+	struct bondd_xdp_config *cfg = word < 0 ? current_config() : config_at(word & 1);
+	enum tc_owner owner = tc_owner(skb, &r, cfg);
+	if (word >= 0 && (word & BONDD_FILTER_TAKES) && owner != TC_TAKES) {
+		/* The engine's socket turned it away, and a member or VLAN device went from
+		 * the maps meanwhile: no one can take it. */
+		return tc_count(TC_ACT_SHOT);
+	}
+	if (word >= 0 && !(word & BONDD_FILTER_TAKES) && owner == TC_TAKES)
+		owner = TC_ENGINE;
 	if (owner != TC_TAKES) {
 		/* The engine has it; the drop filter after us ends it. Counted as passed here
 		 * where bondd_rx did not count it: on a member without it, and one too long
@@ -279,12 +314,16 @@ int bondd_tc_out(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-/* On the engine's member sockets: every frame but those bondd_tc_rx takes. */
+/* On the engine's member sockets: every frame but those bondd_tc_rx takes; which
+ * it tells bondd_tc_rx (say_owner). */
 SEC("socket")
 int bondd_member_filter(struct __sk_buff *skb)
 {
 	struct tc_receipt r;
-	return tc_owner(skb, &r) == TC_TAKES ? 0 : skb->len;
+	__u32 index = current_config_index();
+	int takes = tc_owner(skb, &r, config_at(index)) == TC_TAKES;
+	say_owner(skb, index, takes);
+	return takes ? 0 : skb->len;
 }
 
 #endif

@@ -65,7 +65,8 @@ static inline int bondd_xdp_attached(int ifindex) {
 // fast path tags its redirects with; a GSO frame of `gso_size` when not 0; the frame
 // as the program left it in `out` (`out_size` bytes at most; then its length).
 struct bondd_skb_run {
-    __u32 ifindex, gso_size, mark, cb0, cb1;
+    __u32 ifindex, gso_size, mark;
+    __u32 cb[5];
     __u32 retval;
     void *out;
     __u32 out_size;
@@ -75,7 +76,8 @@ struct bondd_skb_run {
 // the skb; returns 0 or -errno.
 static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, struct bondd_skb_run *run) {
     struct __sk_buff ctx = { .ifindex = run->ifindex, .mark = run->mark, .gso_size = run->gso_size,
-                             .gso_segs = run->gso_size ? 2 : 0, .cb = { run->cb0, run->cb1 } };
+                             .gso_segs = run->gso_size ? 2 : 0 };
+    for (int i = 0; i < 5; i++) ctx.cb[i] = run->cb[i];
     struct __sk_buff out = ctx;
     DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
                         .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .ctx_out = &out, .ctx_size_out = sizeof out,
@@ -84,8 +86,7 @@ static inline int bondd_skb_test_run(int prog_fd, const void *data, __u32 size, 
     run->out_size = opts.data_size_out;
     run->retval = opts.retval;
     run->mark = out.mark;
-    run->cb0 = out.cb[0];
-    run->cb1 = out.cb[1];
+    for (int i = 0; i < 5; i++) run->cb[i] = out.cb[i];
     return r;
 }
 

@@ -54,29 +54,32 @@ extension XDPBondProgram {
     /// frame, which `bondd_tc_out` lets out.
     public static let tcTag = BONDD_TC_TAG
 
-    /// What a test run of a tc program gets and leaves: the skb's mark and tag words,
-    /// and the frame.
+    /// What a test run of a tc program gets and leaves: the skb's mark and control
+    /// block, and the frame.
     public struct TCRun: Sendable {
         /// TC_ACT_*, or the length the socket filter keeps.
         public var verdict: Int32
         public var mark: UInt32
-        public var tag: (UInt32, UInt32)
+        /// skb->cb[0...4].
+        public var cb: [UInt32]
         public var frame: [UInt8]
+        /// A redirect's tag: cb[0], and the target's ifindex in cb[1].
+        public var tag: (UInt32, UInt32) { (cb[0], cb[1]) }
     }
 
     /// Runs a tc program or the socket filter once on `frame` (BPF_PROG_TEST_RUN), as
-    /// if it arrived on `ifindex` with `mark` and `tag` (cb[0], cb[1]), a GSO frame of
-    /// `gsoSize` if not 0: its return value (TC_ACT_*, or the length the socket filter
-    /// keeps). For tests.
+    /// if it arrived on `ifindex` with `mark` and the control block `cb` (skb->cb[0...],
+    /// zeros after), a GSO frame of `gsoSize` if not 0: its return value (TC_ACT_*, or
+    /// the length the socket filter keeps). For tests.
     public func runTC(
-        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, tag: (UInt32, UInt32) = (0, 0)
+        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, cb: [UInt32] = []
     ) throws(SystemError) -> Int32 {
-        try runTCSeeingSKB(p, frame: frame, ifindex: ifindex, gsoSize: gsoSize, mark: mark, tag: tag).verdict
+        try runTCSeeingSKB(p, frame: frame, ifindex: ifindex, gsoSize: gsoSize, mark: mark, cb: cb).verdict
     }
 
-    /// `runTC`, with the mark and tag the program left on the skb.
+    /// `runTC`, with the mark and control block the program left on the skb.
     public func runTCSeeingSKB(
-        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, tag: (UInt32, UInt32) = (0, 0)
+        _ p: TCProgram, frame: [UInt8], ifindex: Int32 = 1, gsoSize: Int = 0, mark: UInt32 = 0, cb: [UInt32] = []
     ) throws(SystemError) -> TCRun {
         let fd =
             switch p {
@@ -92,8 +95,9 @@ extension XDPBondProgram {
         let frame = p == .memberFilter ? Array(frame.prefix(14)) + frame : frame
         var out = [UInt8](repeating: 0, count: frame.count + 256)
         let r = out.withUnsafeMutableBytes { o in
+            let c = cb + [UInt32](repeating: 0, count: max(0, 5 - cb.count))
             var run = bondd_skb_run(
-                ifindex: UInt32(ifindex), gso_size: UInt32(gsoSize), mark: mark, cb0: tag.0, cb1: tag.1, retval: 0,
+                ifindex: UInt32(ifindex), gso_size: UInt32(gsoSize), mark: mark, cb: (c[0], c[1], c[2], c[3], c[4]), retval: 0,
                 out: o.baseAddress, out_size: UInt32(o.count))
             let r = frame.withUnsafeBytes { bondd_skb_test_run(fd, $0.baseAddress, UInt32($0.count), &run) }
             return (r, run)
@@ -101,7 +105,7 @@ extension XDPBondProgram {
         guard r.0 == 0 else { throw SystemError("BPF_PROG_TEST_RUN", errno: -r.0) }
         let run = r.1
         return TCRun(
-            verdict: Int32(bitPattern: run.retval), mark: run.mark, tag: (run.cb0, run.cb1),
+            verdict: Int32(bitPattern: run.retval), mark: run.mark, cb: [run.cb.0, run.cb.1, run.cb.2, run.cb.3, run.cb.4],
             frame: Array(out.prefix(Int(min(run.out_size, UInt32(out.count))))))
     }
 

@@ -68,6 +68,45 @@ import Testing
         }
     }
 
+    /// The engine's socket filter sees a frame a moment before `bondd_tc_rx`; a change
+    /// of configuration in between (a capture starting or ending, here) must not have
+    /// neither take it, or both: the filter says in the skb's control block what it
+    /// decided, and tc decides with the configuration the filter read.
+    @Test func theReceiveProgramFollowsTheFiltersWordAcrossAChange() throws {
+        let taking = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
+        let capturing = inTC(.init(mode: .none, active: nil, usable: []))
+        let p = try program(taking)
+        // The filter turned a super-frame away as tc's; then a capture began.
+        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        #expect(turnedAway.verdict == 0)
+        try p.configure(capturing)
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.unspec, "alone, tc would leave it: lost")
+        let taken = try p.runTCSeeingSKB(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb)
+        #expect(taken.verdict == Self.redirect, "tc takes what the engine turned away")
+        #expect(taken.cb[2] == 0, "the word is used once")
+        // The filter kept a super-frame for the capture; then the capture ended.
+        let kept = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        #expect(kept.verdict != 0)
+        try p.configure(taking)
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.redirect, "alone, tc would take it: twice")
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: kept.cb) == Self.unspec, "the engine has it")
+        // A word for another interface is stale bytes, not the filter's.
+        var elsewhere = kept.cb
+        elsewhere[3] = 7
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: elsewhere) == Self.redirect)
+    }
+
+    /// A frame the filter turned away whose member left the maps before tc saw it: no
+    /// one can take it, and it is counted.
+    @Test func aFrameNoOneCanTakeIsCountedDropped() throws {
+        let p = try program(inTC(.init(mode: .activeBackup, active: 0, usable: [0])))
+        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        try p.setMember(slot: 0, ifindex: nil, previous: lo)
+        let dropped = p.counters().dropped
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb) == Self.shot)
+        #expect(p.counters().dropped == dropped + 1)
+    }
+
     /// A member without `bondd_rx` (generic XDP would copy every frame there): tc
     /// decides all it receives, and the engine's socket gets exactly the rest.
     @Test func onAMemberWithoutXDPTheReceiveProgramDecidesEveryFrame() throws {
@@ -162,9 +201,9 @@ import Testing
     @Test func onlyOurRedirectsPassTheStackBypass() throws {
         let p = try program(.init(mode: .activeBackup, active: 0, usable: [0]))
         let tag = XDPBondProgram.tcTag
-        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, tag: (tag, UInt32(lo))) == Self.ok)
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, cb: [tag, UInt32(lo)]) == Self.ok)
         #expect(try p.runTC(.out, frame: frame(), ifindex: lo) == Self.unspec, "the host's own frame: the drop filter's")
-        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, tag: (tag, 7)) == Self.unspec, "tagged for another device")
+        #expect(try p.runTC(.out, frame: frame(), ifindex: lo, cb: [tag, 7]) == Self.unspec, "tagged for another device")
         #expect(try p.runTC(.out, frame: frame(), ifindex: lo, mark: tag) == Self.unspec, "a mark is no tag")
     }
 
@@ -175,7 +214,7 @@ import Testing
         let sent = try p.runTCSeeingSKB(.transmit, frame: frame(), ifindex: lo, mark: 42)
         #expect(sent.verdict == Self.redirect && sent.mark == 42)
         #expect(sent.tag == (XDPBondProgram.tcTag, UInt32(lo)), "\(sent.tag)")
-        let out = try p.runTCSeeingSKB(.out, frame: frame(), ifindex: lo, mark: sent.mark, tag: sent.tag)
+        let out = try p.runTCSeeingSKB(.out, frame: frame(), ifindex: lo, mark: sent.mark, cb: [sent.tag.0, sent.tag.1])
         #expect(out.verdict == Self.ok && out.mark == 42 && out.tag.0 == 0, "\(out)")
         // And what a member receives and tc hands to the bond device.
         let received = try p.runTCSeeingSKB(.receive, frame: frame(), ifindex: lo, gsoSize: gso, mark: 42)
