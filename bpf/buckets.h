@@ -51,6 +51,9 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 	if (!is_bond_mac(eth->h_source, cfg->bond_mac))
 		return vif_member(eth, cfg, vlan, length, &slot) ? TLB_PASS : (long)slot;
 	__u32 chosen = cfg->active;
+	/* The bucket whose bytes this frame adds to, once nothing can leave it to the
+	 * engine (which counts what it decides itself). */
+	__u32 counted = BONDD_BUCKETS;
 	int ip = eth->h_proto == bpf_htons(ETH_P_IP) || eth->h_proto == bpf_htons(ETH_P_IPV6);
 	if (ip && !(eth->h_dest[0] & 1)) {
 		__u32 h;
@@ -64,7 +67,7 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 			chosen = *m;
 			if (!usable(cfg, chosen))
 				return TLB_PASS;
-			add_bytes(&bondd_tlb_bytes, bucket, length);
+			counted = bucket;
 		} else {
 			__u32 index = h % n;
 			/* The verifier loses the bound across the division (see bondd_tx). */
@@ -76,11 +79,15 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 	if (chosen >= BONDD_MAX_MEMBERS)
 		return TLB_DROP;
 	if (chosen != cfg->active) {
+		/* 0: not known yet (an array entry is always there). Leaving with the bond's
+		 * MAC would move it to that member's switch port. */
 		__u64 *mac = bpf_map_lookup_elem(&bondd_member_macs, &chosen);
-		if (!mac)
+		if (!mac || !*mac)
 			return TLB_PASS;
 		*source = *mac;
 	}
+	if (counted < BONDD_BUCKETS)
+		add_bytes(&bondd_tlb_bytes, counted, length);
 	return chosen;
 }
 

@@ -212,11 +212,13 @@ int bondd_tc_tx(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (source) {
 		/* The helper makes the header writable (a copy, if cloned) for this frame
-		 * alone; see choose_member. */
+		 * alone; see choose_member. It fails only without memory for that copy: the
+		 * frame is dropped then, and counted, rather than left to the engine, which
+		 * would count its bucket's bytes a second time. */
 		__u8 mac[6];
 		mac_bytes(source, mac);
 		if (bpf_skb_store_bytes(skb, ETH_ALEN /* h_source */, mac, sizeof mac, 0))
-			return TC_ACT_UNSPEC;
+			return tc_count(TC_ACT_SHOT);
 	}
 	/* Dropped as the kernel's bond drops with no slave to send on: the sender is told
 	 * the frame went (TC_ACT_STOLEN), not that the device refused it. */

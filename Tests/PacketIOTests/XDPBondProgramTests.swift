@@ -206,6 +206,12 @@ import Testing
         #expect(Array(out[6..<12]) == [0x02, 0, 0, 0, 0, 0xA1], "the member's own MAC as source")
         #expect(p.takeHashBucketBytes()[bucket] == bytes.count)
         #expect(p.takeHashBucketBytes()[bucket] == 0, "counted once")
+        // A member whose MAC is not known yet: the engine decides the frame, and counts
+        // its bucket's bytes itself; the program must not have counted them first.
+        try p.setMemberMAC(slot: 0, mac: nil)
+        #expect(try p.verdict(transmit: true, frame: bytes) == Self.pass)
+        #expect(p.takeHashBucketBytes()[bucket] == 0, "left to the engine: not counted here")
+        try p.setMemberMAC(slot: 0, mac: Self.memberMAC)
         // Not balanced (broadcast): the active member, whose slot has no interface here.
         var broadcast = bytes
         broadcast.replaceSubrange(0..<6, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
