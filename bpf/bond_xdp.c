@@ -50,11 +50,12 @@ static __always_inline int to_member(__u32 slot, __u64 length)
 #define CHOSE_PASS TLB_PASS
 #define CHOSE_DROP TLB_DROP
 #define CHOSE_BROADCAST (-3)
-static __always_inline long choose_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length,
-					   __u64 *source)
+static __always_inline long choose_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 *source,
+					   struct bucket_bill *bill)
 {
 	__u32 zero = 0;
 	*source = 0;
+	no_bill(bill);
 	__u32 n = cfg->usable_count;
 	if (n == 0 || n > BONDD_MAX_MEMBERS)
 		return CHOSE_DROP;
@@ -89,10 +90,10 @@ static __always_inline long choose_member(struct ethhdr *eth, void *end, struct 
 		return CHOSE_BROADCAST;
 	case BONDD_XDP_MODE_TLB:
 	case BONDD_XDP_MODE_ALB:
-		return tlb_member(eth, end, cfg, vlan, length, n, source);
+		return tlb_member(eth, end, cfg, vlan, n, source, bill);
 	case BONDD_XDP_MODE_SLB: {
 		__u32 slot;
-		if (vif_member(eth, cfg, vlan, length, &slot))
+		if (vif_member(eth, cfg, vlan, &slot, bill))
 			return CHOSE_PASS;
 		return slot;
 	}
@@ -122,11 +123,14 @@ int bondd_tx(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	__u64 length = ctx->data_end - ctx->data;
 	__u64 source;
-	long chosen = choose_member(eth, end, cfg, vlan, length, &source);
+	struct bucket_bill bill;
+	long chosen = choose_member(eth, end, cfg, vlan, &source, &bill);
 	if (chosen == CHOSE_PASS)
 		return count(XDP_PASS);
 	if (chosen == CHOSE_DROP)
 		return count(XDP_DROP);
+	/* Buckets weigh the untagged frame, as the engine weighs it. */
+	__u64 billed = length;
 	if (vlan) {
 		if (push_tag(ctx, vlan))
 			return count(XDP_PASS); /* no headroom: the engine tags it */
@@ -140,6 +144,7 @@ int bondd_tx(struct xdp_md *ctx)
 			return count(XDP_DROP);
 		mac_bytes(source, tagged->h_source);
 	}
+	bill_buckets(&bill, billed);
 	if (chosen == CHOSE_BROADCAST) {
 		for (__u32 i = 0; i < BONDD_MAX_MEMBERS && i < cfg->usable_count; i++) {
 			struct bondd_xdp_member_stats *s = member_stats(cfg->usable[i] & (BONDD_MAX_MEMBERS - 1));

@@ -61,6 +61,7 @@ struct bondd_xdp_config {
 	__u32 tc_members;                 /* bit per slot: bondd_tc_rx and the socket filter are on it */
 	__u32 tc_receivers;               /* bit per slot (of tc_members): no XDP program; tc decides all it receives */
 	__u32 tc_tcp_only;                /* the engine decides the rest: tc carries TCP alone (afpacket, afxdp) */
+	__u32 generation;                 /* one more at each write: tells an entry rewritten since it was read */
 	__u8 bond_mac[6];
 	__u8 padding[2];
 	__u32 usable[BONDD_MAX_MEMBERS];  /* member slots that may transmit, in order */

@@ -19,10 +19,34 @@ static __always_inline void add_bytes(void *map, __u32 bucket, __u64 length)
 		*v += length;
 }
 
+/* The buckets whose bytes a frame adds to (BONDD_BUCKETS: none), counted by the
+ * caller once the frame is on its way (bill_buckets): a frame left to the engine after
+ * all (no headroom for its tag, its source MAC not written) is counted there, by the
+ * engine, and must not be counted twice. */
+struct bucket_bill {
+	__u32 tlb;
+	__u32 vif;
+};
+
+static __always_inline void no_bill(struct bucket_bill *b)
+{
+	b->tlb = BONDD_BUCKETS;
+	b->vif = BONDD_BUCKETS;
+}
+
+static __always_inline void bill_buckets(struct bucket_bill *b, __u64 length)
+{
+	if (b->tlb < BONDD_BUCKETS)
+		add_bytes(&bondd_tlb_bytes, b->tlb, length);
+	if (b->vif < BONDD_BUCKETS)
+		add_bytes(&bondd_vif_bytes, b->vif, length);
+}
+
 /* The member of a host-side source MAC's per-VIF bucket, per VLAN as the engine keys
  * them (MAC | VID << 48; `vlan` 0 untagged); -1: the engine learns the MAC or places
  * the bucket. Frames come here untagged, their VLAN device's VID beside them. */
-static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 *slot)
+static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_config *cfg, __u16 vlan, __u32 *slot,
+				      struct bucket_bill *bill)
 {
 	__u64 key = mac_key(eth->h_source) | (__u64)vlan << 48;
 	__u32 *b = bpf_map_lookup_elem(&bondd_vifs, &key);
@@ -32,7 +56,7 @@ static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_confi
 	__u32 *m = bpf_map_lookup_elem(&bondd_vif_buckets, &bucket);
 	if (!m || !usable(cfg, *m))
 		return -1;
-	add_bytes(&bondd_vif_bytes, bucket, length);
+	bill->vif = bucket;
 	*slot = *m;
 	return 0;
 }
@@ -44,16 +68,13 @@ static __always_inline int vif_member(struct ethhdr *eth, struct bondd_xdp_confi
  * Returns the member slot, TLB_PASS (the engine decides) or TLB_DROP (no member). */
 #define TLB_PASS (-1)
 #define TLB_DROP (-2)
-static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u64 length, __u32 n,
-					__u64 *source)
+static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bondd_xdp_config *cfg, __u16 vlan, __u32 n,
+					__u64 *source, struct bucket_bill *bill)
 {
 	__u32 slot;
 	if (!is_bond_mac(eth->h_source, cfg->bond_mac))
-		return vif_member(eth, cfg, vlan, length, &slot) ? TLB_PASS : (long)slot;
+		return vif_member(eth, cfg, vlan, &slot, bill) ? TLB_PASS : (long)slot;
 	__u32 chosen = cfg->active;
-	/* The bucket whose bytes this frame adds to, once nothing can leave it to the
-	 * engine (which counts what it decides itself). */
-	__u32 counted = BONDD_BUCKETS;
 	int ip = eth->h_proto == bpf_htons(ETH_P_IP) || eth->h_proto == bpf_htons(ETH_P_IPV6);
 	if (ip && !(eth->h_dest[0] & 1)) {
 		__u32 h;
@@ -67,7 +88,7 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 			chosen = *m;
 			if (!usable(cfg, chosen))
 				return TLB_PASS;
-			counted = bucket;
+			bill->tlb = bucket;
 		} else {
 			__u32 index = h % n;
 			/* The verifier loses the bound across the division (see bondd_tx). */
@@ -86,8 +107,6 @@ static __always_inline long tlb_member(struct ethhdr *eth, void *end, struct bon
 			return TLB_PASS;
 		*source = *mac;
 	}
-	if (counted < BONDD_BUCKETS)
-		add_bytes(&bondd_tlb_bytes, counted, length);
 	return chosen;
 }
 

@@ -128,11 +128,14 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
 #define BONDD_FILTER_WORD 0xb0dd5eedu
 #define BONDD_FILTER_TAKES 2u
 
-static __always_inline void say_owner(struct __sk_buff *skb, __u32 config_index, int takes)
+/* cb[4]: the entry's index (bit 0), whether tc takes the frame (bit 1), and the
+ * entry's generation (the rest), so that an entry rewritten in between (two changes
+ * within a frame's passage) is not taken for the one the filter read. */
+static __always_inline void say_owner(struct __sk_buff *skb, __u32 config_index, struct bondd_xdp_config *cfg, int takes)
 {
 	skb->cb[2] = BONDD_FILTER_WORD;
 	skb->cb[3] = skb->ifindex;
-	skb->cb[4] = (config_index & 1) | (takes ? BONDD_FILTER_TAKES : 0);
+	skb->cb[4] = (config_index & 1) | (takes ? BONDD_FILTER_TAKES : 0) | (cfg ? cfg->generation << 2 : 0);
 }
 
 /* The filter's word on this frame, cleared: -1 if there is none, else cb[4]. */
@@ -142,6 +145,18 @@ static __always_inline long take_owner_word(struct __sk_buff *skb)
 		return -1;
 	skb->cb[2] = 0;
 	return skb->cb[4];
+}
+
+/* The configuration entry the filter read, if it is still as it was; else the one in
+ * use now. */
+static __always_inline struct bondd_xdp_config *config_of_word(long word)
+{
+	if (word >= 0) {
+		struct bondd_xdp_config *cfg = config_at(word & 1);
+		if (cfg && cfg->generation << 2 == ((__u32)word & ~3u))
+			return cfg;
+	}
+	return current_config();
 }
 
 /* Counts a tc verdict, and returns it. */
@@ -207,14 +222,16 @@ int bondd_tc_tx(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	__u64 length = skb->len;
 	__u64 source;
-	long chosen = choose_member(eth, end, cfg, 0, length, &source);
+	struct bucket_bill bill;
+	long chosen = choose_member(eth, end, cfg, 0, &source, &bill);
 	if (chosen == CHOSE_PASS)
 		return TC_ACT_UNSPEC;
 	if (source) {
 		/* The helper makes the header writable (a copy, if cloned) for this frame
 		 * alone; see choose_member. It fails only without memory for that copy: the
-		 * frame is dropped then, and counted, rather than left to the engine, which
-		 * would count its bucket's bytes a second time. */
+		 * frame is dropped then and counted, and the sender told so (TC_ACT_SHOT, as
+		 * a full qdisc tells it), rather than left to the engine, which has no more
+		 * memory to copy it with. */
 		__u8 mac[6];
 		mac_bytes(source, mac);
 		if (bpf_skb_store_bytes(skb, ETH_ALEN /* h_source */, mac, sizeof mac, 0))
@@ -226,6 +243,7 @@ int bondd_tc_tx(struct __sk_buff *skb)
 		tc_count(TC_ACT_SHOT);
 		return TC_ACT_STOLEN;
 	}
+	bill_buckets(&bill, length);
 	if (chosen == CHOSE_BROADCAST) {
 		/* A copy to each member but the last, which takes the frame itself. */
 		__u32 n = cfg->usable_count;
@@ -250,11 +268,10 @@ int bondd_tc_rx(struct __sk_buff *skb)
 {
 	struct tc_receipt r = {};
 	long word = take_owner_word(skb);
-	struct bondd_xdp_config *cfg = word < 0 ? current_config() : config_at(word & 1);
-	enum tc_owner owner = tc_owner(skb, &r, cfg);
+	enum tc_owner owner = tc_owner(skb, &r, config_of_word(word));
 	if (word >= 0 && (word & BONDD_FILTER_TAKES) && owner != TC_TAKES) {
-		/* The engine's socket turned it away, and a member or VLAN device went from
-		 * the maps meanwhile: no one can take it. */
+		/* The engine's socket turned it away, and a member or VLAN device left the
+		 * maps meanwhile (or the entry changed twice): no one can take it. */
 		return tc_count(TC_ACT_SHOT);
 	}
 	if (word >= 0 && !(word & BONDD_FILTER_TAKES) && owner == TC_TAKES)
@@ -323,8 +340,9 @@ int bondd_member_filter(struct __sk_buff *skb)
 {
 	struct tc_receipt r;
 	__u32 index = current_config_index();
-	int takes = tc_owner(skb, &r, config_at(index)) == TC_TAKES;
-	say_owner(skb, index, takes);
+	struct bondd_xdp_config *cfg = config_at(index);
+	int takes = tc_owner(skb, &r, cfg) == TC_TAKES;
+	say_owner(skb, index, cfg, takes);
 	return takes ? 0 : skb->len;
 }
 

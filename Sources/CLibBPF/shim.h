@@ -61,8 +61,8 @@ static inline int bondd_xdp_attached(int ifindex) {
 }
 
 // What a tc program or socket filter is run on once (BPF_PROG_TEST_RUN), and what it
-// left: the skb's ifindex, mark and the two words of its control block (cb) the
-// fast path tags its redirects with; a GSO frame of `gso_size` when not 0; the frame
+// left: the skb's ifindex, mark and control block (cb: the tag of a redirect, the socket
+// filter's word); a GSO frame of `gso_size` when not 0; the frame
 // as the program left it in `out` (`out_size` bytes at most; then its length).
 struct bondd_skb_run {
     __u32 ifindex, gso_size, mark;

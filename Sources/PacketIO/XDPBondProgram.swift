@@ -104,6 +104,9 @@ public final class XDPBondProgram {
     private let configCurrentMap: Int32
     /// The entry of `bondd_config` the programs read.
     private var configInUse: UInt32 = 0
+    /// Written into each configuration entry: the socket filter's word names the entry
+    /// and its generation, so that bondd_tc_rx knows one rewritten since.
+    private var configGeneration: UInt32 = 0
     private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
     private let countersMap: Int32, memberStatsMap: Int32, ifindexesMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
@@ -215,6 +218,8 @@ public final class XDPBondProgram {
             let slots = raw.bindMemory(to: UInt32.self)
             for (i, m) in usable.enumerated() { slots[i] = UInt32(m) }
         }
+        configGeneration &+= 1
+        config.generation = configGeneration
         // The entry not in use, then the switch to it (bpf/maps.h).
         var key: UInt32 = 1 - configInUse
         let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))

@@ -96,6 +96,36 @@ import Testing
         #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: elsewhere) == Self.redirect)
     }
 
+    /// The filter left a frame to the engine, and a member joined the tc path before tc
+    /// saw it: tc would take it now, but the engine has it already.
+    @Test func whatTheFilterLeftToTheEngineStaysTheEngines() throws {
+        var c = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
+        c.tcReceivers = [0]
+        let p = try XDPBondProgram()
+        try p.setDevice(ifindex: lo)
+        try p.configure(c)
+        let kept = try p.runTCSeeingSKB(.memberFilter, frame: frame())
+        #expect(kept.verdict != 0, "not a member yet: the engine's")
+        try p.setMember(slot: 0, ifindex: lo)
+        #expect(try p.runTC(.receive, frame: frame()) == Self.redirect, "alone, tc would take it: twice")
+        let passed = p.counters().passed
+        #expect(try p.runTC(.receive, frame: frame(), cb: kept.cb) == Self.unspec)
+        #expect(p.counters().passed == passed + 1, "counted passed, as the engine's")
+    }
+
+    /// The configuration entry the filter read was written over since (the entries
+    /// alternate; three changes within a frame's passage): tc does not take the new
+    /// contents for the filter's, and decides with the entry in use.
+    @Test func anEntryRewrittenSinceTheFilterReadItIsNotTakenForIt() throws {
+        let taking = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
+        let capturing = inTC(.init(mode: .none, active: nil, usable: []))
+        let p = try program(taking)
+        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        #expect(turnedAway.verdict == 0)
+        for c in [capturing, capturing, taking] { try p.configure(c) }
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb) == Self.redirect)
+    }
+
     /// A frame the filter turned away whose member left the maps before tc saw it: no
     /// one can take it, and it is counted.
     @Test func aFrameNoOneCanTakeIsCountedDropped() throws {
@@ -238,6 +268,12 @@ import Testing
         #expect(sent.verdict == Self.redirect)
         #expect(Array(sent.frame[6..<12]) == [0x02, 0, 0, 0, 0, 0xA1], "the member's own MAC as source: \(sent.frame.prefix(14))")
         #expect(Array(sent.frame[12...]) == Array(frame()[12...]), "the rest as it was")
+        #expect(p.takeHashBucketBytes().reduce(0, +) == frame().count, "its bucket weighed once")
+        // A member whose MAC is not known yet: the engine decides (and weighs) it.
+        try p.setMemberMAC(slot: 0, mac: nil)
+        #expect(try p.runTC(.transmit, frame: frame()) == Self.unspec)
+        #expect(p.takeHashBucketBytes().reduce(0, +) == 0)
+        try p.setMemberMAC(slot: 0, mac: 0x02_00_00_00_00_A1)
         // On the active member the frame keeps the bond's MAC.
         for bucket in 0..<XDPBondProgram.bucketCount { try p.setHashBucket(bucket, member: 1) }
         try p.setMember(slot: 1, ifindex: lo)
