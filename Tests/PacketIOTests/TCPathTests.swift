@@ -68,26 +68,46 @@ import Testing
         }
     }
 
+    /// tc takes super-frames on member slot 0; a capture (mode none) leaves every frame
+    /// to the engine.
+    static let taking: XDPBondProgram.Configuration = {
+        var c = XDPBondProgram.Configuration(mode: .activeBackup, active: 0, usable: [0])
+        c.superFramesInTC = true
+        c.tcMembers = [0]
+        return c
+    }()
+    static let capturing: XDPBondProgram.Configuration = {
+        var c = XDPBondProgram.Configuration(mode: .none, active: nil, usable: [])
+        c.superFramesInTC = true
+        c.tcMembers = [0]
+        return c
+    }()
+
+    /// A program on `taking`, and the control block its filter left on a super-frame it
+    /// turned away as tc's.
+    private func superFrameTurnedAway() throws -> (XDPBondProgram, [UInt32]) {
+        let p = try program(Self.taking)
+        let run = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        #expect(run.verdict == 0)
+        return (p, run.cb)
+    }
+
     /// The engine's socket filter sees a frame a moment before `bondd_tc_rx`; a change
     /// of configuration in between (a capture starting or ending, here) must not have
     /// neither take it, or both: the filter says in the skb's control block what it
     /// decided, and tc decides with the configuration the filter read.
     @Test func theReceiveProgramFollowsTheFiltersWordAcrossAChange() throws {
-        let taking = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
-        let capturing = inTC(.init(mode: .none, active: nil, usable: []))
-        let p = try program(taking)
         // The filter turned a super-frame away as tc's; then a capture began.
-        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
-        #expect(turnedAway.verdict == 0)
-        try p.configure(capturing)
+        let (p, turnedAway) = try superFrameTurnedAway()
+        try p.configure(Self.capturing)
         #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.unspec, "alone, tc would leave it: lost")
-        let taken = try p.runTCSeeingSKB(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb)
+        let taken = try p.runTCSeeingSKB(.receive, frame: frame(), gsoSize: gso, cb: turnedAway)
         #expect(taken.verdict == Self.redirect, "tc takes what the engine turned away")
         #expect(taken.cb[2] == 0, "the word is used once")
         // The filter kept a super-frame for the capture; then the capture ended.
         let kept = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
         #expect(kept.verdict != 0)
-        try p.configure(taking)
+        try p.configure(Self.taking)
         #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso) == Self.redirect, "alone, tc would take it: twice")
         #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: kept.cb) == Self.unspec, "the engine has it")
         // A word for another interface is stale bytes, not the filter's.
@@ -117,23 +137,18 @@ import Testing
     /// alternate; three changes within a frame's passage): tc does not take the new
     /// contents for the filter's, and decides with the entry in use.
     @Test func anEntryRewrittenSinceTheFilterReadItIsNotTakenForIt() throws {
-        let taking = inTC(.init(mode: .activeBackup, active: 0, usable: [0]))
-        let capturing = inTC(.init(mode: .none, active: nil, usable: []))
-        let p = try program(taking)
-        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
-        #expect(turnedAway.verdict == 0)
-        for c in [capturing, capturing, taking] { try p.configure(c) }
-        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb) == Self.redirect)
+        let (p, turnedAway) = try superFrameTurnedAway()
+        for c in [Self.capturing, Self.capturing, Self.taking] { try p.configure(c) }
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway) == Self.redirect)
     }
 
     /// A frame the filter turned away whose member left the maps before tc saw it: no
     /// one can take it, and it is counted.
     @Test func aFrameNoOneCanTakeIsCountedDropped() throws {
-        let p = try program(inTC(.init(mode: .activeBackup, active: 0, usable: [0])))
-        let turnedAway = try p.runTCSeeingSKB(.memberFilter, frame: frame(), gsoSize: gso)
+        let (p, turnedAway) = try superFrameTurnedAway()
         try p.setMember(slot: 0, ifindex: nil, previous: lo)
         let dropped = p.counters().dropped
-        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway.cb) == Self.shot)
+        #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway) == Self.shot)
         #expect(p.counters().dropped == dropped + 1)
     }
 
