@@ -144,7 +144,6 @@ int bondd_tx(struct xdp_md *ctx)
 			return count(XDP_DROP);
 		mac_bytes(source, tagged->h_source);
 	}
-	bill_buckets(&bill, billed);
 	if (chosen == CHOSE_BROADCAST) {
 		for (__u32 i = 0; i < BONDD_MAX_MEMBERS && i < cfg->usable_count; i++) {
 			struct bondd_xdp_member_stats *s = member_stats(cfg->usable[i] & (BONDD_MAX_MEMBERS - 1));
@@ -155,7 +154,10 @@ int bondd_tx(struct xdp_md *ctx)
 		}
 		return count(bpf_redirect_map(&bondd_broadcast, 0, BPF_F_BROADCAST));
 	}
-	return to_member(chosen, length);
+	int action = to_member(chosen, length);
+	if (action == XDP_REDIRECT)
+		bill_buckets(&bill, billed);
+	return action;
 }
 
 /* A frame bondd_rx leaves to the engine: a VLAN device's gets its tag back first, as

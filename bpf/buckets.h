@@ -20,9 +20,9 @@ static __always_inline void add_bytes(void *map, __u32 bucket, __u64 length)
 }
 
 /* The buckets whose bytes a frame adds to (BONDD_BUCKETS: none), counted by the
- * caller once the frame is on its way (bill_buckets): a frame left to the engine after
- * all (no headroom for its tag, its source MAC not written) is counted there, by the
- * engine, and must not be counted twice. */
+ * caller once the frame is on its way to its member (bill_buckets): a frame left to
+ * the engine after all (no headroom for its tag) is counted there, by the engine, and
+ * one dropped (its source MAC not written, its member gone) weighs on no member. */
 struct bucket_bill {
 	__u32 tlb;
 	__u32 vif;

@@ -243,7 +243,6 @@ int bondd_tc_tx(struct __sk_buff *skb)
 		tc_count(TC_ACT_SHOT);
 		return TC_ACT_STOLEN;
 	}
-	bill_buckets(&bill, length);
 	if (chosen == CHOSE_BROADCAST) {
 		/* A copy to each member but the last, which takes the frame itself. */
 		__u32 n = cfg->usable_count;
@@ -260,6 +259,7 @@ int bondd_tc_tx(struct __sk_buff *skb)
 	if (action != TC_ACT_REDIRECT)
 		return TC_ACT_STOLEN;
 	count_sent(slot, length);
+	bill_buckets(&bill, length);
 	return action;
 }
 

@@ -289,8 +289,11 @@ import Testing
         #expect(try p.runTC(.transmit, frame: frame()) == Self.unspec)
         #expect(p.takeHashBucketBytes().reduce(0, +) == 0)
         try p.setMemberMAC(slot: 0, mac: 0x02_00_00_00_00_A1)
-        // On the active member the frame keeps the bond's MAC.
+        // On the active member the frame keeps the bond's MAC; while that member has no
+        // interface here, it is dropped and weighs on no member.
         for bucket in 0..<XDPBondProgram.bucketCount { try p.setHashBucket(bucket, member: 1) }
+        #expect(try p.runTC(.transmit, frame: frame()) == Self.stolen)
+        #expect(p.takeHashBucketBytes().reduce(0, +) == 0)
         try p.setMember(slot: 1, ifindex: lo)
         let kept = try p.runTCSeeingSKB(.transmit, frame: frame())
         #expect(kept.verdict == Self.redirect && kept.frame == frame(), "\(kept.frame.prefix(14))")

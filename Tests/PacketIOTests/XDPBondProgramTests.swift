@@ -212,6 +212,11 @@ import Testing
         #expect(try p.verdict(transmit: true, frame: bytes) == Self.pass)
         #expect(p.takeHashBucketBytes()[bucket] == 0, "left to the engine: not counted here")
         try p.setMemberMAC(slot: 0, mac: Self.memberMAC)
+        // A member without an interface here: dropped, and weighing on no member.
+        try p.setHashBucket(bucket, member: 1)
+        #expect(try p.verdict(transmit: true, frame: bytes) == Self.drop)
+        #expect(p.takeHashBucketBytes()[bucket] == 0, "dropped: not counted")
+        try p.setHashBucket(bucket, member: 0)
         // Not balanced (broadcast): the active member, whose slot has no interface here.
         var broadcast = bytes
         broadcast.replaceSubrange(0..<6, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
