@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "BondImportTests", dependencies: ["BondImport", "BondCore"]),
         .testTarget(name: "BondControlTests", dependencies: ["BondControl", "BondCore", "SystemIO"]),
         .testTarget(name: "BondMetricsTests", dependencies: ["BondMetrics", "BondCore"]),
-        .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO"]),
+        .testTarget(name: "PacketIOTests", dependencies: ["PacketIO", "BondCore", "SystemIO", "CLibBPF"]),
         // The engine on an in-memory kernel and a virtual clock: no root, no namespaces.
         .testTarget(
             name: "BondEngineTests",

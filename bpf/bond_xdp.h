@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #define BONDD_MAX_MEMBERS 32 /* a power of two: indices are masked with it */
+#define BONDD_CONFIG_ENTRIES 4 /* bondd_config's (maps.h); a power of two */
 
 /* Modes the fast path decides itself; everything else goes up to the engine. */
 enum bondd_xdp_mode {

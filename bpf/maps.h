@@ -8,13 +8,15 @@
 #include <bpf/bpf_helpers.h>
 #include "bond_xdp.h"
 
-/* Two entries, one in use (bondd_config_current: 0 or 1, 0 until written). The
- * control plane writes the other whole, then points bondd_config_current at it: an
- * array entry is copied in place, so a frame decided while one is written could
- * otherwise see part of the old configuration and part of the new. */
+/* Entries used in turn, one at a time (bondd_config_current; 0 until written). The
+ * control plane writes the next whole, then points bondd_config_current at it, and
+ * writes an entry left again only once an RCU grace period has ended since
+ * (ConfigurationEntries.swift): an array entry is copied in place, so a frame decided
+ * while its entry is written could otherwise see part of one configuration and part
+ * of another. Four entries let three changes come within a grace period unwaited. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, BONDD_CONFIG_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct bondd_xdp_config);
 } bondd_config SEC(".maps");
@@ -26,17 +28,17 @@ struct {
 	__type(value, __u32);
 } bondd_config_current SEC(".maps");
 
-/* Which of the two entries is in use. */
+/* Which entry is in use. */
 static __always_inline __u32 current_config_index(void)
 {
 	__u32 zero = 0;
 	__u32 *current = bpf_map_lookup_elem(&bondd_config_current, &zero);
-	return current ? *current & 1 : 0;
+	return current ? *current & (BONDD_CONFIG_ENTRIES - 1) : 0;
 }
 
 static __always_inline struct bondd_xdp_config *config_at(__u32 index)
 {
-	index &= 1;
+	index &= BONDD_CONFIG_ENTRIES - 1;
 	return bpf_map_lookup_elem(&bondd_config, &index);
 }
 

@@ -126,16 +126,21 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
  * same configuration, and follows the filter where the maps beside it changed. The
  * member's ifindex beside the mark keeps stale bytes from passing for a word. */
 #define BONDD_FILTER_WORD 0xb0dd5eedu
-#define BONDD_FILTER_TAKES 2u
+#define BONDD_FILTER_INDEX (BONDD_CONFIG_ENTRIES - 1)
+#define BONDD_FILTER_TAKES 4u
+#define BONDD_FILTER_GENERATION_SHIFT 3
 
-/* cb[4]: the entry's index (bit 0), whether tc takes the frame (bit 1), and the
- * entry's generation (the rest), so that an entry rewritten in between (two changes
- * within a frame's passage) is not taken for the one the filter read. */
+/* cb[4]: the entry's index (bits 0-1), whether tc takes the frame (bit 2), and the
+ * entry's generation (the rest). The filter and tc ingress run in one RCU read-side
+ * section, and an entry is rewritten only a grace period after the programs left it
+ * (maps.h), so the entry is as the filter read it; the generation makes sure of it
+ * where they do not (BPF_PROG_TEST_RUN runs each alone). */
 static __always_inline void say_owner(struct __sk_buff *skb, __u32 config_index, struct bondd_xdp_config *cfg, int takes)
 {
 	skb->cb[2] = BONDD_FILTER_WORD;
 	skb->cb[3] = skb->ifindex;
-	skb->cb[4] = (config_index & 1) | (takes ? BONDD_FILTER_TAKES : 0) | (cfg ? cfg->generation << 2 : 0);
+	skb->cb[4] = (config_index & BONDD_FILTER_INDEX) | (takes ? BONDD_FILTER_TAKES : 0) |
+		     (cfg ? cfg->generation << BONDD_FILTER_GENERATION_SHIFT : 0);
 }
 
 /* The filter's word on this frame, cleared: -1 if there is none, else cb[4]. */
@@ -152,8 +157,9 @@ static __always_inline long take_owner_word(struct __sk_buff *skb)
 static __always_inline struct bondd_xdp_config *config_of_word(long word)
 {
 	if (word >= 0) {
-		struct bondd_xdp_config *cfg = config_at(word & 1);
-		if (cfg && cfg->generation << 2 == ((__u32)word & ~3u))
+		struct bondd_xdp_config *cfg = config_at(word & BONDD_FILTER_INDEX);
+		__u32 generation_bits = (__u32)word & ~((1u << BONDD_FILTER_GENERATION_SHIFT) - 1);
+		if (cfg && cfg->generation << BONDD_FILTER_GENERATION_SHIFT == generation_bits)
 			return cfg;
 	}
 	return current_config();

@@ -52,6 +52,14 @@ static inline int bondd_xdp_test_run(int prog_fd, const void *data, __u32 size, 
     return r;
 }
 
+// An array of maps with one slot, of array maps like `inner_fd`: replacing its entry
+// makes the kernel wait out an RCU grace period (GracePeriods.swift). Returns the
+// map's descriptor or -errno.
+static inline int bondd_map_of_maps_create(int inner_fd) {
+    DECLARE_LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = (__u32)inner_fd);
+    return bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "bondd_grace", 4, 4, 1, &opts);
+}
+
 // Whether an interface runs any XDP program, in any mode (with programs in two modes
 // at once, the single prog_id is 0).
 static inline int bondd_xdp_attached(int ifindex) {

@@ -101,13 +101,9 @@ public final class XDPBondProgram {
     let tcTransmitProgram: Int32, tcReceiveProgram: Int32, tcOutProgram: Int32
     let memberFilter: Int32
     let object: LoadedBPFObject
-    private let configCurrentMap: Int32
-    /// The entry of `bondd_config` the programs read.
-    private var configInUse: UInt32 = 0
-    /// Written into each configuration entry: the socket filter's word names the entry
-    /// and its generation, so that bondd_tc_rx knows one rewritten since.
-    private var configGeneration: UInt32 = 0
-    private let configMap: Int32, membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
+    /// `bondd_config` and the entry in use.
+    private var configEntries: ConfigurationEntries
+    private let membersMap: Int32, broadcastMap: Int32, slotsMap: Int32, deviceMap: Int32
     private let countersMap: Int32, memberStatsMap: Int32, ifindexesMap: Int32
     private let memberMACsMap: Int32, macSlotsMap: Int32
     private let tlbBucketsMap: Int32, tlbBytesMap: Int32, vifsMap: Int32, vifBucketsMap: Int32, vifBytesMap: Int32
@@ -128,8 +124,7 @@ public final class XDPBondProgram {
         tcTransmitProgram = try object.program("bondd_tc_tx"); tcReceiveProgram = try object.program("bondd_tc_rx")
         tcOutProgram = try object.program("bondd_tc_out"); memberFilter = try object.program("bondd_member_filter")
         ifindexesMap = try object.map("bondd_ifindexes")
-        configMap = try object.map("bondd_config"); membersMap = try object.map("bondd_members")
-        configCurrentMap = try object.map("bondd_config_current")
+        configEntries = try ConfigurationEntries(object); membersMap = try object.map("bondd_members")
         broadcastMap = try object.map("bondd_broadcast"); slotsMap = try object.map("bondd_slots")
         deviceMap = try object.map("bondd_device"); countersMap = try object.map("bondd_counters")
         memberStatsMap = try object.map("bondd_member_stats")
@@ -218,14 +213,7 @@ public final class XDPBondProgram {
             let slots = raw.bindMemory(to: UInt32.self)
             for (i, m) in usable.enumerated() { slots[i] = UInt32(m) }
         }
-        configGeneration &+= 1
-        config.generation = configGeneration
-        // The entry not in use, then the switch to it (bpf/maps.h).
-        var key: UInt32 = 1 - configInUse
-        let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
-        guard r == 0 else { throw SystemError("bondd_config update", errno: -r) }
-        try update(configCurrentMap, key: 0, value: key)
-        configInUse = key
+        try configEntries.write(config)
     }
 
     private static func mask<S: Sequence<Int>>(_ slots: S) -> UInt32 {

@@ -8,7 +8,9 @@ import SystemIO
 public final class XDPSteeringProgram {
     private let object: LoadedBPFObject
     private let program: Int32
-    private let slotsMap: Int32, socketsMap: Int32, configMap: Int32
+    private let slotsMap: Int32, socketsMap: Int32
+    private var configEntries: ConfigurationEntries
+    private var written: (maximumFrame: Int, tcpToTC: Bool)?
 
     /// The slot of the bond device's socket in the socket map.
     public static let deviceSlot = Int(BONDD_DEVICE_SLOT)
@@ -21,7 +23,7 @@ public final class XDPSteeringProgram {
         program = try object.program("bondd_xsk")
         slotsMap = try object.map("bondd_slots")
         socketsMap = try object.map("bondd_xsks")
-        configMap = try object.map("bondd_config")
+        configEntries = try ConfigurationEntries(object)
     }
 
     /// Attaches the program to an interface (refused if it has one already).
@@ -52,11 +54,13 @@ public final class XDPSteeringProgram {
     /// frame holds) go up to the AF_PACKET sockets; with `tcpToTC`, TCP frames too,
     /// for the tc programs that carry TCP (bpf/tc_path.h) to take.
     public func configure(maximumFrame: Int, tcpToTC: Bool) throws(SystemError) {
+        // Asked at every link event: an unchanged setting is not written again, so
+        // that it does not use up configuration entries (ConfigurationEntries).
+        guard written?.maximumFrame != maximumFrame || written?.tcpToTC != tcpToTC else { return }
         var config = bondd_xdp_config()
         config.max_frame = UInt32(maximumFrame)
         config.tc_tcp_only = tcpToTC ? 1 : 0
-        var key: UInt32 = 0
-        let r = bpf_map_update_elem(configMap, &key, &config, UInt64(BPF_ANY))
-        guard r == 0 else { throw SystemError("bond_xsk: bondd_config update", errno: -r) }
+        try configEntries.write(config)
+        written = (maximumFrame, tcpToTC)
     }
 }

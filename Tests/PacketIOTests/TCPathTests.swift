@@ -1,3 +1,4 @@
+import CLibBPF
 import Foundation
 import BondCore
 import Glibc
@@ -133,12 +134,13 @@ import Testing
         #expect(p.counters().passed == passed + 1, "counted passed, as the engine's")
     }
 
-    /// The configuration entry the filter read was written over since (the entries
-    /// alternate; three changes within a frame's passage): tc does not take the new
-    /// contents for the filter's, and decides with the entry in use.
+    /// The configuration entry the filter read was written over since (the entries are
+    /// used in turn; as many changes as there are entries, then one more): tc does not
+    /// take the new contents for the filter's, and decides with the entry in use.
     @Test func anEntryRewrittenSinceTheFilterReadItIsNotTakenForIt() throws {
         let (p, turnedAway) = try superFrameTurnedAway()
-        for c in [Self.capturing, Self.capturing, Self.taking] { try p.configure(c) }
+        let overwrite = [XDPBondProgram.Configuration](repeating: Self.capturing, count: Int(BONDD_CONFIG_ENTRIES))
+        for c in overwrite + [Self.taking] { try p.configure(c) }
         #expect(try p.runTC(.receive, frame: frame(), gsoSize: gso, cb: turnedAway) == Self.redirect)
     }
 
