@@ -8,6 +8,7 @@
 
 #define BONDD_MAX_MEMBERS 32 /* a power of two: indices are masked with it */
 #define BONDD_CONFIG_ENTRIES 4 /* bondd_config's (maps.h); a power of two */
+_Static_assert((BONDD_CONFIG_ENTRIES & (BONDD_CONFIG_ENTRIES - 1)) == 0, "indices are masked with it");
 
 /* Modes the fast path decides itself; everything else goes up to the engine. */
 enum bondd_xdp_mode {
@@ -42,7 +43,7 @@ enum bondd_xdp_hash {
 	BONDD_XDP_HASH_LAYER23 = 2,
 };
 
-/* Written whole by the control plane on every state change (two entries, one in use:
+/* Written whole by the control plane on every state change (entries used in turn:
  * maps.h). */
 struct bondd_xdp_config {
 	__u32 mode;

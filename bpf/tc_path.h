@@ -127,11 +127,11 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
  * member's ifindex beside the mark keeps stale bytes from passing for a word. */
 #define BONDD_FILTER_WORD 0xb0dd5eedu
 #define BONDD_FILTER_INDEX (BONDD_CONFIG_ENTRIES - 1)
-#define BONDD_FILTER_TAKES 4u
-#define BONDD_FILTER_GENERATION_SHIFT 3
+#define BONDD_FILTER_TAKES ((__u32)BONDD_CONFIG_ENTRIES)
+#define BONDD_FILTER_GENERATION_SHIFT (__builtin_ctz(BONDD_CONFIG_ENTRIES) + 1)
 
-/* cb[4]: the entry's index (bits 0-1), whether tc takes the frame (bit 2), and the
- * entry's generation (the rest). The filter and tc ingress run in one RCU read-side
+/* cb[4]: the entry's index (the low bits, 0-1), whether tc takes the frame (the bit
+ * above, 2), and the entry's generation (the rest). The filter and tc ingress run in one RCU read-side
  * section, and an entry is rewritten only a grace period after the programs left it
  * (maps.h), so the entry is as the filter read it; the generation makes sure of it
  * where they do not (BPF_PROG_TEST_RUN runs each alone). */
@@ -277,7 +277,8 @@ int bondd_tc_rx(struct __sk_buff *skb)
 	enum tc_owner owner = tc_owner(skb, &r, config_of_word(word));
 	if (word >= 0 && (word & BONDD_FILTER_TAKES) && owner != TC_TAKES) {
 		/* The engine's socket turned it away, and a member or VLAN device left the
-		 * maps meanwhile (or the entry changed twice): no one can take it. */
+		 * maps meanwhile (or, in a test run, its entry was rewritten): no one can
+		 * take it. */
 		return tc_count(TC_ACT_SHOT);
 	}
 	if (word >= 0 && !(word & BONDD_FILTER_TAKES) && owner == TC_TAKES)

@@ -81,12 +81,34 @@ final class GracePeriods: GracePeriodSource, @unchecked Sendable {
         }
     }
 
+    /// Updates the kernel refused (`waitOutOne`), for tests: a grace period is marked
+    /// ended only once an update went through.
+    var refusals: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return refused
+    }
+    private var refused = 0
+
+    /// Whether the grace period of `ticket` has ended.
+    func hasEnded(_ ticket: UInt64) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return ended >= ticket
+    }
+
     private func waitOutOne() {
         var key: UInt32 = 0
         var value = UInt32(bitPattern: inner)
-        if bpf_map_update_elem(outer, &key, &value, UInt64(BPF_ANY)) != 0 {
-            // Never seen: wait far longer than a grace period takes instead.
-            usleep(200_000)
+        var pause: UInt32 = 1_000
+        // Refused (out of memory, never seen): no grace period was waited out, so
+        // none is said to have ended; again, less and less often.
+        while bpf_map_update_elem(outer, &key, &value, UInt64(BPF_ANY)) != 0 {
+            condition.lock()
+            refused += 1
+            condition.unlock()
+            usleep(pause)
+            pause = min(pause * 2, 1_000_000)
         }
     }
 }
