@@ -14,7 +14,8 @@ import SystemIO
 /// three writes within a grace period (about 10 ms here, longer under load) wait for
 /// nothing; in a longer burst the fourth and each later write wait, on the engine's
 /// thread. Changes come one or two at a time (an ARP/NS monitor's verdict, a member
-/// added, a capture started): the end-to-end suites saw bursts of two at most.
+/// added, a capture started): the active-backup and fail_over_mac end-to-end suites
+/// saw bursts of two at most.
 struct ConfigurationEntries {
     static let count = UInt32(BONDD_CONFIG_ENTRIES)
     private let entries: Int32, current: Int32
