@@ -17,6 +17,11 @@ extension Engine {
     /// Moves frames until `requestStop` or a fatal error.
     public func run() throws(EngineError) {
         hasRun = true
+        // As `top -H` and /proc show the thread: the bond's name, not the process's.
+        ThreadName.setCallingThread("bondd \(name)")
+        if bond.options.engineCPUs != nil {
+            do { try pinEngineThread(bond.options.engineCPUs) } catch { logger.error("\(name): \(error.message)") }
+        }
         // Requests that arrive after the loop are refused rather than left waiting.
         defer { mailbox.close() }
         // A polling tick is tens of µs: the default slack (50 µs) would stretch it.

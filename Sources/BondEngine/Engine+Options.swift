@@ -25,8 +25,13 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else { return [] }
+        // setOptions runs on the engine's thread (`perform`): this pins it.
+        if changed.contains("engine_cpus") { try pinEngineThread(new.engineCPUs) }
         if changed.contains("vlans") {
-            do { try applyVLANs(new.vlans) } catch { throw OptionError(error.message) }
+            do { try applyVLANs(new.vlans) } catch {
+                if changed.contains("engine_cpus") { try? pinEngineThread(old.engineCPUs) }
+                throw OptionError(error.message)
+            }
         }
         optionWords = BondOptions.compact(all)
         let now = system.now()

@@ -140,6 +140,7 @@ public final class Engine: @unchecked Sendable {
         probing = options.probesLinks
         moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
         busyPoll = BusyPoll(microseconds: options.busyPoll)
+        do { try Self.checkEngineCPUs(options.engineCPUs, usable: system.usableCPUs()) } catch { throw EngineError(error.message) }
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

@@ -21,6 +21,10 @@ public protocol EngineSystem: AnyObject {
     var stateDirectory: String { get }
     /// The XDP fast path and AF_XDP sockets can be tried (they need a real kernel).
     var hasXDP: Bool { get }
+    /// The CPUs bondd may run on, which `engine_cpus` picks from.
+    func usableCPUs() -> [Int]
+    /// Lets the calling thread (the engine's) run only on `cpus`.
+    func pinCallingThread(to cpus: [Int]) throws(SystemError)
 }
 
 /// The host bondd runs on.
@@ -37,4 +41,6 @@ public final class LinuxSystem: EngineSystem {
     public func now() -> Instant { MonotonicClock.now() }
     public var stateDirectory: String { RecoveryRecord.directory }
     public var hasXDP: Bool { true }
+    public func usableCPUs() -> [Int] { (try? ThreadAffinity.ofProcess()) ?? [] }
+    public func pinCallingThread(to cpus: [Int]) throws(SystemError) { try ThreadAffinity.setCallingThread(cpus) }
 }

@@ -12,6 +12,21 @@ import Testing
         #expect(warnings.contains { $0.contains("miimon is 0") })
     }
 
+    @Test func engineCPUsTakesCPUListsAsTasksetDoes() throws {
+        #expect(try BondOptions.parse([]).0.engineCPUs == nil)
+        #expect(try BondOptions.parse([]).0.kernelValues["engine_cpus"] == .some("all"))
+        let o = try BondOptions.parse(["engine_cpus=6,0-3,2"]).0
+        #expect(o.engineCPUs?.cpus == [0, 1, 2, 3, 6])
+        #expect(o.kernelValues["engine_cpus"] == .some("0-3,6"))
+        #expect(try BondOptions.parse(["engine_cpus=1", "engine_cpus=all"]).0.engineCPUs == nil)
+        for bad in ["", "a", "-1", "1-", "3-1", "1,,2", "0-5000", "1-2-3"] {
+            #expect(throws: OptionError.self, "\(bad)") { try BondOptions.parse(["engine_cpus=\(bad)"]) }
+        }
+        #expect(throws: OptionError("engine_cpus: invalid value '3-1' (a range must go upwards; e.g. 0-3,6)")) {
+            try BondOptions.parse(["engine_cpus=3-1"])
+        }
+    }
+
     @Test func coalesceIsAdaptiveUnlessTurnedOff() throws {
         #expect(try BondOptions.parse([]).0.coalesce == .adaptive)
         let off = try BondOptions.parse(["coalesce=off"]).0

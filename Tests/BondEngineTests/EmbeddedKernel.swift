@@ -150,6 +150,11 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
     func readText(_ path: String) -> String? { nil }
     func now() -> Instant { clock }
     var hasXDP: Bool { false }
+    /// A two-CPU machine; where the engine's thread was pinned, each time.
+    var cpus = [0, 1]
+    var pinnings: [[Int]] = []
+    func usableCPUs() -> [Int] { cpus }
+    func pinCallingThread(to cpus: [Int]) throws(SystemError) { pinnings.append(cpus) }
 }
 
 /// The host stack has nothing to keep off in memory.

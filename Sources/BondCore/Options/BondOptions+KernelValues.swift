@@ -38,6 +38,7 @@ extension BondOptions {
             "backend": backend?.rawValue,
             "coalesce": coalesce.rawValue,
             "busy_poll": String(busyPoll),
+            "engine_cpus": engineCPUs?.description ?? "all",
             "tcp_in_kernel": tcpInKernel ? "1" : "0",
             "xdp_mode": xdpMode.rawValue,
             "vlans": list(vlans),

@@ -42,6 +42,9 @@ public struct BondOptions: Sendable, Equatable {
     /// µs the engine keeps polling its rings after a frame instead of sleeping (bondd's
     /// own option, as the kernel's net.core.busy_poll); 0: off.
     public var busyPoll: Int = 0
+    /// CPUs the engine's thread may run on (bondd's own option, as Open vSwitch's
+    /// pmd-cpu-mask); nil: wherever the scheduler puts it, among bondd's own.
+    public var engineCPUs: CPUList?
     /// On the engine's backends (afpacket, afxdp), tc programs in the kernel carry
     /// TCP, every frame of it, and the engine decides the rest (bondd's own option);
     /// false: the engine decides every frame. No effect on xdp.
@@ -244,6 +247,7 @@ extension BondOptions {
                 }
                 o.coalesce = c
             case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
+            case "engine_cpus": o.engineCPUs = value == "all" ? nil : try CPUList.parse(value, option: name)
             case "tcp_in_kernel": o.tcpInKernel = try integer(name, value, 0...1) == 1
             case "xdp_mode":
                 guard let m = XDPAttachMode(rawValue: value) else {

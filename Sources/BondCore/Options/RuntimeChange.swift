@@ -45,6 +45,7 @@ extension BondOptions {
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
         check("backend", \.backend); check("coalesce", \.coalesce); check("busy_poll", \.busyPoll)
+        check("engine_cpus", \.engineCPUs)
         check("tcp_in_kernel", \.tcpInKernel); check("xdp_mode", \.xdpMode); check("vlans", \.vlans)
         for name in Set(modeSettings.keys).union(new.modeSettings.keys).sorted() where modeSettings[name] != new.modeSettings[name] {
             names.append(name)
