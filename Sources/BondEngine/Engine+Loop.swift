@@ -19,6 +19,7 @@ extension Engine {
         hasRun = true
         // As `top -H` and /proc show the thread: the bond's name, not the process's.
         ThreadName.setCallingThread("bondd \(name)")
+        engineThread = ThreadAffinity.callingThread
         if bond.options.engineCPUs != nil {
             do { try pinEngineThread(bond.options.engineCPUs) } catch { logger.error("\(name): \(error.message)") }
         }

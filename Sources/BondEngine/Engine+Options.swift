@@ -25,7 +25,6 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else { return [] }
-        // setOptions runs on the engine's thread (`perform`): this pins it.
         if changed.contains("engine_cpus") { try pinEngineThread(new.engineCPUs) }
         if changed.contains("vlans") {
             do { try applyVLANs(new.vlans) } catch {

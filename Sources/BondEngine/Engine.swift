@@ -53,6 +53,9 @@ public final class Engine: @unchecked Sendable {
     var deviceTakenOver = false
     /// The loop has run: from then on a stop removes even a device taken over.
     var hasRun = false
+    /// The loop's thread (its kernel id, from `run`), which `engine_cpus` pins; 0 before
+    /// it runs: the calling thread.
+    var engineThread: Int32 = 0
     /// The stop is a rebuild's: the bond device and VLAN devices stay, without carrier.
     var keepsDevicesOnStop = false
     /// Carrier is followed by netlink events, which arrive within microseconds for veth
@@ -140,7 +143,9 @@ public final class Engine: @unchecked Sendable {
         probing = options.probesLinks
         moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
         busyPoll = BusyPoll(microseconds: options.busyPoll)
-        do { try Self.checkEngineCPUs(options.engineCPUs, usable: system.usableCPUs()) } catch { throw EngineError(error.message) }
+        if options.engineCPUs != nil {
+            do { try Self.checkEngineCPUs(options.engineCPUs, usable: system.usableCPUs()) } catch { throw EngineError("\(error)") }
+        }
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

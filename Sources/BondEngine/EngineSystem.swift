@@ -21,10 +21,10 @@ public protocol EngineSystem: AnyObject {
     var stateDirectory: String { get }
     /// The XDP fast path and AF_XDP sockets can be tried (they need a real kernel).
     var hasXDP: Bool { get }
-    /// The CPUs bondd may run on, which `engine_cpus` picks from.
-    func usableCPUs() -> [Int]
-    /// Lets the calling thread (the engine's) run only on `cpus`.
-    func pinCallingThread(to cpus: [Int]) throws(SystemError)
+    /// The CPUs bondd was started with, which `engine_cpus` picks from.
+    func usableCPUs() throws(SystemError) -> [Int]
+    /// Lets thread `thread` (0: the calling thread) run only on `cpus`.
+    func pin(thread: Int32, to cpus: [Int]) throws(SystemError)
 }
 
 /// The host bondd runs on.
@@ -41,6 +41,9 @@ public final class LinuxSystem: EngineSystem {
     public func now() -> Instant { MonotonicClock.now() }
     public var stateDirectory: String { RecoveryRecord.directory }
     public var hasXDP: Bool { true }
-    public func usableCPUs() -> [Int] { (try? ThreadAffinity.ofProcess()) ?? [] }
-    public func pinCallingThread(to cpus: [Int]) throws(SystemError) { try ThreadAffinity.setCallingThread(cpus) }
+    public func usableCPUs() throws(SystemError) -> [Int] { try Self.startedWith.get() }
+    public func pin(thread: Int32, to cpus: [Int]) throws(SystemError) { try ThreadAffinity.set(thread: thread, to: cpus) }
+    /// Read once, at the first bond's start: a later `taskset -p` on bondd does not
+    /// change what `engine_cpus=all` means.
+    private static let startedWith = Result { () throws(SystemError) in try ThreadAffinity.ofProcess() }
 }

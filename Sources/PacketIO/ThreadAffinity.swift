@@ -17,14 +17,18 @@ public enum ThreadAffinity {
         return (0..<words * 64).filter { mask[$0 / 64] & (1 << UInt64($0 % 64)) != 0 }
     }
 
-    /// Lets the calling thread run only on `cpus`.
-    public static func setCallingThread(_ cpus: [Int]) throws(SystemError) {
+    /// The calling thread's kernel id, for `set(thread:to:)` from another thread.
+    public static var callingThread: Int32 { cln_gettid() }
+
+    /// Lets thread `thread` (a kernel thread id; 0: the calling thread) run only on
+    /// `cpus`.
+    public static func set(thread: Int32, to cpus: [Int]) throws(SystemError) {
         var mask = [UInt64](repeating: 0, count: words)
         for c in cpus {
             guard c >= 0 && c < words * 64 else { throw SystemError("sched_setaffinity: no CPU \(c)", errno: EINVAL) }
             mask[c / 64] |= 1 << UInt64(c % 64)
         }
-        let r = mask.withUnsafeBufferPointer { cln_set_affinity(0, $0.baseAddress, Int32(words)) }
+        let r = mask.withUnsafeBufferPointer { cln_set_affinity(thread, $0.baseAddress, Int32(words)) }
         guard r == 0 else { throw SystemError("sched_setaffinity", errno: -r) }
     }
 }

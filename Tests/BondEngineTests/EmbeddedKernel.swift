@@ -153,8 +153,8 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
     /// A two-CPU machine; where the engine's thread was pinned, each time.
     var cpus = [0, 1]
     var pinnings: [[Int]] = []
-    func usableCPUs() -> [Int] { cpus }
-    func pinCallingThread(to cpus: [Int]) throws(SystemError) { pinnings.append(cpus) }
+    func usableCPUs() throws(SystemError) -> [Int] { cpus }
+    func pin(thread: Int32, to cpus: [Int]) throws(SystemError) { pinnings.append(cpus) }
 }
 
 /// The host stack has nothing to keep off in memory.

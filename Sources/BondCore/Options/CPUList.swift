@@ -1,22 +1,40 @@
-/// A set of CPU numbers as Linux writes them (`0-3,6`: cpuset's lists, taskset -c):
-/// `engine_cpus`' value.
+/// A set of CPU numbers as Linux writes them (`0-3,6`, `0-7:2`: cpuset's lists,
+/// `taskset -c`): `engine_cpus`' value.
 public struct CPUList: Equatable, Sendable, CustomStringConvertible {
     /// Sorted, each once.
     public let cpus: [Int]
+    static let limit = 4096
 
     public init(_ cpus: [Int]) { self.cpus = Array(Set(cpus)).sorted() }
 
-    /// Parses `0-3,6`; throws a one-line error naming `option`.
+    /// Parses `0-3,6` (spaces around the commas allowed, `A-B:S` for every S-th);
+    /// throws a one-line error naming `option`.
     public static func parse(_ text: String, option: String) throws(OptionError) -> CPUList {
         func bad(_ why: String) -> OptionError { OptionError("\(option): invalid value '\(text)' (\(why); e.g. 0-3,6)") }
+        func number(_ s: Substring) throws(OptionError) -> Int {
+            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let n = Int(s) else {
+                throw bad("CPU numbers, or ranges A-B of them")
+            }
+            guard n < limit else { throw bad("CPUs 0-\(limit - 1)") }
+            return n
+        }
         var cpus: [Int] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(ends.count), let first = Int(ends[0]), let last = Int(ends[ends.count - 1]),
-                first >= 0, last < 4096
-            else { throw bad("CPU numbers 0-4095, or ranges of them") }
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            var part = item
+            while part.first == " " { part.removeFirst() }
+            while part.last == " " { part.removeLast() }
+            let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let range = pieces[0], stride = pieces.count == 2 ? pieces[1] : nil
+            let ends = range.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(ends.count) else { throw bad("CPU numbers, or ranges A-B of them") }
+            let first = try number(ends[0]), last = try number(ends[ends.count - 1])
             guard first <= last else { throw bad("a range must go upwards") }
-            cpus += Array(first...last)
+            let step =
+                try stride.map { (s: Substring) throws(OptionError) -> Int in
+                    guard ends.count == 2, let n = Int(s), n > 0, s.allSatisfy(\.isNumber) else { throw bad("a stride follows a range: A-B:S") }
+                    return n
+                } ?? 1
+            cpus += Array(Swift.stride(from: first, through: last, by: step))
         }
         return CPUList(cpus)
     }

@@ -19,6 +19,7 @@ public enum OptionCompletion {
         case "arp_all_targets": ARPAllTargets.allCases.map(\.kernelName)
         case "backend": Backend.allCases.map(\.rawValue)
         case "coalesce": Coalesce.allCases.map(\.rawValue)
+        case "engine_cpus": ["all"]
         case "xdp_mode": XDPAttachMode.allCases.map(\.rawValue)
         case "all_slaves_active", "tlb_dynamic_lb", "use_carrier": ["0", "1"]
         default: ModeOption.named(name)?.option.values ?? []

@@ -155,6 +155,9 @@ static inline int cln_set_affinity(int tid, const uint64_t *mask, int words) {
     return syscall(SYS_sched_setaffinity, tid, (size_t)words * 8, mask) == 0 ? 0 : -errno;
 }
 
+// The calling thread's kernel id (gettid(2); glibc's needs _GNU_SOURCE).
+static inline int cln_gettid(void) { return (int)syscall(SYS_gettid); }
+
 // Names the calling thread (its comm: 15 bytes kept), as top -H and /proc show it.
 static inline int cln_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;

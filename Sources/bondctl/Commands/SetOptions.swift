@@ -19,7 +19,8 @@ struct SetOptions: ParsableCommand {
             packets_per_slave, xmit_hash_policy, num_grat_arp, peer_notif_delay, \
             resend_igmp, lp_interval, rebalance_interval; in 802.3ad lacp_rate (the kernel \
             refuses it while up), min_links, ad_actor_sys_prio, ad_actor_system, \
-            actor_port_prio, lacp_fallback_ab. A change lasts until the bond is rebuilt; \
+            actor_port_prio, lacp_fallback_ab; and bondd's own coalesce, busy_poll, \
+            engine_cpus and vlans. A change lasts until the bond is rebuilt; \
             put it in the configuration file to keep it.
             Examples:
               bondctl set bond0 miimon=50 downdelay=200
