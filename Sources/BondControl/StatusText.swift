@@ -30,6 +30,9 @@ public enum StatusText {
         }
         if verbose, let b = s.backend { out += "Backend: \(b)\(s.backendDetail.map { " (\($0))" } ?? "")\n" }
         if verbose, let w = s.wakeups { out += "Wakeups: \(wakeups(w))\n" }
+        if verbose, let t = s.engineThread {
+            out += "Engine thread: \(t.id) on CPU \(t.cpu) (may run on \(t.cpus); engine_cpus=\(s.options["engine_cpus"].flatMap { $0 } ?? "all"))\n"
+        }
         if let a = s.awaitedMembers, !a.isEmpty { out += "Awaited members: \(a.joined(separator: ", ")) (each joins when it appears)\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"

@@ -56,6 +56,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var uppers: [UpperStatus]?
     /// How the engine waits for frames (`coalesce=`), and how often it woke.
     public var wakeups: WakeupStatus?
+    /// Where the engine's thread runs (`engine_cpus=`); nil before its loop runs.
+    public var engineThread: EngineThreadStatus?
     /// Members the bond started without, which join when they appear (--wait-members).
     public var awaitedMembers: [String]?
 
@@ -81,6 +83,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case backendDetail = "backend_detail"
         case fastPath = "fast_path"
         case lacp, vlans, uppers, wakeups
+        case engineThread = "engine_thread"
         case awaitedMembers = "awaited_members"
     }
 
@@ -396,4 +399,17 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
         case busyPolledTurns = "busy_polled_turns"
         case busyPolledFrames = "busy_polled_frames"
     }
+}
+
+/// Where the engine's thread runs: the placement `engine_cpus=` asks for, as the kernel
+/// has it.
+public struct EngineThreadStatus: Codable, Sendable, Equatable {
+    /// Its kernel thread id (/proc/PID/task/ID, `top -H`).
+    public var id: Int
+    /// The CPUs it may run on ("0-1").
+    public var cpus: String
+    /// The CPU it answered this status on.
+    public var cpu: Int
+
+    public init(id: Int, cpus: String, cpu: Int) { self.id = id; self.cpus = cpus; self.cpu = cpu }
 }

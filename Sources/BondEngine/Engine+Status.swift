@@ -69,6 +69,10 @@ extension Engine {
             status.wakeups?.busyPolledFrames = busyPoll.polledFrames
             if busyPoll.polls(at: now) { status.wakeups?.waiting = "busy-poll" }
         }
+        // Asked on the engine's thread (`perform`), once its loop runs.
+        if hasRun, let p = system.placement() {
+            status.engineThread = EngineThreadStatus(id: Int(engineThread), cpus: CPUList(p.cpus).description, cpu: p.cpu)
+        }
         status.awaitedMembers = awaited
         status.uppers = uppers.devices.map {
             UpperStatus(

@@ -25,6 +25,8 @@ public protocol EngineSystem: AnyObject {
     func usableCPUs() throws(SystemError) -> [Int]
     /// Lets thread `thread` (0: the calling thread) run only on `cpus`.
     func pin(thread: Int32, to cpus: [Int]) throws(SystemError)
+    /// The CPUs the calling thread may run on, and the one it runs on now.
+    func placement() -> (cpus: [Int], cpu: Int)?
 }
 
 /// The host bondd runs on.
@@ -43,6 +45,10 @@ public final class LinuxSystem: EngineSystem {
     public var hasXDP: Bool { true }
     public func usableCPUs() throws(SystemError) -> [Int] { try Self.startedWith.get() }
     public func pin(thread: Int32, to cpus: [Int]) throws(SystemError) { try ThreadAffinity.set(thread: thread, to: cpus) }
+    public func placement() -> (cpus: [Int], cpu: Int)? {
+        guard let cpus = try? ThreadAffinity.of(thread: 0), let cpu = ThreadAffinity.currentCPU else { return nil }
+        return (cpus, cpu)
+    }
     /// Read once, at the first bond's start: a later `taskset -p` on bondd does not
     /// change what `engine_cpus=all` means.
     private static let startedWith = Result { () throws(SystemError) in try ThreadAffinity.ofProcess() }

@@ -10,11 +10,20 @@ public enum ThreadAffinity {
 
     /// The CPUs the process's main thread may run on: what bondd was started with (by a
     /// cpuset, `taskset` or a service manager), which it never narrows.
-    public static func ofProcess() throws(SystemError) -> [Int] {
+    public static func ofProcess() throws(SystemError) -> [Int] { try of(thread: getpid()) }
+
+    /// The CPUs thread `thread` (a kernel thread id; 0: the calling thread) may run on.
+    public static func of(thread: Int32) throws(SystemError) -> [Int] {
         var mask = [UInt64](repeating: 0, count: words)
-        let r = mask.withUnsafeMutableBufferPointer { cln_get_affinity(getpid(), $0.baseAddress, Int32(words)) }
+        let r = mask.withUnsafeMutableBufferPointer { cln_get_affinity(thread, $0.baseAddress, Int32(words)) }
         guard r >= 0 else { throw SystemError("sched_getaffinity", errno: -r) }
         return (0..<words * 64).filter { mask[$0 / 64] & (1 << UInt64($0 % 64)) != 0 }
+    }
+
+    /// The CPU the calling thread runs on now.
+    public static var currentCPU: Int? {
+        let r = cln_current_cpu()
+        return r >= 0 ? Int(r) : nil
     }
 
     /// The calling thread's kernel id, for `set(thread:to:)` from another thread.

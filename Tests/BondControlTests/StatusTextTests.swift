@@ -65,8 +65,14 @@ import Testing
                 Slave queue ID: 0
 
                 """, "\(text)")
-        let verbose = StatusText.render(status(), verbose: true)
-        for line in ["Backend: afpacket", "Failovers: 2", "State: backup", "TX packets: 7  bytes: 700  drops: 0", "Frames refused: runt 0"] {
+        var pinned = status()
+        pinned.engineThread = EngineThreadStatus(id: 4242, cpus: "1", cpu: 1)
+        pinned.options["engine_cpus"] = "1"
+        let verbose = StatusText.render(pinned, verbose: true)
+        for line in [
+            "Backend: afpacket", "Failovers: 2", "State: backup", "TX packets: 7  bytes: 700  drops: 0", "Frames refused: runt 0",
+            "Engine thread: 4242 on CPU 1 (may run on 1; engine_cpus=1)\n",
+        ] {
             #expect(verbose.contains(line + "\n") || verbose.contains(line), "\(line)")
             #expect(!text.contains(line), "\(line)")
         }

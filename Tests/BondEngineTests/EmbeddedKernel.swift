@@ -155,6 +155,7 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
     var pinnings: [[Int]] = []
     func usableCPUs() throws(SystemError) -> [Int] { cpus }
     func pin(thread: Int32, to cpus: [Int]) throws(SystemError) { pinnings.append(cpus) }
+    func placement() -> (cpus: [Int], cpu: Int)? { nil }
 }
 
 /// The host stack has nothing to keep off in memory.

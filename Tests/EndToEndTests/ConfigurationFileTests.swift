@@ -206,7 +206,8 @@ import Testing
         try "[\(a)]\nmembers = \(m[0]) \(m[1])\nmode = active-backup\nmiimon = 200\nengine_cpus = 4095\naddress = 192.0.2.1/24\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         let cpus = tb.inHost("\(Shell.binDirectory)/bondctl reload \(a)")
-        #expect(cpus.status == 1 && cpus.error.hasPrefix("bondctl: reload: \(a): engine_cpus: CPU 4095 is not one bondd may run on ("), "\(cpus.error)")
+        #expect(
+            cpus.status == 1 && cpus.error.hasPrefix("bondctl: reload: \(a): engine_cpus: CPU 4095 is not one bondd may run on ("), "\(cpus.error)")
         #expect(cpus.error.hasSuffix("); nothing changed\n"), "\(cpus.error)")
         #expect(status(a)?.miimon == 100)
         #expect(tb.hostLink(a)?["ifindex"] as? Int == index)

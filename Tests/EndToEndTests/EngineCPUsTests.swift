@@ -15,12 +15,20 @@ import Testing
             .split(separator: "\t").last.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// Cpus_allowed_list of bondd's engine thread (named "bondd BOND").
+    /// Cpus_allowed_list of bondd's engine thread (named "bondd BOND"), as the kernel
+    /// has it; and what `show` says of it agrees.
     private func engineCPUs(_ bond: BondDaemon) -> String? {
         let task = "/proc/\(bond.process.pid)/task"
         for tid in (try? FileManager.default.contentsOfDirectory(atPath: task)) ?? [] {
             let comm = (try? String(contentsOfFile: "\(task)/\(tid)/comm", encoding: .utf8)) ?? ""
-            if comm.hasPrefix("bondd ") { return Self.allowedList(status: "\(task)/\(tid)/status") }
+            guard comm.hasPrefix("bondd ") else { continue }
+            let allowed = Self.allowedList(status: "\(task)/\(tid)/status")
+            let shown = bond.status()?.engineThread
+            #expect(shown?.id == Int(tid) && shown?.cpus == allowed, "show: \(String(describing: shown))")
+            if let shown, let cpus = try? CPUList.parse(shown.cpus, option: "test").cpus {
+                #expect(cpus.contains(shown.cpu), "it runs where it may")
+            }
+            return allowed
         }
         return nil
     }

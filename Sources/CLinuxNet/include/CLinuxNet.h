@@ -158,6 +158,12 @@ static inline int cln_set_affinity(int tid, const uint64_t *mask, int words) {
 // The calling thread's kernel id (gettid(2); glibc's needs _GNU_SOURCE).
 static inline int cln_gettid(void) { return (int)syscall(SYS_gettid); }
 
+// The CPU the calling thread runs on now (getcpu(2)), or -errno.
+static inline int cln_current_cpu(void) {
+    unsigned cpu = 0;
+    return syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 ? (int)cpu : -errno;
+}
+
 // Names the calling thread (its comm: 15 bytes kept), as top -H and /proc show it.
 static inline int cln_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
