@@ -12,11 +12,21 @@ extension Engine {
         }
     }
 
+    /// Refuses CPUs bondd may not run on, as `system` has them (nothing to check without
+    /// a list).
+    static func checkEngineCPUs(_ list: CPUList?, on system: any EngineSystem) throws(OptionError) {
+        guard list != nil else { return }
+        try checkEngineCPUs(list, usable: usableCPUs(of: system))
+    }
+
+    private static func usableCPUs(of system: any EngineSystem) throws(OptionError) -> [Int] {
+        do { return try system.usableCPUs() } catch { throw OptionError("engine_cpus: \(error)") }
+    }
+
     /// Pins the engine's thread (the loop's, once it runs) as `list` says (nil: every
     /// CPU bondd was started with).
     func pinEngineThread(_ list: CPUList?) throws(OptionError) {
-        let usable: [Int]
-        do { usable = try system.usableCPUs() } catch { throw OptionError("engine_cpus: \(error)") }
+        let usable = try Self.usableCPUs(of: system)
         try Self.checkEngineCPUs(list, usable: usable)
         do { try system.pin(thread: engineThread, to: list?.cpus ?? usable) } catch { throw OptionError("engine_cpus: \(error)") }
     }

@@ -10,9 +10,7 @@ extension Engine {
     /// `stoppingFirst`: bonds of this daemon that are stopped before this one starts (a
     /// reload rebuilds or removes them), so their devices and members count as free.
     public static func check(name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = []) throws(EngineError) {
-        if options.engineCPUs != nil {
-            do { try checkEngineCPUs(options.engineCPUs, usable: try LinuxSystem().usableCPUs()) } catch { throw EngineError("\(error)") }
-        }
+        do { try checkEngineCPUs(options.engineCPUs, on: LinuxSystem()) } catch { throw EngineError(error.message) }
         let links: any LinkControlling
         do { links = try LinkControl() } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
         _ = try validate(

@@ -143,9 +143,7 @@ public final class Engine: @unchecked Sendable {
         probing = options.probesLinks
         moderation = WakeupModeration(enabled: options.coalesce == .adaptive)
         busyPoll = BusyPoll(microseconds: options.busyPoll)
-        if options.engineCPUs != nil {
-            do { try Self.checkEngineCPUs(options.engineCPUs, usable: system.usableCPUs()) } catch { throw EngineError("\(error)") }
-        }
+        do { try Self.checkEngineCPUs(options.engineCPUs, on: system) } catch { throw EngineError(error.message) }
         do {
             links = try system.linkControl()
             linkEvents = try system.linkEvents()

@@ -49,7 +49,8 @@ public final class LinuxSystem: EngineSystem {
         guard let cpus = try? ThreadAffinity.of(thread: 0), let cpu = ThreadAffinity.currentCPU else { return nil }
         return (cpus, cpu)
     }
-    /// Read once, at the first bond's start: a later `taskset -p` on bondd does not
-    /// change what `engine_cpus=all` means.
+    /// Read once, at bondd's start (`noteStartingCPUs`) or else at the first use: a later
+    /// `taskset -p` on bondd does not change what `engine_cpus=all` means.
     private static let startedWith = Result { () throws(SystemError) in try ThreadAffinity.ofProcess() }
+    public static func noteStartingCPUs() { _ = startedWith }
 }

@@ -165,6 +165,8 @@ struct Bondd: ParsableCommand {
         }
         guard let level = Logger.Level(rawValue: logLevel) else { Self.fail("--log-level: invalid value '\(logLevel)'") }
         if cleanup { runCleanup() }
+        // What `engine_cpus=all` means from now on, whatever `taskset -p` does later.
+        LinuxSystem.noteStartingCPUs()
         let plans = plans()
         guard geteuid() == 0 else {
             Self.fail("must run as root (creates interfaces, raw sockets and BPF programs)")

@@ -19,7 +19,10 @@ import Testing
         #expect(o.engineCPUs?.cpus == [0, 1, 2, 3, 6])
         #expect(o.kernelValues["engine_cpus"] == .some("0-3,6"))
         #expect(try BondOptions.parse(["engine_cpus=1", "engine_cpus=all"]).0.engineCPUs == nil)
-        #expect(try BondOptions.parse(["engine_cpus=0, 2"]).0.engineCPUs?.cpus == [0, 2], "as a configuration file may space it")
+        #expect(try BondOptions.parse(["engine_cpus=0, 2,\t3"]).0.engineCPUs?.cpus == [0, 2, 3], "as a configuration file may space it")
+        #expect(throws: OptionError("engine_cpus: invalid value '99999999999999999999' (CPUs 0-4095; e.g. 0-3,6)")) {
+            try BondOptions.parse(["engine_cpus=99999999999999999999"])
+        }
         #expect(try BondOptions.parse(["engine_cpus=0-6:2,9"]).0.engineCPUs?.cpus == [0, 2, 4, 6, 9], "taskset's strides")
         #expect(throws: OptionError("engine_cpus: invalid value '5000-1' (CPUs 0-4095; e.g. 0-3,6)")) {
             try BondOptions.parse(["engine_cpus=5000-1"])

@@ -28,6 +28,14 @@ import Testing
         #expect(problems.isEmpty, "\(words): \(problems.joined(separator: "; "))")
     }
 
+    /// The engine thread's place, which only a running loop reports (null above).
+    @Test func theEngineThreadFollowsTheSchema() throws {
+        var status = try EmbeddedBond(["mode=active-backup", "engine_cpus=1"]).status
+        status.engineThread = EngineThreadStatus(id: 4242, cpus: "1", cpu: 1)
+        let problems = SchemaCheck.problems(try Self.json(status), Self.schema, at: "$")
+        #expect(problems.isEmpty, "\(problems.joined(separator: "; "))")
+    }
+
     @Test func everyOptionIsPresentByItsKernelName() throws {
         let b = try EmbeddedBond(["mode=active-backup", "miimon=100"])
         guard case .object(let status) = try Self.json(b.status), case .object(let options)? = status["options"] else {

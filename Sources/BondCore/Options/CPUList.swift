@@ -12,17 +12,15 @@ public struct CPUList: Equatable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String, option: String) throws(OptionError) -> CPUList {
         func bad(_ why: String) -> OptionError { OptionError("\(option): invalid value '\(text)' (\(why); e.g. 0-3,6)") }
         func number(_ s: Substring) throws(OptionError) -> Int {
-            guard !s.isEmpty, s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let n = Int(s) else {
-                throw bad("CPU numbers, or ranges A-B of them")
-            }
-            guard n < limit else { throw bad("CPUs 0-\(limit - 1)") }
+            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw bad("CPU numbers, or ranges A-B of them") }
+            guard let n = Int(s), n < limit else { throw bad("CPUs 0-\(limit - 1)") }
             return n
         }
         var cpus: [Int] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             var part = item
-            while part.first == " " { part.removeFirst() }
-            while part.last == " " { part.removeLast() }
+            while part.first == " " || part.first == "\t" { part.removeFirst() }
+            while part.last == " " || part.last == "\t" { part.removeLast() }
             let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             let range = pieces[0], stride = pieces.count == 2 ? pieces[1] : nil
             let ends = range.split(separator: "-", omittingEmptySubsequences: false)
@@ -31,7 +29,10 @@ public struct CPUList: Equatable, Sendable, CustomStringConvertible {
             guard first <= last else { throw bad("a range must go upwards") }
             let step =
                 try stride.map { (s: Substring) throws(OptionError) -> Int in
-                    guard ends.count == 2, let n = Int(s), n > 0, s.allSatisfy(\.isNumber) else { throw bad("a stride follows a range: A-B:S") }
+                    guard ends.count == 2, !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        throw bad("a stride follows a range: A-B:S")
+                    }
+                    guard let n = Int(s), (1..<limit).contains(n) else { throw bad("a stride of 1-\(limit - 1)") }
                     return n
                 } ?? 1
             cpus += Array(Swift.stride(from: first, through: last, by: step))
