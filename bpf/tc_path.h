@@ -130,8 +130,9 @@ static __always_inline enum tc_owner tc_owner(struct __sk_buff *skb, struct tc_r
 #define BONDD_FILTER_TAKES ((__u32)BONDD_CONFIG_ENTRIES)
 #define BONDD_FILTER_GENERATION_SHIFT (__builtin_ctz(BONDD_CONFIG_ENTRIES) + 1)
 
-/* cb[4]: the entry's index (the low bits, 0-1), whether tc takes the frame (the bit
- * above, 2), and the entry's generation (the rest). The filter and tc ingress run in one RCU read-side
+/* cb[4]: the entry's index (the low log2(BONDD_CONFIG_ENTRIES) bits: 0-1 with four
+ * entries), whether tc takes the frame (the bit above), and the entry's generation (the
+ * rest). The filter and tc ingress run in one RCU read-side
  * section, and an entry is rewritten only a grace period after the programs left it
  * (maps.h), so the entry is as the filter read it; the generation makes sure of it
  * where they do not (BPF_PROG_TEST_RUN runs each alone). */
