@@ -13,15 +13,14 @@ import SystemIO
 /// (bpf/tc_path.h) is never rewritten before bondd_tc_rx reads it. With four entries,
 /// three writes within a grace period (about 10 ms here, longer under load) wait for
 /// nothing; in a longer burst the fourth and each later write wait, on the engine's
-/// thread. Changes come one or two at a time (an ARP/NS monitor's verdict, a member
-/// added, a capture started): the active-backup and fail_over_mac end-to-end suites
-/// saw bursts of two at most.
+/// thread. The active-backup and fail_over_mac end-to-end suites wrote in bursts of two
+/// at most.
 struct ConfigurationEntries {
     static let count = UInt32(BONDD_CONFIG_ENTRIES)
     private let entries: Int32, current: Int32
     private let gracePeriods: any GracePeriodSource
     /// The entry the programs read.
-    private(set) var inUse: UInt32 = 0
+    private var inUse: UInt32 = 0
     /// Written into each entry: the filter's word carries it, so that an entry rewritten
     /// all the same (in test runs, which are sections of their own) is told apart.
     private var generation: UInt32 = 0
