@@ -71,7 +71,8 @@ final class BondInstance: @unchecked Sendable {
             ended(self, failure)
             finished.signal()
         }
-        thread.name = "bondd \(plan.name)"
+        // Named by `Engine.run`, as the kernel shows threads (Foundation's `name` sets
+        // nothing for a name over 15 bytes).
         thread.start()
     }
 
