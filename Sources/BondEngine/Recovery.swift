@@ -11,6 +11,8 @@ public enum Recovery {
         public var repaired: [String] = []
         /// What could not be, one line each.
         public var failed: [String] = []
+        /// The bond device was kept for the start that follows (`keepingDevice`).
+        public var keptDevice = false
         public var isEmpty: Bool { repaired.isEmpty && failed.isEmpty }
         mutating func merge(_ other: Report) {
             repaired += other.repaired
@@ -57,6 +59,7 @@ public enum Recovery {
         // bondd attached to it.
         if keepingDevice, BondDevice.leftover(of: bond, in: all, claimHeld: true) != nil {
             report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)")
+            report.keptDevice = true
         } else if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
             do {
                 try links.deleteLink(index: device.index)
@@ -76,6 +79,36 @@ public enum Recovery {
         }
         if let socket = record.socket { UnixSocketFile.remove(socket) }
         RecoveryRecord.remove(bond: bond)
+        return report
+    }
+
+    /// A bond device (and its VLAN devices) that `repair(keepingDevice: true)` kept for a
+    /// start that then failed before taking it over: left as a start that fails after
+    /// taking it over leaves it, without carrier and without the dead bondd's programs
+    /// and filters, which would otherwise go on sending the host's frames, from maps no
+    /// one updates, out of members already given back. The next start takes it over.
+    /// Does nothing while another bondd holds the bond.
+    public static func quietKeptDevice(of bond: String) -> Report {
+        guard let claim = try? ProcessClaim(Engine.claimKey("bond", bond)) else { return Report() }
+        defer { claim.release() }
+        guard let links = try? LinkControl(), let all = try? links.links() else { return Report() }
+        var devices: [(name: String, host: LinkInfo, engine: LinkInfo)] = []
+        if let (host, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true) { devices.append((bond, host, engine)) }
+        for v in VLANDevice.leftovers(of: bond, in: all) { devices.append((v.host.name, v.host, v.engine)) }
+        var report = Report()
+        for d in devices {
+            var removed = (Leftovers.detachXDPPrograms(from: d.engine.index) + Leftovers.detachXDPPrograms(from: d.host.index))
+                .map { "XDP \($0)" }
+            if [d.engine, d.host].map({ Leftovers.removeStackBypass(from: $0.index, destroyHook: true) }).contains(true) {
+                removed.append("tc filters")
+            }
+            do {
+                if d.engine.isAdminUp { try links.change(index: d.engine.index, LinkChange(up: false)) }
+                report.repaired.append(
+                    "keeping \(d.name) for a later start, without carrier"
+                        + (removed.isEmpty ? "" : "; removed \(removed.joined(separator: ", "))"))
+            } catch { report.failed.append("cannot take the carrier off \(d.name): \(error)") }
+        }
         return report
     }
 

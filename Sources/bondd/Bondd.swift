@@ -190,30 +190,12 @@ struct Bondd: ParsableCommand {
         }
 
         let supervisor = Supervisor(configPath: config, only: config == nil ? nil : bond, socket: socket, logger: logger)
-        // The endpoint is bound before any bond exists: a taken port changes nothing.
-        var metricsServer: MetricsServer?
-        if let metrics {
-            let exporter = MetricsExporter()
-            MetricsSystem.bootstrap(exporter.factory)
-            do {
-                metricsServer = try MetricsServer(address: metrics) {
-                    exporter.update(supervisor.statuses())
-                    return exporter.render()
-                }
-            } catch { Self.fail("\(error)") }
-        }
-        let service = ServiceLifecycle(supervisor: supervisor, logger: logger)
-        supervisor.service = service
-        do { try supervisor.start(plans) } catch { Self.fail(error.message) }
-        service?.started()
-        if let metricsServer {
-            metricsServer.start()
-            logger.info("metrics at http://\(metricsServer.address)/metrics")
-        }
-
         // Signals become a stop request handled on each engine's own thread (SIGHUP: a
-        // reload). A parent may have left them blocked (children of threaded programs
-        // inherit masks): unblock.
+        // reload, refused until the start is done). Handled from before the first
+        // change, so that a stop while bonds are being made (systemctl stop while a
+        // boot waits for members) undoes what was made instead of killing bondd halfway.
+        // A parent may have left them blocked (children of threaded programs inherit
+        // masks): unblock.
         var handled = sigset_t()
         sigemptyset(&handled)
         for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, sig) }
@@ -233,6 +215,27 @@ struct Bondd: ParsableCommand {
             }
             s.resume()
             sources.append(s)
+        }
+
+        // The endpoint is bound before any bond exists: a taken port changes nothing.
+        var metricsServer: MetricsServer?
+        if let metrics {
+            let exporter = MetricsExporter()
+            MetricsSystem.bootstrap(exporter.factory)
+            do {
+                metricsServer = try MetricsServer(address: metrics) {
+                    exporter.update(supervisor.statuses())
+                    return exporter.render()
+                }
+            } catch { Self.fail("\(error)") }
+        }
+        let service = ServiceLifecycle(supervisor: supervisor, logger: logger)
+        supervisor.service = service
+        do { try supervisor.start(plans) } catch { Self.fail(error.message) }
+        if !supervisor.isStopping { service?.started() }
+        if let metricsServer {
+            metricsServer.start()
+            logger.info("metrics at http://\(metricsServer.address)/metrics")
         }
 
         let failures = supervisor.waitUntilDone()

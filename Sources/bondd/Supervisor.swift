@@ -19,6 +19,8 @@ final class Supervisor: @unchecked Sendable {
     private var running: [BondInstance] = []
     private var failures: [String] = []
     private var stopping = false
+    /// Until `start` is done: a reload then (SIGHUP) would start the bonds a second time.
+    private var starting = true
     /// A reload may stop every bond for a moment: the daemon is not done then.
     private var reloading = false
     /// Reloads run one at a time, on whatever thread asked.
@@ -33,24 +35,48 @@ final class Supervisor: @unchecked Sendable {
 
     /// Starts every plan, all or nothing: each is checked before the first is created,
     /// and one that still fails takes the others down. Throws the first refusal.
+    /// A stop asked for meanwhile (SIGTERM while members are awaited) ends the start
+    /// early: what was made is undone, and `waitUntilDone` returns.
     func start(_ plans: [BondConfiguration]) throws(EngineError) {
-        for plan in plans { try repairLeftovers(of: plan.name) }
-        let (present, awaited) = try waitForMembers(plans)
-        for plan in present { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
-        var started: [BondInstance] = []
-        for (plan, declared) in zip(present, plans) {
-            do {
-                let b = try makeInstance(plan)
-                // What the file declares, for reloads; the engine awaits the rest.
-                b.plan = declared
-                b.engine.awaitMembers(awaited[plan.name] ?? [])
-                started.append(b)
-            } catch {
-                for b in started.reversed() { b.shutdown() }
-                throw error
+        defer { lock.withLock { starting = false } }
+        var kept: [String] = []
+        do throws(EngineError) {
+            for plan in plans where try repairLeftovers(of: plan.name) { kept.append(plan.name) }
+            let (present, awaited) = try waitForMembers(plans)
+            if isStopping { throw EngineError("stopped before the bonds started") }
+            for plan in present { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
+            var started: [BondInstance] = []
+            for (plan, declared) in zip(present, plans) {
+                do {
+                    let b = try makeInstance(plan)
+                    // What the file declares, for reloads; the engine awaits the rest.
+                    b.plan = declared
+                    b.engine.awaitMembers(awaited[plan.name] ?? [])
+                    started.append(b)
+                } catch {
+                    for b in started.reversed() { b.shutdown() }
+                    throw error
+                }
             }
+            for b in started { launch(b) }
+        } catch {
+            quietKeptDevices(kept)
+            if isStopping { return }
+            throw error
         }
-        for b in started { launch(b) }
+    }
+
+    var isStopping: Bool { lock.withLock { stopping } }
+
+    /// Bond devices a repair kept for starts that did not take them over (a member
+    /// missing, a check refused, a stop meanwhile): without carrier and without the dead
+    /// bondd's programs, until a start takes them over (`Recovery.quietKeptDevice`).
+    private func quietKeptDevices(_ bonds: [String]) {
+        for bond in bonds {
+            let report = Recovery.quietKeptDevice(of: bond)
+            for line in report.repaired { logger.notice("\(bond): \(line)") }
+            for line in report.failed { logger.warning("\(bond): \(line)") }
+        }
     }
 
     /// Members not present yet, for bonds that wait for them (`wait_members`): waited
@@ -70,7 +96,7 @@ final class Supervisor: @unchecked Sendable {
                 }
                 if !absent.isEmpty && Date().timeIntervalSince(start) < Double(seconds) { waiting = true }
             }
-            if !waiting { break }
+            if !waiting || isStopping { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         var present: [BondConfiguration] = []
@@ -95,12 +121,14 @@ final class Supervisor: @unchecked Sendable {
 
     /// A bondd of this bond that was killed (or crashed) left its device and members as
     /// they were: put them back first, so this start is a start like any other.
-    func repairLeftovers(of bond: String) throws(EngineError) {
+    /// - Returns: whether the bond device was kept for this start to take over.
+    func repairLeftovers(of bond: String) throws(EngineError) -> Bool {
         let report = try Recovery.repair(bond: bond, keepingDevice: true)
-        guard !report.isEmpty else { return }
+        guard !report.isEmpty else { return false }
         logger.notice("\(bond): repairing what a bondd that did not stop cleanly left")
         for line in report.repaired { logger.notice("\(bond): \(line)") }
         for line in report.failed { logger.warning("\(bond): \(line)") }
+        return report.keptDevice
     }
 
     /// Blocks until every bond has stopped, on request or on its own. Returns why any
@@ -138,6 +166,8 @@ final class Supervisor: @unchecked Sendable {
         }
         service?.stopping()
         for b in bonds { b.engine.requestStop() }
+        // With no bond running (a stop during the start), nothing else would wake it.
+        wake.signal()
     }
 
     /// Reads the configuration file again and applies the differences: bonds gone from
@@ -158,12 +188,13 @@ final class Supervisor: @unchecked Sendable {
     private func reloadFile() -> ControlReply {
         guard let configPath else { return .failure("reload: no configuration file") }
         return reloads.withLock {
-            let refused = lock.withLock { () -> Bool in
-                if stopping { return true }
+            let refused = lock.withLock { () -> String? in
+                if stopping { return "bondd is stopping" }
+                if starting { return "bondd is still starting; nothing changed" }
                 reloading = true
-                return false
+                return nil
             }
-            if refused { return .failure("reload: bondd is stopping") }
+            if let refused { return .failure("reload: \(refused)") }
             defer {
                 lock.withLock { reloading = false }
                 wake.signal()
@@ -187,13 +218,19 @@ final class Supervisor: @unchecked Sendable {
             // that cannot apply (a member missing, taken by another bond) leaves every
             // bond as it was.
             let freed = Set(stopped.map(\.name)).union(live)
+            // New bonds whose devices a repair kept for them: quieted again if they do
+            // not start.
+            var keptDevices: [String] = []
             for plan in plans where !kept.contains(plan.name) {
                 do {
                     // A new bond whose earlier bondd was killed: its members are given
                     // back first, as at a start, so the check sees them as they are.
-                    if !current.contains(where: { $0.name == plan.name }) { try repairLeftovers(of: plan.name) }
+                    if !current.contains(where: { $0.name == plan.name }), try repairLeftovers(of: plan.name) {
+                        keptDevices.append(plan.name)
+                    }
                     try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: freed)
                 } catch {
+                    quietKeptDevices(keptDevices)
                     logger.error("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                     return .failure("reload: \(plan.name): \(Self.describe(error)); nothing changed")
                 }
@@ -243,6 +280,7 @@ final class Supervisor: @unchecked Sendable {
                     // Something changed under us since the check: the bond goes back to
                     // what it ran before, if it ran.
                     var line = "\(plan.name): not started: \(Self.describe(error))"
+                    if keptDevices.contains(plan.name) { quietKeptDevices([plan.name]) }
                     if let previous {
                         do { launch(try makeInstance(previous.plan)); line += "; restarted as it was" } catch {
                             line += "; could not restart as it was either: \(Self.describe(error))"
@@ -268,7 +306,13 @@ final class Supervisor: @unchecked Sendable {
     }
 
     private func launch(_ b: BondInstance) {
-        lock.withLock { running.append(b) }
+        let stopped = lock.withLock { () -> Bool in
+            running.append(b)
+            return stopping
+        }
+        // A stop asked for while the bond was being made (during a reload): stopAll did
+        // not see it, so it stops now rather than run on with nothing to stop it.
+        defer { if stopped { b.engine.requestStop() } }
         b.launch { [weak self] instance, failure in
             guard let self else { return }
             self.lock.withLock {

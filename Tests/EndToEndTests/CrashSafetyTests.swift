@@ -169,6 +169,51 @@ import Testing
         #expect(m.map { memberState(tb, $0) } == before)
     }
 
+    /// A start after SIGKILL that fails before taking the bond device over (a member
+    /// that does not exist): the members are given back, and the device the repair kept
+    /// for the start is left as a failed start after a takeover leaves it, without
+    /// carrier and without the dead bondd's programs and filters, which would go on
+    /// sending the host's frames out of members no longer the bond's. The next start
+    /// takes it over and carries traffic.
+    @Test func aStartThatFailsBeforeTakingOverLeavesTheKeptDeviceQuiet() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let before = m.map { memberState(tb, $0) }
+        let options = ["mode=active-backup", "miimon=100"]
+        let first = try BondDaemon(tb, options: options)
+        first.configureAddresses()
+        #expect(Shell.waitFor(5) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok })
+        first.process.signal(SIGKILL)
+        _ = first.process.wait(timeout: 10)
+        let engineEnd = tb.bond + "-eng"
+        func attached(_ device: String) -> String {
+            let xdp = tb.inHost("ip -d link show dev \(device)").output.contains("prog/xdp")
+            return "xdp=\(xdp) tc=\(tb.tcFilters(device).contains("bondd") ? "bondd" : "none")"
+        }
+        func engineEndUp() -> Bool { (tb.hostLink(engineEnd)?["flags"] as? [String] ?? []).contains("UP") }
+        // What the dead bondd left on the device: its programs or filters, and carrier.
+        #expect([tb.bond, engineEnd].map(attached) != ["xdp=false tc=none", "xdp=false tc=none"])
+        #expect(engineEndUp())
+
+        let failed = tb.inHost(
+            "\(Shell.binDirectory)/bondd \(tb.bond) --members \(m[0]),\(tb.prefix)nosuch --log-level info "
+                + (options + ["backend=\(BondDaemon.backend)"]).joined(separator: " "), timeout: 20)
+        #expect(failed.status == 2, "\(failed.error)")
+        #expect(failed.error.contains("kept the bond device \(tb.bond) for the new start"), "\(failed.error)")
+        #expect(failed.error.contains("keeping \(tb.bond) for a later start, without carrier"), "\(failed.error)")
+        #expect(m.map { memberState(tb, $0) } == before)
+        #expect(tb.hostLink(tb.bond) != nil)
+        #expect(!engineEndUp())
+        #expect([tb.bond, engineEnd].map(attached) == ["xdp=false tc=none", "xdp=false tc=none"])
+
+        let second = try BondDaemon(tb, options: options)
+        #expect(Shell.waitFor(10) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok }, "\(second.log())")
+        #expect(second.log().contains("taking over the bond device"), "\(second.log())")
+        #expect(second.stop() == 0)
+        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(m.map { memberState(tb, $0) } == before)
+    }
+
     /// `bondd --cleanup BOND` restores without starting anything; run again, it has
     /// nothing left to do. While the bond's bondd runs it refuses.
     @Test func cleanupRestoresWithoutStarting() throws {

@@ -147,6 +147,38 @@ import Testing
         #expect(bond.stop() == 0)
     }
 
+    /// SIGTERM while a boot waits for a member (`--wait-members`): bondd stops at once
+    /// and cleanly (exit 0), with nothing made; SIGHUP then is refused, not fatal. (Both
+    /// used to be handled only once every bond had started: until then either signal
+    /// killed bondd, halfway through whatever it was making.)
+    @Test func signalsWhileWaitingForMembersStopCleanlyOrAreRefused() throws {
+        let tb = try Testbed(members: 1)
+        let late = tb.prefix + "late"
+        let member = tb.members[0]
+        let mac = tb.hostLink(member)?["address"] as? String
+        let config = NSTemporaryDirectory() + "bondd-\(UUID().uuidString).conf"
+        try "[\(tb.bond)]\nmembers = \(member) \(late)\nwait_members = 30\nmode = active-backup\nmiimon = 100\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let bondd = try Spawned([
+            "ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", config, "--log-level", "info",
+        ])
+        defer { if bondd.isRunning { bondd.signal(SIGKILL) } }
+        #expect(Shell.waitFor(10) { bondd.errorOutput.contains("waiting up to 30 s for \(late)") }, "\(bondd.errorOutput)")
+        bondd.signal(SIGHUP)
+        #expect(
+            Shell.waitFor(5) { bondd.errorOutput.contains("SIGHUP: reload: bondd is still starting; nothing changed") },
+            "\(bondd.errorOutput)")
+        #expect(bondd.isRunning, "\(bondd.errorOutput)")
+        let asked = Date()
+        bondd.signal(SIGTERM)
+        #expect(bondd.wait(timeout: 10) == 0, "\(bondd.errorOutput)")
+        #expect(Date().timeIntervalSince(asked) < 5)
+        #expect(bondd.errorOutput.contains("stopping"), "\(bondd.errorOutput)")
+        #expect(tb.hostLink(tb.bond) == nil)
+        #expect(tb.hostLink(member)?["address"] as? String == mac)
+    }
+
     @Test func aBondNoneOfWhoseMembersAppearsDoesNotStart() throws {
         let tb = try Testbed(members: 1)
         let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.prefix)gone0,\(tb.prefix)gone1 --wait-members 1")
