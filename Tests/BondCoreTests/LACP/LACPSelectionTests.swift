@@ -41,6 +41,33 @@ import Testing
         #expect(m2.partner.key == 77 && m2.muxState == "attached")
     }
 
+    /// m0 and m1 aggregate with partner 1 and stay active (ad_select=stable) once m2's
+    /// aggregator forms and after m1's link goes down; removing m0 leaves the active
+    /// aggregator with no port up. Selection runs again, as the kernel's unbind does for
+    /// an aggregator with no active port: m2's aggregator takes over, and the bond never
+    /// keeps carrier with nothing to send on.
+    @Test func removingTheLastPortUpOfTheActiveAggregatorSelectsAnother() throws {
+        let link = try threeMembersTwoPartners(["ad_select=stable"])
+        secondPartner(link)
+        link.setCable(2, up: false)
+        link.run(ms: 8000)
+        link.setCable(2, up: true)
+        link.run(ms: 8000)
+        #expect(activeAggregatorPorts(link) == ["m0", "m1"])
+        link.setCable(1, up: false)
+        link.run(ms: 500)
+        #expect(link.a.transmitters == [0])
+        var v = link.a.view
+        v.names[0] = ""
+        v.linkUp = [2]
+        link.a.view = v
+        link.carryOut(link.a.mode.memberDown(0, members: v), from: 0)
+        #expect(activeAggregatorPorts(link) == ["m2"])
+        // m2 distributes from the mux machine's next turn, as in the kernel.
+        link.run(ms: 200)
+        #expect(link.a.transmitters == [2] && link.a.carrier)
+    }
+
     @Test func bandwidthPicksTheFasterAggregator() throws {
         // One 100 Gbit/s port beats two of 10.
         let link = try threeMembersTwoPartners(["ad_select=bandwidth"], speeds: [10000, 10000, 100_000])

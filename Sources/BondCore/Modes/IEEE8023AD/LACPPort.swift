@@ -95,6 +95,8 @@ enum LACPTiming {
     static let longTimeout = 90 * ticksPerSecond
     static let churnDetection = 60 * ticksPerSecond
     static let aggregateWait = 2 * ticksPerSecond
-    /// At most three LACPDUs per second per port.
+    /// LACPDUs at least this many ticks apart (3 of 100 ms), as the kernel's
+    /// AD_MAX_TX_IN_SECOND: with a PDU due on every tick that is four in a second (at
+    /// 0, 300, 600 and 900 ms), one more than 802.1AX allows, as in the kernel.
     static let transmitIntervalTicks = ticksPerSecond / 3
 }

@@ -43,8 +43,9 @@ struct LinkAggregation: Sendable {
 
     /// A member left (bond_3ad_unbind_slave): its port leaves its aggregator; the
     /// ports attached to the aggregator it owned move, selected and active as they
-    /// were, to a free one; the active aggregator is chosen again only when it lost
-    /// its last port.
+    /// were, to a free one; the active aggregator is chosen again only when it has no
+    /// port up left (as the kernel's unbind: one holding only ports whose link is down
+    /// would keep carrier with nothing to send on, and nothing else would select again).
     mutating func removePort(slot: Int, farewell sayGoodbye: Bool = true) {
         guard ports.indices.contains(slot), ports[slot] != nil else { return }
         if sayGoodbye { farewell(slot) }
@@ -66,7 +67,7 @@ struct LinkAggregation: Sendable {
         let ownedActive = aggregators[slot]?.isActive ?? false
         ports[slot] = nil
         aggregators[slot] = nil
-        if (wasActive || ownedActive) && activeAggregator.map({ aggregators[$0]!.ports.isEmpty }) != false {
+        if (wasActive || ownedActive) && activeAggregator.map({ activePorts($0) == 0 }) != false {
             selectAggregator()
         }
         transmittersChanged = true
