@@ -18,13 +18,32 @@ extension Engine {
         try old.checkRuntimeChange(to: new, bond: name, deviceUp: deviceUp)
         let names = Set(bond.members.filter { !$0.isRemoved }.map(\.name))
         if let p = new.primary, p != old.primary, !names.contains(p) { throw OptionError("primary: \(p) is not a member of \(name)") }
-        if let p = new.prio.keys.sorted().first(where: { !names.contains($0) }) { throw OptionError("prio: \(p) is not a member of \(name)") }
-        if let a = new.activeSlave, a != old.activeSlave {
+        // The priorities this change gives: one kept from before for a member that has
+        // left since (the kernel's goes with its slave) is no reason to refuse the next.
+        let prioGiven = replacing ? new.prio : ((try? BondOptions.parse(words.filter { $0.hasPrefix("prio=") }))?.0.prio ?? [:])
+        if let p = prioGiven.keys.sorted().first(where: { !names.contains($0) }) { throw OptionError("prio: \(p) is not a member of \(name)") }
+        // As the kernel, which switches whenever active_slave is written, even to the
+        // member written last time (traffic may have moved since); a reload, when the
+        // file's changed.
+        let activeGiven = words.contains { $0.hasPrefix("active_slave=") || $0.hasPrefix("active_member=") }
+        let switchTo = replacing || !activeGiven ? (new.activeSlave != old.activeSlave ? new.activeSlave : nil) : new.activeSlave
+        if let a = switchTo {
+            guard new.mode.usesActiveMember else {
+                throw OptionError("active_slave: not supported in mode \(new.mode.kernelName)(\(new.mode.rawValue))")
+            }
             guard let i = bond.index(of: a) else { throw OptionError("active_slave: \(a) is not a member of \(name)") }
             guard bond.members[i].link == .up else { throw OptionError("active_slave: \(a) is not up") }
         }
         let changed = old.changedOptions(to: new)
-        guard !changed.isEmpty else { return [] }
+        guard !changed.isEmpty else {
+            if let a = switchTo, bond.activeIndex.map({ bond.members[$0].name }) != a {
+                handle(try bond.setActive(a, at: system.now()))
+                rebuildView()
+                journal.record(.options, member: nil, "\(words.joined(separator: " ")) (switched to \(a))")
+                logger.notice("\(name): active member set to \(a) (\(words.joined(separator: " ")))")
+            }
+            return []
+        }
         if changed.contains("engine_cpus") { try pinEngineThread(new.engineCPUs) }
         if changed.contains("vlans") {
             do { try applyVLANs(new.vlans) } catch {
@@ -53,7 +72,7 @@ extension Engine {
         carrierPoll.interval = new.miimon
         carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }
-        if let a = new.activeSlave, a != old.activeSlave { handle(try bond.setActive(a, at: now)) }
+        if let a = switchTo { handle(try bond.setActive(a, at: now)) }
         rebuildView()
         journal.record(.options, member: nil, "\(words.joined(separator: " ")) (changed: \(changed.joined(separator: ", ")))")
         logger.notice("\(name): options changed: \(changed.joined(separator: ", ")) (\(words.joined(separator: " ")))")

@@ -282,6 +282,7 @@ extension BondOptions {
         try requireModes("primary", \.usesPrimary)
         try requireModes("primary_reselect", \.usesPrimary)
         try requireModes("active_slave", \.usesPrimary)
+        try requireModes("active_member", \.usesPrimary)
         try requireModes("tlb_dynamic_lb") { $0 == .balanceTLB }
         try requireModes("alb_clients", \.teachesClients)
         try requireModes("rebalance_interval", \.rebalances)

@@ -1,0 +1,53 @@
+import BondCore
+@testable import BondEngine
+import Testing
+
+/// `bondctl set` on a running bond, where the kernel's rules decide what a change
+/// means: active_slave written again, priorities of members that left.
+@Suite struct RuntimeOptionTests {
+    func active(_ b: EmbeddedBond) -> String? { b.engine.status().activeMember }
+
+    /// The kernel switches whenever active_slave is written, even to the member it was
+    /// set to last time: traffic may have moved since (a failover, set-active).
+    @Test func activeSlaveWrittenAgainSwitchesBack() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100"])
+        try b.advance(milliseconds: 200)
+        _ = try b.engine.setOptions(["active_slave=eth1"])
+        #expect(active(b) == "eth1")
+        try b.engine.setActive("eth0")
+        #expect(active(b) == "eth0")
+        _ = try b.engine.setOptions(["active_slave=eth1"])
+        #expect(active(b) == "eth1")
+        // active_member is the same option.
+        try b.engine.setActive("eth0")
+        _ = try b.engine.setOptions(["active_member=eth1"])
+        #expect(active(b) == "eth1")
+        // Other changes leave the active member where it is.
+        try b.engine.setActive("eth0")
+        _ = try b.engine.setOptions(["miimon=50"])
+        #expect(active(b) == "eth0")
+    }
+
+    /// A member's priority goes with it, as the kernel's per-slave prio: once it has
+    /// left, later changes are not refused for it; a priority for a non-member still is.
+    @Test func aPriorityOfAMemberThatLeftBlocksNoLaterChange() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "prio=eth1:5"], members: ["eth0", "eth1", "eth2"])
+        try b.advance(milliseconds: 200)
+        try b.engine.removeMember("eth1")
+        _ = try b.engine.setOptions(["miimon=50"])
+        #expect(b.engine.bond.options.miimon == 50)
+        _ = try b.engine.setOptions(["prio=eth2:3"])
+        #expect(throws: OptionError("prio: eth9 is not a member of bond0")) { try b.engine.setOptions(["prio=eth9:1"]) }
+    }
+
+    /// active_member, the kernel's newer name for active_slave, has its mode
+    /// dependency too: refused before anything changes.
+    @Test func activeMemberInAModeWithoutOneIsRefusedWithNothingChanged() throws {
+        #expect(throws: OptionError("option active_member: mode dependency failed, not supported in mode balance-rr(0)")) {
+            try BondOptions.parse(["mode=balance-rr", "active_member=eth0"])
+        }
+        let b = try EmbeddedBond(["mode=balance-xor", "miimon=100"])
+        #expect(throws: OptionError.self) { try b.engine.setOptions(["miimon=50", "active_member=eth1"]) }
+        #expect(b.engine.bond.options.miimon == 100)
+    }
+}
