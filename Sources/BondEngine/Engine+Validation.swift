@@ -9,20 +9,24 @@ extension Engine {
     /// several bonds and want every refusal before the first bond exists.
     /// `stoppingFirst`: bonds of this daemon that are stopped before this one starts (a
     /// reload rebuilds or removes them), so their devices and members count as free.
-    public static func check(name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = []) throws(EngineError) {
+    /// `awaiting`: members declared but not there yet (`wait_members`), which `primary`,
+    /// `active_slave` and `prio` may name: they apply once the member joins.
+    public static func check(
+        name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = [], awaiting: [String] = []
+    ) throws(EngineError) {
         do { try checkEngineCPUs(options.engineCPUs, on: LinuxSystem()) } catch { throw EngineError(error.message) }
         let links: any LinkControlling
         do { links = try LinkControl() } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
         _ = try validate(
             name: name, members: members, options: options, links: links,
-            stateDirectory: ProcessClaim.stateDirectory, stoppingFirst: stoppingFirst)
+            stateDirectory: ProcessClaim.stateDirectory, stoppingFirst: stoppingFirst, awaiting: awaiting)
     }
 
     /// Returns the members, and the bond device a dead bondd of this bond left, which
     /// this one takes over.
     static func validate(
         name: String, members: [String], options: BondOptions, links: any LinkControlling, stateDirectory: String,
-        stoppingFirst: Set<String> = []
+        stoppingFirst: Set<String> = [], awaiting: [String] = []
     ) throws(EngineError) -> ([LinkInfo], (host: LinkInfo, engine: LinkInfo)?) {
         guard BondDevice.isValidName(name) else { throw EngineError("invalid bond name '\(name)'") }
         guard !members.isEmpty else { throw EngineError("no members given") }
@@ -55,14 +59,12 @@ extension Engine {
         }
         // Members still marked as this bond's, under a device it takes over, are its own.
         let freeOwners = leftover == nil ? stoppingFirst : stoppingFirst.union([name])
+        let declared = members + awaiting
+        if let p = options.primary, !declared.contains(p) { throw EngineError("primary: \(p) is not a member") }
+        if let a = options.activeSlave, !declared.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
+        if let p = options.prio.keys.sorted().first(where: { !declared.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
         var infos: [LinkInfo] = []
-        for m in members {
-            let info = try freeInterface(m, in: all, freeOwners: freeOwners)
-            if let p = options.primary, !members.contains(p) { throw EngineError("primary: \(p) is not a member") }
-            if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
-            if let p = options.prio.keys.sorted().first(where: { !members.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
-            infos.append(info)
-        }
+        for m in members { infos.append(try freeInterface(m, in: all, freeOwners: freeOwners)) }
         return (infos, leftover)
     }
 

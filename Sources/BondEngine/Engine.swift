@@ -130,9 +130,10 @@ public final class Engine: @unchecked Sendable {
     /// Validates everything, then creates the bond device and takes the members over.
     /// On any failure every step already taken is undone before the error is thrown.
     /// `controlSocket`: removed by a later repair if this bondd dies without removing it.
+    /// `awaiting`: declared members not there yet, which the options may name (`check`).
     public init(
         name: String, members memberNames: [String], options: BondOptions, optionWords: [String],
-        logger: Logger, controlSocket: String? = nil, system: any EngineSystem = LinuxSystem()
+        logger: Logger, controlSocket: String? = nil, awaiting: [String] = [], system: any EngineSystem = LinuxSystem()
     ) throws(EngineError) {
         self.name = name
         self.system = system
@@ -153,7 +154,7 @@ public final class Engine: @unchecked Sendable {
 
         let (infos, leftover) = try Self.validate(
             name: name, members: memberNames, options: options, links: links,
-            stateDirectory: system.stateDirectory)
+            stateDirectory: system.stateDirectory, awaiting: awaiting)
         // Checked above, claimed here: of two bondd started at once for one bond, the
         // second stops before it touches anything.
         do {

@@ -18,7 +18,7 @@ final class BondInstance: @unchecked Sendable {
     /// failure nothing of it is left. `reload` answers `bondctl reload`.
     init(
         _ plan: BondConfiguration, socket: String?, attach: Bool, logger: Logger, replacing previous: BondConfiguration? = nil,
-        reload: @escaping @Sendable () -> ControlReply
+        awaiting: [String] = [], reload: @escaping @Sendable () -> ControlReply
     ) throws(EngineError) {
         self.plan = plan
         let box = EngineBox(reload: reload)
@@ -31,7 +31,7 @@ final class BondInstance: @unchecked Sendable {
         do {
             engine = try Engine(
                 name: plan.name, members: plan.members, options: plan.options,
-                optionWords: plan.optionWords, logger: logger, controlSocket: server.path)
+                optionWords: plan.optionWords, logger: logger, controlSocket: server.path, awaiting: awaiting)
         } catch {
             server.stop()
             throw error

@@ -44,11 +44,13 @@ final class Supervisor: @unchecked Sendable {
             for plan in plans where try repairLeftovers(of: plan.name) { kept.append(plan.name) }
             let (present, awaited) = try waitForMembers(plans)
             if isStopping { throw EngineError("stopped before the bonds started") }
-            for plan in present { try Engine.check(name: plan.name, members: plan.members, options: plan.options) }
+            for plan in present {
+                try Engine.check(name: plan.name, members: plan.members, options: plan.options, awaiting: awaited[plan.name] ?? [])
+            }
             var started: [BondInstance] = []
             for (plan, declared) in zip(present, plans) {
                 do {
-                    let b = try makeInstance(plan)
+                    let b = try makeInstance(plan, awaiting: awaited[plan.name] ?? [])
                     // What the file declares, for reloads; the engine awaits the rest.
                     b.plan = declared
                     b.engine.awaitMembers(awaited[plan.name] ?? [])
@@ -299,8 +301,11 @@ final class Supervisor: @unchecked Sendable {
 
     private static func describe(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
 
-    private func makeInstance(_ plan: BondConfiguration, replacing previous: BondConfiguration? = nil) throws(EngineError) -> BondInstance {
-        try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger, replacing: previous) { [weak self] in
+    private func makeInstance(
+        _ plan: BondConfiguration, replacing previous: BondConfiguration? = nil, awaiting: [String] = []
+    ) throws(EngineError) -> BondInstance {
+        try BondInstance(plan, socket: socket, attach: configPath != nil, logger: logger, replacing: previous, awaiting: awaiting) {
+            [weak self] in
             self?.reload() ?? .failure("bondd is stopping")
         }
     }

@@ -179,6 +179,25 @@ import Testing
         #expect(tb.hostLink(member)?["address"] as? String == mac)
     }
 
+    /// A member awaited at boot may be the primary: the bond starts without it, and it
+    /// takes over once it appears (primary_reselect=always). The start used to be
+    /// refused, as if the primary named no member at all.
+    @Test func anAwaitedMemberMayBeThePrimary() throws {
+        let tb = try Testbed(members: 1)
+        let late = tb.prefix + "late", latePeer = tb.prefix + "latp"
+        defer { tb.inHost("ip link del \(late)") }
+        let bond = try BondDaemon(
+            tb, options: ["--wait-members", "1", "mode=active-backup", "miimon=100", "primary=\(late)", "prio=\(late):3"],
+            members: [tb.members[0], late])
+        #expect(bond.status()?.awaitedMembers == [late], "\(bond.log())")
+        #expect(bond.status()?.activeMember == tb.members[0])
+        #expect(tb.inHost("ip link add \(late) type veth peer name \(latePeer) netns \(tb["NS_SWITCH"])").ok)
+        #expect(tb.inSwitch("ip link set \(latePeer) master \(tb.prefix)br up").ok)
+        #expect(tb.inHost("ip link set \(late) up").ok)
+        #expect(Shell.waitFor(5) { bond.status()?.activeMember == late }, "\(bond.log())")
+        #expect(bond.stop() == 0)
+    }
+
     @Test func aBondNoneOfWhoseMembersAppearsDoesNotStart() throws {
         let tb = try Testbed(members: 1)
         let r = tb.inHost("\(Shell.binDirectory)/bondd \(tb.bond) --members \(tb.prefix)gone0,\(tb.prefix)gone1 --wait-members 1")
