@@ -12,24 +12,36 @@ extension Engine {
         return nil
     }
 
-    /// Applies the differences from `old` to `new`: options (the file's words replace
-    /// the bond's, `bondctl set` changes included), members removed and added, MTU,
-    /// bridge and addresses. Returns what changed, one phrase each.
+    /// Applies the differences from `old` to `new`: members removed and added, options
+    /// (the file's words replace the bond's, `bondctl set` changes included), MTU,
+    /// bridge and addresses. Members first, so that the options may name a member the
+    /// file adds (`primary`, `prio`). Returns what changed, one phrase each.
     public func applyLive(_ new: BondConfiguration, replacing old: BondConfiguration) throws(EngineError) -> [String] {
         var changed: [String] = []
+        for m in old.members where !new.members.contains(m) {
+            if bond.index(of: m) != nil {
+                try removeMember(m)
+                changed.append("\(m) removed")
+            } else if awaited.contains(m) {
+                awaited.removeAll { $0 == m }
+                changed.append("\(m) no longer awaited")
+            }
+        }
+        // A member still awaited joins when it appears, as at the start; so does one the
+        // file adds that is not there yet, when the bond waits for members.
+        for m in new.members where bond.index(of: m) == nil && !awaited.contains(m) {
+            if (new.waitMembers ?? 0) > 0 && Self.absentMembers([m]) == [m] {
+                awaited.append(m)
+                changed.append("\(m) awaited")
+            } else {
+                try addMember(m)
+                changed.append("\(m) added")
+            }
+        }
         let before = bond.options
         do { _ = try setOptions(new.optionWords, replacing: true) } catch { throw EngineError(error.message) }
         let names = before.changedOptions(to: bond.options)
-        if !names.isEmpty { changed.append("options \(names.joined(separator: ", "))") }
-        for m in old.members where !new.members.contains(m) && bond.index(of: m) != nil {
-            try removeMember(m)
-            changed.append("\(m) removed")
-        }
-        // A member still awaited joins when it appears, as at the start.
-        for m in new.members where bond.index(of: m) == nil && !awaited.contains(m) {
-            try addMember(m)
-            changed.append("\(m) added")
-        }
+        if !names.isEmpty { changed.insert("options \(names.joined(separator: ", "))", at: 0) }
         changed += try applyAttachments(new, replacing: old)
         return changed
     }

@@ -16,7 +16,8 @@ extension Engine {
         let old = bond.options
         let deviceUp = (try? links.link(index: device.hostIndex))?.isAdminUp ?? true
         try old.checkRuntimeChange(to: new, bond: name, deviceUp: deviceUp)
-        let names = Set(bond.members.filter { !$0.isRemoved }.map(\.name))
+        // Members still awaited (`wait_members`) may be named: they apply once it joins.
+        let names = Set(bond.members.filter { !$0.isRemoved }.map(\.name)).union(awaited)
         if let p = new.primary, p != old.primary, !names.contains(p) { throw OptionError("primary: \(p) is not a member of \(name)") }
         // The priorities this change gives: one kept from before for a member that has
         // left since (the kernel's goes with its slave) is no reason to refuse the next.

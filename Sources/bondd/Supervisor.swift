@@ -223,14 +223,23 @@ final class Supervisor: @unchecked Sendable {
             // New bonds whose devices a repair kept for them: quieted again if they do
             // not start.
             var keptDevices: [String] = []
+            // Members not there yet of bonds that wait for members: awaited, as at a start.
+            var absentOf: [String: [String]] = [:]
             for plan in plans where !kept.contains(plan.name) {
                 do {
+                    let absent = (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
+                    if !absent.isEmpty && absent.count == plan.members.count {
+                        throw EngineError("none of its members (\(absent.joined(separator: ", "))) is present")
+                    }
+                    absentOf[plan.name] = absent
                     // A new bond whose earlier bondd was killed: its members are given
                     // back first, as at a start, so the check sees them as they are.
                     if !current.contains(where: { $0.name == plan.name }), try repairLeftovers(of: plan.name) {
                         keptDevices.append(plan.name)
                     }
-                    try Engine.check(name: plan.name, members: plan.members, options: plan.options, stoppingFirst: freed)
+                    try Engine.check(
+                        name: plan.name, members: plan.members.filter { !absent.contains($0) }, options: plan.options,
+                        stoppingFirst: freed, awaiting: absent)
                 } catch {
                     quietKeptDevices(keptDevices)
                     logger.error("reload: \(plan.name): \(Self.describe(error)); nothing changed")
@@ -276,7 +285,13 @@ final class Supervisor: @unchecked Sendable {
             for plan in plans where !kept.contains(plan.name) && (!live.contains(plan.name) || rebuild.contains(plan)) {
                 let previous = stopped.first { $0.name == plan.name } ?? changed.first { $0.name == plan.name }
                 do {
-                    launch(try makeInstance(plan, replacing: previous?.plan))
+                    let absent = absentOf[plan.name] ?? []
+                    var present = plan
+                    present.members = plan.members.filter { !absent.contains($0) }
+                    let b = try makeInstance(present, replacing: previous?.plan, awaiting: absent)
+                    b.plan = plan
+                    b.engine.awaitMembers(absent)
+                    launch(b)
                     said[plan.name] = "\(plan.name): \(current.contains { $0.name == plan.name } ? "rebuilt (changed), its devices kept" : "started")"
                 } catch {
                     // Something changed under us since the check: the bond goes back to

@@ -181,6 +181,48 @@ import Testing
         #expect(Shell.waitFor(10) { status(a)?.miimon == 1000 }, "\(daemon.errorOutput)")
     }
 
+    /// Reloads of a bond that waits for a member (`wait_members`): a change is made in
+    /// place while the member is still awaited; a member the file adds and names primary
+    /// in the same change joins in place too, and takes over; the awaited one joins when
+    /// it appears. (The first was refused, as if the member were missing for good; the
+    /// second rebuilt the bond.)
+    @Test func reloadsChangeInPlaceABondThatAwaitsAMember() throws {
+        let tb = try Testbed(members: 2)
+        let m = tb.members
+        let late = tb.prefix + "late", latePeer = tb.prefix + "latp"
+        defer { tb.inHost("ip link del \(late)") }
+        func file(_ members: String, _ extra: String) -> String {
+            "[\(tb.bond)]\nmembers = \(members)\nwait_members = 1\nmode = active-backup\n\(extra)\naddress = 192.0.2.1/24\n"
+        }
+        let path = try write(file("\(m[0]) \(late)", "miimon = 100"))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(tb.bond) != nil }, "\(daemon.errorOutput)")
+        #expect(status(tb.bond)?.awaitedMembers == [late])
+        let index = tb.hostLink(tb.bond)?["ifindex"] as? Int
+        func reload() -> Shell.Result { tb.inHost("\(Shell.binDirectory)/bondctl reload \(tb.bond)") }
+
+        try file("\(m[0]) \(late)", "miimon = 50").write(toFile: path, atomically: true, encoding: .utf8)
+        let r1 = reload()
+        #expect(r1.ok && r1.output == "\(tb.bond): changed in place (options miimon)\n", "\(r1.output)\(r1.error)")
+        #expect(status(tb.bond)?.miimon == 50 && status(tb.bond)?.awaitedMembers == [late])
+
+        try file("\(m[0]) \(m[1]) \(late)", "miimon = 50\nprimary = \(m[1])").write(toFile: path, atomically: true, encoding: .utf8)
+        let r2 = reload()
+        #expect(r2.ok && r2.output.hasPrefix("\(tb.bond): changed in place ("), "\(r2.output)\(r2.error)")
+        #expect(r2.output.contains("\(m[1]) added"), "\(r2.output)")
+        #expect(Shell.waitFor(5) { status(tb.bond)?.activeMember == m[1] }, "\(daemon.errorOutput)")
+        #expect(tb.hostLink(tb.bond)?["ifindex"] as? Int == index)
+
+        #expect(tb.inHost("ip link add \(late) type veth peer name \(latePeer) netns \(tb["NS_SWITCH"])").ok)
+        #expect(tb.inSwitch("ip link set \(latePeer) master \(tb.prefix)br up").ok)
+        #expect(tb.inHost("ip link set \(late) up").ok)
+        #expect(Shell.waitFor(5) { status(tb.bond)?.members.map(\.name) == [m[0], m[1], late] }, "\(daemon.errorOutput)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 10) == 0, "\(daemon.errorOutput)")
+    }
+
     /// A reload that cannot apply (a member that does not exist) leaves every bond as it
     /// was, says so, and bondd goes on running.
     @Test func aReloadThatCannotApplyChangesNothing() throws {
