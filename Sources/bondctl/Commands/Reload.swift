@@ -8,8 +8,11 @@ struct Reload: ParsableCommand {
         abstract: "Apply a changed configuration file to the bondd that runs BOND.",
         discussion: """
             bondd reads its --config file again: bonds no longer in it stop, new ones start, \
-            changed ones are rebuilt, and the others are not touched. A file with an error \
-            changes nothing. Without BOND, the bondd of the first running bond is asked. \
+            and the others are not touched. A changed bond is changed in place when the \
+            change is one bondctl could make (options, members, MTU, bridge, addresses), \
+            and rebuilt over the same devices otherwise (mode, fail_over_mac, backend), \
+            which keep what the host put on them. A file with an error, or a bond that \
+            cannot start, changes nothing. Without BOND, the bondd of the first running bond is asked. \
             (SIGHUP to bondd does the same.)
             Example: bondctl reload bond0
             """)

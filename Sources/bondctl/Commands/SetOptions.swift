@@ -11,8 +11,10 @@ struct SetOptions: ParsableCommand {
             Options are written as at start, name=value, and take effect at once without \
             restarting the bond. As in the kernel, mode and fail_over_mac cannot change while \
             the bond has members (change the configuration file and reload, which rebuilds \
-            the bond), and tlb_dynamic_lb (and alb_clients), and in 802.3ad ad_select, \
-            lacp_active and ad_user_port_key, only while the bond device is down. \
+            the bond), and tlb_dynamic_lb (and alb_clients), in 802.3ad ad_select, \
+            lacp_active and ad_user_port_key, and bondd's policy, flowlet_buckets and \
+            ch_buckets only while the bond device is down. bondd's backend, tcp_in_kernel \
+            and xdp_mode change only by a reload of a changed file. \
             Everything else may change: miimon, updelay, downdelay, arp_interval, \
             arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets, arp_missed_max, \
             primary, primary_reselect, prio, active_slave, all_slaves_active, \
@@ -20,8 +22,8 @@ struct SetOptions: ParsableCommand {
             resend_igmp, lp_interval, rebalance_interval; in 802.3ad lacp_rate (the kernel \
             refuses it while up), min_links, ad_actor_sys_prio, ad_actor_system, \
             actor_port_prio, lacp_fallback_ab; and bondd's own coalesce, busy_poll, \
-            engine_cpus and vlans. A change lasts until the bond is rebuilt; \
-            put it in the configuration file to keep it.
+            engine_cpus and vlans. A change lasts until the bond is reloaded or rebuilt, \
+            when the file's options apply again; put it in the configuration file to keep it.
             Examples:
               bondctl set bond0 miimon=50 downdelay=200
               bondctl set bond0 lacp_rate=fast min_links=2
