@@ -68,8 +68,18 @@ public enum Recovery {
         }
         report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: keepingDevice))
         for m in record.members {
-            guard all.contains(where: { $0.index == m.index && $0.name == m.name }) else {
+            guard let now = all.first(where: { $0.index == m.index && $0.name == m.name }) else {
                 report.failed.append("\(m.name): no longer here (deleted or moved), nothing to restore")
+                continue
+            }
+            // Taken since by another bond (its device gone, the member was free to
+            // take): its state is that bond's now, not this record's to give back.
+            let marker = MemberMarker.prefix + bond
+            let claim = try? ProcessClaim(Engine.claimKey("member", String(m.index)))
+            defer { claim?.release() }
+            if claim == nil || (now.alias?.hasPrefix(MemberMarker.prefix) == true && now.alias != marker) {
+                let owner = now.alias.map { $0.hasPrefix(MemberMarker.prefix) ? String($0.dropFirst(MemberMarker.prefix.count)) : "" } ?? ""
+                report.failed.append("\(m.name): now a member of \(owner.isEmpty ? "another bond" : owner); left as it is")
                 continue
             }
             switch restore(m, index: m.index, links: links) {

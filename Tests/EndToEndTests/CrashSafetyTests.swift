@@ -214,6 +214,35 @@ import Testing
         #expect(m.map { memberState(tb, $0) } == before)
     }
 
+    /// A bond killed, its device deleted by hand, one of its members cleared by hand and
+    /// taken by another bond meanwhile (its marker names a bond that is gone): a later
+    /// `--cleanup` of the first gives back the member nobody took, and leaves the
+    /// other's alone instead of undoing the running bond on it.
+    @Test func aCleanupLeavesAMemberAnotherBondTookSince() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let first = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        first.process.signal(SIGKILL)
+        _ = first.process.wait(timeout: 10)
+        // By hand, as a user who would reuse one member at once: the bond device, and
+        // what the dead bondd attached to that member.
+        #expect(tb.inHost("ip link del \(tb.bond)").ok)
+        tb.inHost("tc qdisc del dev \(m[1]) clsact")
+        tb.inHost("ip link set dev \(m[1]) xdpgeneric off")
+        let other = tb.prefix + "o0"
+        let second = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"], members: [m[1]], name: other)
+        defer { _ = second.stop() }
+        let taken = memberState(tb, m[1])
+        #expect(taken.contains("alias=bondd member of \(other)"), "\(taken)")
+
+        let r = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(r.output.contains("\(m[0]): restored"), "\(r.output)\(r.error)")
+        #expect((r.output + r.error).contains("\(m[1]): now a member of \(other); left as it is"), "\(r.output)\(r.error)")
+        #expect(memberState(tb, m[1]) == taken)
+        #expect(second.status()?.members.map(\.name) == [m[1]])
+        #expect(second.stop() == 0)
+    }
+
     /// `bondd --cleanup BOND` restores without starting anything; run again, it has
     /// nothing left to do. While the bond's bondd runs it refuses.
     @Test func cleanupRestoresWithoutStarting() throws {
