@@ -12,7 +12,7 @@ extension Engine {
         if bond.index(of: member) != nil { throw EngineError("\(member) is already a member of \(name)") }
         let all: [LinkInfo]
         do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
-        let info = try Self.freeInterface(member, in: all)
+        let info = try Self.freeInterface(member, in: all, stateDirectory: system.stateDirectory)
         let slot = bond.nextSlot
         let port = try enslave(info, index: slot)
         do {

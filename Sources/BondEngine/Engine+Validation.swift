@@ -64,20 +64,27 @@ extension Engine {
         if let a = options.activeSlave, !declared.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
         if let p = options.prio.keys.sorted().first(where: { !declared.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
         var infos: [LinkInfo] = []
-        for m in members { infos.append(try freeInterface(m, in: all, freeOwners: freeOwners)) }
+        for m in members { infos.append(try freeInterface(m, in: all, freeOwners: freeOwners, stateDirectory: stateDirectory)) }
         return (infos, leftover)
     }
 
     /// The interface `m`, if it exists, is Ethernet and belongs to no bond or bridge.
-    static func freeInterface(_ m: String, in all: [LinkInfo], freeOwners: Set<String> = []) throws(EngineError) -> LinkInfo {
+    static func freeInterface(
+        _ m: String, in all: [LinkInfo], freeOwners: Set<String> = [], stateDirectory: String = ProcessClaim.stateDirectory
+    ) throws(EngineError) -> LinkInfo {
         guard let info = all.first(where: { $0.name == m }) else { throw EngineError("member \(m) does not exist") }
         if let alias = info.alias, alias.hasPrefix(MemberMarker.prefix) {
-            // A marker whose bond device is gone was left by a daemon that died
-            // without restoring (SIGKILL): the member is free again.
             let owner = String(alias.dropFirst(MemberMarker.prefix.count))
             if !freeOwners.contains(owner) && all.contains(where: { $0.name == owner }) {
                 throw EngineError("\(m) is already a member of \(owner)")
             }
+            // Left by a bondd that died without restoring (SIGKILL), its bond device
+            // gone: its record still holds what the member had before, which only a
+            // repair gives back (taking it now would record the bond's MAC as its own).
+            if !freeOwners.contains(owner) && Recovery.hasLeftovers(of: owner, in: stateDirectory) {
+                throw EngineError("\(m) was left changed by a bondd of \(owner) that did not stop cleanly; bondd --cleanup \(owner) restores it")
+            }
+            // With no record left (a marker only), the member is free again.
         }
         if info.flags & InterfaceFlags.slave != 0 || info.master != nil {
             throw EngineError("\(m) is already enslaved to another device (bond or bridge)")

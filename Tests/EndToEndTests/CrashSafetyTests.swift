@@ -214,22 +214,29 @@ import Testing
         #expect(m.map { memberState(tb, $0) } == before)
     }
 
-    /// A bond killed, its device deleted by hand, one of its members cleared by hand and
-    /// taken by another bond meanwhile (its marker names a bond that is gone): a later
-    /// `--cleanup` of the first gives back the member nobody took, and leaves the
-    /// other's alone instead of undoing the running bond on it.
-    @Test func aCleanupLeavesAMemberAnotherBondTookSince() throws {
+    /// A bond killed and its device deleted by hand: another bond may not take one of
+    /// its members while the record of what the member had is there (`--cleanup` says
+    /// so: taking it would record the bond's MAC as the member's own). One cleared by
+    /// hand and taken all the same is left alone by a later `--cleanup`, which gives
+    /// back the member nobody took instead of undoing the running bond on the other.
+    @Test func aMemberADeadBondLeftIsNotTakenAndACleanupLeavesOneTakenAnyway() throws {
         let tb = try Testbed()
         let m = tb.members
         let first = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
         first.process.signal(SIGKILL)
         _ = first.process.wait(timeout: 10)
-        // By hand, as a user who would reuse one member at once: the bond device, and
-        // what the dead bondd attached to that member.
         #expect(tb.inHost("ip link del \(tb.bond)").ok)
+        let other = tb.prefix + "o0"
+        let refused = tb.inHost("\(Shell.binDirectory)/bondd \(other) --members \(m[1]) mode=active-backup", timeout: 20)
+        #expect(refused.status == 2, "\(refused.error)")
+        #expect(
+            refused.error.hasSuffix(
+                "bondd: \(m[1]) was left changed by a bondd of \(tb.bond) that did not stop cleanly; bondd --cleanup \(tb.bond) restores it\n"),
+            "\(refused.error)")
+        // By hand, as a user who would reuse one member at once.
         tb.inHost("tc qdisc del dev \(m[1]) clsact")
         tb.inHost("ip link set dev \(m[1]) xdpgeneric off")
-        let other = tb.prefix + "o0"
+        tb.inHost("ip link set dev \(m[1]) alias ''")
         let second = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"], members: [m[1]], name: other)
         defer { _ = second.stop() }
         let taken = memberState(tb, m[1])
