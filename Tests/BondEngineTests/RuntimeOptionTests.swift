@@ -50,4 +50,18 @@ import Testing
         #expect(throws: OptionError.self) { try b.engine.setOptions(["miimon=50", "active_member=eth1"]) }
         #expect(b.engine.bond.options.miimon == 100)
     }
+
+    /// `primary=` with nothing after it clears the primary, as an empty write does in
+    /// the kernel: the active member no longer returns to it.
+    @Test func anEmptyPrimaryClearsIt() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "primary=eth1"])
+        try b.advance(milliseconds: 200)
+        #expect(active(b) == "eth1")
+        _ = try b.engine.setOptions(["primary="])
+        #expect(b.engine.bond.options.primary == nil)
+        try b.engine.setActive("eth0")
+        _ = try b.engine.setOptions(["miimon=50"])
+        #expect(active(b) == "eth0")
+        #expect(try BondOptions.parse(["mode=active-backup", "primary=eth1", "primary="]).0.primary == nil)
+    }
 }

@@ -206,8 +206,9 @@ extension BondOptions {
             case "updelay": o.updelay = try integer(name, value, 0...Int(Int32.max))
             case "downdelay": o.downdelay = try integer(name, value, 0...Int(Int32.max))
             case "primary":
-                guard !value.isEmpty, value.utf8.count <= 15 else { throw OptionError("primary: invalid interface name '\(value)'") }
-                o.primary = value
+                // Empty: no primary, as the kernel takes an empty write.
+                guard value.utf8.count <= 15 else { throw OptionError("primary: invalid interface name '\(value)'") }
+                o.primary = value.isEmpty ? nil : value
             case "active_slave", "active_member":
                 guard !value.isEmpty, value.utf8.count <= 15 else { throw OptionError("\(name): invalid interface name '\(value)'") }
                 o.activeSlave = value
