@@ -87,4 +87,8 @@ extension Bond {
         }
         refresh(into: &events)
     }
+
+    /// A member's priority is dropped when it leaves (`prio`), as the kernel's goes with
+    /// its slave.
+    public mutating func forgetPriority(of name: String) { options.prio[name] = nil }
 }

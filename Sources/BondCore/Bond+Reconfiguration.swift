@@ -52,7 +52,8 @@ extension Bond {
         }
         let selection = ["primary", "primary_reselect", "prio"]
         let changed = old.changedOptions(to: new)
-        let activeLost = activeIndex.map { members[$0].link != .up } ?? true
+        // A member within its downdelay (FAIL) is still the active one, as in the kernel.
+        let activeLost = activeIndex.map { !members[$0].link.carriesTraffic } ?? true
         if options.mode.keepsCurrentMember {
             if changed.contains(where: selection.contains) || activeLost {
                 reselect(at: now, reason: "options changed (\(changed.joined(separator: ", ")))", into: &events)

@@ -50,6 +50,10 @@ extension Engine {
             throw EngineError("\(member) is the last member of \(name); stop the bond instead")
         }
         release(ports[i])
+        // Its priority goes with it, as the kernel's per-slave prio: added again, it
+        // starts at 0 rather than at what it had.
+        optionWords = BondOptions.forgettingPriority(of: member, in: optionWords)
+        bond.forgetPriority(of: member)
         logger.notice("\(name): \(member) removed; its MAC, MTU and flags restored")
         journal.record(.member, member: member, "removed")
         if bond.members[i].permanentMAC == bondMAC && !bondFollowsActive {

@@ -27,7 +27,9 @@ extension Engine {
         // member written last time (traffic may have moved since); a reload, when the
         // file's changed.
         let activeGiven = words.contains { $0.hasPrefix("active_slave=") || $0.hasPrefix("active_member=") }
-        let switchTo = replacing || !activeGiven ? (new.activeSlave != old.activeSlave ? new.activeSlave : nil) : new.activeSlave
+        var switchTo = replacing || !activeGiven ? (new.activeSlave != old.activeSlave ? new.activeSlave : nil) : new.activeSlave
+        // The active member already: nothing to do, even while its link is going down.
+        if let a = switchTo, bond.activeIndex.map({ bond.members[$0].name }) == a { switchTo = nil }
         if let a = switchTo {
             guard new.mode.usesActiveMember else {
                 throw OptionError("active_slave: not supported in mode \(new.mode.kernelName)(\(new.mode.rawValue))")
@@ -37,7 +39,7 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else {
-            if let a = switchTo, bond.activeIndex.map({ bond.members[$0].name }) != a {
+            if let a = switchTo {
                 handle(try bond.setActive(a, at: system.now()))
                 rebuildView()
                 journal.record(.options, member: nil, "\(words.joined(separator: " ")) (switched to \(a))")

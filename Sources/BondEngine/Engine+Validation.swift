@@ -9,8 +9,9 @@ extension Engine {
     /// several bonds and want every refusal before the first bond exists.
     /// `stoppingFirst`: bonds of this daemon that are stopped before this one starts (a
     /// reload rebuilds or removes them), so their devices and members count as free.
-    /// `awaiting`: members declared but not there yet (`wait_members`), which `primary`,
-    /// `active_slave` and `prio` may name: they apply once the member joins.
+    /// `awaiting`: members declared but not there yet (`wait_members`), which `primary`
+    /// and `prio` may name: they apply once the member joins. (`active_slave` may not:
+    /// the kernel refuses it for a device that is no slave.)
     public static func check(
         name: String, members: [String], options: BondOptions, stoppingFirst: Set<String> = [], awaiting: [String] = []
     ) throws(EngineError) {
@@ -61,7 +62,7 @@ extension Engine {
         let freeOwners = leftover == nil ? stoppingFirst : stoppingFirst.union([name])
         let declared = members + awaiting
         if let p = options.primary, !declared.contains(p) { throw EngineError("primary: \(p) is not a member") }
-        if let a = options.activeSlave, !declared.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
+        if let a = options.activeSlave, !members.contains(a) { throw EngineError("active_slave: \(a) is not a member") }
         if let p = options.prio.keys.sorted().first(where: { !declared.contains($0) }) { throw EngineError("prio: \(p) is not a member") }
         var infos: [LinkInfo] = []
         for m in members { infos.append(try freeInterface(m, in: all, freeOwners: freeOwners, stateDirectory: stateDirectory)) }

@@ -55,10 +55,16 @@ public enum Recovery {
         } catch { throw EngineError("cannot read interfaces: \(error)") }
         var report = Report()
         // The bond device first: deleting either end of the veth removes both.
-        // Kept for the start that follows, which takes it over and removes what the dead
-        // bondd attached to it.
-        if keepingDevice, BondDevice.leftover(of: bond, in: all, claimHeld: true) != nil {
-            report.repaired.append("kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay)")
+        // Kept for the start that follows, which takes it over. The dead bondd's programs
+        // and filters go now: the start may wait for members, or fail, and meanwhile
+        // they would send the host's frames, from maps no one updates, out of members
+        // already given back. Its carrier stays (a bridge with STP over the bond would
+        // otherwise learn its port again); a start that fails takes it off.
+        if keepingDevice, let (host, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true) {
+            let removed = strip(host: host, engine: engine)
+            report.repaired.append(
+                "kept the bond device \(bond) for the new start (its addresses, routes and upper devices stay"
+                    + (removed.isEmpty ? ")" : "; removed \(removed.joined(separator: ", ")))"))
             report.keptDevice = true
         } else if let device = all.first(where: { ($0.name == record.bond || $0.name == record.engineEnd) && $0.kind == "veth" }) {
             do {
@@ -107,11 +113,7 @@ public enum Recovery {
         for v in VLANDevice.leftovers(of: bond, in: all) { devices.append((v.host.name, v.host, v.engine)) }
         var report = Report()
         for d in devices {
-            var removed = (Leftovers.detachXDPPrograms(from: d.engine.index) + Leftovers.detachXDPPrograms(from: d.host.index))
-                .map { "XDP \($0)" }
-            if [d.engine, d.host].map({ Leftovers.removeStackBypass(from: $0.index, destroyHook: true) }).contains(true) {
-                removed.append("tc filters")
-            }
+            let removed = strip(host: d.host, engine: d.engine)
             do {
                 if d.engine.isAdminUp { try links.change(index: d.engine.index, LinkChange(up: false)) }
                 report.repaired.append(
@@ -122,13 +124,33 @@ public enum Recovery {
         return report
     }
 
+    /// The dead bondd's programs and filters off both ends of a device it left.
+    /// - Returns: what was removed, for the log.
+    private static func strip(host: LinkInfo, engine: LinkInfo) -> [String] {
+        var removed = (Leftovers.detachXDPPrograms(from: engine.index) + Leftovers.detachXDPPrograms(from: host.index)).map { "XDP \($0)" }
+        if [engine, host].map({ Leftovers.removeStackBypass(from: $0.index, destroyHook: true) }).contains(true) {
+            removed.append("tc filters")
+        }
+        return removed
+    }
+
     /// No record, yet the bond's device is there, marked as ours and run by no bondd: a
     /// bondd died between its repair and its new start. `--cleanup` removes it; a start
-    /// takes it over.
+    /// takes it over (kept, as after a repair, so that a start that fails quiets it).
     private static func removeOrphanDevice(of bond: String, _ keepingDevice: Bool) throws(EngineError) -> Report {
-        guard !keepingDevice, let links = try? LinkControl(), let all = try? links.links(),
-            let (_, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true)
+        guard let links = try? LinkControl(), let all = try? links.links(),
+            let (host, engine) = BondDevice.leftover(of: bond, in: all, claimHeld: true)
         else { return Report() }
+        if keepingDevice {
+            let removed = strip(host: host, engine: engine)
+            var report = Report(
+                repaired: [
+                    "kept the bond device \(bond), which a bondd left before taking it over, for the new start"
+                        + (removed.isEmpty ? "" : " (removed \(removed.joined(separator: ", ")))")
+                ])
+            report.keptDevice = true
+            return report
+        }
         do { try links.deleteLink(index: engine.index) } catch { throw EngineError("cannot remove \(bond): \(error)") }
         var report = Report(repaired: ["removed the bond device \(bond)"])
         report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: false))
@@ -141,7 +163,10 @@ public enum Recovery {
         var report = Report()
         for v in VLANDevice.leftovers(of: bond, in: all) {
             if keeping {
-                report.repaired.append("kept the VLAN device \(v.host.name) (VLAN \(v.vid)) for the new start")
+                let removed = strip(host: v.host, engine: v.engine)
+                report.repaired.append(
+                    "kept the VLAN device \(v.host.name) (VLAN \(v.vid)) for the new start"
+                        + (removed.isEmpty ? "" : " (removed \(removed.joined(separator: ", ")))"))
                 continue
             }
             do {

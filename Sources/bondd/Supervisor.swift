@@ -70,6 +70,12 @@ final class Supervisor: @unchecked Sendable {
 
     var isStopping: Bool { lock.withLock { stopping } }
 
+    /// Why a reload cannot run now, if it cannot.
+    private var refusal: String? { lock.withLock { refusalLocked } }
+    private var refusalLocked: String? {
+        stopping ? "bondd is stopping" : starting ? "bondd is still starting; nothing changed" : nil
+    }
+
     /// Bond devices a repair kept for starts that did not take them over (a member
     /// missing, a check refused, a stop meanwhile): without carrier and without the dead
     /// bondd's programs, until a start takes them over (`Recovery.quietKeptDevice`).
@@ -181,6 +187,9 @@ final class Supervisor: @unchecked Sendable {
     /// bond that cannot start, changes nothing.
     func reload() -> ControlReply {
         guard configPath != nil else { return .failure("reload: this bondd runs no configuration file (start it with --config)") }
+        // Refused before the service manager hears of a reload: RELOADING then READY
+        // during a start would tell it the start is done.
+        if let refused = refusal { return .failure("reload: \(refused)") }
         service?.reloading()
         let reply = reloadFile()
         service?.reloaded(reply)
@@ -191,8 +200,7 @@ final class Supervisor: @unchecked Sendable {
         guard let configPath else { return .failure("reload: no configuration file") }
         return reloads.withLock {
             let refused = lock.withLock { () -> String? in
-                if stopping { return "bondd is stopping" }
-                if starting { return "bondd is still starting; nothing changed" }
+                if let r = refusalLocked { return r }
                 reloading = true
                 return nil
             }
@@ -223,15 +231,12 @@ final class Supervisor: @unchecked Sendable {
             // New bonds whose devices a repair kept for them: quieted again if they do
             // not start.
             var keptDevices: [String] = []
-            // Members not there yet of bonds that wait for members: awaited, as at a start.
-            var absentOf: [String: [String]] = [:]
             for plan in plans where !kept.contains(plan.name) {
                 do {
                     let absent = (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
                     if !absent.isEmpty && absent.count == plan.members.count {
                         throw EngineError("none of its members (\(absent.joined(separator: ", "))) is present")
                     }
-                    absentOf[plan.name] = absent
                     // A new bond whose earlier bondd was killed: its members are given
                     // back first, as at a start, so the check sees them as they are.
                     if !current.contains(where: { $0.name == plan.name }), try repairLeftovers(of: plan.name) {
@@ -285,13 +290,7 @@ final class Supervisor: @unchecked Sendable {
             for plan in plans where !kept.contains(plan.name) && (!live.contains(plan.name) || rebuild.contains(plan)) {
                 let previous = stopped.first { $0.name == plan.name } ?? changed.first { $0.name == plan.name }
                 do {
-                    let absent = absentOf[plan.name] ?? []
-                    var present = plan
-                    present.members = plan.members.filter { !absent.contains($0) }
-                    let b = try makeInstance(present, replacing: previous?.plan, awaiting: absent)
-                    b.plan = plan
-                    b.engine.awaitMembers(absent)
-                    launch(b)
+                    launch(try makeInstanceAwaitingAbsent(plan, replacing: previous?.plan))
                     said[plan.name] = "\(plan.name): \(current.contains { $0.name == plan.name } ? "rebuilt (changed), its devices kept" : "started")"
                 } catch {
                     // Something changed under us since the check: the bond goes back to
@@ -299,7 +298,7 @@ final class Supervisor: @unchecked Sendable {
                     var line = "\(plan.name): not started: \(Self.describe(error))"
                     if keptDevices.contains(plan.name) { quietKeptDevices([plan.name]) }
                     if let previous {
-                        do { launch(try makeInstance(previous.plan)); line += "; restarted as it was" } catch {
+                        do { launch(try makeInstanceAwaitingAbsent(previous.plan)); line += "; restarted as it was" } catch {
                             line += "; could not restart as it was either: \(Self.describe(error))"
                         }
                     }
@@ -315,6 +314,20 @@ final class Supervisor: @unchecked Sendable {
     }
 
     private static func describe(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
+
+    /// A bond of `plan` made over the members present, awaiting the others when it
+    /// waits for members (`wait_members`), as at a start.
+    private func makeInstanceAwaitingAbsent(
+        _ plan: BondConfiguration, replacing previous: BondConfiguration? = nil
+    ) throws(EngineError) -> BondInstance {
+        let absent = (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
+        var present = plan
+        present.members = plan.members.filter { !absent.contains($0) }
+        let b = try makeInstance(present, replacing: previous, awaiting: absent)
+        b.plan = plan
+        b.engine.awaitMembers(absent)
+        return b
+    }
 
     private func makeInstance(
         _ plan: BondConfiguration, replacing previous: BondConfiguration? = nil, awaiting: [String] = []

@@ -31,11 +31,16 @@ import Testing
     /// A member's priority goes with it, as the kernel's per-slave prio: once it has
     /// left, later changes are not refused for it; a priority for a non-member still is.
     @Test func aPriorityOfAMemberThatLeftBlocksNoLaterChange() throws {
-        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "prio=eth1:5"], members: ["eth0", "eth1", "eth2"])
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "prio=eth1:5,eth2:2"], members: ["eth0", "eth1", "eth2"])
         try b.advance(milliseconds: 200)
         try b.engine.removeMember("eth1")
         _ = try b.engine.setOptions(["miimon=50"])
         #expect(b.engine.bond.options.miimon == 50)
+        #expect(b.engine.bond.options.prio == ["eth2": 2])
+        #expect(b.engine.optionWords.contains("prio=eth2:2"), "\(b.engine.optionWords)")
+        // Added again, it starts at 0, as a slave the kernel enslaves anew.
+        try b.engine.addMember("eth1")
+        #expect(b.engine.bond.members.first { $0.name == "eth1" }?.prio == 0)
         _ = try b.engine.setOptions(["prio=eth2:3"])
         #expect(throws: OptionError("prio: eth9 is not a member of bond0")) { try b.engine.setOptions(["prio=eth9:1"]) }
     }
@@ -59,9 +64,26 @@ import Testing
         #expect(active(b) == "eth1")
         _ = try b.engine.setOptions(["primary="])
         #expect(b.engine.bond.options.primary == nil)
-        try b.engine.setActive("eth0")
-        _ = try b.engine.setOptions(["miimon=50"])
+        // eth1 fails and comes back: a primary would take over again; none does.
+        b.kernel.setCarrier("eth1", false)
+        try b.advance(milliseconds: 300)
+        #expect(active(b) == "eth0")
+        b.kernel.setCarrier("eth1", true)
+        try b.advance(milliseconds: 300)
         #expect(active(b) == "eth0")
         #expect(try BondOptions.parse(["mode=active-backup", "primary=eth1", "primary="]).0.primary == nil)
+    }
+
+    /// active_slave written with the member already active is nothing to do, as in the
+    /// kernel, even while that member's link is going down (within downdelay).
+    @Test func theActiveMemberWrittenAgainIsNothingToDo() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "downdelay=300"])
+        try b.advance(milliseconds: 200)
+        #expect(active(b) == "eth0")
+        b.kernel.setCarrier("eth0", false)
+        try b.advance(milliseconds: 100)
+        #expect(active(b) == "eth0", "still within downdelay")
+        _ = try b.engine.setOptions(["active_slave=eth0"])
+        #expect(active(b) == "eth0")
     }
 }

@@ -186,10 +186,7 @@ import Testing
         first.process.signal(SIGKILL)
         _ = first.process.wait(timeout: 10)
         let engineEnd = tb.bond + "-eng"
-        func attached(_ device: String) -> String {
-            let xdp = tb.inHost("ip -d link show dev \(device)").output.contains("prog/xdp")
-            return "xdp=\(xdp) tc=\(tb.tcFilters(device).contains("bondd") ? "bondd" : "none")"
-        }
+        func attached(_ device: String) -> String { bondProgramsOn(tb, device) }
         func engineEndUp() -> Bool { (tb.hostLink(engineEnd)?["flags"] as? [String] ?? []).contains("UP") }
         // What the dead bondd left on the device: its programs or filters, and carrier.
         #expect([tb.bond, engineEnd].map(attached) != ["xdp=false tc=none", "xdp=false tc=none"])
@@ -212,6 +209,46 @@ import Testing
         #expect(second.stop() == 0)
         #expect(tb.hostLink(tb.bond) == nil)
         #expect(m.map { memberState(tb, $0) } == before)
+    }
+
+    /// What of bondd's is attached to `device`: an XDP program, tc filters.
+    func bondProgramsOn(_ tb: Testbed, _ device: String) -> String {
+        let xdp = tb.inHost("ip -d link show dev \(device)").output.contains("prog/xdp")
+        return "xdp=\(xdp) tc=\(tb.tcFilters(device).contains("bondd") ? "bondd" : "none")"
+    }
+
+    /// After SIGKILL, a start that waits for a member (`--wait-members`) takes the dead
+    /// bondd's programs off the bond device it keeps at once, carrier left on (its
+    /// programs would go on sending the host's frames out of members already given
+    /// back, for as long as the wait lasts); stopped while it waits, it leaves the
+    /// device without carrier, and the next start takes it over.
+    @Test func aStartThatWaitsAfterACrashLeavesNoProgramOfTheDeadOneRunning() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let first = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        first.configureAddresses()
+        first.process.signal(SIGKILL)
+        _ = first.process.wait(timeout: 10)
+        let engineEnd = tb.bond + "-eng"
+        func engineEndUp() -> Bool { (tb.hostLink(engineEnd)?["flags"] as? [String] ?? []).contains("UP") }
+        let late = tb.prefix + "late"
+        let waiting = try Spawned([
+            "ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", tb.bond, "--members", "\(m[0]),\(m[1]),\(late)",
+            "--wait-members", "30", "--log-level", "info", "mode=active-backup", "miimon=100", "backend=\(BondDaemon.backend)",
+        ])
+        defer { if waiting.isRunning { waiting.signal(SIGKILL) } }
+        #expect(Shell.waitFor(10) { waiting.errorOutput.contains("waiting up to 30 s for \(late)") }, "\(waiting.errorOutput)")
+        #expect([tb.bond, engineEnd].map { bondProgramsOn(tb, $0) } == ["xdp=false tc=none", "xdp=false tc=none"])
+        #expect(engineEndUp())
+        waiting.signal(SIGTERM)
+        #expect(waiting.wait(timeout: 10) == 0, "\(waiting.errorOutput)")
+        #expect(waiting.errorOutput.contains("keeping \(tb.bond) for a later start, without carrier"), "\(waiting.errorOutput)")
+        #expect(!engineEndUp())
+
+        let second = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        #expect(Shell.waitFor(10) { tb.inClient("ping -c 1 -W 1 \(tb["BOND_IP4"])").ok }, "\(second.log())")
+        #expect(second.stop() == 0)
+        #expect(tb.hostLink(tb.bond) == nil)
     }
 
     /// A bond killed and its device deleted by hand: another bond may not take one of

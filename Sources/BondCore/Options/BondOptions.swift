@@ -90,6 +90,16 @@ extension BondOptions {
     /// members it names.
     static let perMemberOptions: Set<String> = ["prio", "actor_port_prio"]
 
+    /// `words` without any `prio` entry for `member` (a word left with none goes).
+    public static func forgettingPriority(of member: String, in words: [String]) -> [String] {
+        words.compactMap { w in
+            guard w.hasPrefix("prio=") else { return w }
+            let kept = w.dropFirst(5).split(separator: ",", omittingEmptySubsequences: false)
+                .filter { $0.split(separator: ":", maxSplits: 1).first.map(String.init) != member }
+            return kept.isEmpty ? nil : "prio=" + kept.joined(separator: ",")
+        }
+    }
+
     /// `words` reduced to the last word of each option name, in the order of those last
     /// words, with every `prio=` (and `actor_port_prio=`) word merged into one: parsed, it gives the same options,
     /// since a later word replaces an earlier one, options that exclude each other

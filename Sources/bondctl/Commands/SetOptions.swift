@@ -22,8 +22,9 @@ struct SetOptions: ParsableCommand {
             resend_igmp, lp_interval, rebalance_interval; in 802.3ad lacp_rate (the kernel \
             refuses it while up), min_links, ad_actor_sys_prio, ad_actor_system, \
             actor_port_prio, lacp_fallback_ab; and bondd's own coalesce, busy_poll, \
-            engine_cpus and vlans. A change lasts until the bond is reloaded or rebuilt, \
-            when the file's options apply again; put it in the configuration file to keep it.
+            engine_cpus and vlans. A change lasts until a reload of a changed section of \
+            the configuration file, or a rebuild, applies the file's options again; put it \
+            in the file to keep it.
             Examples:
               bondctl set bond0 miimon=50 downdelay=200
               bondctl set bond0 lacp_rate=fast min_links=2
