@@ -110,7 +110,7 @@ final class Supervisor: @unchecked Sendable {
         var present: [BondConfiguration] = []
         var awaited: [String: [String]] = [:]
         for p in plans {
-            let absent = (p.waitMembers ?? 0) > 0 ? Engine.absentMembers(p.members) : []
+            let absent = absentMembers(of: p)
             if absent.isEmpty {
                 present.append(p)
                 continue
@@ -233,7 +233,7 @@ final class Supervisor: @unchecked Sendable {
             var keptDevices: [String] = []
             for plan in plans where !kept.contains(plan.name) {
                 do {
-                    let absent = (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
+                    let absent = absentMembers(of: plan)
                     if !absent.isEmpty && absent.count == plan.members.count {
                         throw EngineError("none of its members (\(absent.joined(separator: ", "))) is present")
                     }
@@ -315,12 +315,17 @@ final class Supervisor: @unchecked Sendable {
 
     private static func describe(_ error: any Error) -> String { (error as? EngineError)?.message ?? "\(error)" }
 
+    /// The members of `plan` not there now, when it waits for members (else none).
+    private func absentMembers(of plan: BondConfiguration) -> [String] {
+        (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
+    }
+
     /// A bond of `plan` made over the members present, awaiting the others when it
     /// waits for members (`wait_members`), as at a start.
     private func makeInstanceAwaitingAbsent(
         _ plan: BondConfiguration, replacing previous: BondConfiguration? = nil
     ) throws(EngineError) -> BondInstance {
-        let absent = (plan.waitMembers ?? 0) > 0 ? Engine.absentMembers(plan.members) : []
+        let absent = absentMembers(of: plan)
         var present = plan
         present.members = plan.members.filter { !absent.contains($0) }
         let b = try makeInstance(present, replacing: previous, awaiting: absent)
