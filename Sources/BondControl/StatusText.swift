@@ -33,6 +33,10 @@ public enum StatusText {
         if verbose, let t = s.engineThread {
             out += "Engine thread: \(t.id) on CPU \(t.cpu) (may run on \(t.cpus); engine_cpus=\(s.options["engine_cpus"].flatMap { $0 } ?? "all"))\n"
         }
+        if verbose, let threads = s.forwardingThreads {
+            let each = threads.map { "\($0.number == 0 ? "engine" : "#\($0.number)") \($0.frames)" }.joined(separator: ", ")
+            out += "Forwarding threads: \(threads.count), frames read: \(each)\n"
+        }
         if let a = s.awaitedMembers, !a.isEmpty { out += "Awaited members: \(a.joined(separator: ", ")) (each joins when it appears)\n" }
         out += "MII Status: \(s.carrier)\n"
         out += "MII Polling Interval (ms): \(s.miimon)\n"

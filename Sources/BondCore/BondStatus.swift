@@ -60,6 +60,8 @@ public struct BondStatus: Codable, Sendable, Equatable {
     public var engineThread: EngineThreadStatus?
     /// Members the bond started without, which join when they appear (--wait-members).
     public var awaitedMembers: [String]?
+    /// With `workers` above 1: each forwarding thread, the engine's first.
+    public var forwardingThreads: [ForwardingThreadStatus]?
 
     enum CodingKeys: String, CodingKey {
         case version, name, mode, carrier, mac, mtu, miimon, updelay, downdelay, primary, members, counters, failovers, buckets, vifs, clients
@@ -85,6 +87,7 @@ public struct BondStatus: Codable, Sendable, Equatable {
         case lacp, vlans, uppers, wakeups
         case engineThread = "engine_thread"
         case awaitedMembers = "awaited_members"
+        case forwardingThreads = "forwarding_threads"
     }
 
     public init(
@@ -399,6 +402,17 @@ public struct WakeupStatus: Codable, Sendable, Equatable {
         case busyPolledTurns = "busy_polled_turns"
         case busyPolledFrames = "busy_polled_frames"
     }
+}
+
+/// One thread that moves the bond's frames (`workers=`): the engine's (0) or one beside it.
+public struct ForwardingThreadStatus: Codable, Sendable, Equatable {
+    public var number: Int
+    /// Its kernel thread id (/proc/PID/task/ID); 0 before it runs.
+    public var id: Int
+    /// Frames it read from its rings since the bond started.
+    public var frames: Int
+
+    public init(number: Int, id: Int, frames: Int) { self.number = number; self.id = id; self.frames = frames }
 }
 
 /// Where the engine's thread runs: the placement `engine_cpus=` asks for, as the kernel

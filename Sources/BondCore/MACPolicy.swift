@@ -20,6 +20,14 @@ public enum MACPolicy: Sendable, Equatable {
         }
     }
 
+    /// Whether a frame the bond admitted for `destination` must be readdressed to the
+    /// bond's MAC: peers taught a member's own MAC (balance-alb, fail_over_mac=follow)
+    /// address frames to it, and the bond device only takes its own.
+    @inlinable
+    public func readdressesToBond(_ destination: MACAddress, bondMAC: MACAddress, isMemberMAC: (MACAddress) -> Bool) -> Bool {
+        self == .ownMACs && destination != bondMAC && !destination.isMulticast && isMemberMAC(destination)
+    }
+
     /// The MAC a member joining the bond gets. Under `.ownMACs` a member whose MAC
     /// another already uses gets a locally administered one, so that a later swap can
     /// never put one MAC on two members.

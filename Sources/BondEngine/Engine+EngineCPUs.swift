@@ -24,10 +24,13 @@ extension Engine {
     }
 
     /// Pins the engine's thread (the loop's, once it runs) as `list` says (nil: every
-    /// CPU bondd was started with).
+    /// CPU bondd was started with), and the forwarding threads beside it (`workers`).
     func pinEngineThread(_ list: CPUList?) throws(OptionError) {
         let usable = try Self.usableCPUs(of: system)
         try Self.checkEngineCPUs(list, usable: usable)
-        do { try system.pin(thread: engineThread, to: list?.cpus ?? usable) } catch { throw OptionError("engine_cpus: \(error)") }
+        let threads = [engineThread] + (forwarding?.workers.map { $0.threadID.load(ordering: .relaxed) }.filter { $0 != 0 } ?? [])
+        do {
+            for t in threads { try system.pin(thread: t, to: list?.cpus ?? usable) }
+        } catch { throw OptionError("engine_cpus: \(error)") }
     }
 }

@@ -94,6 +94,7 @@ extension Engine {
 
     /// The bond's state as the programs read it; written whenever it changes.
     func syncFastPath() {
+        syncForwardingThreads()
         guard let fp = fastPath else { return }
         let o = bond.options
         var mode: XDPBondProgram.Mode =

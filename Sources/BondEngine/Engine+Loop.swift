@@ -25,6 +25,9 @@ extension Engine {
         }
         // Requests that arrive after the loop are refused rather than left waiting.
         defer { mailbox.close() }
+        forwarding?.start(cpus: bond.options.engineCPUs?.cpus)
+        // Before the requests still waiting run: none of them finds a thread moving frames.
+        defer { forwarding?.stop() }
         // A polling tick is tens of µs: the default slack (50 µs) would stretch it.
         Poller.setTimerSlack(nanoseconds: 2_000)
         while !stopping {
@@ -37,6 +40,7 @@ extension Engine {
             } else {
                 moderation.turnEnded(at: view.now, frames: framesThisTurn)
             }
+            framesRead &+= framesThisTurn
             framesThisTurn = 0
         }
     }
@@ -119,6 +123,7 @@ extension Engine {
         if now >= nextAddressRead || uppersDirty { refreshUppers() }
         if now >= nextRingStatisticsRead { collectRingStatistics() }
         if carrierPoll.fire(at: now) { refreshCarriers() }
+        if forwarding != nil { noteForwardedTraffic() }
         if let d = mode.nextDeadline, now >= d {
             if mode.needsTransmitBytes(at: now) { foldFastPathBytes() }
             carryOut(mode.tick(at: now, members: view))

@@ -26,6 +26,7 @@ extension Engine {
         }
         // The link notification that follows finds the bond's MAC already taken.
         followBondDeviceOnVLANs(mtuChanged: false, oldMAC: old)
+        syncForwardingThreads()
     }
 
     /// The new active member takes the bond's MAC from whoever has it, which takes the
@@ -45,6 +46,7 @@ extension Engine {
         } catch {
             logger.error("\(name): cannot swap MACs of \(holder.name) and \(newPort.name): \(error)")
         }
+        syncForwardingThreads()
         sendLearningPackets(on: holder)
         sendLearningPackets(on: newPort)
         carryOut(mode.memberMACChanged(holder.index) + mode.memberMACChanged(newPort.index))

@@ -18,6 +18,7 @@ extension Engine {
         do {
             try attachFastPath(to: port, kind: info.kind)
             try openSocket(for: port, kind: info.kind)
+            try addForwardingSockets(for: port)
         } catch {
             port.removed = true
             for f in port.undo.unwind() { logger.error("\(name): while undoing \(member): \(f)") }

@@ -148,11 +148,7 @@ extension Engine {
             return .consumed
         }
         guard enabled && mode.admits(parsed, on: port.index, members: view) else { return .drop }
-        // Peers taught a member's own MAC (balance-alb) address frames to it; the bond
-        // device only takes its own.
-        if macPolicy == .ownMACs && parsed.destination != bondMAC && !parsed.destination.isMulticast
-            && ports.contains(where: { $0.mac == parsed.destination })
-        {
+        if macPolicy.readdressesToBond(parsed.destination, bondMAC: bondMAC, isMemberMAC: { d in ports.contains { $0.mac == d } }) {
             bytes.setMAC(0, bondMAC)
         }
         return .deliver

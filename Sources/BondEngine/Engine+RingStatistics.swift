@@ -14,5 +14,6 @@ extension Engine {
         device.socket.collectStatistics()
         for d in vlanDevices where !d.removed { d.socket.collectStatistics() }
         for p in ports where !p.removed { p.socket.collectStatistics() }
+        forwarding?.collectRingStatistics()
     }
 }

@@ -52,6 +52,7 @@ extension Engine {
         let kinds = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.offset, $0.element.kind) })
         startFastPath(kinds: kinds)
         startSocketPath(kinds: kinds)
+        try startForwardingThreads()
     }
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the

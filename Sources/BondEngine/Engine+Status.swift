@@ -14,16 +14,20 @@ extension Engine {
             // Frames the XDP programs moved never passed through the engine's queues.
             let fast = fastPathCounters(member: i) ?? XDPBondProgram.MemberCounters()
             let sockets = p.$xsk
+            // And what the forwarding threads moved on it (`workers=`).
+            let threads = forwarding?.memberSockets(i) ?? []
             var s = MemberStatus(
                 name: m.name, link: m.link.carriesTraffic ? "up" : "down", linkState: m.link.rawValue,
                 state: m.adminDisabled ? "disabled" : active ? "active" : "backup", linkFailures: m.linkFailureCount,
                 permanentMAC: m.permanentMAC.description, speed: m.speed,
                 lastChangeMillisecondsAgo: now.milliseconds(since: m.lastLinkChange),
-                txPackets: p.queue.packets + fast.txPackets + sockets.transmitted,
-                txBytes: p.queue.bytes + fast.txBytes + sockets.transmittedBytes,
-                txDrops: p.queue.errors + sockets.transmitDrops,
-                rxPackets: p.rxPackets + fast.rxPackets, rxBytes: p.rxBytes + fast.rxBytes, rxDrops: p.rxDrops + fast.rxDropped)
-            s.rxMissed = p.socket.ringDrops + sockets.receiveMissed
+                txPackets: p.queue.packets + fast.txPackets + sockets.transmitted + threads.sum { $0.sent.load(ordering: .relaxed) },
+                txBytes: p.queue.bytes + fast.txBytes + sockets.transmittedBytes + threads.sum { $0.sentBytes.load(ordering: .relaxed) },
+                txDrops: p.queue.errors + sockets.transmitDrops + threads.sum { $0.sendErrors.load(ordering: .relaxed) },
+                rxPackets: p.rxPackets + fast.rxPackets + threads.sum { $0.received.load(ordering: .relaxed) },
+                rxBytes: p.rxBytes + fast.rxBytes + threads.sum { $0.receivedBytes.load(ordering: .relaxed) },
+                rxDrops: p.rxDrops + fast.rxDropped + threads.sum { $0.refused.load(ordering: .relaxed) })
+            s.rxMissed = p.socket.ringDrops + sockets.receiveMissed + threads.reduce(0) { $0 + $1.socket.ringDrops }
             s.prio = m.prio
             s.duplex = m.fullDuplex.map { $0 ? "full" : "half" }
             s.rxControl = p.rxControl
@@ -74,6 +78,7 @@ extension Engine {
             status.engineThread = EngineThreadStatus(id: Int(engineThread), cpus: CPUList(p.cpus).description, cpu: p.cpu)
         }
         status.awaitedMembers = awaited
+        status.forwardingThreads = forwardingThreadStatus
         status.uppers = uppers.devices.map {
             UpperStatus(
                 name: $0.name, mac: $0.mac.description, vlan: $0.vlan.map(Int.init),
@@ -144,6 +149,17 @@ extension Engine {
         c.deviceMissed = devices.reduce(0) { $0 + $1.socket.ringDrops + $1.$xsk.receiveMissed }
         c.invalidDescriptors = devices.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
         c.invalidDescriptors += ports.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
+        if let threads = forwarding {
+            let deviceSockets = threads.bondDeviceSockets
+            c.deliveryDrops += deviceSockets.sum { $0.sendErrors.load(ordering: .relaxed) }
+            c.deviceMissed += deviceSockets.reduce(0) { $0 + $1.socket.ringDrops }
+            for w in threads.workers {
+                c.runt += w.totals.runt.load(ordering: .relaxed)
+                c.truncated += w.totals.truncated.load(ordering: .relaxed)
+                c.oversize += w.totals.oversize.load(ordering: .relaxed)
+                c.noMember += w.totals.noMember.load(ordering: .relaxed)
+            }
+        }
         return c
     }
 

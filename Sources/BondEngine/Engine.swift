@@ -122,8 +122,13 @@ public final class Engine: @unchecked Sendable {
     /// How the loop waits: on the sockets, or polling on a tick under load.
     var moderation = WakeupModeration()
     var busyPoll = BusyPoll(microseconds: 0)
-    /// Frames received in the current turn, for `moderation`.
+    /// Frames received in the current turn, for `moderation`, and since the start.
     var framesThisTurn = 0
+    var framesRead = 0
+    /// The forwarding threads beside the engine's (`workers=`), when it has any.
+    var forwarding: ForwardingThreads?
+    /// By member slot, the last frame time from the threads the ARP/NS monitor was told.
+    var forwardedTrafficSeen: [Int: UInt64] = [:]
     /// What this bond changed on the host, on disk before each change (crash recovery).
     var recovery: RecoveryRecord
 

@@ -124,6 +124,13 @@ final class FastPath {
         return path
     }
 
+    /// Another socket on member `slot` (a forwarding thread's) turns away what tc takes,
+    /// as the engine's does; nothing to do where tc takes nothing from the member.
+    func filterAlso(_ socket: PacketSocket, slot: Int) throws(SystemError) {
+        guard filteredSockets[slot] != nil else { return }
+        try program.filterMemberSocket(socket)
+    }
+
     func detachMember(slot: Int, ifindex: Int32) {
         // tc gives the member's frames back to its socket before either goes.
         if var c = written, c.tcMembers.remove(slot) != nil {

@@ -33,6 +33,11 @@ import Testing
             ("lo --members \(m[0]),\(m[1]) mode=1", nil, 2, "an interface named lo already exists"),
             ("\(tb.bond) --members \(m[0]),lo mode=1", nil, 2, "lo is the loopback device, not an Ethernet interface"),
             ("\(tb.bond) --members \(m[0]),\(tb.prefix)br mode=1", nil, 2, "\(tb.prefix)br is a bridge"),
+            (
+                "\(tb.bond) --members \(m[0]),\(m[1]) mode=balance-alb workers=2 backend=afpacket", nil, 2,
+                "workers: mode balance-alb learns from every frame, which one thread does; workers=1 there"
+            ),
+            ("\(tb.bond) --members \(m[0]),\(m[1]) mode=1 workers=2", nil, 2, "workers: needs backend=afpacket"),
         ]
         for (args, user, code, message) in cases {
             let r = bondd(tb, args, as: user)

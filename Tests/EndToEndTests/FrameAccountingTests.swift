@@ -98,19 +98,27 @@ import Testing
     /// Sends `count` frames of an experimental EtherType (0x88b5) with trafgen, one per
     /// `gap` or as fast as it goes: from the host on the bond device, or from the switch
     /// into member 0. Counts them where they arrive (the switch ports, or the bond
-    /// device) and the drops counted on the way.
-    func offer(_ count: Int, gap: String?, _ direction: Direction, _ tb: Testbed, _ bond: BondDaemon, _ bondMAC: String) throws -> Accounting {
+    /// device) and the drops counted on the way. `flows` above 1: UDP frames to port 9
+    /// instead, from as many source ports in turn.
+    func offer(
+        _ count: Int, gap: String?, _ direction: Direction, _ tb: Testbed, _ bond: BondDaemon, _ bondMAC: String, flows: Int = 1
+    ) throws -> Accounting {
         let config = NSTemporaryDirectory() + "\(tb.prefix)-frames.cfg"
         defer { try? FileManager.default.removeItem(atPath: config) }
         let (source, destination) = direction == .fromHost ? (bondMAC, "02:00:00:00:00:99") : ("02:00:00:00:00:98", bondMAC)
-        try "{ eth(da=\(destination), sa=\(source), type=0x88b5), fill(0x00, 50) }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let frame =
+            flows > 1
+            ? "{ eth(da=\(destination), sa=\(source), type=0x0800), ipv4(sa=198.51.100.1, da=198.51.100.2, ttl=64), udp(sp=dinc(1000, \(999 + flows)), dp=9), fill(0x00, 22) }\n"
+            : "{ eth(da=\(destination), sa=\(source), type=0x88b5), fill(0x00, 50) }\n"
+        try frame.write(toFile: config, atomically: true, encoding: .utf8)
+        let filter = flows > 1 ? "udp dst port 9" : "ether proto 0x88b5"
         // The destination of frames from the host is the client's port, not flooded
         // back to the other member.
         tb.inSwitch("bridge fdb replace 02:00:00:00:00:99 dev \(tb["CLIENT_PEER"]) master static")
         let receivers: [(namespace: String, device: String)] =
             direction == .fromHost ? tb.peers.map { (tb["NS_SWITCH"], $0) } : [(tb["NS_HOST"], tb.bond)]
         let captures = try receivers.map { r in
-            try Shell.start("ip netns exec \(r.namespace) tcpdump -nn -B 65536 -Q in -i \(r.device) -w /dev/null 'ether proto 0x88b5'")
+            try Shell.start("ip netns exec \(r.namespace) tcpdump -nn -B 65536 -Q in -i \(r.device) -w /dev/null '\(filter)'")
         }
         defer { for c in captures where c.isRunning { c.signal(SIGKILL) } }
         #expect(Shell.waitFor(5) { captures.allSatisfy { $0.errorOutput.contains("listening on") } })

@@ -39,6 +39,7 @@ extension BondOptions {
             "coalesce": coalesce.rawValue,
             "busy_poll": String(busyPoll),
             "engine_cpus": engineCPUs?.description ?? "all",
+            "workers": String(workers),
             "tcp_in_kernel": tcpInKernel ? "1" : "0",
             "xdp_mode": xdpMode.rawValue,
             "vlans": list(vlans),

@@ -45,6 +45,10 @@ public struct BondOptions: Sendable, Equatable {
     /// CPUs the engine's thread may run on (bondd's own option, as Open vSwitch's
     /// pmd-cpu-mask); nil: wherever the scheduler puts it, among bondd's own.
     public var engineCPUs: CPUList?
+    /// Threads that move the engine's frames, the engine's own included (bondd's own
+    /// option, as Open vSwitch's PMD threads): above 1, a PACKET_FANOUT group per
+    /// device spreads frames over them by flow (`backend=afpacket`).
+    public var workers = 1
     /// On the engine's backends (afpacket, afxdp), tc programs in the kernel carry
     /// TCP, every frame of it, and the engine decides the rest (bondd's own option);
     /// false: the engine decides every frame. No effect on xdp.
@@ -67,6 +71,9 @@ public struct BondOptions: Sendable, Equatable {
 
     /// The ARP/NS monitor runs (arp_interval with at least one target).
     public var probesLinks: Bool { arpInterval > 0 }
+
+    /// The most forwarding threads a bond runs (`workers`).
+    public static let maxWorkers = 64
 
     /// The most targets the kernel takes per family.
     public static let maxTargets = 16
@@ -259,6 +266,7 @@ extension BondOptions {
                 o.coalesce = c
             case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
             case "engine_cpus": o.engineCPUs = value == "all" ? nil : try CPUList.parse(value, option: name)
+            case "workers": o.workers = try integer(name, value, 1...maxWorkers)
             case "tcp_in_kernel": o.tcpInKernel = try integer(name, value, 0...1) == 1
             case "xdp_mode":
                 guard let m = XDPAttachMode(rawValue: value) else {
@@ -307,6 +315,18 @@ extension BondOptions {
             o.modeSettings[name] = try option.check(o.modeSettings[name]!)
         }
         try PolicyRegistry.check(o)
+        if o.workers > 1 {
+            // What the threads share is the member view: a mode that learns from every
+            // frame (tables, loads) would need them to share its tables too.
+            guard o.mode.decidesFromView else {
+                throw OptionError("workers: mode \(o.mode.kernelName) learns from every frame, which one thread does; workers=1 there")
+            }
+            guard o.backend == .afpacket else {
+                throw OptionError(
+                    "workers: needs backend=afpacket (\(o.backend == .afxdp ? "afxdp runs one thread per bond" : "xdp decides every frame in the kernel, on the core that received it"))"
+                )
+            }
+        }
         if o.arpInterval > 0 && o.arpTargets.isEmpty && o.nsTargets.isEmpty {
             throw OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")
         }

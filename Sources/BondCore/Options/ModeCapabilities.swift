@@ -30,6 +30,10 @@ public struct ModeCapabilities: Sendable, Equatable {
     /// one, or in balance-rr the one multicast reports go out on, reported again after
     /// a change (as the kernel keeps curr_active_slave for bond_resend_igmp_join_requests).
     public var keepsCurrentMember = false
+    /// Its per-frame decisions read the options and the member view alone (a counter of
+    /// its own at most): a copy made from them decides as the engine's does, so
+    /// forwarding threads each run one (`workers`).
+    public var decidesFromView = false
 
     public init() {}
 
@@ -61,6 +65,7 @@ extension BondMode {
     public var hasBackupMembers: Bool { capabilities.hasBackupMembers }
     public var balancesByHash: Bool { capabilities.balancesByHash }
     public var keepsCurrentMember: Bool { capabilities.keepsCurrentMember }
+    public var decidesFromView: Bool { capabilities.decidesFromView }
     /// The bond's MAC leaves on several members at once, so the switch must take the
     /// members' ports as one (a static EtherChannel, or LACP): every mode without an
     /// active member that alone receives.

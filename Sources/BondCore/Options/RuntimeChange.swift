@@ -45,7 +45,7 @@ extension BondOptions {
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
         check("backend", \.backend); check("coalesce", \.coalesce); check("busy_poll", \.busyPoll)
-        check("engine_cpus", \.engineCPUs)
+        check("engine_cpus", \.engineCPUs); check("workers", \.workers)
         check("tcp_in_kernel", \.tcpInKernel); check("xdp_mode", \.xdpMode); check("vlans", \.vlans)
         for name in Set(modeSettings.keys).union(new.modeSettings.keys).sorted() where modeSettings[name] != new.modeSettings[name] {
             names.append(name)
@@ -57,7 +57,7 @@ extension BondOptions {
     /// an option that cannot change now.
     public func checkRuntimeChange(to new: BondOptions, bond: String, deviceUp: Bool) throws(OptionError) {
         let changed = changedOptions(to: new)
-        if let o = changed.first(where: { ["backend", "tcp_in_kernel", "xdp_mode"].contains($0) }) {
+        if let o = changed.first(where: { ["backend", "tcp_in_kernel", "xdp_mode", "workers"].contains($0) }) {
             throw OptionError(
                 "\(o): cannot change while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
         }

@@ -104,6 +104,8 @@ extension Engine {
             }
             vlanSlots[Int(spec.vid)] = Int16(vlanDevices.count)
             vlanDevices.append(port)
+            // Tagged frames are the engine's from now on (it alone serves VLAN devices).
+            syncForwardingThreads()
             openSocket(for: port)
             attachFastPath(to: port)
             applyVLANCarrier(port)
@@ -124,6 +126,7 @@ extension Engine {
         port.removed = true
         for f in port.undo.unwind() where !f.contains("No such device") { logger.warning("\(name): removing \(port.name): \(f)") }
         vlanDevices.removeAll { $0 === port }
+        syncForwardingThreads()
         vlanSlots[Int(vid)] = -1
         for (i, d) in vlanDevices.enumerated() { vlanSlots[Int(d.vlan!.vid)] = Int16(i) }
         logger.info("\(name): VLAN \(vid) removed with \(port.name)")

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <net/if.h>
 #include <linux/if_packet.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -167,6 +168,124 @@ static inline int cln_current_cpu(void) {
 // Names the calling thread (its comm: 15 bytes kept), as top -H and /proc show it.
 static inline int cln_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+// ---- PACKET_FANOUT: one receive ring per forwarding thread (workers=) ----
+
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
+
+// The group's own hook replaces each socket's, so the group must skip our own sends
+// itself (PACKET_IGNORE_OUTGOING on a socket no longer applies once it joins).
+#define CLN_FANOUT_TYPE (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_IGNORE_OUTGOING)
+
+// Starts a group with `fd` as its first socket, index 0, under an id the kernel picks
+// (unique in the namespace); returns the id, or -errno.
+static inline int cln_fanout_create(int fd) {
+    int arg = CLN_FANOUT_TYPE << 16 | PACKET_FANOUT_FLAG_UNIQUEID << 16;
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) return -errno;
+    socklen_t len = sizeof arg;
+    if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0) return -errno;
+    return arg & 0xffff;
+}
+
+// Adds `fd` (bound to the same device) to group `id`, at the next index.
+static inline int cln_fanout_join(int fd, uint16_t id) {
+    int arg = CLN_FANOUT_TYPE << 16 | id;
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 ? 0 : -errno;
+}
+
+// Which socket of the group takes a frame: index 0 (the engine's) for what only the
+// engine handles, else a flow hash modulo `sockets`, so that a flow keeps its order.
+// Offsets are from the link and network headers (SKF_LL_OFF, SKF_NET_OFF), which hold
+// wherever the skb's data points when the group demuxes it; a load past the frame's
+// end returns 0, the engine.
+//   every frame to 0:        `all_to_engine` (a capture runs, and sees the engine's only)
+//   to 0:                    ARP, slow protocols (LACP), IGMP, ICMPv6 and IPv6 hop-by-hop
+//                            (neighbour discovery, MLD): the monitors and modes read them
+//   to 0 if `tagged_to_engine`: 802.1Q/802.1ad frames (the engine's VLAN devices)
+//   hashed:                  IPv4/IPv6 addresses, with TCP/UDP ports unless a fragment;
+//                            anything else by its MAC addresses
+// Fills `out` (CLN_FANOUT_PROGRAM_MAX instructions); returns how many it wrote.
+#define CLN_FANOUT_PROGRAM_MAX 58
+static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, int tagged_to_engine, int all_to_engine) {
+    if (all_to_engine || sockets < 2) {
+        out[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+        return 1;
+    }
+    // `ja +0` goes on to the next instruction: the tagged cases either end at the
+    // engine or carry on as untagged.
+    struct sock_filter tagged = tagged_to_engine ? (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0)
+                                                 : (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+    struct sock_filter p[CLN_FANOUT_PROGRAM_MAX] = {
+        /*  0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT),
+        /*  1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),              // untagged: 3
+        /*  2 */ tagged,
+        /*  3 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+        /*  4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 11, 0),        // IPv4: 16
+        /*  5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 25, 0),        // IPv6: 31
+        /*  6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0806, 50, 0),        // ARP: engine
+        /*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8809, 49, 0),        // LACP: engine
+        /*  8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8100, 1, 0),         // tag in the frame: 10
+        /*  9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x88a8, 0, 1),         // else the MACs: 11
+        /* 10 */ tagged,
+        /* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_LL_OFF + 2),        // MACs: destination's last 4 bytes
+        /* 12 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        /* 13 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_LL_OFF + 8),        // source's last 4 bytes
+        /* 14 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JA, 33, 0, 0),                     // fold: 49
+        /* 16 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),       // IPv4 protocol
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 39, 0),            // IGMP: engine
+        /* 18 */ BPF_STMT(BPF_ST, 1),
+        /* 19 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12),      // source
+        /* 20 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        /* 21 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 16),      // destination
+        /* 22 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 23 */ BPF_STMT(BPF_ST, 0),
+        /* 24 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),       // more fragments, offset
+        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 22, 0),      // a fragment: 48
+        /* 26 */ BPF_STMT(BPF_LD | BPF_MEM, 1),
+        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 0),             // TCP: 29
+        /* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 19),           // UDP: 29, else 48
+        /* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // both ports (no IP options)
+        /* 30 */ BPF_JUMP(BPF_JMP | BPF_JA, 13, 0, 0),                     // mix: 44
+        /* 31 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),       // IPv6 next header
+        /* 32 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 24, 0),           // ICMPv6: engine
+        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 23, 0),            // hop-by-hop (MLD): engine
+        /* 34 */ BPF_STMT(BPF_ST, 1),
+        /* 35 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // source's last word
+        /* 36 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        /* 37 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 36),      // destination's last word
+        /* 38 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 39 */ BPF_STMT(BPF_ST, 0),
+        /* 40 */ BPF_STMT(BPF_LD | BPF_MEM, 1),
+        /* 41 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 0),             // TCP: 43
+        /* 42 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 5),            // UDP: 43, else 48
+        /* 43 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 40),      // both ports
+        /* 44 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // mix: ports ^ addresses
+        /* 45 */ BPF_STMT(BPF_LD | BPF_MEM, 0),
+        /* 46 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 47 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                      // fold: 49
+        /* 48 */ BPF_STMT(BPF_LD | BPF_MEM, 0),                            // addresses alone
+        /* 49 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // fold: h ^= h >> 16; h ^= h >> 8
+        /* 50 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+        /* 51 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 52 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        /* 53 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 8),
+        /* 54 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 55 */ BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sockets),
+        /* 56 */ BPF_STMT(BPF_RET | BPF_A, 0),
+        /* 57 */ BPF_STMT(BPF_RET | BPF_K, 0),                             // the engine
+    };
+    memcpy(out, p, sizeof p);
+    return CLN_FANOUT_PROGRAM_MAX;
+}
+
+// Sets the group's program (through any of its sockets).
+static inline int cln_fanout_set_program(int fd, struct sock_filter *program, int count) {
+    struct sock_fprog prog = {.len = (unsigned short)count, .filter = program};
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof prog) == 0 ? 0 : -errno;
 }
 
 #endif

@@ -29,6 +29,7 @@ public struct ActiveBackupMode: BondingMode, Sendable {
     public static var capabilities: ModeCapabilities {
         var c = ModeCapabilities.activeMember
         c.hasBackupMembers = true
+        c.decidesFromView = true
         return c
     }
 }

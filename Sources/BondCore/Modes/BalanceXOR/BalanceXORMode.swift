@@ -29,6 +29,7 @@ public struct BalanceXORMode: BondingMode, Sendable {
     public static var capabilities: ModeCapabilities {
         var c = ModeCapabilities()
         c.balancesByHash = true
+        c.decidesFromView = true
         return c
     }
 }

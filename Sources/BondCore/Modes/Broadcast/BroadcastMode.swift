@@ -18,6 +18,8 @@ public struct BroadcastMode: BondingMode, Sendable {
     public var fastPathKind: FastPathKind { .broadcast }
 
     public static var capabilities: ModeCapabilities {
-        ModeCapabilities()
+        var c = ModeCapabilities()
+        c.decidesFromView = true
+        return c
     }
 }

@@ -22,6 +22,9 @@ public final class IEEE8023ADMode: BondingMode {
         c.usesProbeMonitor = false
         c.needsLinkMonitor = true
         c.balancesByHash = true
+        // LACPDUs go to the engine's thread alone (`PacketFanout`); frames are hashed
+        // over the view's distributing ports.
+        c.decidesFromView = true
         return c
     }
 

@@ -46,6 +46,8 @@ public struct RoundRobinMode: BondingMode, Sendable {
     public static var capabilities: ModeCapabilities {
         var c = ModeCapabilities()
         c.keepsCurrentMember = true
+        // Each thread turns a counter of its own, as the XDP programs' per-CPU one.
+        c.decidesFromView = true
         return c
     }
 }

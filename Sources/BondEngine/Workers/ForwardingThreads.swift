@@ -1,0 +1,135 @@
+import BondCore
+import PacketIO
+import SystemIO
+
+/// The engine's side of `workers=N`: N-1 forwarding threads beside its own, and per
+/// device (the bond device, each member) a PACKET_FANOUT group whose index 0 is the
+/// engine's socket and whose others are the threads'. The engine opens, filters and
+/// closes every socket; a thread only reads and sends on those it was handed.
+final class ForwardingThreads {
+    let workers: [ForwardingWorker]
+    let exchange: SnapshotExchange
+    private var deviceGroup: PacketFanout?
+    private var engineDeviceSocket: PacketSocket?
+    private var deviceSockets: [WorkerSocket] = []
+    /// By member slot: the group and each thread's socket, in thread order.
+    private var memberGroups: [Int: (group: PacketFanout, engine: PacketSocket, sockets: [WorkerSocket])] = [:]
+    /// What the groups' programs do now (`spread`).
+    private var allToEngine = false
+    private var taggedToEngine = false
+    private(set) var running = false
+
+    /// Threads counted with the engine's: `workers=3` is 2 threads beside it.
+    var threadCount: Int { workers.count + 1 }
+
+    init(count: Int, bond: String, first: ForwardingSnapshot) throws(SystemError) {
+        exchange = SnapshotExchange(first)
+        var ws: [ForwardingWorker] = []
+        for n in 1..<count { ws.append(try ForwardingWorker(number: n, bond: bond, exchange: exchange)) }
+        workers = ws
+    }
+
+    /// Puts the bond device's engine socket at the head of a new group and gives each
+    /// thread a socket in it, from `open`.
+    func addDevice(engine: PacketSocket, open: () throws(SystemError) -> PacketSocket) throws(SystemError) {
+        let group = try PacketFanout(first: engine)
+        deviceGroup = group
+        engineDeviceSocket = engine
+        for w in workers {
+            let s = WorkerSocket(slot: nil, socket: try open())
+            // Kept before it joins: `close` must find it whatever fails next.
+            deviceSockets.append(s)
+            try group.join(s.socket)
+            w.attach(s)
+        }
+        try program(group, through: engine)
+    }
+
+    /// The same for member `slot`: `prepare` readies each thread's socket before it
+    /// joins (a socket filter, so that a frame tc takes is nobody else's). On failure
+    /// the member's thread sockets are closed again.
+    func addMember(
+        slot: Int, engine: PacketSocket, open: () throws(SystemError) -> PacketSocket,
+        prepare: (PacketSocket) throws(SystemError) -> Void
+    ) throws(SystemError) {
+        var sockets: [WorkerSocket] = []
+        do {
+            let group = try PacketFanout(first: engine)
+            for _ in workers {
+                let s = WorkerSocket(slot: slot, socket: try open())
+                sockets.append(s)
+                try prepare(s.socket)
+                try group.join(s.socket)
+            }
+            try program(group, through: engine)
+            memberGroups[slot] = (group, engine, sockets)
+        } catch {
+            for s in sockets { s.socket.close() }
+            throw error
+        }
+        for (w, s) in zip(workers, sockets) { w.attach(s) }
+    }
+
+    /// Takes member `slot`'s sockets back from the threads and closes them; frames still
+    /// in their rings are lost with the member, as the engine's own are.
+    func removeMember(slot: Int) {
+        guard let m = memberGroups.removeValue(forKey: slot) else { return }
+        for w in workers { w.detach(slot: slot) }
+        for s in m.sockets { s.socket.close() }
+    }
+
+    /// Sends every frame to the engine (`allToEngine`: a capture runs, and sees only
+    /// what the engine moves), or spreads them by flow again; tagged frames stay the
+    /// engine's while it has VLAN devices, which only it serves.
+    func spread(allToEngine: Bool, taggedToEngine: Bool) throws(SystemError) {
+        guard allToEngine != self.allToEngine || taggedToEngine != self.taggedToEngine else { return }
+        self.allToEngine = allToEngine
+        self.taggedToEngine = taggedToEngine
+        if let g = deviceGroup, let e = engineDeviceSocket { try program(g, through: e) }
+        for m in memberGroups.values { try program(m.group, through: m.engine) }
+    }
+
+    private func program(_ group: PacketFanout, through socket: PacketSocket) throws(SystemError) {
+        try group.spread(through: socket, sockets: threadCount, taggedToEngine: taggedToEngine, allToEngine: allToEngine)
+    }
+
+    func publish(_ snapshot: ForwardingSnapshot) { exchange.publish(snapshot) }
+
+    func start(cpus: [Int]?) {
+        guard !running else { return }
+        running = true
+        for w in workers { w.start(cpus: cpus) }
+    }
+
+    func stop() {
+        guard running else { return }
+        for w in workers { w.stop() }
+        running = false
+    }
+
+    /// Stops the threads and closes their sockets (the engine's stay, with their groups
+    /// gone once the last of the others closes).
+    func close() {
+        stop()
+        for slot in Array(memberGroups.keys) { removeMember(slot: slot) }
+        for s in deviceSockets { s.socket.close() }
+        deviceSockets = []
+    }
+
+    // MARK: What they moved
+
+    /// Reads every thread socket's ring drop counter (the engine is their only reader).
+    func collectRingStatistics() {
+        for s in deviceSockets { s.socket.collectStatistics() }
+        for m in memberGroups.values { for s in m.sockets { s.socket.collectStatistics() } }
+    }
+
+    /// The threads' sockets on member `slot`.
+    func memberSockets(_ slot: Int) -> [WorkerSocket] { memberGroups[slot]?.sockets ?? [] }
+    var bondDeviceSockets: [WorkerSocket] { deviceSockets }
+
+    /// Frames each thread read, the engine's first (`engineFrames`).
+    func framesByThread(engineFrames: Int) -> [Int] {
+        [engineFrames] + workers.map { $0.totals.frames.load(ordering: .relaxed) }
+    }
+}

@@ -1,0 +1,95 @@
+import BondCore
+import Foundation
+import Testing
+
+/// `workers=2`: a fanout group per device spreads the engine's frames over its own
+/// thread and a second one by flow, in both directions. Nothing is lost, each thread
+/// carries a share, control frames stay with the engine (LACP negotiates), a capture
+/// still sees every frame, and members come and go under load. The option is
+/// afpacket's, so the suite runs in the afpacket pass of the end-to-end tests.
+@Suite(.serialized, .enabled(if: BondDaemon.backend == "afpacket"))
+struct ForwardingThreadsTests {
+    let accounting = FrameAccountingTests()
+    static let options = ["backend=afpacket", "workers=2", "xmit_hash_policy=layer3+4"]
+
+    /// Frames each thread has read so far, the engine's first.
+    func threadFrames(_ bond: BondDaemon) throws -> [Int] {
+        try #require(bond.status()?.forwardingThreads).map(\.frames)
+    }
+
+    /// 64 flows, 3000 frames paced below saturation: all arrive, none is counted as
+    /// dropped, and each thread read at least a fifth of them.
+    @Test(arguments: FrameAccountingTests.Direction.allCases)
+    func framesSpreadOverBothThreadsByFlowAndNoneIsLost(_ direction: FrameAccountingTests.Direction) throws {
+        let tb = try Testbed()
+        let (bond, mac) = try accounting.quietBond(tb, options: Self.options)
+        let before = try threadFrames(bond)
+        #expect(before.count == 2)
+        let result = try accounting.offer(3000, gap: "50us", direction, tb, bond, mac, flows: 64)
+        #expect(result.sent == 3000 && result.received == result.sent && result.counted == 0, "\(result)")
+        let read = zip(try threadFrames(bond), before).map { $0 - $1 }
+        #expect(read.reduce(0, +) >= 3000 && read.allSatisfy { $0 >= 600 }, "frames read by each thread: \(read)")
+        let text = tb.bondctl("show \(tb.bond) --verbose").output
+        #expect(text.contains("Forwarding threads: 2, frames read: engine "), "\(text)")
+        // Each thread has a name of its own, as top -H shows it.
+        let ids = try #require(bond.status()?.forwardingThreads).map(\.id)
+        let names = ids.map { tb.inHost("cat /proc/\(bond.process.pid)/task/\($0)/comm").output.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(names == ["bondd \(tb.bond)", "bondd \(tb.bond)/1"], "\(names)")
+    }
+
+    /// LACPDUs go to the engine's thread alone: the bond negotiates with Open vSwitch
+    /// and its flows still spread over both members.
+    @Test func controlFramesStayWithTheEngineAndLACPNegotiates() throws {
+        let tb = try Testbed(topology: 5)
+        let ovs = try LACPPartner(tb, "ovs")
+        let bond = try BondDaemon(tb, options: ["mode=802.3ad", "miimon=100", "lacp_rate=fast"] + Self.options)
+        bond.configureAddresses()
+        #expect(
+            Shell.waitFor(15) {
+                ovs.ovsNegotiated()
+                    && bond.status()?.members.allSatisfy { $0.lacp?.muxState == "collecting_distributing" } == true
+            }, "\(ovs.show())")
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+        let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 100).ok) }, expectedTotal: 100)
+        for n in sent { #expect(n >= 25, "per-member frames of 100 flows: \(sent)") }
+        // Every LACPDU was the engine's: none reached a thread, which would refuse it.
+        let s = try #require(bond.status())
+        #expect(s.members.allSatisfy { $0.rxControl > 0 && $0.rxDrops == 0 }, "\(s.members.map { ($0.rxControl, $0.rxDrops) })")
+    }
+
+    /// While a capture runs the engine takes every frame (it alone records them): a
+    /// capture of 500 frames of 64 flows holds all 500.
+    @Test func aCaptureSeesTheFramesOfEveryFlow() throws {
+        let tb = try Testbed()
+        let (bond, mac) = try accounting.quietBond(tb, options: Self.options)
+        let dir = NSTemporaryDirectory() + "bondd-workers-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let capture = try tb.startBondctl("capture \(tb.bond) \(tb.members[0]) -w \(dir)/m0.pcap -c 500 --duration 20")
+        #expect(Shell.waitFor(5) { bond.log().contains("capture started on \(tb.members[0])") })
+        let result = try accounting.offer(500, gap: "100us", .toHost, tb, bond, mac, flows: 64)
+        #expect(result.received == 500, "\(result)")
+        #expect(capture.wait(timeout: 10) == 0)
+        #expect(capture.output.hasPrefix("500 frames captured on \(tb.bond) member \(tb.members[0])"), "\(capture.output) \(capture.errorOutput)")
+    }
+
+    /// A member removed and added again under a steady load: it gets a socket per
+    /// thread again, and nothing is lost before or after.
+    @Test func membersComeAndGoWhileThreadsRun() throws {
+        let tb = try Testbed()
+        let (bond, mac) = try accounting.quietBond(tb, options: Self.options)
+        let m = tb.members
+        #expect(tb.bondctl("remove-member \(tb.bond) \(m[1])").ok)
+        var result = try accounting.offer(2000, gap: "50us", .fromHost, tb, bond, mac, flows: 64)
+        #expect(result.sent == 2000 && result.received == result.sent && result.counted == 0, "\(result)")
+        #expect(tb.bondctl("add-member \(tb.bond) \(m[1])").ok)
+        #expect(Shell.waitFor(5) { bond.status()?.members.count == 2 && bond.status()?.members.allSatisfy { $0.link == "up" } == true })
+        let before = try #require(bond.status()).members.map(\.txPackets)
+        result = try accounting.offer(2000, gap: "50us", .fromHost, tb, bond, mac, flows: 64)
+        #expect(result.sent == 2000 && result.received == result.sent && result.counted == 0, "\(result)")
+        let after = try #require(bond.status()).members.map(\.txPackets)
+        // Both members carry their share of the flows again.
+        #expect(zip(after, before).allSatisfy { $0 - $1 >= 400 }, "\(before) -> \(after)")
+        #expect(!bond.log().contains("error"), "\(bond.log())")
+    }
+}
