@@ -1,6 +1,7 @@
-"""Helpers the Python tools share (soak, frame-fuzz, bench-restart, bench-xdp-decision):
-shell commands, a bond's status straight from its control socket, the monotonic clock,
-a process's memory and descriptors, and bench results for plotting (`Results`). The
+"""Helpers the Python tools share (soak, frame-fuzz, bench-restart, bench-xdp-decision,
+bench-cost, bench-workers): shell commands, a bond's status straight from its control
+socket, the monotonic clock, a process's memory and descriptors, threads' CPU time,
+the benches' namespace rig, and bench results for plotting (`Results`). The
 shell scripts share tools/lib/common.sh."""
 import csv
 import datetime
@@ -46,6 +47,66 @@ def usage_of(pid):
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def task_times():
+    """CPU time of every thread on the machine, in ns, by thread id (schedstat)."""
+    times = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    times[tid] = int(f.read().split()[0])
+        except OSError:
+            pass
+    return times
+
+
+def spent_since(before):
+    """Seconds of CPU the machine's threads spent since `before` (task_times())."""
+    return sum(ns - before.get(tid, 0) for tid, ns in task_times().items()) / 1e9
+
+
+def threads_seconds(pid):
+    """CPU time of every thread of `pid`, exact (/proc/PID/task/*/schedstat), in seconds."""
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e9
+
+
+def rx(ns, dev):
+    return int(sh(f"ip netns exec {ns} cat /sys/class/net/{dev}/statistics/rx_packets").stdout)
+
+
+def mac(ns, dev):
+    return sh(f"ip netns exec {ns} cat /sys/class/net/{dev}/address").stdout.strip()
+
+
+class Rig:
+    """Host namespace with members m0, m1 whose peers p0, p1 sit in a sink namespace,
+    and a veth pair b0/e0 in the host namespace for the bridge (bondd makes its own)."""
+
+    def __init__(self, prefix):
+        self.p = prefix
+        self.h, self.s = f"{prefix}-h", f"{prefix}-s"
+        self.down()
+        sh(f"ip netns add {self.h}; ip netns add {self.s}")
+        for i in (0, 1):
+            sh(f"ip link add {prefix}m{i} netns {self.h} type veth peer name {prefix}p{i} netns {self.s}")
+            sh(f"ip -n {self.h} link set {prefix}m{i} up; ip -n {self.s} link set {prefix}p{i} up")
+        for ns in (self.h, self.s):
+            sh(f"ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
+
+    def down(self):
+        for ns in (f"{self.p}-h", f"{self.p}-s", f"{self.p}-a", f"{self.p}-b"):
+            sh(f"ip netns del {ns}", check=False)
 
 
 class Results:
