@@ -127,29 +127,35 @@ final class ForwardingWorker: @unchecked Sendable {
                 default: if Int(token) < memberReady.count { memberReady[Int(token)] = true }
                 }
             }
-            if exchange.generation != generation {
-                (generation, snapshot) = exchange.latest()
-                mode = AnyBondingMode(options: snapshot.options, members: snapshot.receiving.count)
-            }
-            if let d = device {
-                if !forwardFromHost(d) && deviceReady { _ = d.socket.clearError() }
-            }
-            deviceReady = false
-            for case let m? in members {
-                let slot = m.slot!
-                if !forwardFromMember(m, slot: slot) && memberReady[slot] { _ = m.socket.clearError() }
-                memberReady[slot] = false
-            }
-            publishTotals()
-            if wakeupReady {
-                wakeupReady = false
-                wakeup.drain()
-            }
-            mailbox.drain()
+            turn()
         }
         for case let m? in members { m.flushAndPublish() }
         device?.flushAndPublish()
         exited.signal()
+    }
+
+    /// One turn: the latest snapshot taken if there is one, every ring read, requests
+    /// served. (Tests turn a worker that runs no thread by hand.)
+    func turn() {
+        if exchange.generation != generation {
+            (generation, snapshot) = exchange.latest()
+            mode = AnyBondingMode(options: snapshot.options, members: snapshot.receiving.count)
+        }
+        if let d = device {
+            if !forwardFromHost(d) && deviceReady { _ = d.socket.clearError() }
+        }
+        deviceReady = false
+        for case let m? in members {
+            let slot = m.slot!
+            if !forwardFromMember(m, slot: slot) && memberReady[slot] { _ = m.socket.clearError() }
+            memberReady[slot] = false
+        }
+        publishTotals()
+        if wakeupReady {
+            wakeupReady = false
+            wakeup.drain()
+        }
+        mailbox.drain()
     }
 
     private func publishTotals() {
