@@ -57,6 +57,24 @@ struct ForwardingThreadsTests {
         #expect(s.members.allSatisfy { $0.rxControl > 0 }, "\(s.members.map(\.rxControl))")
     }
 
+    /// Tagged frames stay the engine's while it has VLAN devices (it alone serves them):
+    /// each VLAN's client reaches the host and its guest there, over IPv4 and IPv6.
+    @Test func taggedFramesReachTheVLANDevices() throws {
+        let tb = try Testbed(topology: 4)
+        let vlan = VLANTests()
+        let bond = try vlan.bringUp(tb, ["mode=active-backup", "miimon=100"] + Self.options)
+        let clients = VLANTests.list(tb, "VLAN_CLIENT_NS"), hosts = VLANTests.list(tb, "VLAN_HOST_IP4S")
+        let guests = VLANTests.list(tb, "VLAN_GUEST_IP4S"), hosts6 = VLANTests.list(tb, "VLAN_HOST_IP6S")
+        for (i, c) in clients.enumerated() {
+            #expect(vlan.replies(c, hosts[i]) >= 2, "\(c) to the host on VLAN \(i + 2)")
+            #expect(vlan.replies(c, guests[i]) >= 2, "\(c) to its guest")
+            #expect(vlan.replies(c, hosts6[i]) >= 2, "\(c) to the host over IPv6")
+        }
+        #expect(vlan.replies(tb["NS_CLIENT"], tb["BOND_IP4"]) >= 2, "the untagged client to the bond")
+        let vlans = try #require(bond.status()?.vlans)
+        #expect(vlans.allSatisfy { $0.rxPackets >= 6 && $0.txPackets >= 6 }, "\(vlans)")
+    }
+
     /// While a capture runs the engine takes every frame (it alone records them): a
     /// capture of 500 frames of 64 flows holds all 500.
     @Test func aCaptureSeesTheFramesOfEveryFlow() throws {
