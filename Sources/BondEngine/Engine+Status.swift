@@ -150,10 +150,9 @@ extension Engine {
         c.invalidDescriptors = devices.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
         c.invalidDescriptors += ports.reduce(0) { $0 + $1.$xsk.invalidDescriptors }
         if let threads = forwarding {
-            let deviceSockets = threads.bondDeviceSockets
-            c.deliveryDrops += deviceSockets.sum { $0.sendErrors.load(ordering: .relaxed) }
-            c.deviceMissed += deviceSockets.reduce(0) { $0 + $1.socket.ringDrops }
+            c.deviceMissed += threads.bondDeviceSockets.reduce(0) { $0 + $1.socket.ringDrops }
             for w in threads.workers {
+                c.deliveryDrops += w.totals.deliveryErrors.load(ordering: .relaxed)
                 c.runt += w.totals.runt.load(ordering: .relaxed)
                 c.truncated += w.totals.truncated.load(ordering: .relaxed)
                 c.oversize += w.totals.oversize.load(ordering: .relaxed)

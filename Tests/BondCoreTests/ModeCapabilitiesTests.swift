@@ -94,7 +94,7 @@ import Testing
             refusal(["mode=balance-xor", "workers=2"])
                 == "workers: needs backend=afpacket (xdp decides every frame in the kernel, on the core that received it)")
         #expect(refusal(["mode=balance-xor", "workers=2", "backend=afxdp"]) == "workers: needs backend=afpacket (afxdp runs one thread per bond)")
-        #expect(refusal(["mode=balance-xor", "workers=0"]) == "workers: invalid value '0' (allowed range 1-64)")
+        #expect(refusal(["mode=balance-xor", "workers=0"]) == "workers: invalid value '0' (allowed range 1-16)")
         #expect(refusal(["mode=balance-tlb", "workers=1"]) == nil)
         let four = try BondOptions.parse(["mode=802.3ad", "workers=4", "backend=afpacket"]).0
         #expect(four.workers == 4 && four.kernelValues["workers"] == "4")

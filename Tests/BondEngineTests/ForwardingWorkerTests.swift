@@ -19,15 +19,15 @@ import Testing
         let worker: ForwardingWorker
         let sockets: [WorkerSocket]
 
-        init(_ snapshot: ForwardingSnapshot) throws {
+        init(_ snapshot: ForwardingSnapshot, batchesPerTurn: Int = 16) throws {
             let device = try EmbeddedPacketWire(interfaceIndex: 10)
             let members = [try EmbeddedPacketWire(interfaceIndex: 11), try EmbeddedPacketWire(interfaceIndex: 12)]
             self.device = device
             self.members = members
             exchange = SnapshotExchange(snapshot)
-            worker = try ForwardingWorker(number: 1, bond: "bond0", exchange: exchange)
+            worker = try ForwardingWorker(number: 1, bond: "bond0", exchange: exchange, deliveringOn: device.socket, batchesPerTurn: batchesPerTurn)
             sockets = [WorkerSocket(slot: nil, socket: device.socket)] + members.indices.map { WorkerSocket(slot: $0, socket: members[$0].socket) }
-            for s in sockets { worker.attach(s) }
+            for s in sockets { try worker.attach(s) }
         }
 
         func member(_ i: Int) -> WorkerSocket { sockets[i + 1] }
@@ -99,6 +99,25 @@ import Testing
         rig.worker.turn()
         let delivered = rig.device.takeSent()
         #expect(delivered.count == 1 && Array(delivered.first?.prefix(6) ?? []) == Self.bondMAC.bytes)
+    }
+
+    /// A turn reads a bounded number of batches per ring, so that the other rings and
+    /// the engine's requests wait for one turn at most under any load; the next turn
+    /// does not sleep.
+    @Test func aTurnReadsABoundedShareOfAFullRing() throws {
+        let rig = try Rig(try Self.snapshot(["mode=balance-xor", "miimon=100"]), batchesPerTurn: 1)
+        rig.members[0].inject(Array(repeating: Self.frame(to: Self.bondMAC, from: Self.peer), count: 600))
+        rig.device.inject([Self.frame(to: Self.peer, from: Self.bondMAC)])
+        rig.worker.turn()
+        // One batch (256 slots) from the member; the host's frame was not kept waiting.
+        #expect(rig.device.takeSent().count == 256 && rig.worker.behind)
+        #expect(rig.members.map { $0.takeSent().count }.reduce(0, +) == 1)
+        rig.worker.turn()
+        rig.worker.turn()
+        #expect(rig.device.takeSent().count == 344)
+        // A turn that finds the ring empty lets the thread sleep again.
+        rig.worker.turn()
+        #expect(!rig.worker.behind)
     }
 
     @Test func framesThatDoNotParseAreCounted() throws {

@@ -91,6 +91,31 @@ struct ForwardingThreadsTests {
         #expect(capture.output.hasPrefix("500 frames captured on \(tb.bond) member \(tb.members[0])"), "\(capture.output) \(capture.errorOutput)")
     }
 
+    /// A flood the threads cannot keep up with: the engine's requests to them (a member
+    /// leaving and coming back) and a stop are still served, each within seconds, since
+    /// a thread's turn reads a bounded number of batches per ring.
+    @Test func changesAndAStopAreServedUnderAFlood() throws {
+        let tb = try Testbed()
+        let (bond, mac) = try accounting.quietBond(tb, options: Self.options)
+        let m = tb.members
+        let config = NSTemporaryDirectory() + "\(tb.prefix)-flood.cfg"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try
+            "{ eth(da=\(mac), sa=02:00:00:00:00:98, type=0x0800), ipv4(sa=198.51.100.1, da=198.51.100.2, ttl=64), udp(sp=dinc(1000, 1063), dp=9), fill(0x00, 22) }\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let flood = try Shell.start("ip netns exec \(tb["NS_SWITCH"]) timeout 20 trafgen -o \(tb.peers[0]) -i \(config) -P 1 --no-sock-mem -q")
+        defer { if flood.isRunning { flood.signal(SIGKILL) } }
+        #expect(Shell.waitFor(5) { (bond.status()?.forwardingThreads?.last?.frames ?? 0) > 10_000 }, "the flood reaches the second thread")
+        for command in ["remove-member \(tb.bond) \(m[1])", "add-member \(tb.bond) \(m[1])"] {
+            let started = Date()
+            #expect(tb.bondctl(command, timeout: 15).ok, "\(command)")
+            #expect(Date().timeIntervalSince(started) < 5, "\(command) took \(Date().timeIntervalSince(started)) s under the flood")
+        }
+        let started = Date()
+        #expect(bond.stop() == 0)
+        #expect(Date().timeIntervalSince(started) < 5, "the stop took \(Date().timeIntervalSince(started)) s under the flood")
+    }
+
     /// A member removed and added again under a steady load: it gets a socket per
     /// thread again, and nothing is lost before or after.
     @Test func membersComeAndGoWhileThreadsRun() throws {

@@ -73,7 +73,7 @@ public struct BondOptions: Sendable, Equatable {
     public var probesLinks: Bool { arpInterval > 0 }
 
     /// The most forwarding threads a bond runs (`workers`).
-    public static let maxWorkers = 64
+    public static let maxWorkers = 16
 
     /// The most targets the kernel takes per family.
     public static let maxTargets = 16

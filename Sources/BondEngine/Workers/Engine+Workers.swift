@@ -7,26 +7,45 @@ import SystemIO
 /// frames: control frames, monitors, state, and the sockets' lifetimes; the threads
 /// decide from the snapshot it publishes wherever the XDP programs' picture is written.
 extension Engine {
-    /// Gives each thread a socket on the bond device and on every member. Threads start
-    /// with the loop (`run`).
+    /// A thread's ring: half a member's (each thread takes a share of the frames), so
+    /// that `workers` threads over a few members stay within a few hundred MiB of
+    /// locked ring memory.
+    static var forwardingRing: PacketRingConfiguration {
+        var r = PacketRingConfiguration()
+        r.slotCount = 2048
+        return r
+    }
+
+    /// Gives each thread a socket on every member (and on the bond device once its
+    /// engine end is up: `spreadBondDevice`). Threads start with the loop (`run`).
     func startForwardingThreads() throws(EngineError) {
         let count = bond.options.workers
         guard count > 1 else { return }
         do {
-            let threads = try ForwardingThreads(count: count, bond: name, first: forwardingSnapshot())
+            let threads = try ForwardingThreads(count: count, bond: name, first: forwardingSnapshot(), bondDevice: device.socket)
             forwarding = threads
             undo.push("forwarding threads of \(name)") { [weak self] in
                 self?.forwarding?.close()
                 self?.forwarding = nil
             }
-            let engineIndex = device.engineIndex
-            try threads.addDevice(engine: device.socket) { [system] () throws(SystemError) in
-                try system.packetSocket(interfaceIndex: engineIndex)
-            }
             try threads.spread(allToEngine: !taps.isEmpty, taggedToEngine: !vlanDevices.isEmpty)
-        } catch { throw EngineError("workers: cannot give each thread a ring on \(name): \(error)") }
+        } catch { throw EngineError("workers: cannot start the forwarding threads of \(name): \(error)") }
         for p in ports where p.isLive { try addForwardingSockets(for: p) }
         logger.info("\(name): \(count) forwarding threads (the engine's and \(count - 1) beside it), frames spread by flow")
+    }
+
+    /// The frames the host sends on the bond device are spread too, from the engine
+    /// end's first carrier on; until then, or if that fails, the engine reads them all.
+    func spreadBondDevice() {
+        guard let threads = forwarding, !threads.spreadsBondDevice else { return }
+        let engineIndex = device.engineIndex
+        do {
+            try threads.addDevice(engine: device.socket) { [system] () throws(SystemError) in
+                try system.packetSocket(interfaceIndex: engineIndex, ring: Self.forwardingRing)
+            }
+        } catch {
+            logger.error("\(name): cannot spread the host's frames over the forwarding threads (the engine's thread takes them all): \(error)")
+        }
     }
 
     /// Member `port`'s socket for each thread, filtered as the engine's is; its undo
@@ -38,7 +57,7 @@ extension Engine {
         do {
             try threads.addMember(
                 slot: slot, engine: port.socket,
-                open: { [system] () throws(SystemError) in try system.packetSocket(interfaceIndex: ifindex) },
+                open: { [system] () throws(SystemError) in try system.packetSocket(interfaceIndex: ifindex, ring: Self.forwardingRing) },
                 prepare: { (s: PacketSocket) throws(SystemError) in try fast?.filterAlso(s, slot: slot) })
         } catch { throw EngineError("workers: cannot give each thread a ring on \(port.name): \(error)") }
         port.undo.push("forwarding sockets on \(port.name)") { [weak threads] in threads?.removeMember(slot: slot) }

@@ -14,35 +14,53 @@ final class ForwardingThreads {
     private var deviceSockets: [WorkerSocket] = []
     /// By member slot: the group and each thread's socket, in thread order.
     private var memberGroups: [Int: (group: PacketFanout, engine: PacketSocket, sockets: [WorkerSocket])] = [:]
-    /// What the groups' programs do now (`spread`).
+    /// What the groups' programs are to do (`spread`), and whether every group has it.
     private var allToEngine = false
     private var taggedToEngine = false
+    private var programmed = true
     private(set) var running = false
 
     /// Threads counted with the engine's: `workers=3` is 2 threads beside it.
     var threadCount: Int { workers.count + 1 }
 
-    init(count: Int, bond: String, first: ForwardingSnapshot) throws(SystemError) {
+    /// `bondDevice`: the engine's socket on the bond device, which the threads send the
+    /// host's frames on.
+    init(count: Int, bond: String, first: ForwardingSnapshot, bondDevice: PacketSocket) throws(SystemError) {
         exchange = SnapshotExchange(first)
         var ws: [ForwardingWorker] = []
-        for n in 1..<count { ws.append(try ForwardingWorker(number: n, bond: bond, exchange: exchange)) }
+        for n in 1..<count {
+            ws.append(try ForwardingWorker(number: n, bond: bond, exchange: exchange, deliveringOn: bondDevice))
+        }
         workers = ws
     }
 
+    /// The bond device's group is made: the frames the host sends are spread.
+    var spreadsBondDevice: Bool { deviceGroup != nil }
+
     /// Puts the bond device's engine socket at the head of a new group and gives each
-    /// thread a socket in it, from `open`.
+    /// thread a socket in it, from `open`. Until then the engine reads all the host
+    /// sends. (Kernels before 6.13 let a socket join a group only while its device is up,
+    /// which the engine end is from its first carrier on.) On failure the threads'
+    /// sockets are closed again.
     func addDevice(engine: PacketSocket, open: () throws(SystemError) -> PacketSocket) throws(SystemError) {
-        let group = try PacketFanout(first: engine)
-        deviceGroup = group
-        engineDeviceSocket = engine
-        for w in workers {
-            let s = WorkerSocket(slot: nil, socket: try open())
-            // Kept before it joins: `close` must find it whatever fails next.
-            deviceSockets.append(s)
-            try group.join(s.socket)
-            w.attach(s)
+        var sockets: [WorkerSocket] = []
+        do {
+            let group = try PacketFanout(first: engine)
+            for _ in workers {
+                let s = WorkerSocket(slot: nil, socket: try open())
+                sockets.append(s)
+                try group.join(s.socket)
+            }
+            try program(group, through: engine)
+            for (w, s) in zip(workers, sockets) { try w.attach(s) }
+            deviceGroup = group
+            engineDeviceSocket = engine
+            deviceSockets = sockets
+        } catch {
+            for w in workers { w.detachDevice() }
+            for s in sockets { s.socket.close() }
+            throw error
         }
-        try program(group, through: engine)
     }
 
     /// The same for member `slot`: `prepare` readies each thread's socket before it
@@ -62,12 +80,13 @@ final class ForwardingThreads {
                 try group.join(s.socket)
             }
             try program(group, through: engine)
+            for (w, s) in zip(workers, sockets) { try w.attach(s) }
             memberGroups[slot] = (group, engine, sockets)
         } catch {
+            for w in workers { w.detach(slot: slot) }
             for s in sockets { s.socket.close() }
             throw error
         }
-        for (w, s) in zip(workers, sockets) { w.attach(s) }
     }
 
     /// Takes member `slot`'s sockets back from the threads and closes them; frames still
@@ -81,12 +100,15 @@ final class ForwardingThreads {
     /// Sends every frame to the engine (`allToEngine`: a capture runs, and sees only
     /// what the engine moves), or spreads them by flow again; tagged frames stay the
     /// engine's while it has VLAN devices, which only it serves.
+    /// A group that refused keeps the program it had; the next call tries them all again.
     func spread(allToEngine: Bool, taggedToEngine: Bool) throws(SystemError) {
-        guard allToEngine != self.allToEngine || taggedToEngine != self.taggedToEngine else { return }
+        guard allToEngine != self.allToEngine || taggedToEngine != self.taggedToEngine || !programmed else { return }
         self.allToEngine = allToEngine
         self.taggedToEngine = taggedToEngine
+        programmed = false
         if let g = deviceGroup, let e = engineDeviceSocket { try program(g, through: e) }
         for m in memberGroups.values { try program(m.group, through: m.engine) }
+        programmed = true
     }
 
     private func program(_ group: PacketFanout, through socket: PacketSocket) throws(SystemError) {

@@ -9,7 +9,8 @@ import SystemIO
 /// fanout groups give it, one per device, and moves their frames as the engine would,
 /// deciding from the engine's latest `ForwardingSnapshot` with a mode of its own. It
 /// never sees a control frame (the groups send those to the engine), holds no bond
-/// state, and takes no lock per frame.
+/// state, and takes no lock per frame. Frames for the host leave through a send queue
+/// of its own on the engine's socket of the bond device, which it only sends on.
 final class ForwardingWorker: @unchecked Sendable {
     /// 1 for the first thread beside the engine's (which is 0).
     let number: Int
@@ -30,18 +31,30 @@ final class ForwardingWorker: @unchecked Sendable {
     private var snapshot: ForwardingSnapshot
     private var mode: AnyBondingMode
     private var device: WorkerSocket?
+    /// To the host: sendmmsg on the engine's bond device socket (it outlives the thread).
+    private let delivery: TransmitQueue
     private var members: [WorkerSocket?] = []
     private var memberReady: [Bool] = []
     private var deviceReady = false
     private var wakeupReady = false
     private var stopping = false
     private var runt = 0, truncated = 0, oversize = 0, noMember = 0, frames = 0
+    /// A ring still held frames when the turn left it: the next turn does not sleep.
+    private(set) var behind = false
+
+    /// At most this many batches per ring and turn: every ring, and the mailbox (the
+    /// engine waits on it), gets its turn under any load.
+    let batchesPerTurn: Int
 
     static let deviceToken: UInt64 = 1 << 32
     static let wakeupToken: UInt64 = 2 << 32
 
-    init(number: Int, bond: String, exchange: SnapshotExchange) throws(SystemError) {
+    init(
+        number: Int, bond: String, exchange: SnapshotExchange, deliveringOn bondDevice: PacketSocket, batchesPerTurn: Int = 16
+    ) throws(SystemError) {
         self.number = number
+        self.batchesPerTurn = batchesPerTurn
+        delivery = TransmitQueue(socket: bondDevice)
         label = "bondd \(bond)/\(number)"
         self.exchange = exchange
         poller = try Poller()
@@ -70,14 +83,13 @@ final class ForwardingWorker: @unchecked Sendable {
         running = false
     }
 
-    /// Hands the thread a socket (the bond device's, or a member's).
-    func attach(_ s: WorkerSocket) {
-        perform { [self] in
-            do {
+    /// Hands the thread a socket to read (the bond device's, or a member's).
+    func attach(_ s: WorkerSocket) throws(SystemError) {
+        let failure: SystemError? = perform { [self] () -> SystemError? in
+            // Unwatched, its ring would be read only when another woke the thread.
+            do throws(SystemError) {
                 try poller.add(s.socket.fd, token: s.slot.map(UInt64.init) ?? Self.deviceToken)
-            } catch {
-                // Not watched: its ring is still read on every turn another socket wakes.
-            }
+            } catch { return error }
             if let slot = s.slot {
                 if members.count <= slot {
                     members += Array(repeating: nil, count: slot + 1 - members.count)
@@ -87,6 +99,17 @@ final class ForwardingWorker: @unchecked Sendable {
             } else {
                 device = s
             }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Takes back the bond device's socket (a group that could not be made whole).
+    func detachDevice() {
+        perform { [self] in
+            guard let s = device else { return }
+            poller.remove(s.socket.fd)
+            device = nil
         }
     }
 
@@ -101,16 +124,19 @@ final class ForwardingWorker: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` on the thread and waits for it; runs it at once while none runs.
-    private func perform(_ work: @escaping () -> Void) {
-        guard running else { work(); return }
+    /// Runs `work` on the thread and waits for it (a turn is bounded: `batchesPerTurn`);
+    /// runs it at once while none runs.
+    private func perform<T>(_ work: @escaping () -> T) -> T {
+        guard running else { return work() }
         let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: T?
         mailbox.post {
-            work()
+            result = work()
             done.signal()
         }
         wakeup.signal()
         done.wait()
+        return result!
     }
 
     // MARK: The thread
@@ -120,7 +146,7 @@ final class ForwardingWorker: @unchecked Sendable {
         threadID.store(ThreadAffinity.callingThread, ordering: .relaxed)
         if let cpus { try? ThreadAffinity.set(thread: 0, to: cpus) }
         while !stopping {
-            poller.wait(nanoseconds: nil) { token in
+            poller.wait(nanoseconds: behind ? 0 : nil) { token in
                 switch token {
                 case Self.deviceToken: deviceReady = true
                 case Self.wakeupToken: wakeupReady = true
@@ -131,12 +157,14 @@ final class ForwardingWorker: @unchecked Sendable {
         }
         for case let m? in members { m.flushAndPublish() }
         device?.flushAndPublish()
+        deliver()
         exited.signal()
     }
 
     /// One turn: the latest snapshot taken if there is one, every ring read, requests
     /// served. (Tests turn a worker that runs no thread by hand.)
     func turn() {
+        behind = false
         if exchange.generation != generation {
             (generation, snapshot) = exchange.latest()
             mode = AnyBondingMode(options: snapshot.options, members: snapshot.receiving.count)
@@ -158,12 +186,21 @@ final class ForwardingWorker: @unchecked Sendable {
         mailbox.drain()
     }
 
+    /// Sends what is queued for the host.
+    @inline(__always)
+    private func deliver() {
+        if !delivery.isEmpty { delivery.flush() }
+    }
+
     private func publishTotals() {
         totals.runt.store(runt, ordering: .relaxed)
         totals.truncated.store(truncated, ordering: .relaxed)
         totals.oversize.store(oversize, ordering: .relaxed)
         totals.noMember.store(noMember, ordering: .relaxed)
         totals.frames.store(frames, ordering: .relaxed)
+        totals.delivered.store(delivery.packets, ordering: .relaxed)
+        totals.deliveredBytes.store(delivery.bytes, ordering: .relaxed)
+        totals.deliveryErrors.store(delivery.errors, ordering: .relaxed)
     }
 
     @inline(__always)
@@ -179,67 +216,80 @@ final class ForwardingWorker: @unchecked Sendable {
     private func forwardFromHost(_ d: WorkerSocket) -> Bool {
         var any = false
         let maxFrame = snapshot.maximumFrame
-        while d.socket.receiveBlock({ batch in
-            frames &+= batch.count
-            while let frame = batch.next() {
-                d.received &+= 1
-                d.receivedBytes &+= frame.wireLength
-                if frame.isCut { truncated &+= 1; continue }
-                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                case .failure(let e): count(e.defect)
-                case .success(let parsed):
-                    switch mode.transmitTarget(for: parsed, members: snapshot.view) {
-                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
-                        if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
-                    case .allMembers:
-                        for i in snapshot.view.usable {
+        var batches = 0
+        while batches < batchesPerTurn,
+            d.socket.receiveBlock({ batch in
+                frames &+= batch.count
+                while let frame = batch.next() {
+                    d.received &+= 1
+                    d.receivedBytes &+= frame.wireLength
+                    if frame.isCut { truncated &+= 1; continue }
+                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                    case .failure(let e): count(e.defect)
+                    case .success(let parsed):
+                        switch mode.transmitTarget(for: parsed, members: snapshot.view) {
+                        case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
                             if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
+                        case .allMembers:
+                            for i in snapshot.view.usable {
+                                if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
+                            }
+                        case .drop: noMember &+= 1
                         }
-                    case .drop: noMember &+= 1
                     }
                 }
-            }
-            for case let m? in members { m.flushAndPublish() }
-        }) { any = true }
+                for case let m? in members { m.flushAndPublish() }
+            })
+        {
+            any = true
+            batches += 1
+        }
+        if batches == batchesPerTurn { behind = true }
         if any { d.flushAndPublish() }
         return any
     }
 
     /// Frames a member received: the mode decides whether the bond accepts them.
     private func forwardFromMember(_ m: WorkerSocket, slot: Int) -> Bool {
-        guard let d = device else { return false }
         var any = false
+        var batches = 0
         let maxFrame = snapshot.maximumFrame
         let receiving = slot < snapshot.receiving.count && snapshot.receiving[slot]
         let control = mode.controlEtherType
-        while m.socket.receiveBlock({ batch in
-            frames &+= batch.count
-            while let frame = batch.next() {
-                if frame.isCut { truncated &+= 1; m.refused &+= 1; continue }
-                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                case .failure(let e):
-                    count(e.defect)
-                    m.refused &+= 1
-                case .success(let parsed):
-                    // The group sends control frames to the engine; one here is refused
-                    // rather than handed to the host.
-                    guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: snapshot.view) else {
+        while batches < batchesPerTurn,
+            m.socket.receiveBlock({ batch in
+                frames &+= batch.count
+                while let frame = batch.next() {
+                    if frame.isCut { truncated &+= 1; m.refused &+= 1; continue }
+                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                    case .failure(let e):
+                        count(e.defect)
                         m.refused &+= 1
-                        continue
+                    case .success(let parsed):
+                        // The group sends control frames to the engine; one here is refused
+                        // rather than handed to the host.
+                        guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: snapshot.view) else {
+                            m.refused &+= 1
+                            continue
+                        }
+                        let s = snapshot
+                        if s.macPolicy.readdressesToBond(parsed.destination, bondMAC: s.bondMAC, isMemberMAC: s.memberMACs.contains) {
+                            MutableFrameBytes(frame.bytes).setMAC(0, s.bondMAC)
+                        }
+                        m.received &+= 1
+                        m.receivedBytes &+= frame.wireLength
+                        delivery.append(frame)
                     }
-                    let s = snapshot
-                    if s.macPolicy.readdressesToBond(parsed.destination, bondMAC: s.bondMAC, isMemberMAC: s.memberMACs.contains) {
-                        MutableFrameBytes(frame.bytes).setMAC(0, s.bondMAC)
-                    }
-                    m.received &+= 1
-                    m.receivedBytes &+= frame.wireLength
-                    d.queue.append(frame)
                 }
-            }
-            d.flushAndPublish()
-        }) { any = true }
+                deliver()
+            })
+        {
+            any = true
+            batches += 1
+        }
+        if batches == batchesPerTurn { behind = true }
         if any {
             if snapshot.notesTraffic { m.counters.lastReceive.store(MonotonicClock.now().nanoseconds, ordering: .relaxed) }
             m.flushAndPublish()

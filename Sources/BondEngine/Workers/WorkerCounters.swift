@@ -25,4 +25,8 @@ final class WorkerTotals: Sendable {
     let noMember = Atomic<Int>(0)
     /// Every frame the thread read.
     let frames = Atomic<Int>(0)
+    /// Frames it handed to the host, their bytes, and those the bond device refused.
+    let delivered = Atomic<Int>(0)
+    let deliveredBytes = Atomic<Int>(0)
+    let deliveryErrors = Atomic<Int>(0)
 }
