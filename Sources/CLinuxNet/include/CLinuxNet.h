@@ -268,12 +268,12 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 46 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
         /* 47 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                      // fold: 49
         /* 48 */ BPF_STMT(BPF_LD | BPF_MEM, 0),                            // addresses alone
-        /* 49 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // fold: h ^= h >> 16; h ^= h >> 8
+        /* 49 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // fold: h ^= h >> 16
         /* 50 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
         /* 51 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-        /* 52 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
-        /* 53 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 8),
-        /* 54 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 52 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1),         // mix: every bit moves the middle ones
+        /* 53 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+        /* 54 */ BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0),                      // (keeps the labels' places)
         /* 55 */ BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sockets),
         /* 56 */ BPF_STMT(BPF_RET | BPF_A, 0),
         /* 57 */ BPF_STMT(BPF_RET | BPF_K, 0),                             // the engine
