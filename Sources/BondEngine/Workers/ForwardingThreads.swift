@@ -9,6 +9,7 @@ import SystemIO
 final class ForwardingThreads {
     let workers: [ForwardingWorker]
     let exchange: SnapshotExchange
+    /// Made once: the engine's socket stays in it (a socket cannot leave its group).
     private var deviceGroup: PacketFanout?
     private var engineDeviceSocket: PacketSocket?
     private var deviceSockets: [WorkerSocket] = []
@@ -35,7 +36,7 @@ final class ForwardingThreads {
     }
 
     /// The bond device's group is made: the frames the host sends are spread.
-    var spreadsBondDevice: Bool { deviceGroup != nil }
+    var spreadsBondDevice: Bool { !deviceSockets.isEmpty }
 
     /// Puts the bond device's engine socket at the head of a new group and gives each
     /// thread a socket in it, from `open`. Until then the engine reads all the host
@@ -45,7 +46,10 @@ final class ForwardingThreads {
     func addDevice(engine: PacketSocket, open: () throws(SystemError) -> PacketSocket) throws(SystemError) {
         var sockets: [WorkerSocket] = []
         do {
-            let group = try PacketFanout(first: engine)
+            let group: PacketFanout
+            if let g = deviceGroup { group = g } else { group = try PacketFanout(first: engine) }
+            deviceGroup = group
+            engineDeviceSocket = engine
             for _ in workers {
                 let s = WorkerSocket(slot: nil, socket: try open())
                 sockets.append(s)
@@ -53,8 +57,6 @@ final class ForwardingThreads {
             }
             try program(group, through: engine)
             for (w, s) in zip(workers, sockets) { try w.attach(s) }
-            deviceGroup = group
-            engineDeviceSocket = engine
             deviceSockets = sockets
         } catch {
             for w in workers { w.detachDevice() }
