@@ -14,6 +14,12 @@ extension Engine {
         static let vlanDevice: UInt64 = 5 << 32
     }
 
+    /// At most this many batches per socket per turn, on every backend: no socket starves
+    /// the others, nor a flood the requests, timers and notifications the turn serves
+    /// after the frames. A ring left with frames keeps its socket ready, so the next
+    /// wait returns at once.
+    static let socketBatchesPerTurn = 16
+
     /// Moves frames until `requestStop` or a fatal error.
     public func run() throws(EngineError) {
         hasRun = true
@@ -123,7 +129,7 @@ extension Engine {
         if now >= nextAddressRead || uppersDirty { refreshUppers() }
         if now >= nextRingStatisticsRead { collectRingStatistics() }
         if carrierPoll.fire(at: now) { refreshCarriers() }
-        if forwarding != nil { noteForwardedTraffic() }
+        if forwarding != nil { tendForwardingThreads(at: now) }
         if let d = mode.nextDeadline, now >= d {
             if mode.needsTransmitBytes(at: now) { foldFastPathBytes() }
             carryOut(mode.tick(at: now, members: view))

@@ -121,6 +121,6 @@ extension Engine {
         logger.info("\(name): carrier \(up ? "up" : "down")")
         journal.record(.carrier, member: nil, "carrier \(up ? "up" : "down")")
         do { try links.change(index: device.engineIndex, LinkChange(up: up)) } catch { logger.error("\(name): cannot set carrier: \(error)") }
-        if up { spreadBondDevice() }
+        if up { spreadBondDevice(at: system.now()) }
     }
 }

@@ -15,17 +15,23 @@ extension Engine {
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         let vid = d.vlan?.vid
         let tap = d.tap
-        while d.socket.receiveBlock({ frames in
-            framesThisTurn &+= frames.count
-            while let frame = frames.next() {
-                if let tap { tap.record(frame, .sent) }
-                d.rxPackets &+= 1
-                d.rxBytes &+= frame.wireLength
-                if frame.isCut { counters.count(.truncated); continue }
-                transmit(vid.map { frame.pushingTag($0) } ?? frame, maxFrame: maxFrame)
-            }
-            for p in ports where !p.queue.isEmpty { p.queue.flush() }
-        }) { any = true }
+        var batches = 0
+        while batches < Self.socketBatchesPerTurn,
+            d.socket.receiveBlock({ frames in
+                framesThisTurn &+= frames.count
+                while let frame = frames.next() {
+                    if let tap { tap.record(frame, .sent) }
+                    d.rxPackets &+= 1
+                    d.rxBytes &+= frame.wireLength
+                    if frame.isCut { counters.count(.truncated); continue }
+                    transmit(vid.map { frame.pushingTag($0) } ?? frame, maxFrame: maxFrame)
+                }
+                for p in ports where !p.queue.isEmpty { p.queue.flush() }
+            })
+        {
+            any = true
+            batches += 1
+        }
         return any
     }
 
@@ -75,29 +81,35 @@ extension Engine {
         let enabled = !bond.members[port.index].adminDisabled
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         let tap = port.tap
-        while port.socket.receiveBlock({ frames in
-            framesThisTurn &+= frames.count
-            while let frame = frames.next() {
-                if let tap { tap.record(frame, .received) }
-                if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
-                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                case .failure(let e):
-                    counters.count(e.defect)
-                    port.rxDrops &+= 1
-                case .success(let parsed):
-                    switch admit(parsed, MutableFrameBytes(frame.bytes), on: port, enabled: enabled) {
-                    case .deliver:
-                        port.rxPackets &+= 1
-                        port.rxBytes &+= frame.wireLength
-                        deliver(frame, parsed)
-                    case .drop: port.rxDrops &+= 1
-                    case .consumed: port.rxControl &+= 1
+        var batches = 0
+        while batches < Self.socketBatchesPerTurn,
+            port.socket.receiveBlock({ frames in
+                framesThisTurn &+= frames.count
+                while let frame = frames.next() {
+                    if let tap { tap.record(frame, .received) }
+                    if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
+                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                    case .failure(let e):
+                        counters.count(e.defect)
+                        port.rxDrops &+= 1
+                    case .success(let parsed):
+                        switch admit(parsed, MutableFrameBytes(frame.bytes), on: port, enabled: enabled) {
+                        case .deliver:
+                            port.rxPackets &+= 1
+                            port.rxBytes &+= frame.wireLength
+                            deliver(frame, parsed)
+                        case .drop: port.rxDrops &+= 1
+                        case .consumed: port.rxControl &+= 1
+                        }
                     }
                 }
-            }
-            flushDelivered()
-        }) { any = true }
+                flushDelivered()
+            })
+        {
+            any = true
+            batches += 1
+        }
         if any && probing { noteTraffic(on: port) }
         return any
     }

@@ -102,9 +102,6 @@ extension Engine {
         for d in vlanDevices { d.xsk?.reclaim() }
     }
 
-    /// At most this many batches per socket per turn, so that no socket starves the others.
-    static let socketBatchesPerTurn = 16
-
     private func forwardSocketFramesFromBondDevice(_ sp: SocketPath) {
         let memory = sp.memory
         let maxFrame = mtu + FrameParser.ethernetHeaderLength

@@ -65,11 +65,16 @@ struct ForwardingThreadsTests {
         let bond = try vlan.bringUp(tb, ["mode=active-backup", "miimon=100"] + Self.options)
         let clients = VLANTests.list(tb, "VLAN_CLIENT_NS"), hosts = VLANTests.list(tb, "VLAN_HOST_IP4S")
         let guests = VLANTests.list(tb, "VLAN_GUEST_IP4S"), hosts6 = VLANTests.list(tb, "VLAN_HOST_IP6S")
+        let before = try threadFrames(bond)
         for (i, c) in clients.enumerated() {
             #expect(vlan.replies(c, hosts[i]) >= 2, "\(c) to the host on VLAN \(i + 2)")
             #expect(vlan.replies(c, guests[i]) >= 2, "\(c) to its guest")
             #expect(vlan.replies(c, hosts6[i]) >= 2, "\(c) to the host over IPv6")
         }
+        // Every tagged frame was the engine's: the other thread read none of them (a
+        // few strays allowed for: untagged frames of the switch's own, if any).
+        let read = zip(try threadFrames(bond), before).map { $0 - $1 }
+        #expect(read[0] >= 24 && read[1] < 5, "frames read by each thread during the VLANs' pings: \(read)")
         #expect(vlan.replies(tb["NS_CLIENT"], tb["BOND_IP4"]) >= 2, "the untagged client to the bond")
         let vlans = try #require(bond.status()?.vlans)
         #expect(vlans.allSatisfy { $0.rxPackets >= 6 && $0.txPackets >= 6 }, "\(vlans)")

@@ -34,18 +34,30 @@ extension Engine {
         logger.info("\(name): \(count) forwarding threads (the engine's and \(count - 1) beside it), frames spread by flow")
     }
 
-    /// The frames the host sends on the bond device are spread too, from the engine
-    /// end's first carrier on; until then, or if that fails, the engine reads them all.
-    func spreadBondDevice() {
-        guard let threads = forwarding, !threads.spreadsBondDevice else { return }
+    /// The frames the host sends on the bond device are spread too, once the engine
+    /// end is up (its carrier); until then, or while that fails, the engine reads them
+    /// all, and a failure is tried again every second (and said once).
+    func spreadBondDevice(at now: Instant) {
+        guard let threads = forwarding, !threads.spreadsBondDevice, carrierApplied == true, now >= threads.nextDeviceAttempt else { return }
         let engineIndex = device.engineIndex
         do {
             try threads.addDevice(engine: device.socket) { [system] () throws(SystemError) in
                 try system.packetSocket(interfaceIndex: engineIndex, ring: Self.forwardingRing)
             }
         } catch {
-            logger.error("\(name): cannot spread the host's frames over the forwarding threads (the engine's thread takes them all): \(error)")
+            threads.nextDeviceAttempt = now.adding(milliseconds: 1000)
+            guard !threads.deviceFailureSaid else { return }
+            threads.deviceFailureSaid = true
+            logger.error(
+                "\(name): cannot spread the host's frames over the forwarding threads (the engine's thread takes them all meanwhile): \(error)")
         }
+    }
+
+    /// What the loop does for the threads on every turn: the monitor hears of their
+    /// traffic; the bond device's group is made if it is still missing.
+    func tendForwardingThreads(at now: Instant) {
+        noteForwardedTraffic()
+        spreadBondDevice(at: now)
     }
 
     /// Member `port`'s socket for each thread, filtered as the engine's is; its undo

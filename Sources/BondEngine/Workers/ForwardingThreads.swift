@@ -37,6 +37,9 @@ final class ForwardingThreads {
 
     /// The bond device's group is made: the frames the host sends are spread.
     var spreadsBondDevice: Bool { !deviceSockets.isEmpty }
+    /// When to try making it again after a failure, and whether the failure was said.
+    var nextDeviceAttempt = Instant.zero
+    var deviceFailureSaid = false
 
     /// Puts the bond device's engine socket at the head of a new group and gives each
     /// thread a socket in it, from `open`. Until then the engine reads all the host
