@@ -105,6 +105,7 @@ import Testing
         (["mode=1", "packets_per_slave=2"], "option packets_per_slave: mode dependency failed, not supported in mode active-backup(1)"),
         (["primary=eth0"], "option primary: mode dependency failed, not supported in mode balance-rr(0)"),
         (["updelay=100"], "updelay: requires miimon > 0"),
+        (["miimon=0", "updelay=100"], "updelay: requires miimon > 0"),
         (["arp_interval=100"], "arp_interval: needs at least one arp_ip_target or ns_ip6_target"),
         (["arp_ip_target=192.0.2.300"], "arp_ip_target: invalid ARP target '192.0.2.300'"),
         (["arp_ip_target=255.255.255.255"], "arp_ip_target: invalid ARP target '255.255.255.255'"),

@@ -28,6 +28,22 @@ import Testing
         #expect(active(b) == "eth0")
     }
 
+    /// As the kernel's sysfs: miimon=0 written while delays are set is taken (the delays
+    /// stay, unused, and apply again with miimon); a delay written while miimon is 0 is
+    /// refused, with nothing changed.
+    @Test func miimonZeroIsTakenWhileDelaysAreSetButADelayWithoutMiimonIsNot() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "updelay=200", "downdelay=100"])
+        let warnings = try b.engine.setOptions(["miimon=0"])
+        #expect(b.engine.bond.options.miimon == 0 && b.engine.bond.options.updelay == 200 && b.engine.bond.options.downdelay == 100)
+        #expect(warnings.contains("updelay has no effect while miimon is 0"), "\(warnings)")
+        #expect(throws: OptionError("updelay: requires miimon > 0 (link monitoring is disabled)")) {
+            try b.engine.setOptions(["updelay=300"])
+        }
+        #expect(b.engine.bond.options.updelay == 200)
+        _ = try b.engine.setOptions(["miimon=50"])
+        #expect(b.engine.bond.options.miimon == 50 && b.engine.bond.options.updelay == 200)
+    }
+
     /// A member's priority goes with it, as the kernel's per-slave prio: once it has
     /// left, later changes are not refused for it; a priority for a non-member still is.
     @Test func aPriorityOfAMemberThatLeftBlocksNoLaterChange() throws {

@@ -158,13 +158,16 @@ extension BondOptions {
         var o = BondOptions()
         var warnings: [String] = []
         var given: Set<String> = []
-        for word in words {
+        // Where each option was last written, for what the kernel takes in order.
+        var lastWritten: [String: Int] = [:]
+        for (position, word) in words.enumerated() {
             guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
                 throw OptionError("option '\(word)' is not of the form name=value")
             }
             let name = String(word[..<eq])
             let value = String(word[word.index(after: eq)...])
             given.insert(name)
+            lastWritten[name] = position
             switch name {
             case "mode":
                 if value.hasPrefix("policy:") {
@@ -344,6 +347,10 @@ extension BondOptions {
                 // As the kernel: the ARP monitor replacing miimon leaves the delays set, unused.
                 if o.arpInterval > 0 {
                     warnings.append("\(d) has no effect under the ARP monitor (it needs miimon)")
+                } else if let m = lastWritten["miimon"], let w = lastWritten[d], m > w {
+                    // As the kernel: miimon=0 written after a delay keeps the delay, unused
+                    // until miimon is set again; only a delay written without miimon is refused.
+                    warnings.append("\(d) has no effect while miimon is 0")
                 } else {
                     throw OptionError("\(d): requires miimon > 0 (link monitoring is disabled)")
                 }
