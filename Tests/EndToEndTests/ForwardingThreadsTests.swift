@@ -8,7 +8,7 @@ import Testing
 /// still sees every frame, and members come and go under load. The option is
 /// afpacket's, so the suite runs in the afpacket pass of the end-to-end tests.
 @Suite(.serialized, .enabled(if: BondDaemon.backend == "afpacket"))
-struct ForwardingThreadsTests {
+struct ForwardingThreadsTests: ConfigurationFileFixture {
     let accounting = FrameAccountingTests()
     static let options = ["backend=afpacket", "workers=2", "xmit_hash_policy=layer3+4"]
 
@@ -119,6 +119,35 @@ struct ForwardingThreadsTests {
         let started = Date()
         #expect(bond.stop() == 0)
         #expect(Date().timeIntervalSince(started) < 5, "the stop took \(Date().timeIntervalSince(started)) s under the flood")
+    }
+
+    /// workers= changes by a reload, which rebuilds the bond over the same devices, as
+    /// for the backend; `bondctl set` refuses it in one line.
+    @Test func aReloadChangesTheThreads() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        let a = tb.prefix + "b0"
+        func file(_ workers: Int) -> String {
+            "[\(a)]\nmembers = \(m[0]) \(m[1])\nmode = balance-xor\nmiimon = 100\nbackend = afpacket\nworkers = \(workers)\n"
+        }
+        let path = try write(file(2))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let daemon = try Spawned(["ip", "netns", "exec", tb["NS_HOST"], Shell.binDirectory + "/bondd", "--config", path])
+        defer { if daemon.isRunning { daemon.signal(SIGTERM); _ = daemon.wait(timeout: 10) } }
+        #expect(Shell.waitFor(10) { status(a) != nil }, "\(daemon.errorOutput)")
+        #expect(status(a)?.forwardingThreads?.count == 2)
+        let set = tb.bondctl("set \(a) workers=3")
+        #expect(
+            set.status == 1
+                && set.error.contains("workers: cannot change while \(a) runs; change it in the configuration file and run bondctl reload"),
+            "\(set.error)")
+        for workers in [3, 1] {
+            try file(workers).write(toFile: path, atomically: true, encoding: .utf8)
+            let r = tb.inHost("\(Shell.binDirectory)/bondctl reload \(a)")
+            #expect(r.ok && r.output == "\(a): rebuilt (changed), its devices kept\n", "\(r.output) \(r.error)")
+            #expect(status(a)?.forwardingThreads?.count == (workers == 1 ? nil : workers), "workers=\(workers)")
+            #expect(status(a)?.options["workers"] == .some("\(workers)"))
+        }
     }
 
     /// A member removed and added again under a steady load: it gets a socket per
