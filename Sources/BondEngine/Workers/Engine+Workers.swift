@@ -102,7 +102,7 @@ extension Engine {
     func noteForwardedTraffic() {
         guard probing, let threads = forwarding else { return }
         for p in ports where p.isLive {
-            let last = threads.memberSockets(p.index).map { $0.counters.lastReceive.load(ordering: .relaxed) }.max() ?? 0
+            let last = threads.memberSockets(p.index).reduce(0) { max($0, $1.counters.lastReceive.load(ordering: .relaxed)) }
             guard last > forwardedTrafficSeen[p.index, default: 0] else { continue }
             forwardedTrafficSeen[p.index] = last
             pendingEvents += bond.received(.traffic, on: p.index, at: Instant(nanoseconds: last))

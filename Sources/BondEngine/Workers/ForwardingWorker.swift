@@ -215,6 +215,8 @@ final class ForwardingWorker: @unchecked Sendable {
     /// Frames the host sent on the bond device: the mode picks the member.
     private func forwardFromHost(_ d: WorkerSocket) -> Bool {
         var any = false
+        // Read once per call, not per frame (each read of the class's arrays retains them).
+        let view = snapshot.view
         let maxFrame = snapshot.maximumFrame
         var batches = 0
         while batches < batchesPerTurn,
@@ -228,11 +230,11 @@ final class ForwardingWorker: @unchecked Sendable {
                     switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
                     case .failure(let e): count(e.defect)
                     case .success(let parsed):
-                        switch mode.transmitTarget(for: parsed, members: snapshot.view) {
+                        switch mode.transmitTarget(for: parsed, members: view) {
                         case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
                             if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
                         case .allMembers:
-                            for i in snapshot.view.usable {
+                            for i in view.usable {
                                 if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
                             }
                         case .drop: noMember &+= 1
@@ -254,8 +256,10 @@ final class ForwardingWorker: @unchecked Sendable {
     private func forwardFromMember(_ m: WorkerSocket, slot: Int) -> Bool {
         var any = false
         var batches = 0
-        let maxFrame = snapshot.maximumFrame
-        let receiving = slot < snapshot.receiving.count && snapshot.receiving[slot]
+        let s = snapshot
+        let view = s.view
+        let maxFrame = s.maximumFrame
+        let receiving = slot < s.receiving.count && s.receiving[slot]
         let control = mode.controlEtherType
         while batches < batchesPerTurn,
             m.socket.receiveBlock({ batch in
@@ -270,11 +274,10 @@ final class ForwardingWorker: @unchecked Sendable {
                     case .success(let parsed):
                         // The group sends control frames to the engine; one here is refused
                         // rather than handed to the host.
-                        guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: snapshot.view) else {
+                        guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: view) else {
                             m.refused &+= 1
                             continue
                         }
-                        let s = snapshot
                         if s.macPolicy.readdressesToBond(parsed.destination, bondMAC: s.bondMAC, isMemberMAC: s.memberMACs.contains) {
                             MutableFrameBytes(frame.bytes).setMAC(0, s.bondMAC)
                         }
@@ -291,7 +294,7 @@ final class ForwardingWorker: @unchecked Sendable {
         }
         if batches == batchesPerTurn { behind = true }
         if any {
-            if snapshot.notesTraffic { m.counters.lastReceive.store(MonotonicClock.now().nanoseconds, ordering: .relaxed) }
+            if s.notesTraffic { m.counters.lastReceive.store(MonotonicClock.now().nanoseconds, ordering: .relaxed) }
             m.flushAndPublish()
         }
         return any
