@@ -205,7 +205,8 @@ static inline int cln_fanout_join(int fd, uint16_t id) {
 //   to 0:                    ARP, slow protocols (LACP), IGMP, ICMPv6 and IPv6 hop-by-hop
 //                            (neighbour discovery, MLD): the monitors and modes read them
 //   to 0 if `tagged_to_engine`: 802.1Q/802.1ad frames (the engine's VLAN devices)
-//   hashed:                  IPv4/IPv6 addresses, with TCP/UDP ports unless a fragment;
+//   hashed:                  IPv4/IPv6 addresses, with TCP/UDP ports (after any IPv4
+//                            options) unless a fragment, whose later parts have none;
 //                            anything else by its MAC addresses
 // Fills `out` (CLN_FANOUT_PROGRAM_MAX instructions); returns how many it wrote.
 #define CLN_FANOUT_PROGRAM_MAX 58
@@ -224,7 +225,7 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /*  2 */ tagged,
         /*  3 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
         /*  4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 11, 0),        // IPv4: 16
-        /*  5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 25, 0),        // IPv6: 31
+        /*  5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 26, 0),        // IPv6: 32
         /*  6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0806, 50, 0),        // ARP: engine
         /*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8809, 49, 0),        // LACP: engine
         /*  8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8100, 1, 0),         // tag in the frame: 10
@@ -234,7 +235,7 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 12 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
         /* 13 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_LL_OFF + 8),        // source's last 4 bytes
         /* 14 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JA, 33, 0, 0),                     // fold: 49
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JA, 34, 0, 0),                     // fold: 50
         /* 16 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),       // IPv4 protocol
         /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 39, 0),            // IGMP: engine
         /* 18 */ BPF_STMT(BPF_ST, 1),
@@ -244,36 +245,36 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 22 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
         /* 23 */ BPF_STMT(BPF_ST, 0),
         /* 24 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),       // more fragments, offset
-        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 22, 0),      // a fragment: 48
+        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 23, 0),      // a fragment: 49
         /* 26 */ BPF_STMT(BPF_LD | BPF_MEM, 1),
         /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 0),             // TCP: 29
-        /* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 19),           // UDP: 29, else 48
-        /* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // both ports (no IP options)
-        /* 30 */ BPF_JUMP(BPF_JMP | BPF_JA, 13, 0, 0),                     // mix: 44
-        /* 31 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),       // IPv6 next header
-        /* 32 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 24, 0),           // ICMPv6: engine
-        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 23, 0),            // hop-by-hop (MLD): engine
-        /* 34 */ BPF_STMT(BPF_ST, 1),
-        /* 35 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // source's last word
-        /* 36 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
-        /* 37 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 36),      // destination's last word
-        /* 38 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-        /* 39 */ BPF_STMT(BPF_ST, 0),
-        /* 40 */ BPF_STMT(BPF_LD | BPF_MEM, 1),
-        /* 41 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 0),             // TCP: 43
-        /* 42 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 5),            // UDP: 43, else 48
-        /* 43 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 40),      // both ports
-        /* 44 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // mix: ports ^ addresses
-        /* 45 */ BPF_STMT(BPF_LD | BPF_MEM, 0),
-        /* 46 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-        /* 47 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                      // fold: 49
-        /* 48 */ BPF_STMT(BPF_LD | BPF_MEM, 0),                            // addresses alone
-        /* 49 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // fold: h ^= h >> 16
-        /* 50 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-        /* 51 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-        /* 52 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1),         // mix: every bit moves the middle ones
-        /* 53 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-        /* 54 */ BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0),                      // (keeps the labels' places)
+        /* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 20),           // UDP: 29, else 49
+        /* 29 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF + 0),      // X = the IPv4 header's length (IHL * 4)
+        /* 30 */ BPF_STMT(BPF_LD | BPF_W | BPF_IND, SKF_NET_OFF + 0),       // both ports, after any options
+        /* 31 */ BPF_JUMP(BPF_JMP | BPF_JA, 13, 0, 0),                     // mix: 45
+        /* 32 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),       // IPv6 next header
+        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 23, 0),           // ICMPv6: engine
+        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 22, 0),            // hop-by-hop (MLD): engine
+        /* 35 */ BPF_STMT(BPF_ST, 1),
+        /* 36 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // source's last word
+        /* 37 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+        /* 38 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 36),      // destination's last word
+        /* 39 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 40 */ BPF_STMT(BPF_ST, 0),
+        /* 41 */ BPF_STMT(BPF_LD | BPF_MEM, 1),
+        /* 42 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 0),             // TCP: 44
+        /* 43 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 5),            // UDP: 44, else 49
+        /* 44 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 40),      // both ports
+        /* 45 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // mix: ports ^ addresses
+        /* 46 */ BPF_STMT(BPF_LD | BPF_MEM, 0),
+        /* 47 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 48 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                      // fold: 50
+        /* 49 */ BPF_STMT(BPF_LD | BPF_MEM, 0),                            // addresses alone
+        /* 50 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),                          // fold: h ^= h >> 16
+        /* 51 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+        /* 52 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+        /* 53 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1),         // mix: every bit moves the middle ones
+        /* 54 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
         /* 55 */ BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sockets),
         /* 56 */ BPF_STMT(BPF_RET | BPF_A, 0),
         /* 57 */ BPF_STMT(BPF_RET | BPF_K, 0),                             // the engine
