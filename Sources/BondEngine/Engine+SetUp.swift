@@ -57,7 +57,8 @@ extension Engine {
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
     /// host stack off it, opens its socket. Each step registers its own undo.
-    func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
+    func enslave(_ found: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
+        let info = stateBeforeFirstStart(found)
         let m = info.name, ix = info.index
         let steps = UndoStack()
         // Held while it is a member: another bondd that checked it free at the same moment
@@ -99,10 +100,8 @@ extension Engine {
                 steps.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
             }
             let socket = try system.packetSocket(interfaceIndex: ix)
-            if !info.isAdminUp {
-                try links.change(index: ix, LinkChange(up: true))
-                steps.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
-            }
+            if !info.isAdminUp { try links.change(index: ix, LinkChange(up: true)) }
+            if !wasAdminUp(info) { steps.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) } }
             let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket, mac: mac, undo: steps)
             try poller.add(socket.fd, token: UInt64(index))
             steps.push("close \(m)") { [poller] in
@@ -129,11 +128,20 @@ extension Engine {
 
     func remember(_ info: LinkInfo, createdTCHook: Bool = false) throws(EngineError) {
         let m = RecoveryRecord.Member(
-            name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: info.isAdminUp,
+            name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: wasAdminUp(info),
             promiscuous: info.flags & InterfaceFlags.promiscuous != 0,
             allMulticast: info.flags & InterfaceFlags.allMulticast != 0, alias: info.alias, createdTCHook: createdTCHook)
         if let i = recovery.members.firstIndex(where: { $0.index == info.index }) { recovery.members[i] = m } else { recovery.members.append(m) }
         try recovery.save(in: system.stateDirectory)
+    }
+
+    /// `info` with what a repair could not give back in its place (`unrestored`).
+    func stateBeforeFirstStart(_ info: LinkInfo) -> LinkInfo {
+        unrestored.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info
+    }
+
+    func wasAdminUp(_ info: LinkInfo) -> Bool {
+        unrestored.first(where: { $0.index == info.index })?.up ?? info.isAdminUp
     }
 
     /// A member given back: a later repair leaves it alone.

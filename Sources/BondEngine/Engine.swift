@@ -67,6 +67,9 @@ public final class Engine: @unchecked Sendable {
     /// Members that left the namespace, with what they had before the bond took them:
     /// given back if they return.
     var departed: [RecoveryRecord.Member] = []
+    /// Members a repair of this bond could not give back (the record it kept): their
+    /// state before the first start, which this start takes as theirs.
+    var unrestored: [RecoveryRecord.Member] = []
     /// Members the bond started without, which join when they appear (`awaitMembers`).
     var awaited: [String] = []
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
@@ -157,9 +160,17 @@ public final class Engine: @unchecked Sendable {
             wakeup = try WakeupEvent()
         } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
 
-        let (infos, leftover) = try Self.validate(
+        let (found, leftover) = try Self.validate(
             name: name, members: memberNames, options: options, links: links,
             stateDirectory: system.stateDirectory, awaiting: awaiting)
+        var kept: [RecoveryRecord.Member] = []
+        if let record = RecoveryRecord.read(bond: name, in: system.stateDirectory), !record.writerIsAlive,
+            record.unrestoredOnly == true, record.namespace == RecoveryRecord.currentNamespace()
+        {
+            kept = record.members
+        }
+        unrestored = kept
+        let infos = found.map { info in kept.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info }
         // Checked above, claimed here: of two bondd started at once for one bond, the
         // second stops before it touches anything.
         do {
@@ -189,11 +200,18 @@ public final class Engine: @unchecked Sendable {
         recovery = RecoveryRecord(
             bond: name, pid: ProcessFacts.currentPID, namespace: RecoveryRecord.currentNamespace(),
             engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
+        recovery.members = unrestored
         do {
             // Before the first change, and gone after the last undo: a bondd killed at
-            // any moment in between leaves a record of everything it touched.
+            // any moment in between leaves a record of everything it touched. What a
+            // repair could not give back, and this bond did not take, stays in it.
             try recovery.save(in: system.stateDirectory)
-            undo.push("recovery record") { [directory = system.stateDirectory] in RecoveryRecord.remove(bond: name, in: directory) }
+            undo.push("recovery record") { [weak self, directory = system.stateDirectory] in
+                guard let self, !self.recovery.members.isEmpty else { return RecoveryRecord.remove(bond: name, in: directory) }
+                self.recovery.socket = nil
+                self.recovery.unrestoredOnly = true
+                try self.recovery.save(in: directory)
+            }
             try setUp(infos: infos, leftover: leftover)
         } catch {
             let failures = undo.unwind()

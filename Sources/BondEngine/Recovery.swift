@@ -20,10 +20,13 @@ public enum Recovery {
         }
     }
 
-    /// Whether `bond` has a record left by a bondd that is gone.
-    public static func hasLeftovers(of bond: String, in directory: String = ProcessClaim.stateDirectory) -> Bool {
+    /// Whether `bond` has a record left by a bondd that is gone; `countingUnrestored`:
+    /// also one a repair kept with what it could not give back.
+    public static func hasLeftovers(
+        of bond: String, in directory: String = ProcessClaim.stateDirectory, countingUnrestored: Bool = true
+    ) -> Bool {
         guard let r = RecoveryRecord.read(bond: bond, in: directory) else { return false }
-        return !r.writerIsAlive
+        return !r.writerIsAlive && (countingUnrestored || r.unrestoredOnly != true)
     }
 
     /// Repairs what `bond`'s dead bondd left. Refuses while that bondd still runs, and
@@ -73,14 +76,18 @@ public enum Recovery {
             } catch { report.failed.append("cannot remove \(device.name): \(error)") }
         }
         report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: keepingDevice))
+        let marker = MemberMarker.prefix + bond
+        // Members whose restore failed: their record stays for the next try.
+        var unrestored: [RecoveryRecord.Member] = []
         for m in record.members {
-            guard let now = all.first(where: { $0.index == m.index && $0.name == m.name }) else {
+            // By index, under its name or renamed since (it still carries our mark): an
+            // index reused by another interface has neither.
+            guard let now = all.first(where: { $0.index == m.index && ($0.name == m.name || $0.alias == marker) }) else {
                 report.failed.append("\(m.name): no longer here (deleted or moved), nothing to restore")
                 continue
             }
             // Taken since by another bond (its device gone, the member was free to
             // take): its state is that bond's now, not this record's to give back.
-            let marker = MemberMarker.prefix + bond
             let claim = try? ProcessClaim(Engine.claimKey("member", String(m.index)))
             defer { claim?.release() }
             if claim == nil || (now.alias?.hasPrefix(MemberMarker.prefix) == true && now.alias != marker) {
@@ -88,13 +95,30 @@ public enum Recovery {
                 report.failed.append("\(m.name): now a member of \(owner.isEmpty ? "another bond" : owner); left as it is")
                 continue
             }
+            // Lines begin with the member's recorded name; a renamed one says its new one.
+            let named = { (line: String) in now.name == m.name ? line : "\(m.name) (now \(now.name))" + line.dropFirst(m.name.count) }
             switch restore(m, index: m.index, links: links) {
-            case .success(let line): report.repaired.append(line)
-            case .failure(let problem): report.failed.append(problem.line)
+            case .success(let line): report.repaired.append(named(line))
+            case .failure(let problem):
+                report.failed.append(named(problem.line))
+                unrestored.append(m)
             }
         }
         if let socket = record.socket { UnixSocketFile.remove(socket) }
-        RecoveryRecord.remove(bond: bond)
+        if unrestored.isEmpty {
+            RecoveryRecord.remove(bond: bond)
+        } else {
+            // Kept with what it could not give back, for `bondd --cleanup` to try again
+            // and a start to take over as the members' state before the first start.
+            var kept = record
+            kept.members = unrestored
+            kept.socket = nil
+            kept.unrestoredOnly = true
+            do {
+                try kept.save()
+                report.failed.append("kept the record of \(unrestored.map(\.name).joined(separator: ", ")): bondd --cleanup \(bond) tries again")
+            } catch { report.failed.append(error.message) }
+        }
         return report
     }
 

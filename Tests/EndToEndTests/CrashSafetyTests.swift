@@ -309,6 +309,52 @@ import Testing
         #expect(again.status == 0 && again.output == "\(tb.bond): nothing to clean up (no record of a bondd that did not stop cleanly)\n")
     }
 
+    /// Changes the members of the recovery record at `path` with `change`.
+    func editRecord(_ path: String, _ change: (inout [String: Any]) -> Void) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var record = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var members = try #require(record["members"] as? [[String: Any]])
+        for i in members.indices { change(&members[i]) }
+        record["members"] = members
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// After a SIGKILL: a member renamed meanwhile is restored under its new name (it
+    /// still has its index and our mark); a member whose restore fails keeps its record,
+    /// the cleanup says so and exits 1, and the next cleanup tries it again and finishes.
+    @Test func cleanupRestoresARenamedMemberAndKeepsWhatItCouldNotRestore() throws {
+        let tb = try Testbed()
+        let m = tb.members
+        tb.inHost("ip link set \(m[1]) mtu 1400")
+        let before = m.map { memberState(tb, $0) }
+        let bond = try BondDaemon(tb, options: ["mode=active-backup", "miimon=100"])
+        bond.process.signal(SIGKILL)
+        _ = bond.process.wait(timeout: 10)
+        let renamed = tb.prefix + "rn"
+        #expect(tb.inHost("sh -c 'ip link set \(m[0]) down && ip link set \(m[0]) name \(renamed) && ip link set \(renamed) up'").ok)
+        // The MTU recorded for m[1] is one a veth cannot take (its largest is 65535).
+        let path = "/run/bondd/\(tb.bond).state"
+        try editRecord(path) { if $0["name"] as? String == m[1] { $0["mtu"] = 70000 } }
+
+        let first = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(first.status == 1, "\(first.output)\(first.error)")
+        #expect(first.output.contains("\(tb.bond): \(m[0]) (now \(renamed)): restored"), "\(first.output)")
+        #expect(first.error.contains("\(tb.bond): \(m[1]): MTU: "), "\(first.error)")
+        #expect(first.error.contains("\(tb.bond): kept the record of \(m[1]): bondd --cleanup \(tb.bond) tries again"), "\(first.error)")
+        #expect(memberState(tb, renamed) == before[0])
+        #expect(tb.hostLink(tb.bond) == nil)
+        let kept = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        #expect((kept?["members"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == [m[1]])
+
+        // The cause gone (here: the record's MTU one the device takes), the next cleanup finishes.
+        try editRecord(path) { $0["mtu"] = 1400 }
+        let second = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
+        #expect(second.status == 0, "\(second.error)")
+        #expect(second.output.contains("\(tb.bond): \(m[1]): restored"), "\(second.output)")
+        #expect(memberState(tb, m[1]) == before[1])
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     /// --socket naming a file that is not a socket is refused and the file kept.
     @Test func aSocketPathThatIsAFileIsRefusedAndKept() throws {
         let tb = try Testbed()

@@ -151,7 +151,8 @@ import Testing
         #expect(seen.count == 128, "every frame reached one socket of the group")
         for flow in UInt8(0)..<32 {
             let first = seen[Marker(flow: flow, variant: 0)]
-            #expect(seen[Marker(flow: flow, variant: 1)] == first && seen[Marker(flow: flow, variant: 2)] == first, "flow \(flow): its fragments split")
+            #expect(
+                seen[Marker(flow: flow, variant: 1)] == first && seen[Marker(flow: flow, variant: 2)] == first, "flow \(flow): its fragments split")
             #expect(seen[Marker(flow: flow, variant: 3)] == 0, "ARP from .\(10 + flow) went to a forwarding thread")
         }
         let sockets = Set((0..<32).compactMap { seen[Marker(flow: $0, variant: 0)] })
