@@ -119,7 +119,7 @@ extension Engine {
         c.draining = view.draining
         c.ownMACs = macPolicy == .ownMACs
         c.bondMAC = bondMAC.bytes
-        c.tlbDynamic = o.mode == .balanceALB || o.tlbDynamicLB
+        c.tlbDynamic = o.tlbDynamicLB
         c.maximumFrame = mtu + FrameParser.ethernetHeaderLength
         c.stampReceive = probing
         c.superFramesInTC = fp.carriesSuperFrames

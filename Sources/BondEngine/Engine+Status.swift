@@ -133,7 +133,9 @@ extension Engine {
 
     /// `bondctl hash`: where a described frame would go, without sending anything.
     public func explain(_ description: [String]) throws(OptionError) -> (HashExplanation, String?) {
-        let bytes = try FrameDescription.build(description)
+        // Without src=, a frame the host sends (tlb and alb place those by hash, and
+        // others' frames by VIF).
+        let bytes = try FrameDescription.build(description, source: bondMAC)
         let parsed = bytes.withUnsafeBytes { FrameParser.parse(FrameBytes($0)) }
         guard case .success(let frame) = parsed else { throw OptionError("the described frame does not parse") }
         let e = mode.explain(frame, members: view)

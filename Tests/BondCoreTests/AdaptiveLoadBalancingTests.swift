@@ -20,6 +20,20 @@ import Testing
         AdaptiveLoadBalancingMode(tlb: TransmitLoadBalancingMode(dynamic: true, policy: .layer2, members: 2), clientCapacity: capacity)
     }
 
+    /// As the kernel's alb (bond_xmit_alb_slave_get): tlb_dynamic_lb=0 places what
+    /// balance-tlb would by hash modulo the usable members; the default places by load.
+    @Test func tlbDynamicLBZeroHashesModuloMembers() throws {
+        let (fixed, warnings) = try BondOptions.parse(["mode=balance-alb", "miimon=100", "tlb_dynamic_lb=0"])
+        #expect(!fixed.tlbDynamicLB && warnings.isEmpty)
+        let unicast = Fixtures.parsed(
+            Fixtures.ethernet(src: [0x02, 0, 0, 0, 0, 0x01], type: EtherType.ipv4)
+                + Fixtures.ipv4(proto: IPProtocolNumber.udp, payload: Fixtures.udp(src: 1000, dst: 53)))
+        let f = AdaptiveLoadBalancingMode(options: fixed, members: 2)
+        #expect(f.explain(unicast, members: view).reason == "tlb_dynamic_lb=0: hash modulo usable members")
+        let dynamic = AdaptiveLoadBalancingMode(options: try BondOptions.parse(["mode=balance-alb", "miimon=100"]).0, members: 2)
+        #expect(dynamic.explain(unicast, members: view).bucket != nil, "placed by its hash bucket's load")
+    }
+
     @Test func repliesToClientsAreSpreadAndCarryTheMembersMAC() {
         var m = mode()
         let targets = (1...4).map { m.transmitTarget(for: reply(to: $0), members: view) }

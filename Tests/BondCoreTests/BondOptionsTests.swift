@@ -93,6 +93,25 @@ import Testing
         #expect(try BondOptions.parse(["mode=1", "primary_reselect=2"]).0.primaryReselect == .failure)
     }
 
+    /// The kernel has no mode dependency for primary_reselect and ad_select (bond_opts:
+    /// no unsuppmodes): a configuration written for it with them in another mode starts,
+    /// with a warning that they do nothing there. Their values are still checked.
+    @Test func primaryReselectAndADSelectAreTakenInEveryModeWithAWarning() throws {
+        let (rr, rrWarnings) = try BondOptions.parse(["mode=balance-rr", "miimon=100", "primary_reselect=better"])
+        #expect(rr.primaryReselect == .better)
+        #expect(rrWarnings == ["primary_reselect acts in modes active-backup, balance-tlb and balance-alb only"])
+        let (ab, abWarnings) = try BondOptions.parse(["mode=active-backup", "miimon=100", "ad_select=count"])
+        #expect(ab.modeSettings["ad_select"] == "count")
+        #expect(abWarnings == ["ad_select acts in mode 802.3ad only"])
+        #expect(throws: OptionError("ad_select: invalid value 'newest' (stable|bandwidth|count|actor_port_prio or 0-3)")) {
+            try BondOptions.parse(["mode=active-backup", "ad_select=newest"])
+        }
+        #expect(throws: OptionError("primary_reselect: invalid value 'often' (always|better|failure or 0-2)")) {
+            try BondOptions.parse(["mode=balance-xor", "primary_reselect=often"])
+        }
+        #expect(try BondOptions.parse(["mode=active-backup", "miimon=100", "primary_reselect=failure"]).1.isEmpty)
+    }
+
     @Test(arguments: [
         (["bogus=1"], "unknown option 'bogus'"),
         (["miimon=-1"], "miimon: invalid value '-1' (allowed range 0-2147483647)"),

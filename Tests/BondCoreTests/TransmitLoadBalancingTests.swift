@@ -92,6 +92,7 @@ import Testing
         #expect(o.miimon == 100)
         #expect(warnings.contains { $0.contains("using 100 ms") })
         #expect(throws: OptionError.self) { try BondOptions.parse(["mode=1", "tlb_dynamic_lb=0"]) }
+        #expect(throws: OptionError.self) { try BondOptions.parse(["mode=balance-xor", "tlb_dynamic_lb=0"]) }
     }
 
     @Test func learningPacket() {

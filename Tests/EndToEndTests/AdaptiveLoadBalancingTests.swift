@@ -74,4 +74,22 @@ import Testing
             #expect(received >= 50, "\(p.output)")
         }
     }
+
+    /// Options the kernel takes here: tlb_dynamic_lb=0 (what balance-tlb would place by
+    /// load goes by hash modulo the members, here by port over both), and ad_select,
+    /// which does nothing in this mode and is taken with a warning.
+    @Test func tlbDynamicLBZeroSpreadsByHashAndKernelOptionsOfOtherModesStart() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(
+            tb, options: ["mode=balance-alb", "miimon=100", "tlb_dynamic_lb=0", "xmit_hash_policy=layer3+4", "ad_select=count"])
+        bond.configureAddresses()
+        #expect(bond.log().contains("ad_select acts in mode 802.3ad only"), "\(bond.log())")
+        #expect(bond.status()?.options["tlb_dynamic_lb"] == "0")
+        #expect(tb.inHost("ping -c 2 -i 0.2 -W 2 \(tb["CLIENT_IP4"])").ok)
+        let hash = tb.bondctl("hash \(tb.bond) src_ip=\(tb["BOND_IP4"]) dst_ip=\(tb["CLIENT_IP4"]) proto=udp sport=20000 dport=9")
+        #expect(hash.ok && hash.output.contains("tlb_dynamic_lb=0: hash modulo usable members"), "\(hash.output) \(hash.error)")
+        // 100 flows to one client, one datagram each: by port, over both members.
+        let sent = tb.framesPerMember(during: { #expect(tb.sendUDP(count: 100).ok) }, expectedTotal: 100)
+        for n in sent { #expect(n >= 25, "per-member frames: \(sent)") }
+    }
 }

@@ -1,9 +1,11 @@
 /// A frame described in words, for `bondctl hash`: `src=MAC dst=MAC vlan=N
 /// src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N`. Missing fields take neutral
-/// defaults; the result is a real frame, so it is parsed and hashed like any other.
+/// defaults (the source: `source`, the bond's MAC when the engine asks, so a frame is
+/// the host's own unless `src=` says otherwise); the result is a real frame, so it is
+/// parsed and hashed like any other.
 public enum FrameDescription {
-    public static func build(_ words: [String]) throws(OptionError) -> [UInt8] {
-        var src = MACAddress("02:00:00:00:00:01")!, dst = MACAddress("02:00:00:00:00:02")!
+    public static func build(_ words: [String], source: MACAddress = MACAddress("02:00:00:00:00:01")!) throws(OptionError) -> [UInt8] {
+        var src = source, dst = MACAddress("02:00:00:00:00:02")!
         var vlan: UInt16?
         var srcIP: String?, dstIP: String?
         var proto: UInt8 = IPProtocolNumber.udp

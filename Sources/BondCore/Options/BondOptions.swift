@@ -302,10 +302,14 @@ extension BondOptions {
         }
         try requireModes("packets_per_slave") { $0 == .balanceRR }
         try requireModes("primary", \.usesPrimary)
-        try requireModes("primary_reselect", \.usesPrimary)
+        // The kernel takes primary_reselect in every mode (no unsuppmodes); it acts
+        // only where a primary does.
+        if given.contains("primary_reselect") && !o.mode.usesPrimary {
+            warnings.append("primary_reselect acts in modes active-backup, balance-tlb and balance-alb only")
+        }
         try requireModes("active_slave", \.usesPrimary)
         try requireModes("active_member", \.usesPrimary)
-        try requireModes("tlb_dynamic_lb") { $0 == .balanceTLB }
+        try requireModes("tlb_dynamic_lb") { $0 == .balanceTLB || $0 == .balanceALB }
         try requireModes("alb_clients", \.teachesClients)
         try requireModes("rebalance_interval", \.rebalances)
         try requireModes("arp_validate", \.usesProbeMonitor)
@@ -314,7 +318,13 @@ extension BondOptions {
         try requireModes("ns_ip6_target", \.usesProbeMonitor)
         for name in o.modeSettings.keys.sorted() {
             guard let (option, modes) = ModeOption.named(name) else { continue }
-            try requireModes(name) { modes.contains($0) }
+            if option.takenInEveryMode {
+                if !modes.contains(o.mode) {
+                    warnings.append("\(name) acts in mode\(modes.count > 1 ? "s" : "") \(modes.map(\.kernelName).joined(separator: ", ")) only")
+                }
+            } else {
+                try requireModes(name) { modes.contains($0) }
+            }
             o.modeSettings[name] = try option.check(o.modeSettings[name]!)
         }
         try PolicyRegistry.check(o)

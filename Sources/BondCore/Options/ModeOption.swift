@@ -10,11 +10,18 @@ public struct ModeOption: Sendable {
     public var fixedWhileUp: Bool
     /// The values to pick from, for an option that has a fixed set (completion).
     public var values: [String] = []
+    /// The kernel takes it in every mode (no `unsuppmodes`), where it has no effect
+    /// outside its own: taken there with a warning rather than refused.
+    public var takenInEveryMode = false
 
-    public init(_ name: String, fixedWhileUp: Bool = false, check: @escaping @Sendable (String) throws(OptionError) -> String) {
+    public init(
+        _ name: String, fixedWhileUp: Bool = false, takenInEveryMode: Bool = false,
+        check: @escaping @Sendable (String) throws(OptionError) -> String
+    ) {
         self.name = name
         self.check = check
         self.fixedWhileUp = fixedWhileUp
+        self.takenInEveryMode = takenInEveryMode
     }
 
     /// An integer option within `range`.

@@ -8,7 +8,8 @@ struct Hash: ParsableCommand {
         abstract: "Which member a frame would take, without sending it.",
         discussion: """
             The frame is described as field=value words: src=MAC dst=MAC vlan=N \
-            src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N.
+            src_ip=IP dst_ip=IP proto=tcp|udp|icmp sport=N dport=N. Without src=, the \
+            frame is one the host sends (its source is the bond's MAC).
             Example: bondctl hash bond0 src=02:00:00:00:01:01 vlan=2
             """)
 

@@ -15,8 +15,9 @@ public final class AdaptiveLoadBalancingMode: BondingMode {
     }
 
     public convenience init(options o: BondOptions, members: Int) {
+        // tlb_dynamic_lb=0 here, as in the kernel's alb: what balance-tlb would place by
+        // load goes by hash modulo the usable members.
         let tlb = TransmitLoadBalancingMode(options: o, members: members)
-        tlb.dynamic = true
         self.init(tlb: tlb, clientCapacity: o.albClients)
     }
 

@@ -55,7 +55,8 @@ public struct LACPSettings: Sendable, Equatable {
         // Unlike the kernel, lacp_rate changes while up: every port tells its partner.
         .choice("lacp_rate", ["slow", "fast"]),
         .choice("lacp_active", ["off", "on"], fixedWhileUp: true),
-        ModeOption("ad_select", fixedWhileUp: true) { value throws(OptionError) in
+        // The kernel takes ad_select in every mode (bond_opts has no unsuppmodes for it).
+        ModeOption("ad_select", fixedWhileUp: true, takenInEveryMode: true) { value throws(OptionError) in
             // Kernels name the fourth policy "prio" or "actor_port_prio": both are taken.
             let names = ["stable", "bandwidth", "count", "actor_port_prio"]
             if value == "prio" { return "actor_port_prio" }

@@ -11,7 +11,7 @@ extension TransmitLoadBalancingMode {
     public func reconfigure(_ o: BondOptions, at now: Instant) {
         policy = o.xmitHashPolicy
         allSlavesActive = o.allSlavesActive
-        dynamic = o.mode == .balanceALB || o.tlbDynamicLB
+        dynamic = o.tlbDynamicLB
         if rebalancing.interval != o.rebalanceInterval {
             rebalancing.interval = o.rebalanceInterval
             rebalancing.arm(at: now)
