@@ -179,6 +179,22 @@ public struct Bond: Sendable {
         return events
     }
 
+    /// active_slave written empty: as the kernel (bond_option_active_slave_set without a
+    /// device), the active member is given up and one chosen afresh as if none were
+    /// active: the primary, else the highest prio, whatever primary_reselect says.
+    public mutating func clearActive(at now: Instant) throws(OptionError) -> [BondEvent] {
+        guard options.mode.usesActiveMember else {
+            throw OptionError("active_slave: not supported in mode \(options.mode.kernelName)(\(options.mode.rawValue))")
+        }
+        let current = activeIndex
+        activeIndex = nil
+        let best = chooseBest()
+        activeIndex = current
+        var events: [BondEvent] = []
+        if best != current { changeActive(to: best, at: now, reason: "active member cleared by administrator", into: &events) }
+        return events
+    }
+
     // MARK: - Internals
 
     var noMemberUp: Bool { !members.contains { $0.link.carriesTraffic } }

@@ -27,6 +27,10 @@ extension Engine {
         // member written last time (traffic may have moved since); a reload, when the
         // file's changed.
         let activeGiven = words.contains { $0.hasPrefix("active_slave=") || $0.hasPrefix("active_member=") }
+        let activeCleared = !replacing && words.contains { $0 == "active_slave=" || $0 == "active_member=" }
+        if activeCleared && !new.mode.usesActiveMember {
+            throw OptionError("active_slave: not supported in mode \(new.mode.kernelName)(\(new.mode.rawValue))")
+        }
         var switchTo = replacing || !activeGiven ? (new.activeSlave != old.activeSlave ? new.activeSlave : nil) : new.activeSlave
         // The active member already: nothing to do, even while its link is going down.
         if let a = switchTo, bond.activeIndex.map({ bond.members[$0].name }) == a { switchTo = nil }
@@ -39,6 +43,13 @@ extension Engine {
         }
         let changed = old.changedOptions(to: new)
         guard !changed.isEmpty else {
+            if activeCleared {
+                handle(try bond.clearActive(at: system.now()))
+                rebuildView()
+                let now = bond.activeIndex.map { bond.members[$0].name } ?? "none"
+                journal.record(.options, member: nil, "\(words.joined(separator: " ")) (active member chosen again: \(now))")
+                logger.notice("\(name): active member cleared and chosen again: \(now) (\(words.joined(separator: " ")))")
+            }
             if let a = switchTo {
                 handle(try bond.setActive(a, at: system.now()))
                 rebuildView()
@@ -76,6 +87,7 @@ extension Engine {
         carrierPoll.arm(at: now)
         if old.miimon == 0 && !old.probesLinks && (new.miimon > 0 || new.probesLinks) { refreshCarriers() }
         if let a = switchTo { handle(try bond.setActive(a, at: now)) }
+        if activeCleared { handle(try bond.clearActive(at: now)) }
         rebuildView()
         journal.record(.options, member: nil, "\(words.joined(separator: " ")) (changed: \(changed.joined(separator: ", ")))")
         logger.notice("\(name): options changed: \(changed.joined(separator: ", ")) (\(words.joined(separator: " ")))")

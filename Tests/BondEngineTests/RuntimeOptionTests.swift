@@ -102,4 +102,38 @@ import Testing
         _ = try b.engine.setOptions(["active_slave=eth0"])
         #expect(active(b) == "eth0")
     }
+
+    /// `active_slave=` with nothing after it, as the kernel's empty write: the active
+    /// member is given up and one chosen afresh as if none were active, so the highest
+    /// prio takes over even under primary_reselect=failure; refused where the mode has
+    /// no active member, with nothing changed.
+    @Test func anEmptyActiveSlaveChoosesTheActiveMemberAfresh() throws {
+        let b = try EmbeddedBond(["mode=active-backup", "miimon=100", "primary_reselect=failure", "prio=eth1:5"])
+        try b.advance(milliseconds: 200)
+        #expect(active(b) == "eth1", "the higher prio")
+        try b.engine.setActive("eth0")
+        #expect(active(b) == "eth0")
+        _ = try b.engine.setOptions(["active_slave="])
+        #expect(active(b) == "eth1", "chosen afresh: the higher prio, whatever primary_reselect says")
+        // After active_slave=eth0 was written, clearing it chooses afresh too.
+        _ = try b.engine.setOptions(["active_slave=eth0"])
+        #expect(active(b) == "eth0")
+        _ = try b.engine.setOptions(["active_slave="])
+        #expect(active(b) == "eth1")
+        #expect(b.engine.bond.options.activeSlave == nil)
+
+        let xor = try EmbeddedBond(["mode=balance-xor", "miimon=100"])
+        #expect(throws: OptionError.self) { try xor.engine.setOptions(["miimon=50", "active_slave="]) }
+        #expect(xor.engine.bond.options.miimon == 100)
+    }
+
+    /// `arp_ip_target=` with nothing after it: no targets (as an empty netlink list
+    /// clears the kernel's); refused while the ARP monitor needs one.
+    @Test func anEmptyARPTargetListClearsIt() throws {
+        #expect(try BondOptions.parse(["mode=1", "arp_ip_target=192.0.2.9", "arp_ip_target="]).0.arpTargets.isEmpty)
+        #expect(try BondOptions.parse(["mode=1", "ns_ip6_target="]).0.nsTargets.isEmpty)
+        #expect(throws: OptionError("arp_interval: needs at least one arp_ip_target or ns_ip6_target to probe")) {
+            try BondOptions.parse(["mode=1", "arp_interval=100", "arp_ip_target=192.0.2.9", "arp_ip_target="])
+        }
+    }
 }

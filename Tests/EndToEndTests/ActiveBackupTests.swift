@@ -101,6 +101,12 @@ import Testing
         #expect(text.contains("Bonding Mode: fault-tolerance (active-backup)"))
         #expect(text.contains("Currently Active Slave: \(tb.members[1])"))
         #expect(text.contains("Slave Interface: \(tb.members[0])"))
+        // Written empty, as the kernel's: the active member is chosen afresh (the first,
+        // with equal prios), traffic follows.
+        let cleared = tb.bondctl("set \(tb.bond) active_slave=")
+        #expect(cleared.ok, "\(cleared.error)")
+        #expect(bond.status()?.activeMember == tb.members[0])
+        #expect(tb.inClient("ping -c 2 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
     }
 
     @Test func gratuitousARPsFollowAFailover() throws {

@@ -230,8 +230,10 @@ extension BondOptions {
                 guard value.utf8.count <= 15 else { throw OptionError("primary: invalid interface name '\(value)'") }
                 o.primary = value.isEmpty ? nil : value
             case "active_slave", "active_member":
-                guard !value.isEmpty, value.utf8.count <= 15 else { throw OptionError("\(name): invalid interface name '\(value)'") }
-                o.activeSlave = value
+                // Empty: none asked for; written at runtime, the kernel's "clear the active
+                // member and choose again" (`Bond.clearActive`).
+                guard value.utf8.count <= 15 else { throw OptionError("\(name): invalid interface name '\(value)'") }
+                o.activeSlave = value.isEmpty ? nil : value
             case "primary_reselect":
                 o.primaryReselect = try choice(name, value, PrimaryReselect.allCases, \.kernelName)
             case "fail_over_mac":
@@ -388,6 +390,8 @@ extension BondOptions {
     private static func targets<T: Equatable>(_ name: String, _ value: String, _ parse: (String) throws(OptionError) -> T) throws(OptionError) -> [T]
     {
         var list: [T] = []
+        // Empty: no targets (as an empty IFLA_BOND_ARP_IP_TARGET nest clears the kernel's).
+        if value.isEmpty { return list }
         for text in value.split(separator: ",", omittingEmptySubsequences: false) {
             let t = try parse(String(text))
             if !list.contains(t) { list.append(t) }
