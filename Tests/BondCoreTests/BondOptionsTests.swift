@@ -129,7 +129,7 @@ import Testing
         (["arp_ip_target=192.0.2.300"], "arp_ip_target: invalid ARP target '192.0.2.300'"),
         (["arp_ip_target=255.255.255.255"], "arp_ip_target: invalid ARP target '255.255.255.255'"),
         (["arp_ip_target=" + (1...17).map { "192.0.2.\($0)" }.joined(separator: ",")], "arp_ip_target: too many targets (at most 16)"),
-        (["ns_ip6_target=fe80::1"], "ns_ip6_target: invalid NS target 'fe80::1'"),
+        (["ns_ip6_target=::1"], "ns_ip6_target: invalid NS target '::1' (a unicast IPv6 address)"),
         (["ns_ip6_target=ff02::1"], "ns_ip6_target: invalid NS target 'ff02::1'"),
         (["arp_missed_max=0"], "arp_missed_max: invalid value '0' (allowed range 1-255)"),
         (["arp_validate=sometimes"], "arp_validate: invalid value 'sometimes' (none|active|backup|all|filter|filter_active|filter_backup or 0-6)"),

@@ -33,9 +33,17 @@ import Testing
         #expect(!tb.inClient("ping -c 3 -i 0.2 -W 1 \(tb["BOND_IP4"])").ok)
     }
 
-    @Test(arguments: ["arp_ip_target=192.0.2.2", "ns_ip6_target=2001:db8::2"])
-    func theProbeMonitorFailsOverWhenTheUplinkDies(target: String) throws {
+    /// `ns_ip6_target=client-link-local`: the client's link-local address (a router's
+    /// fe80::1, say), which the kernel takes as a target since 5.18.
+    @Test(arguments: ["arp_ip_target=192.0.2.2", "ns_ip6_target=2001:db8::2", "ns_ip6_target=client-link-local"])
+    func theProbeMonitorFailsOverWhenTheUplinkDies(target asked: String) throws {
         let tb = try Testbed(topology: 2)
+        var target = asked
+        if asked.hasSuffix("client-link-local") {
+            let shown = tb.inClient("ip -6 -o addr show scope link").output
+            let address = try #require(shown.firstMatch(of: #/inet6 (fe80::[0-9a-f:]+)/#).map { String($0.1) }, "\(shown)")
+            target = "ns_ip6_target=\(address)"
+        }
         // arp_validate=all: bond1's probes flood the dead ESM1 segment and must not
         // count as life for bond0's member there.
         let interval = 100, missedMax = 2

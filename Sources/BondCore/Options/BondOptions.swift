@@ -204,8 +204,12 @@ extension BondOptions {
                 }
             case "ns_ip6_target":
                 o.nsTargets = try targets(name, value) { text throws(OptionError) in
-                    guard let a = IPv6Address(text), a != IPv6Address(high: 0, low: 0), a.high >> 56 != 0xFF, !a.isLinkLocal else {
-                        throw OptionError("ns_ip6_target: invalid NS target '\(text)' (a global or unique-local IPv6 address)")
+                    // As the kernel's bond_is_ip6_target_ok: not ::, ::1 or multicast. A
+                    // link-local target (a router's fe80::1) is probed on the bond's link.
+                    guard let a = IPv6Address(text), a != IPv6Address(high: 0, low: 0), a != IPv6Address(high: 0, low: 1),
+                        a.high >> 56 != 0xFF
+                    else {
+                        throw OptionError("ns_ip6_target: invalid NS target '\(text)' (a unicast IPv6 address)")
                     }
                     return a
                 }

@@ -58,7 +58,16 @@ extension Engine {
             }
         }
         nsProbePaths = p.nsTargets.map { t in
-            path(to: t.bytes, fallback: uppers.nearest(to: t).map { ($0.0.vlan, $0.1) } ?? (nil, IPv6Address(high: 0, low: 0))) {
+            // A link-local target is on the bond's own link, as the kernel's route with
+            // the bond as the outgoing device finds it: untagged, from the link-local
+            // address of the bond or of a bridge over it (a route lookup without the
+            // device could name any interface).
+            if t.isLinkLocal {
+                let untagged = uppers.devices.filter { $0.vlan == nil }
+                return ProbePath(
+                    vlan: nil, source: untagged.lazy.compactMap { $0.ipv6.first(where: \.isLinkLocal) }.first ?? IPv6Address(high: 0, low: 0))
+            }
+            return path(to: t.bytes, fallback: uppers.nearest(to: t).map { ($0.0.vlan, $0.1) } ?? (nil, IPv6Address(high: 0, low: 0))) {
                 d, preferred in
                 preferred.flatMap(IPv6Address.init(bytes:)) ?? ProbeSourceAddress.forTarget(t, among: d.ipv6.isEmpty ? ownIPv6 : d.ipv6)
             }
