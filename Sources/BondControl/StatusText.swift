@@ -35,7 +35,14 @@ public enum StatusText {
         }
         if verbose, let threads = s.forwardingThreads {
             let each = threads.map { "\($0.number == 0 ? "engine" : "#\($0.number)") \($0.frames)" }.joined(separator: ", ")
-            out += "Forwarding threads: \(threads.count), frames read: \(each)\n"
+            var steering = ""
+            if s.options["workers_steer"].flatMap({ $0 }) == "cpu", let list = s.options["engine_cpus"].flatMap({ $0 }),
+                let cpus = try? CPUList.parse(list, option: "engine_cpus")
+            {
+                let placed = threads.map { "\($0.number == 0 ? "engine" : "#\($0.number)") on CPU \(cpus.cpus[$0.number])" }
+                steering = " by the CPU that received them (\(placed.joined(separator: ", ")))"
+            }
+            out += "Forwarding threads: \(threads.count)\(steering), frames read: \(each)\n"
         }
         if let a = s.awaitedMembers, !a.isEmpty { out += "Awaited members: \(a.joined(separator: ", ")) (each joins when it appears)\n" }
         out += "MII Status: \(s.carrier)\n"

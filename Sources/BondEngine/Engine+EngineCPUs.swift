@@ -23,14 +23,26 @@ extension Engine {
         do { return try system.usableCPUs() } catch { throw OptionError("engine_cpus: \(error)") }
     }
 
+    /// Where thread `number` (0: the engine's, then the forwarding threads') may run:
+    /// every CPU of `list`, or under `workers_steer=cpu` its own, the number-th (the
+    /// fanout groups give it what that CPU receives); nil: wherever bondd may.
+    func cpus(ofThread number: Int, _ list: CPUList?) -> [Int]? {
+        guard let list else { return nil }
+        if bond.options.workersSteer == .cpu, number < list.cpus.count { return [list.cpus[number]] }
+        return list.cpus
+    }
+
     /// Pins the engine's thread (the loop's, once it runs) as `list` says (nil: every
     /// CPU bondd was started with), and the forwarding threads beside it (`workers`).
     func pinEngineThread(_ list: CPUList?) throws(OptionError) {
         let usable = try Self.usableCPUs(of: system)
         try Self.checkEngineCPUs(list, usable: usable)
-        let threads = [engineThread] + (forwarding?.workers.map { $0.threadID.load(ordering: .relaxed) }.filter { $0 != 0 } ?? [])
+        var threads = [(number: 0, id: engineThread)]
+        for w in forwarding?.workers ?? [] where w.threadID.load(ordering: .relaxed) != 0 {
+            threads.append((w.number, w.threadID.load(ordering: .relaxed)))
+        }
         do {
-            for t in threads { try system.pin(thread: t, to: list?.cpus ?? usable) }
+            for t in threads { try system.pin(thread: t.id, to: cpus(ofThread: t.number, list) ?? usable) }
         } catch { throw OptionError("engine_cpus: \(error)") }
     }
 }

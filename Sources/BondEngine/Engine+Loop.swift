@@ -31,7 +31,7 @@ extension Engine {
         }
         // Requests that arrive after the loop are refused rather than left waiting.
         defer { mailbox.close() }
-        forwarding?.start(cpus: bond.options.engineCPUs?.cpus)
+        forwarding?.start { cpus(ofThread: $0, bond.options.engineCPUs) }
         // Before the requests still waiting run: none of them finds a thread moving frames.
         defer { forwarding?.stop() }
         // A polling tick is tens of µs: the default slack (50 µs) would stretch it.

@@ -9,6 +9,8 @@ import SystemIO
 public struct PacketFanout: Sendable {
     /// The group's id in the network namespace, which the kernel chose unique.
     public let id: UInt16
+    /// The most CPUs a program steers by (`spread(cpus:)`).
+    public static let maximumCPUs = Int(CLN_FANOUT_CPUS_MAX)
 
     /// Starts a group on `first`, which becomes its index 0. Until `spread` runs, every
     /// frame goes to it.
@@ -27,11 +29,19 @@ public struct PacketFanout: Sendable {
     /// Sets which socket takes a frame, through `member`, one of the group's sockets:
     /// over `sockets` sockets by flow (control frames, and tagged ones if
     /// `taggedToEngine`, to index 0), or every frame to index 0 (`allToEngine`).
-    public func spread(through member: PacketSocket, sockets: Int, taggedToEngine: Bool, allToEngine: Bool) throws(SystemError) {
+    /// `cpus`: socket i takes what CPU `cpus[i]` received instead (what another CPU
+    /// received goes by flow); at most `maximumCPUs`.
+    public func spread(
+        through member: PacketSocket, sockets: Int, taggedToEngine: Bool, allToEngine: Bool, cpus: [Int] = []
+    ) throws(SystemError) {
         var program = [sock_filter](repeating: sock_filter(), count: Int(CLN_FANOUT_PROGRAM_MAX))
+        let list = cpus.prefix(Self.maximumCPUs).map { UInt32($0) }
         let r = program.withUnsafeMutableBufferPointer { p in
-            let n = cln_fanout_program(p.baseAddress, UInt32(sockets), taggedToEngine ? 1 : 0, allToEngine ? 1 : 0)
-            return cln_fanout_set_program(member.fd, p.baseAddress, n)
+            list.withUnsafeBufferPointer { c in
+                let n = cln_fanout_program(
+                    p.baseAddress, UInt32(sockets), Int32(taggedToEngine ? 1 : 0), Int32(allToEngine ? 1 : 0), c.baseAddress, UInt32(c.count))
+                return cln_fanout_set_program(member.fd, p.baseAddress, n)
+            }
         }
         if r < 0 { throw SystemError("PACKET_FANOUT_DATA (group \(id))", errno: -r) }
     }

@@ -107,6 +107,27 @@ import Testing
         ) {
             try four.checkRuntimeChange(to: two, bond: "bond0", deviceUp: false)
         }
+        // workers_steer=cpu: a CPU of engine_cpus for each thread, fixed while the bond runs.
+        let needsCPUs = "workers_steer=cpu: needs engine_cpus with a CPU for each of the 2 threads (e.g. engine_cpus=0-1), one thread on each"
+        #expect(refusal(["mode=balance-xor", "backend=afpacket", "workers=2", "workers_steer=cpu"]) == needsCPUs)
+        #expect(refusal(["mode=balance-xor", "backend=afpacket", "workers=2", "workers_steer=cpu", "engine_cpus=1"]) == needsCPUs)
+        #expect(
+            refusal(["mode=balance-xor", "backend=afpacket", "workers_steer=cpu", "engine_cpus=0-1"]) == "workers_steer=cpu: needs workers above 1")
+        #expect(refusal(["mode=balance-xor", "workers_steer=queue"]) == "workers_steer: invalid value 'queue' (flow|cpu)")
+        let steered = try BondOptions.parse(["mode=balance-xor", "backend=afpacket", "workers=2", "workers_steer=cpu", "engine_cpus=0-1"]).0
+        #expect(steered.workersSteer == .cpu && steered.kernelValues["workers_steer"] == "cpu")
+        var elsewhere = steered
+        elsewhere.engineCPUs = CPUList([0, 2])
+        #expect(
+            throws: OptionError(
+                "engine_cpus: with workers_steer=cpu each thread keeps its CPU while bond0 runs; change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
+        ) {
+            try steered.checkRuntimeChange(to: elsewhere, bond: "bond0", deviceUp: false)
+        }
+        var byFlow = steered
+        byFlow.workersSteer = .flow
+        #expect(throws: OptionError.self) { try steered.checkRuntimeChange(to: byFlow, bond: "bond0", deviceUp: false) }
         let (o, warnings) = try BondOptions.parse(["mode=balance-slb"])
         #expect(o.miimon == 100 && warnings.contains("miimon must be set in mode balance-slb: using 100 ms"))
     }

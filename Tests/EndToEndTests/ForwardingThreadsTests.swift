@@ -37,6 +37,38 @@ struct ForwardingThreadsTests: ConfigurationFileFixture {
         #expect(names == ["bondd \(tb.bond)", "bondd \(tb.bond)/1"].map { String($0.prefix(15)) }, "\(names)")
     }
 
+    /// `workers_steer=cpu`: each thread takes what its own CPU received, whatever the
+    /// flow. A veth receives on its sender's CPU (as a NIC queue on its IRQ's), so pings
+    /// from the client pinned to CPU 1, and the host's replies, are read by thread #1,
+    /// pinned there, and those from CPU 0 by the engine's, pinned to CPU 0.
+    @Test func steeredByCPUEachThreadReadsWhatItsCPUReceived() throws {
+        let tb = try Testbed()
+        let bond = try BondDaemon(
+            tb, options: ["mode=balance-xor", "miimon=100", "workers_steer=cpu", "engine_cpus=0-1"] + Self.options)
+        bond.configureAddresses()
+        #expect(tb.inClient("ping -c 2 -i 0.2 -W 2 \(tb["BOND_IP4"])").ok)
+        let ids = try #require(bond.status()?.forwardingThreads).map(\.id)
+        let allowed = ids.map {
+            tb.inHost("grep Cpus_allowed_list /proc/\(bond.process.pid)/task/\($0)/status").output.split(separator: "\t").last.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        #expect(allowed == ["0", "1"], "each thread on its own CPU: \(allowed)")
+        for (cpu, reader) in [(1, 1), (0, 0)] {
+            let before = try threadFrames(bond)
+            let ping = tb.inClient("taskset -c \(cpu) ping -q -c 50 -i 0.005 -W 1 \(tb["BOND_IP4"])")
+            #expect(ping.ok, "\(ping.output)")
+            let read = zip(try threadFrames(bond), before).map { $0 - $1 }
+            // 50 requests and 50 replies; a few strays allowed for (the host's own).
+            #expect(read[reader] >= 95 && read[1 - reader] < 10, "pinging from CPU \(cpu), frames read by each thread: \(read)")
+        }
+        let text = tb.bondctl("show \(tb.bond) --verbose").output
+        #expect(
+            text.contains("Forwarding threads: 2 by the CPU that received them (engine on CPU 0, #1 on CPU 1), frames read: engine "),
+            "\(text)")
+        #expect(bond.status()?.options["workers_steer"] == "cpu")
+    }
+
     /// LACPDUs go to the engine's thread alone: the bond negotiates with Open vSwitch
     /// and its flows still spread over both members.
     @Test func controlFramesStayWithTheEngineAndLACPNegotiates() throws {

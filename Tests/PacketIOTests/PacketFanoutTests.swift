@@ -30,11 +30,11 @@ import Testing
     struct Group {
         let sockets: [PacketSocket]
 
-        init(on index: Int32) throws {
+        init(on index: Int32, cpus: [Int] = []) throws {
             let engine = try PacketSocket(interfaceIndex: index), thread = try PacketSocket(interfaceIndex: index)
             let group = try PacketFanout(first: engine)
             try group.join(thread)
-            try group.spread(through: engine, sockets: 2, taggedToEngine: true, allToEngine: false)
+            try group.spread(through: engine, sockets: 2, taggedToEngine: true, allToEngine: false, cpus: cpus)
             sockets = [engine, thread]
         }
 
@@ -157,5 +157,33 @@ import Testing
         }
         let sockets = Set((0..<32).compactMap { seen[Marker(flow: $0, variant: 0)] })
         #expect(sockets == [0, 1], "32 sources all took \(sockets)")
+    }
+
+    /// By CPU (`workers_steer=cpu`): each socket takes what its CPU received (a veth
+    /// receives on the sender's CPU, as a NIC queue on its IRQ's), whatever the flow;
+    /// ARP still goes to the engine's. Socket 0 is given the second CPU, so that a
+    /// program that sent everything to 0 would fail.
+    @Test func byCPUEachSocketTakesWhatItsCPUReceived() throws {
+        let usable = try ThreadAffinity.ofProcess()
+        try #require(usable.count >= 2, "needs two CPUs")
+        let (first, second) = (usable[0], usable[1])
+        let pair = try VethPair("c")
+        let group = try Group(on: pair.inner, cpus: [second, first])
+        let sender = try PacketSocket(interfaceIndex: pair.outer)
+        defer { try? ThreadAffinity.set(thread: 0, to: usable) }
+        for (variant, cpu) in [(UInt8(0), first), (UInt8(1), second)] {
+            try ThreadAffinity.set(thread: 0, to: [cpu])
+            for flow in UInt8(0)..<16 {
+                try sender.send(ipv4(Marker(flow: flow, variant: variant), port: 1000 + UInt16(flow)))
+                try sender.send(arp(Marker(flow: flow, variant: variant + 2), sender: flow))
+            }
+        }
+        let seen = group.arrivals(count: 64)
+        #expect(seen.count == 64, "every frame reached one socket of the group")
+        for flow in UInt8(0)..<16 {
+            #expect(seen[Marker(flow: flow, variant: 0)] == 1, "flow \(flow) received on CPU \(first): socket 1 has that CPU")
+            #expect(seen[Marker(flow: flow, variant: 1)] == 0, "flow \(flow) received on CPU \(second): socket 0 has that CPU")
+            #expect(seen[Marker(flow: flow, variant: 2)] == 0 && seen[Marker(flow: flow, variant: 3)] == 0, "ARP goes to the engine")
+        }
     }
 }

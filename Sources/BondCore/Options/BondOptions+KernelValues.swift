@@ -40,6 +40,7 @@ extension BondOptions {
             "busy_poll": String(busyPoll),
             "engine_cpus": engineCPUs?.description ?? "all",
             "workers": String(workers),
+            "workers_steer": workersSteer.rawValue,
             "tcp_in_kernel": tcpInKernel ? "1" : "0",
             "xdp_mode": xdpMode.rawValue,
             "vlans": list(vlans),

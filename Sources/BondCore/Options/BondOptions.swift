@@ -49,6 +49,9 @@ public struct BondOptions: Sendable, Equatable {
     /// option, as Open vSwitch's PMD threads): above 1, a PACKET_FANOUT group per
     /// device spreads frames over them by flow (`backend=afpacket`).
     public var workers = 1
+    /// How the threads share the frames (`WorkersSteer`): by flow, or by the CPU that
+    /// received each frame.
+    public var workersSteer: WorkersSteer = .flow
     /// On the engine's backends (afpacket, afxdp), tc programs in the kernel carry
     /// TCP, every frame of it, and the engine decides the rest (bondd's own option);
     /// false: the engine decides every frame. No effect on xdp.
@@ -276,6 +279,11 @@ extension BondOptions {
             case "busy_poll": o.busyPoll = try integer(name, value, 0...1_000_000)
             case "engine_cpus": o.engineCPUs = value == "all" ? nil : try CPUList.parse(value, option: name)
             case "workers": o.workers = try integer(name, value, 1...maxWorkers)
+            case "workers_steer":
+                guard let s = WorkersSteer(rawValue: value) else {
+                    throw OptionError("workers_steer: invalid value '\(value)' (\(WorkersSteer.allCases.map(\.rawValue).joined(separator: "|")))")
+                }
+                o.workersSteer = s
             case "tcp_in_kernel": o.tcpInKernel = try integer(name, value, 0...1) == 1
             case "xdp_mode":
                 guard let m = XDPAttachMode(rawValue: value) else {
@@ -343,6 +351,15 @@ extension BondOptions {
             guard o.backend == .afpacket else {
                 throw OptionError(
                     "workers: needs backend=afpacket (\(o.backend == .afxdp ? "afxdp runs one thread per bond" : "xdp decides every frame in the kernel, on the core that received it"))"
+                )
+            }
+        }
+        if o.workersSteer == .cpu {
+            // Each thread has a CPU of its own: the i-th of engine_cpus.
+            guard o.workers > 1 else { throw OptionError("workers_steer=cpu: needs workers above 1") }
+            guard let cpus = o.engineCPUs?.cpus, cpus.count >= o.workers else {
+                throw OptionError(
+                    "workers_steer=cpu: needs engine_cpus with a CPU for each of the \(o.workers) threads (e.g. engine_cpus=0-\(o.workers - 1)), one thread on each"
                 )
             }
         }

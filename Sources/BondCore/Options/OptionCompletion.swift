@@ -21,6 +21,7 @@ public enum OptionCompletion {
         case "coalesce": Coalesce.allCases.map(\.rawValue)
         case "engine_cpus": ["all"]
         case "xdp_mode": XDPAttachMode.allCases.map(\.rawValue)
+        case "workers_steer": WorkersSteer.allCases.map(\.rawValue)
         case "all_slaves_active", "tlb_dynamic_lb", "use_carrier": ["0", "1"]
         default: ModeOption.named(name)?.option.values ?? []
         }

@@ -6,6 +6,9 @@ extension BondOptions {
     /// Refused while the bond device is up (BOND_OPTFLAG_IFDOWN); alb_clients, ours,
     /// sizes the table that tlb_dynamic_lb's sibling state lives in, so it follows suit.
     public static let fixedWhileUp: [String] = ["tlb_dynamic_lb", "alb_clients"]
+    /// bondd's own options that only a rebuild changes (how frames move, and by which
+    /// threads): `bondctl reload` of a changed file rebuilds the bond.
+    public static let fixedWhileRunning: [String] = ["backend", "tcp_in_kernel", "xdp_mode", "workers", "workers_steer"]
 
     /// Whether option `name` (a mode's own included) is refused while the device is up.
     public static func isFixedWhileUp(_ name: String) -> Bool {
@@ -45,7 +48,7 @@ extension BondOptions {
         check("arp_validate", \.arpValidate); check("arp_all_targets", \.arpAllTargets)
         check("arp_missed_max", \.arpMissedMax); check("resend_igmp", \.resendIGMP); check("prio", \.prio)
         check("backend", \.backend); check("coalesce", \.coalesce); check("busy_poll", \.busyPoll)
-        check("engine_cpus", \.engineCPUs); check("workers", \.workers)
+        check("engine_cpus", \.engineCPUs); check("workers", \.workers); check("workers_steer", \.workersSteer)
         check("tcp_in_kernel", \.tcpInKernel); check("xdp_mode", \.xdpMode); check("vlans", \.vlans)
         for name in Set(modeSettings.keys).union(new.modeSettings.keys).sorted() where modeSettings[name] != new.modeSettings[name] {
             names.append(name)
@@ -57,9 +60,15 @@ extension BondOptions {
     /// an option that cannot change now.
     public func checkRuntimeChange(to new: BondOptions, bond: String, deviceUp: Bool) throws(OptionError) {
         let changed = changedOptions(to: new)
-        if let o = changed.first(where: { ["backend", "tcp_in_kernel", "xdp_mode", "workers"].contains($0) }) {
+        if let o = changed.first(where: Self.fixedWhileRunning.contains) {
             throw OptionError(
                 "\(o): cannot change while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
+        }
+        // Steered by CPU, each thread's CPU is in the fanout groups' programs.
+        if changed.contains("engine_cpus") && (workersSteer == .cpu || new.workersSteer == .cpu) {
+            throw OptionError(
+                "engine_cpus: with workers_steer=cpu each thread keeps its CPU while \(bond) runs; change it in the configuration file and run bondctl reload, which rebuilds the bond"
+            )
         }
         if let o = changed.first(where: Self.fixedWhileMembers.contains) {
             throw OptionError(

@@ -22,7 +22,10 @@ extension Engine {
         let count = bond.options.workers
         guard count > 1 else { return }
         do {
-            let threads = try ForwardingThreads(count: count, bond: name, first: forwardingSnapshot(), bondDevice: device.socket)
+            let o = bond.options
+            let steering = o.workersSteer == .cpu ? Array((o.engineCPUs?.cpus ?? []).prefix(count)) : []
+            let threads = try ForwardingThreads(
+                count: count, bond: name, first: forwardingSnapshot(), bondDevice: device.socket, steeringCPUs: steering)
             forwarding = threads
             undo.push("forwarding threads of \(name)") { [weak self] in
                 self?.forwarding?.close()
@@ -31,7 +34,8 @@ extension Engine {
             try threads.spread(allToEngine: !taps.isEmpty, taggedToEngine: !vlanDevices.isEmpty)
         } catch { throw EngineError("workers: cannot start the forwarding threads of \(name): \(error)") }
         for p in ports where p.isLive { try addForwardingSockets(for: p) }
-        logger.info("\(name): \(count) forwarding threads (the engine's and \(count - 1) beside it), frames spread by flow")
+        let by = bond.options.workersSteer == .cpu ? "by the CPU that received them" : "by flow"
+        logger.info("\(name): \(count) forwarding threads (the engine's and \(count - 1) beside it), frames spread \(by)")
     }
 
     /// The frames the host sends on the bond device are spread too, once the engine

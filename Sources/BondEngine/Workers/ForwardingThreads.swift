@@ -19,14 +19,17 @@ final class ForwardingThreads {
     private var allToEngine = false
     private var taggedToEngine = false
     private var programmed = true
+    private let steeringCPUs: [Int]
     private(set) var running = false
 
     /// Threads counted with the engine's: `workers=3` is 2 threads beside it.
     var threadCount: Int { workers.count + 1 }
 
     /// `bondDevice`: the engine's socket on the bond device, which the threads send the
-    /// host's frames on.
-    init(count: Int, bond: String, first: ForwardingSnapshot, bondDevice: PacketSocket) throws(SystemError) {
+    /// host's frames on. `steeringCPUs`: thread i takes what CPU `steeringCPUs[i]`
+    /// receives (`workers_steer=cpu`); empty: frames go by flow.
+    init(count: Int, bond: String, first: ForwardingSnapshot, bondDevice: PacketSocket, steeringCPUs: [Int] = []) throws(SystemError) {
+        self.steeringCPUs = steeringCPUs
         exchange = SnapshotExchange(first)
         var ws: [ForwardingWorker] = []
         for n in 1..<count {
@@ -117,15 +120,17 @@ final class ForwardingThreads {
     }
 
     private func program(_ group: PacketFanout, through socket: PacketSocket) throws(SystemError) {
-        try group.spread(through: socket, sockets: threadCount, taggedToEngine: taggedToEngine, allToEngine: allToEngine)
+        try group.spread(
+            through: socket, sockets: threadCount, taggedToEngine: taggedToEngine, allToEngine: allToEngine, cpus: steeringCPUs)
     }
 
     func publish(_ snapshot: ForwardingSnapshot) { exchange.publish(snapshot) }
 
-    func start(cpus: [Int]?) {
+    /// Starts each thread where `cpus` says for its number.
+    func start(_ placement: (Int) -> [Int]?) {
         guard !running else { return }
         running = true
-        for w in workers { w.start(cpus: cpus) }
+        for w in workers { w.start(cpus: placement(w.number)) }
     }
 
     func stop() {

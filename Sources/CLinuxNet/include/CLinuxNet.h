@@ -197,7 +197,10 @@ static inline int cln_fanout_join(int fd, uint16_t id) {
 }
 
 // Which socket of the group takes a frame: index 0 (the engine's) for what only the
-// engine handles, else a flow hash modulo `sockets`, so that a flow keeps its order.
+// engine handles, else by flow (a hash modulo `sockets`, so that a flow keeps its order)
+// or by the CPU that received it (`cpus`: socket i takes what CPU cpus[i] received, as
+// PACKET_FANOUT_CPU, so each thread reads what its own core's softirq, its NIC queue's
+// under RSS, took in; a frame of any other CPU goes by flow).
 // Offsets are from the link and network headers (SKF_LL_OFF, SKF_NET_OFF), which hold
 // wherever the skb's data points when the group demuxes it; a load past the frame's
 // end returns 0, the engine.
@@ -205,29 +208,32 @@ static inline int cln_fanout_join(int fd, uint16_t id) {
 //   to 0:                    ARP, slow protocols (LACP), IGMP, ICMPv6 and IPv6 hop-by-hop
 //                            (neighbour discovery, MLD): the monitors and modes read them
 //   to 0 if `tagged_to_engine`: 802.1Q/802.1ad frames (the engine's VLAN devices)
-//   hashed:                  IPv4/IPv6 addresses, with TCP/UDP ports (after any IPv4
+//   by flow:                 IPv4/IPv6 addresses, with TCP/UDP ports (after any IPv4
 //                            options) unless a fragment, whose later parts have none;
 //                            anything else by its MAC addresses
 // Fills `out` (CLN_FANOUT_PROGRAM_MAX instructions); returns how many it wrote.
-#define CLN_FANOUT_PROGRAM_MAX 58
-static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, int tagged_to_engine, int all_to_engine) {
+#define CLN_FANOUT_CPUS_MAX 16
+#define CLN_FANOUT_PROGRAM_MAX 94  // 62 + 2 * CLN_FANOUT_CPUS_MAX
+static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, int tagged_to_engine, int all_to_engine,
+                                     const uint32_t *cpus, uint32_t cpu_count) {
     if (all_to_engine || sockets < 2) {
         out[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
         return 1;
     }
+    if (cpu_count > CLN_FANOUT_CPUS_MAX) cpu_count = CLN_FANOUT_CPUS_MAX;
     // `ja +0` goes on to the next instruction: the tagged cases either end at the
     // engine or carry on as untagged.
     struct sock_filter tagged = tagged_to_engine ? (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0)
                                                  : (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
-    struct sock_filter p[CLN_FANOUT_PROGRAM_MAX] = {
+    struct sock_filter p[] = {
         /*  0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT),
         /*  1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),              // untagged: 3
         /*  2 */ tagged,
         /*  3 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
         /*  4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 11, 0),        // IPv4: 16
         /*  5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 26, 0),        // IPv6: 32
-        /*  6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0806, 50, 0),        // ARP: engine
-        /*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8809, 49, 0),        // LACP: engine
+        /*  6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0806, 49, 0),        // ARP: engine
+        /*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8809, 48, 0),        // LACP: engine
         /*  8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8100, 1, 0),         // tag in the frame: 10
         /*  9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x88a8, 0, 1),         // else the MACs: 11
         /* 10 */ tagged,
@@ -237,7 +243,7 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 14 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
         /* 15 */ BPF_JUMP(BPF_JMP | BPF_JA, 34, 0, 0),                     // fold: 50
         /* 16 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),       // IPv4 protocol
-        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 39, 0),            // IGMP: engine
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 38, 0),            // IGMP: engine
         /* 18 */ BPF_STMT(BPF_ST, 1),
         /* 19 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12),      // source
         /* 20 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
@@ -253,8 +259,8 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 30 */ BPF_STMT(BPF_LD | BPF_W | BPF_IND, SKF_NET_OFF + 0),       // both ports, after any options
         /* 31 */ BPF_JUMP(BPF_JMP | BPF_JA, 13, 0, 0),                     // mix: 45
         /* 32 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),       // IPv6 next header
-        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 23, 0),           // ICMPv6: engine
-        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 22, 0),            // hop-by-hop (MLD): engine
+        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 22, 0),           // ICMPv6: engine
+        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 21, 0),            // hop-by-hop (MLD): engine
         /* 35 */ BPF_STMT(BPF_ST, 1),
         /* 36 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 20),      // source's last word
         /* 37 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
@@ -275,12 +281,27 @@ static inline int cln_fanout_program(struct sock_filter *out, uint32_t sockets, 
         /* 52 */ BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
         /* 53 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1),         // mix: every bit moves the middle ones
         /* 54 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-        /* 55 */ BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sockets),
-        /* 56 */ BPF_STMT(BPF_RET | BPF_A, 0),
-        /* 57 */ BPF_STMT(BPF_RET | BPF_K, 0),                             // the engine
+        /* 55 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),                      // the hash in A: 57
+        /* 56 */ BPF_STMT(BPF_RET | BPF_K, 0),                             // the engine
     };
     memcpy(out, p, sizeof p);
-    return CLN_FANOUT_PROGRAM_MAX;
+    int n = (int)(sizeof p / sizeof p[0]);
+    if (cpu_count > 0) {
+        // X = the hash; A = the CPU; socket i for cpus[i] (its RET below the fallback).
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_CPU);
+        for (uint32_t i = 0; i < cpu_count; i++) {
+            // Past the rest of the comparisons (cpu_count - 1 - i), the fallback's 3,
+            // and the RETs before socket i's.
+            uint8_t to_ret = (uint8_t)((cpu_count - 1 - i) + 3 + i);
+            out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cpus[i], to_ret, 0);
+        }
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TXA, 0);  // another CPU: by flow
+    }
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, sockets);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_A, 0);
+    for (uint32_t i = 0; i < cpu_count; i++) out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, i % sockets);
+    return n;
 }
 
 // Sets the group's program (through any of its sockets).

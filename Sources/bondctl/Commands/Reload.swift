@@ -11,7 +11,7 @@ struct Reload: ParsableCommand {
             and the others are not touched. A changed bond is changed in place when the \
             change is one bondctl could make (options, members, MTU, bridge, addresses), \
             and rebuilt over the same devices otherwise (mode, fail_over_mac, backend, \
-            tcp_in_kernel, xdp_mode, workers), \
+            tcp_in_kernel, xdp_mode, workers, workers_steer), \
             which keep what the host put on them. A file with an error, or a bond that \
             cannot start, changes nothing. Without BOND, the bondd of the first running bond is asked. \
             (SIGHUP to bondd does the same.)

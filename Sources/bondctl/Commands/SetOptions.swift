@@ -14,7 +14,8 @@ struct SetOptions: ParsableCommand {
             the bond), and tlb_dynamic_lb (and alb_clients), in 802.3ad ad_select, \
             lacp_active and ad_user_port_key, and bondd's policy, flowlet_buckets and \
             ch_buckets only while the bond device is down. bondd's backend, tcp_in_kernel, \
-            xdp_mode and workers change only by a reload of a changed file. \
+            xdp_mode, workers and workers_steer change only by a reload of a changed file \
+            (and engine_cpus too under workers_steer=cpu). \
             Everything else may change: miimon, updelay, downdelay, arp_interval, \
             arp_ip_target, ns_ip6_target, arp_validate, arp_all_targets, arp_missed_max, \
             primary, primary_reselect, prio, active_slave, all_slaves_active, \
