@@ -27,10 +27,8 @@ extension Engine {
         // member written last time (traffic may have moved since); a reload, when the
         // file's changed.
         let activeGiven = words.contains { $0.hasPrefix("active_slave=") || $0.hasPrefix("active_member=") }
+        // (Refused by the options' mode dependency where the mode has no active member.)
         let activeCleared = !replacing && words.contains { $0 == "active_slave=" || $0 == "active_member=" }
-        if activeCleared && !new.mode.usesActiveMember {
-            throw OptionError("active_slave: not supported in mode \(new.mode.kernelName)(\(new.mode.rawValue))")
-        }
         var switchTo = replacing || !activeGiven ? (new.activeSlave != old.activeSlave ? new.activeSlave : nil) : new.activeSlave
         // The active member already: nothing to do, even while its link is going down.
         if let a = switchTo, bond.activeIndex.map({ bond.members[$0].name }) == a { switchTo = nil }

@@ -73,7 +73,13 @@ extension Engine {
         steps.push("claim of \(m)") { claim.release() }
         do {
             try remember(info)
-            steps.push("record of \(m)") { [weak self] in self?.forget(memberIndex: ix) }
+            // Forgotten once given back; a restore that failed keeps the record, for
+            // `bondd --cleanup` and the next start (a member that is gone has nothing
+            // left to restore).
+            steps.push("record of \(m)") { [weak self, weak steps] in
+                guard steps?.failures.allSatisfy({ $0.contains("No such device") }) ?? true else { return }
+                self?.forget(memberIndex: ix)
+            }
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
             steps.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
             // The host stack goes quiet first: a MAC change makes it announce itself (IPv6
@@ -83,12 +89,13 @@ extension Engine {
             steps.push("tc on \(m)") { bypass.remove() }
             if bypass.createdHook { try remember(info, createdTCHook: true) }
             // MAC and MTU are restored unconditionally: they follow the bond device's
-            // while enslaved, whatever they were at the start.
+            // while enslaved, whatever they were at the start. Set as the interface has
+            // them now (`found`), restored as recorded (`info`).
             steps.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
             let mac = macForNewMember(own: MACAddress(bytes: info.mac))
-            if info.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
+            if found.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
             steps.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
-            if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
+            if found.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
             if info.flags & InterfaceFlags.promiscuous == 0 {
                 steps.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
                 // A bridge port (or a device with uppers) wants every frame, as members do.
@@ -144,8 +151,10 @@ extension Engine {
         unrestored.first(where: { $0.index == info.index })?.up ?? info.isAdminUp
     }
 
-    /// A member given back: a later repair leaves it alone.
+    /// A member given back: a later repair leaves it alone, and a later add-member
+    /// takes it as it is then.
     func forget(memberIndex: Int32) {
+        unrestored.removeAll { $0.index == memberIndex }
         recovery.members.removeAll { $0.index == memberIndex }
         do { try recovery.save(in: system.stateDirectory) } catch { logger.warning("\(name): \(error.message)") }
     }

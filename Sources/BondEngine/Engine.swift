@@ -163,14 +163,6 @@ public final class Engine: @unchecked Sendable {
         let (found, leftover) = try Self.validate(
             name: name, members: memberNames, options: options, links: links,
             stateDirectory: system.stateDirectory, awaiting: awaiting)
-        var kept: [RecoveryRecord.Member] = []
-        if let record = RecoveryRecord.read(bond: name, in: system.stateDirectory), !record.writerIsAlive,
-            record.unrestoredOnly == true, record.namespace == RecoveryRecord.currentNamespace()
-        {
-            kept = record.members
-        }
-        unrestored = kept
-        let infos = found.map { info in kept.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info }
         // Checked above, claimed here: of two bondd started at once for one bond, the
         // second stops before it touches anything.
         do {
@@ -180,6 +172,17 @@ public final class Engine: @unchecked Sendable {
             nameClaim = claim
         } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(name): \(error)") }
         undo.push("claim of \(name)") { [nameClaim] in nameClaim?.release() }
+        // Read under the claim: a repair (which takes it too) cannot change it meanwhile.
+        var kept: [RecoveryRecord.Member] = []
+        if let record = RecoveryRecord.read(bond: name, in: system.stateDirectory), record.unrestoredOnly == true,
+            record.namespace == RecoveryRecord.currentNamespace()
+        {
+            kept = record.members
+        }
+        unrestored = kept
+        // The members as they were before the first start, where a repair could not give
+        // that back (the bond's MAC is the first one's own).
+        let infos = found.map { info in kept.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info }
         bondMAC = MACAddress(bytes: infos[0].mac)
         mtu = 1500  // the kernel's bond default; members follow the bond's MTU
         let now = system.now()
@@ -208,11 +211,16 @@ public final class Engine: @unchecked Sendable {
             try recovery.save(in: system.stateDirectory)
             undo.push("recovery record") { [weak self, directory = system.stateDirectory] in
                 guard let self, !self.recovery.members.isEmpty else { return RecoveryRecord.remove(bond: name, in: directory) }
+                // Members not given back (a restore failed, or a repair's that this bond
+                // did not take): kept for `--cleanup` and the next start, without a pid,
+                // so that no running bondd (this one, rebuilding) counts as its writer.
                 self.recovery.socket = nil
+                self.recovery.pid = 0
                 self.recovery.unrestoredOnly = true
                 try self.recovery.save(in: directory)
             }
-            try setUp(infos: infos, leftover: leftover)
+            // As they are now: each is given its recorded state back at the stop.
+            try setUp(infos: found, leftover: leftover)
         } catch {
             let failures = undo.unwind()
             for f in failures { logger.error("\(name): while undoing set-up: \(f)") }

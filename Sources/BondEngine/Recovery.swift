@@ -101,7 +101,10 @@ public enum Recovery {
             case .success(let line): report.repaired.append(named(line))
             case .failure(let problem):
                 report.failed.append(named(problem.line))
-                unrestored.append(m)
+                // Under the name it has now: its alias (our mark) may be given back already.
+                var kept = m
+                kept.name = now.name
+                unrestored.append(kept)
             }
         }
         if let socket = record.socket { UnixSocketFile.remove(socket) }
@@ -113,6 +116,7 @@ public enum Recovery {
             var kept = record
             kept.members = unrestored
             kept.socket = nil
+            kept.pid = 0
             kept.unrestoredOnly = true
             do {
                 try kept.save()

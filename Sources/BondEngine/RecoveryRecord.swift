@@ -61,8 +61,9 @@ struct RecoveryRecord: Codable, Equatable {
     static func remove(bond: String, in directory: String = directory) { StateFile.remove(path(for: bond, in: directory)) }
 
     /// Whether the bondd that wrote the record still runs (a reused pid is not bondd).
+    /// A record kept with what was not given back has no writer (pid 0).
     var writerIsAlive: Bool {
-        ProcessFacts.isRunning(pid: pid, named: "bondd")
+        pid > 0 && ProcessFacts.isRunning(pid: pid, named: "bondd")
     }
 }
 

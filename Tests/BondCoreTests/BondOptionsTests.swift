@@ -99,7 +99,7 @@ import Testing
     @Test func primaryReselectAndADSelectAreTakenInEveryModeWithAWarning() throws {
         let (rr, rrWarnings) = try BondOptions.parse(["mode=balance-rr", "miimon=100", "primary_reselect=better"])
         #expect(rr.primaryReselect == .better)
-        #expect(rrWarnings == ["primary_reselect acts in modes active-backup, balance-tlb and balance-alb only"])
+        #expect(rrWarnings == ["primary_reselect acts in modes active-backup, balance-tlb, balance-alb, balance-slb only"])
         let (ab, abWarnings) = try BondOptions.parse(["mode=active-backup", "miimon=100", "ad_select=count"])
         #expect(ab.modeSettings["ad_select"] == "count")
         #expect(abWarnings == ["ad_select acts in mode 802.3ad only"])

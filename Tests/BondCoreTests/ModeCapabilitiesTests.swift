@@ -127,7 +127,12 @@ import Testing
         }
         var byFlow = steered
         byFlow.workersSteer = .flow
-        #expect(throws: OptionError.self) { try steered.checkRuntimeChange(to: byFlow, bond: "bond0", deviceUp: false) }
+        #expect(
+            throws: OptionError(
+                "workers_steer: cannot change while bond0 runs; change it in the configuration file and run bondctl reload, which rebuilds the bond")
+        ) {
+            try steered.checkRuntimeChange(to: byFlow, bond: "bond0", deviceUp: false)
+        }
         let (o, warnings) = try BondOptions.parse(["mode=balance-slb"])
         #expect(o.miimon == 100 && warnings.contains("miimon must be set in mode balance-slb: using 100 ms"))
     }

@@ -17,6 +17,7 @@ import Testing
         // eth0 still has the dead bond's MAC and MTU, and is up; before the first start
         // it had its own MAC, MTU 1400, an alias, and was down.
         let eth0 = kernel.addInterface("eth0", mac: "02:00:00:00:00:a0")
+        try kernel.change(index: eth0, LinkChange(mtu: 9000))
         kernel.addInterface("eth1", mac: "52:54:00:00:00:02")
         let eth2 = kernel.addInterface("eth2", mac: "02:00:00:00:00:a0")
         let before0 = RecoveryRecord.Member(
@@ -40,7 +41,8 @@ import Testing
         let running = try #require(RecoveryRecord.read(bond: "bond0", in: kernel.stateDirectory))
         #expect(running.members.first { $0.index == eth0 } == before0, "recorded as before the first start")
         #expect(running.members.contains(before2), "the member this bond did not take stays recorded")
-        #expect(kernel.info("eth0").mtu == 1500 && kernel.info("eth0").isAdminUp)
+        // Enslaved as it is now: the bond's MAC and MTU set over what the repair left.
+        #expect(kernel.info("eth0").mac == before0.mac && kernel.info("eth0").mtu == 1500 && kernel.info("eth0").isAdminUp)
 
         engine.shutdown()
         let e0 = kernel.info("eth0")
@@ -55,5 +57,38 @@ import Testing
         #expect(RecoveryRecord.read(bond: "bond0", in: bond.kernel.stateDirectory) != nil)
         bond.engine.shutdown()
         #expect(RecoveryRecord.read(bond: "bond0", in: bond.kernel.stateDirectory) == nil)
+    }
+
+    /// A clean stop that cannot give a member back (the device refuses its old MTU)
+    /// keeps that member's record, without a pid, for `bondd --cleanup` and the next
+    /// start; the next start in the same process (a rebuild) takes it over and, the
+    /// device willing again, its stop gives it back and removes the record.
+    @Test func aStopThatCannotGiveAMemberBackKeepsItsRecordForTheNextStart() throws {
+        let kernel = EmbeddedKernel()
+        kernel.addInterface("eth0", mac: "52:54:00:00:00:01")
+        let eth1 = kernel.addInterface("eth1", mac: "52:54:00:00:00:02")
+        try kernel.change(index: eth1, LinkChange(mtu: 9000))
+        let (options, _) = try BondOptions.parse(["mode=active-backup", "miimon=100", "backend=afpacket"])
+        func start() throws -> Engine {
+            try Engine(
+                name: "bond0", members: ["eth0", "eth1"], options: options, optionWords: ["mode=active-backup", "miimon=100"],
+                logger: Logger(label: "bond0") { _ in LogRecorder() }, system: kernel)
+        }
+        let first = try start()
+        #expect(kernel.info("eth1").mtu == 1500)
+        kernel.refuses = { name, change in name == "eth1" && change.mtu == 9000 }
+        first.shutdown()
+        let kept = try #require(RecoveryRecord.read(bond: "bond0", in: kernel.stateDirectory))
+        #expect(kept.members.map(\.name) == ["eth1"] && kept.members[0].mtu == 9000)
+        #expect(kept.pid == 0 && kept.unrestoredOnly == true && !kept.writerIsAlive)
+        #expect(kernel.info("eth0").mac == [0x52, 0x54, 0, 0, 0, 0x01], "the other member was given back")
+
+        kernel.refuses = nil
+        let second = try start()
+        let running = try #require(RecoveryRecord.read(bond: "bond0", in: kernel.stateDirectory))
+        #expect(running.members.first { $0.index == eth1 }?.mtu == 9000, "eth1 recorded as before the first start")
+        second.shutdown()
+        #expect(kernel.info("eth1").mtu == 9000)
+        #expect(RecoveryRecord.read(bond: "bond0", in: kernel.stateDirectory) == nil)
     }
 }

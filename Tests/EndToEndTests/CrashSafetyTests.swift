@@ -319,9 +319,10 @@ import Testing
         try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: path))
     }
 
-    /// After a SIGKILL: a member renamed meanwhile is restored under its new name (it
-    /// still has its index and our mark); a member whose restore fails keeps its record,
-    /// the cleanup says so and exits 1, and the next cleanup tries it again and finishes.
+    /// After a SIGKILL: a member renamed meanwhile is found by its index and our mark;
+    /// here its restore fails (the MTU recorded for it is one the device refuses), so
+    /// its record is kept, under its new name, the cleanup says so and exits 1; the
+    /// other member is given back. The next cleanup, the cause gone, finishes.
     @Test func cleanupRestoresARenamedMemberAndKeepsWhatItCouldNotRestore() throws {
         let tb = try Testbed()
         let m = tb.members
@@ -331,27 +332,28 @@ import Testing
         bond.process.signal(SIGKILL)
         _ = bond.process.wait(timeout: 10)
         let renamed = tb.prefix + "rn"
-        #expect(tb.inHost("sh -c 'ip link set \(m[0]) down && ip link set \(m[0]) name \(renamed) && ip link set \(renamed) up'").ok)
-        // The MTU recorded for m[1] is one a veth cannot take (its largest is 65535).
+        #expect(tb.inHost("sh -c 'ip link set \(m[1]) down && ip link set \(m[1]) name \(renamed) && ip link set \(renamed) up'").ok)
+        // A veth's largest MTU is 65535.
         let path = "/run/bondd/\(tb.bond).state"
         try editRecord(path) { if $0["name"] as? String == m[1] { $0["mtu"] = 70000 } }
 
         let first = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
         #expect(first.status == 1, "\(first.output)\(first.error)")
-        #expect(first.output.contains("\(tb.bond): \(m[0]) (now \(renamed)): restored"), "\(first.output)")
-        #expect(first.error.contains("\(tb.bond): \(m[1]): MTU: "), "\(first.error)")
-        #expect(first.error.contains("\(tb.bond): kept the record of \(m[1]): bondd --cleanup \(tb.bond) tries again"), "\(first.error)")
-        #expect(memberState(tb, renamed) == before[0])
+        #expect(first.output.contains("\(tb.bond): \(m[0]): restored"), "\(first.output)")
+        #expect(first.error.contains("\(tb.bond): \(m[1]) (now \(renamed)): MTU: "), "\(first.error)")
+        #expect(first.error.contains("\(tb.bond): kept the record of \(renamed): bondd --cleanup \(tb.bond) tries again"), "\(first.error)")
+        #expect(memberState(tb, m[0]) == before[0])
         #expect(tb.hostLink(tb.bond) == nil)
         let kept = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
-        #expect((kept?["members"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == [m[1]])
+        #expect((kept?["members"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == [renamed])
+        #expect(kept?["pid"] as? Int == 0, "a kept record has no writer")
 
         // The cause gone (here: the record's MTU one the device takes), the next cleanup finishes.
         try editRecord(path) { $0["mtu"] = 1400 }
         let second = tb.inHost("\(Shell.binDirectory)/bondd --cleanup \(tb.bond)")
         #expect(second.status == 0, "\(second.error)")
-        #expect(second.output.contains("\(tb.bond): \(m[1]): restored"), "\(second.output)")
-        #expect(memberState(tb, m[1]) == before[1])
+        #expect(second.output.contains("\(tb.bond): \(renamed): restored"), "\(second.output)")
+        #expect(memberState(tb, renamed) == before[1])
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 

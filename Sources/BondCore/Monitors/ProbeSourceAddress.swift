@@ -11,9 +11,6 @@ public enum ProbeSourceAddress {
         func shared(_ a: IPv6Address) -> Int {
             a.high == t.high ? 64 + (a.low ^ t.low).leadingZeroBitCount : (a.high ^ t.high).leadingZeroBitCount
         }
-        // A link-local target is answered on the link only: from a link-local address,
-        // as the kernel's source selection picks one of the target's scope.
-        if t.isLinkLocal, let a = own.first(where: \.isLinkLocal) { return a }
         return own.filter { !$0.isLinkLocal }.max { shared($0) < shared($1) } ?? own.first ?? IPv6Address(high: 0, low: 0)
     }
 }

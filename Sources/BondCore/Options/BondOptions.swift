@@ -319,7 +319,8 @@ extension BondOptions {
         // The kernel takes primary_reselect in every mode (no unsuppmodes); it acts
         // only where a primary does.
         if given.contains("primary_reselect") && !o.mode.usesPrimary {
-            warnings.append("primary_reselect acts in modes active-backup, balance-tlb and balance-alb only")
+            let modes = BondMode.allCases.filter { $0.isImplemented && $0.usesPrimary }.map(\.kernelName)
+            warnings.append("primary_reselect acts in modes \(modes.joined(separator: ", ")) only")
         }
         try requireModes("active_slave", \.usesPrimary)
         try requireModes("active_member", \.usesPrimary)
