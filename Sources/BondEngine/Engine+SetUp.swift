@@ -57,8 +57,7 @@ extension Engine {
 
     /// Takes one member over: marks it ours, gives it the bond's MAC and MTU, keeps the
     /// host stack off it, opens its socket. Each step registers its own undo.
-    func enslave(_ found: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
-        let info = stateBeforeFirstStart(found)
+    func enslave(_ info: LinkInfo, index: Int) throws(EngineError) -> MemberPort {
         let m = info.name, ix = info.index
         let steps = UndoStack()
         // Held while it is a member: another bondd that checked it free at the same moment
@@ -73,13 +72,7 @@ extension Engine {
         steps.push("claim of \(m)") { claim.release() }
         do {
             try remember(info)
-            // Forgotten once given back; a restore that failed keeps the record, for
-            // `bondd --cleanup` and the next start (a member that is gone has nothing
-            // left to restore).
-            steps.push("record of \(m)") { [weak self, weak steps] in
-                guard steps?.failures.allSatisfy({ $0.contains("No such device") }) ?? true else { return }
-                self?.forget(memberIndex: ix)
-            }
+            steps.push("record of \(m)") { [weak self] in self?.forget(memberIndex: ix) }
             try links.change(index: ix, LinkChange(alias: MemberMarker.prefix + name))
             steps.push("alias of \(m)") { [links] in try links.change(index: ix, LinkChange(alias: info.alias ?? "")) }
             // The host stack goes quiet first: a MAC change makes it announce itself (IPv6
@@ -89,13 +82,12 @@ extension Engine {
             steps.push("tc on \(m)") { bypass.remove() }
             if bypass.createdHook { try remember(info, createdTCHook: true) }
             // MAC and MTU are restored unconditionally: they follow the bond device's
-            // while enslaved, whatever they were at the start. Set as the interface has
-            // them now (`found`), restored as recorded (`info`).
+            // while enslaved, whatever they were at the start.
             steps.push("MAC of \(m)") { [links] in try links.change(index: ix, LinkChange(mac: info.mac)) }
             let mac = macForNewMember(own: MACAddress(bytes: info.mac))
-            if found.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
+            if info.mac != mac.bytes { try links.change(index: ix, LinkChange(mac: mac.bytes)) }
             steps.push("MTU of \(m)") { [links] in try links.change(index: ix, LinkChange(mtu: info.mtu)) }
-            if found.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
+            if info.mtu != mtu { try links.change(index: ix, LinkChange(mtu: mtu)) }
             if info.flags & InterfaceFlags.promiscuous == 0 {
                 steps.push("promiscuity of \(m)") { [links] in try links.change(index: ix, LinkChange(promiscuous: false)) }
                 // A bridge port (or a device with uppers) wants every frame, as members do.
@@ -107,8 +99,10 @@ extension Engine {
                 steps.push("allmulti of \(m)") { [links] in try links.change(index: ix, LinkChange(allMulticast: false)) }
             }
             let socket = try system.packetSocket(interfaceIndex: ix)
-            if !info.isAdminUp { try links.change(index: ix, LinkChange(up: true)) }
-            if !wasAdminUp(info) { steps.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) } }
+            if !info.isAdminUp {
+                try links.change(index: ix, LinkChange(up: true))
+                steps.push("admin state of \(m)") { [links] in try links.change(index: ix, LinkChange(up: false)) }
+            }
             let port = MemberPort(index: index, name: m, interfaceIndex: ix, socket: socket, mac: mac, undo: steps)
             try poller.add(socket.fd, token: UInt64(index))
             steps.push("close \(m)") { [poller] in
@@ -135,26 +129,15 @@ extension Engine {
 
     func remember(_ info: LinkInfo, createdTCHook: Bool = false) throws(EngineError) {
         let m = RecoveryRecord.Member(
-            name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: wasAdminUp(info),
+            name: info.name, index: info.index, mac: info.mac, mtu: info.mtu, up: info.isAdminUp,
             promiscuous: info.flags & InterfaceFlags.promiscuous != 0,
             allMulticast: info.flags & InterfaceFlags.allMulticast != 0, alias: info.alias, createdTCHook: createdTCHook)
         if let i = recovery.members.firstIndex(where: { $0.index == info.index }) { recovery.members[i] = m } else { recovery.members.append(m) }
         try recovery.save(in: system.stateDirectory)
     }
 
-    /// `info` with what a repair could not give back in its place (`unrestored`).
-    func stateBeforeFirstStart(_ info: LinkInfo) -> LinkInfo {
-        unrestored.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info
-    }
-
-    func wasAdminUp(_ info: LinkInfo) -> Bool {
-        unrestored.first(where: { $0.index == info.index })?.up ?? info.isAdminUp
-    }
-
-    /// A member given back: a later repair leaves it alone, and a later add-member
-    /// takes it as it is then.
+    /// A member given back: a later repair leaves it alone.
     func forget(memberIndex: Int32) {
-        unrestored.removeAll { $0.index == memberIndex }
         recovery.members.removeAll { $0.index == memberIndex }
         do { try recovery.save(in: system.stateDirectory) } catch { logger.warning("\(name): \(error.message)") }
     }

@@ -40,9 +40,7 @@ extension Engine {
         let all: [LinkInfo]
         do { all = try links.links() } catch { throw EngineError("cannot list interfaces: \(error)") }
         let engineEnd = BondDevice.engineEndName(for: name)
-        // A record a repair kept (members it could not give back) does not stop the
-        // start: the bond takes those members' recorded state as theirs.
-        if !stoppingFirst.contains(name) && Recovery.hasLeftovers(of: name, in: stateDirectory, countingUnrestored: false) {
+        if !stoppingFirst.contains(name) && Recovery.hasLeftovers(of: name, in: stateDirectory) {
             throw EngineError("\(name) was left by a bondd that did not stop cleanly; bondd --cleanup \(name) repairs it")
         }
         let leftover = stoppingFirst.contains(name) ? nil : BondDevice.leftover(of: name, in: all, stateDirectory: stateDirectory)

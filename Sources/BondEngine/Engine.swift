@@ -67,9 +67,6 @@ public final class Engine: @unchecked Sendable {
     /// Members that left the namespace, with what they had before the bond took them:
     /// given back if they return.
     var departed: [RecoveryRecord.Member] = []
-    /// Members a repair of this bond could not give back (the record it kept): their
-    /// state before the first start, which this start takes as theirs.
-    var unrestored: [RecoveryRecord.Member] = []
     /// Members the bond started without, which join when they appear (`awaitMembers`).
     var awaited: [String] = []
     /// The ARP/NS monitor runs: received ARP and ND frames are shown to it.
@@ -160,7 +157,7 @@ public final class Engine: @unchecked Sendable {
             wakeup = try WakeupEvent()
         } catch { throw EngineError("cannot open kernel interfaces: \(error)") }
 
-        let (found, leftover) = try Self.validate(
+        let (infos, leftover) = try Self.validate(
             name: name, members: memberNames, options: options, links: links,
             stateDirectory: system.stateDirectory, awaiting: awaiting)
         // Checked above, claimed here: of two bondd started at once for one bond, the
@@ -172,17 +169,6 @@ public final class Engine: @unchecked Sendable {
             nameClaim = claim
         } catch let e as EngineError { throw e } catch { throw EngineError("cannot claim \(name): \(error)") }
         undo.push("claim of \(name)") { [nameClaim] in nameClaim?.release() }
-        // Read under the claim: a repair (which takes it too) cannot change it meanwhile.
-        var kept: [RecoveryRecord.Member] = []
-        if let record = RecoveryRecord.read(bond: name, in: system.stateDirectory), record.unrestoredOnly == true,
-            record.namespace == RecoveryRecord.currentNamespace()
-        {
-            kept = record.members
-        }
-        unrestored = kept
-        // The members as they were before the first start, where a repair could not give
-        // that back (the bond's MAC is the first one's own).
-        let infos = found.map { info in kept.first(where: { $0.index == info.index })?.stateBeforeFirstStart(of: info) ?? info }
         bondMAC = MACAddress(bytes: infos[0].mac)
         mtu = 1500  // the kernel's bond default; members follow the bond's MTU
         let now = system.now()
@@ -203,24 +189,12 @@ public final class Engine: @unchecked Sendable {
         recovery = RecoveryRecord(
             bond: name, pid: ProcessFacts.currentPID, namespace: RecoveryRecord.currentNamespace(),
             engineEnd: BondDevice.engineEndName(for: name), socket: controlSocket)
-        recovery.members = unrestored
         do {
             // Before the first change, and gone after the last undo: a bondd killed at
-            // any moment in between leaves a record of everything it touched. What a
-            // repair could not give back, and this bond did not take, stays in it.
+            // any moment in between leaves a record of everything it touched.
             try recovery.save(in: system.stateDirectory)
-            undo.push("recovery record") { [weak self, directory = system.stateDirectory] in
-                guard let self, !self.recovery.members.isEmpty else { return RecoveryRecord.remove(bond: name, in: directory) }
-                // Members not given back (a restore failed, or a repair's that this bond
-                // did not take): kept for `--cleanup` and the next start, without a pid,
-                // so that no running bondd (this one, rebuilding) counts as its writer.
-                self.recovery.socket = nil
-                self.recovery.pid = 0
-                self.recovery.unrestoredOnly = true
-                try self.recovery.save(in: directory)
-            }
-            // As they are now: each is given its recorded state back at the stop.
-            try setUp(infos: found, leftover: leftover)
+            undo.push("recovery record") { [directory = system.stateDirectory] in RecoveryRecord.remove(bond: name, in: directory) }
+            try setUp(infos: infos, leftover: leftover)
         } catch {
             let failures = undo.unwind()
             for f in failures { logger.error("\(name): while undoing set-up: \(f)") }

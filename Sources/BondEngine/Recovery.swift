@@ -20,13 +20,10 @@ public enum Recovery {
         }
     }
 
-    /// Whether `bond` has a record left by a bondd that is gone; `countingUnrestored`:
-    /// also one a repair kept with what it could not give back.
-    public static func hasLeftovers(
-        of bond: String, in directory: String = ProcessClaim.stateDirectory, countingUnrestored: Bool = true
-    ) -> Bool {
+    /// Whether `bond` has a record left by a bondd that is gone.
+    public static func hasLeftovers(of bond: String, in directory: String = ProcessClaim.stateDirectory) -> Bool {
         guard let r = RecoveryRecord.read(bond: bond, in: directory) else { return false }
-        return !r.writerIsAlive && (countingUnrestored || r.unrestoredOnly != true)
+        return !r.writerIsAlive
     }
 
     /// Repairs what `bond`'s dead bondd left. Refuses while that bondd still runs, and
@@ -77,8 +74,6 @@ public enum Recovery {
         }
         report.merge(removeVLANDevices(of: bond, in: all, links: links, keeping: keepingDevice))
         let marker = MemberMarker.prefix + bond
-        // Members whose restore failed: their record stays for the next try.
-        var unrestored: [RecoveryRecord.Member] = []
         for m in record.members {
             // By index, under its name or renamed since (it still carries our mark): an
             // index reused by another interface has neither.
@@ -99,30 +94,11 @@ public enum Recovery {
             let named = { (line: String) in now.name == m.name ? line : "\(m.name) (now \(now.name))" + line.dropFirst(m.name.count) }
             switch restore(m, index: m.index, links: links) {
             case .success(let line): report.repaired.append(named(line))
-            case .failure(let problem):
-                report.failed.append(named(problem.line))
-                // Under the name it has now: its alias (our mark) may be given back already.
-                var kept = m
-                kept.name = now.name
-                unrestored.append(kept)
+            case .failure(let problem): report.failed.append(named(problem.line))
             }
         }
         if let socket = record.socket { UnixSocketFile.remove(socket) }
-        if unrestored.isEmpty {
-            RecoveryRecord.remove(bond: bond)
-        } else {
-            // Kept with what it could not give back, for `bondd --cleanup` to try again
-            // and a start to take over as the members' state before the first start.
-            var kept = record
-            kept.members = unrestored
-            kept.socket = nil
-            kept.pid = 0
-            kept.unrestoredOnly = true
-            do {
-                try kept.save()
-                report.failed.append("kept the record of \(unrestored.map(\.name).joined(separator: ", ")): bondd --cleanup \(bond) tries again")
-            } catch { report.failed.append(error.message) }
-        }
+        RecoveryRecord.remove(bond: bond)
         return report
     }
 

@@ -29,10 +29,6 @@ struct RecoveryRecord: Codable, Equatable {
     var engineEnd: String
     var socket: String?
     var members: [Member] = []
-    /// Kept by a repair (or a clean stop) with only the members it could not give back:
-    /// the bond may start again (taking these as the members' state before its first
-    /// start), and each repair tries them again. (Optional: records of earlier versions.)
-    var unrestoredOnly: Bool? = nil
 
     static let directory = ProcessClaim.stateDirectory
     static func path(for bond: String, in directory: String = directory) -> String { "\(directory)/\(bond).state" }
@@ -61,25 +57,7 @@ struct RecoveryRecord: Codable, Equatable {
     static func remove(bond: String, in directory: String = directory) { StateFile.remove(path(for: bond, in: directory)) }
 
     /// Whether the bondd that wrote the record still runs (a reused pid is not bondd).
-    /// A record kept with what was not given back has no writer (pid 0).
     var writerIsAlive: Bool {
-        pid > 0 && ProcessFacts.isRunning(pid: pid, named: "bondd")
-    }
-}
-
-extension RecoveryRecord.Member {
-    /// `info` with this record's MAC, MTU, flags and alias in place of its own: the
-    /// member as it was before a bond first took it, which a repair could not give back,
-    /// so that the bond taking it again restores and records these, not what the failed
-    /// repair left. Its admin state stays `info`'s (its carrier); `up` is what was.
-    func stateBeforeFirstStart(of info: LinkInfo) -> LinkInfo {
-        var before = info
-        before.mac = mac
-        before.mtu = mtu
-        before.alias = alias
-        func set(_ flag: UInt32, _ on: Bool) { before.flags = on ? before.flags | flag : before.flags & ~flag }
-        set(InterfaceFlags.promiscuous, promiscuous)
-        set(InterfaceFlags.allMulticast, allMulticast)
-        return before
+        ProcessFacts.isRunning(pid: pid, named: "bondd")
     }
 }

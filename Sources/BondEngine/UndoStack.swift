@@ -2,15 +2,13 @@
 /// unwinds them in reverse so nothing is left half-configured.
 final class UndoStack {
     private var steps: [(String, () throws -> Void)] = []
-    /// What failed so far in the unwind that runs: a later step may depend on it.
-    private(set) var failures: [String] = []
 
     func push(_ what: String, _ undo: @escaping () throws -> Void) { steps.append((what, undo)) }
 
     /// Runs every undo step, newest first; returns what failed (for the log).
     @discardableResult
     func unwind() -> [String] {
-        failures = []
+        var failures: [String] = []
         while let (what, undo) = steps.popLast() {
             do { try undo() } catch { failures.append("\(what): \(error)") }
         }

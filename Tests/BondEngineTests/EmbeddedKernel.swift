@@ -17,8 +17,6 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
     var ipv4: [Int32: [UInt32]] = [:]
     /// Every change the engine asked for, in order: (interface name, change).
     private(set) var changeLog: [(name: String, change: LinkChange)] = []
-    /// Changes the device refuses (EINVAL), as a driver refuses an MTU it cannot take.
-    var refuses: ((_ name: String, _ change: LinkChange) -> Bool)?
     private var notices: [(LinkInfo, Bool)] = []
     private var nextIndex: Int32 = 2
     let stateDirectory: String
@@ -88,7 +86,6 @@ final class EmbeddedKernel: EngineSystem, LinkControlling, LinkEventSource {
 
     func change(index: Int32, _ c: LinkChange) throws(SystemError) {
         guard var l = interfaces[index] else { throw SystemError("change link \(index)", errno: ENODEV) }
-        if refuses?(l.name, c) == true { throw SystemError("change link \(index)", errno: EINVAL) }
         changeLog.append((l.name, c))
         func flag(_ bit: UInt32, _ on: Bool?) {
             guard let on else { return }
