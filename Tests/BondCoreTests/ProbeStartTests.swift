@@ -119,8 +119,8 @@ import Testing
         #expect(ProbeSourceAddress.forTarget(IPv6Address("2001:db8::1")!, among: [linkLocal]) == linkLocal)
     }
 
-    /// A link-local target (a router's fe80::1) is taken, as the kernel takes it since
-    /// 5.18; the engine asks it on the bond's link (`refreshProbePaths`).
+    /// A link-local target (a router's fe80::1) is taken, as current kernels take it;
+    /// the engine asks it on the bond's link (`refreshProbePaths`).
     @Test func aLinkLocalTargetIsTaken() throws {
         #expect(try BondOptions.parse(["mode=1", "arp_interval=100", "ns_ip6_target=fe80::1"]).0.nsTargets == [IPv6Address("fe80::1")!])
     }

@@ -34,7 +34,7 @@ import Testing
     }
 
     /// `ns_ip6_target=client-link-local`: the client's link-local address (a router's
-    /// fe80::1, say), which the kernel takes as a target since 5.18.
+    /// fe80::1, say), which current kernels take as a target.
     @Test(arguments: ["arp_ip_target=192.0.2.2", "ns_ip6_target=2001:db8::2", "ns_ip6_target=client-link-local"])
     func theProbeMonitorFailsOverWhenTheUplinkDies(target asked: String) throws {
         let tb = try Testbed(topology: 2)
