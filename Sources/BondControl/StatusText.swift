@@ -39,7 +39,9 @@ public enum StatusText {
             if s.options["workers_steer"].flatMap({ $0 }) == "cpu", let list = s.options["engine_cpus"].flatMap({ $0 }),
                 let cpus = try? CPUList.parse(list, option: "engine_cpus")
             {
-                let placed = threads.map { "\($0.number == 0 ? "engine" : "#\($0.number)") on CPU \(cpus.cpus[$0.number])" }
+                let placed = threads.map { t in
+                    "\(t.number == 0 ? "engine" : "#\(t.number)") on CPU \(t.number < cpus.cpus.count ? String(cpus.cpus[t.number]) : "?")"
+                }
                 steering = " by the CPU that received them (\(placed.joined(separator: ", ")))"
             }
             out += "Forwarding threads: \(threads.count)\(steering), frames read: \(each)\n"

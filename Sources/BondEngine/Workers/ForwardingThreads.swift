@@ -126,7 +126,7 @@ final class ForwardingThreads {
 
     func publish(_ snapshot: ForwardingSnapshot) { exchange.publish(snapshot) }
 
-    /// Starts each thread where `cpus` says for its number.
+    /// Starts each thread on the CPUs `placement` gives for its number (nil: anywhere).
     func start(_ placement: (Int) -> [Int]?) {
         guard !running else { return }
         running = true
