@@ -186,12 +186,9 @@ public struct Bond: Sendable {
         guard options.mode.usesActiveMember else {
             throw OptionError("active_slave: not supported in mode \(options.mode.kernelName)(\(options.mode.rawValue))")
         }
-        let current = activeIndex
-        activeIndex = nil
-        let best = chooseBest()
-        activeIndex = current
         var events: [BondEvent] = []
-        if best != current { changeActive(to: best, at: now, reason: "active member cleared by administrator", into: &events) }
+        let best = chooseBest(keepingCurrent: false)
+        if best != activeIndex { changeActive(to: best, at: now, reason: "active member cleared by administrator", into: &events) }
         return events
     }
 
@@ -246,9 +243,9 @@ public struct Bond: Sendable {
 
     /// bond_choose_primary_or_current: the primary if up, else the up member of highest
     /// prio (first in enslave order on a tie); primary_reselect decides against a
-    /// current member that is still up.
-    private func chooseBest() -> Int? {
-        let current = activeIndex.flatMap { members[$0].link == .up ? $0 : nil }
+    /// current member that is still up, unless `keepingCurrent` is false (as if none were).
+    private func chooseBest(keepingCurrent: Bool = true) -> Int? {
+        let current = keepingCurrent ? activeIndex.flatMap { members[$0].link == .up ? $0 : nil } : nil
         var preferred: Int
         if let p = primaryIndex, members[p].link == .up {
             preferred = p

@@ -24,12 +24,12 @@ extension Engine {
     }
 
     /// Where thread `number` (0: the engine's, then the forwarding threads') may run:
-    /// every CPU of `list`, or under `workers_steer=cpu` its own, the number-th (the
-    /// fanout groups give it what that CPU receives); nil: wherever bondd may.
+    /// every CPU of `list`, or under `workers_steer=cpu` its own (the fanout groups give
+    /// it what that CPU receives; `engine_cpus` is fixed then); nil: wherever bondd may.
     func cpus(ofThread number: Int, _ list: CPUList?) -> [Int]? {
-        guard let list else { return nil }
-        if bond.options.workersSteer == .cpu, number < list.cpus.count { return [list.cpus[number]] }
-        return list.cpus
+        let steering = bond.options.steeringCPUs
+        if number < steering.count { return [steering[number]] }
+        return list?.cpus
     }
 
     /// Pins the engine's thread (the loop's, once it runs) as `list` says (nil: every

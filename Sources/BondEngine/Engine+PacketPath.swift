@@ -10,29 +10,22 @@ extension Engine {
     @discardableResult
     func forwardFromHost(_ d: BondDevicePort) -> Bool {
         guard !d.removed else { return false }
-        var any = false
         // A VLAN device's MTU is at most the bond's; the parser allows the tag's 4 bytes.
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         let vid = d.vlan?.vid
         let tap = d.tap
-        var batches = 0
-        while batches < Self.socketBatchesPerTurn,
-            d.socket.receiveBlock({ frames in
-                framesThisTurn &+= frames.count
-                while let frame = frames.next() {
-                    if let tap { tap.record(frame, .sent) }
-                    d.rxPackets &+= 1
-                    d.rxBytes &+= frame.wireLength
-                    if frame.isCut { counters.count(.truncated); continue }
-                    transmit(vid.map { frame.pushingTag($0) } ?? frame, maxFrame: maxFrame)
-                }
-                for p in ports where !p.queue.isEmpty { p.queue.flush() }
-            })
-        {
-            any = true
-            batches += 1
+        let batches = d.socket.receiveBlocks(limit: Self.socketBatchesPerTurn) { frames in
+            framesThisTurn &+= frames.count
+            while let frame = frames.next() {
+                if let tap { tap.record(frame, .sent) }
+                d.rxPackets &+= 1
+                d.rxBytes &+= frame.wireLength
+                if frame.isCut { counters.count(.truncated); continue }
+                transmit(vid.map { frame.pushingTag($0) } ?? frame, maxFrame: maxFrame)
+            }
+            for p in ports where !p.queue.isEmpty { p.queue.flush() }
         }
-        return any
+        return batches > 0
     }
 
     /// A frame the host sent (on the bond or, tagged by now, on a VLAN device): the
@@ -76,40 +69,34 @@ extension Engine {
     /// Frames a member received: the mode decides whether the bond accepts them.
     @discardableResult
     func forwardFromMember(_ port: MemberPort) -> Bool {
-        var any = false
         // A member disabled by hand delivers nothing, as Open vSwitch's disabled members.
         let enabled = !bond.members[port.index].adminDisabled
         let maxFrame = mtu + FrameParser.ethernetHeaderLength
         let tap = port.tap
-        var batches = 0
-        while batches < Self.socketBatchesPerTurn,
-            port.socket.receiveBlock({ frames in
-                framesThisTurn &+= frames.count
-                while let frame = frames.next() {
-                    if let tap { tap.record(frame, .received) }
-                    if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
-                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                    case .failure(let e):
-                        counters.count(e.defect)
-                        port.rxDrops &+= 1
-                    case .success(let parsed):
-                        switch admit(parsed, MutableFrameBytes(frame.bytes), on: port, enabled: enabled) {
-                        case .deliver:
-                            port.rxPackets &+= 1
-                            port.rxBytes &+= frame.wireLength
-                            deliver(frame, parsed)
-                        case .drop: port.rxDrops &+= 1
-                        case .consumed: port.rxControl &+= 1
-                        }
+        let batches = port.socket.receiveBlocks(limit: Self.socketBatchesPerTurn) { frames in
+            framesThisTurn &+= frames.count
+            while let frame = frames.next() {
+                if let tap { tap.record(frame, .received) }
+                if frame.isCut { counters.count(.truncated); port.rxDrops &+= 1; continue }
+                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                case .failure(let e):
+                    counters.count(e.defect)
+                    port.rxDrops &+= 1
+                case .success(let parsed):
+                    switch admit(parsed, MutableFrameBytes(frame.bytes), on: port, enabled: enabled) {
+                    case .deliver:
+                        port.rxPackets &+= 1
+                        port.rxBytes &+= frame.wireLength
+                        deliver(frame, parsed)
+                    case .drop: port.rxDrops &+= 1
+                    case .consumed: port.rxControl &+= 1
                     }
                 }
-                flushDelivered()
-            })
-        {
-            any = true
-            batches += 1
+            }
+            flushDelivered()
         }
+        let any = batches > 0
         if any && probing { noteTraffic(on: port) }
         return any
     }

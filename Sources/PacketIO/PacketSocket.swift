@@ -198,6 +198,16 @@ public final class PacketSocket {
         return true
     }
 
+    /// `receiveBlock` until the ring is empty or `limit` batches were read: a loop that
+    /// serves several rings (and requests, timers) keeps every one in turn under a flood.
+    /// - Returns: how many batches were read; `limit` means frames may be left.
+    @inline(__always)
+    public func receiveBlocks(limit: Int, _ body: (inout BlockFrames) -> Void) -> Int {
+        var batches = 0
+        while batches < limit, receiveBlock(body) { batches += 1 }
+        return batches
+    }
+
     /// The whole of a frame its slot holds cut (TP_STATUS_COPY), from the socket's
     /// queue into `bigFrame`: the virtio-net header at `PACKET_RESERVE`, the frame
     /// after it. Nil if the queue held none (the kernel found the socket's budget used).

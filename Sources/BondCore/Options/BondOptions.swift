@@ -75,6 +75,13 @@ public struct BondOptions: Sendable, Equatable {
     /// The ARP/NS monitor runs (arp_interval with at least one target).
     public var probesLinks: Bool { arpInterval > 0 }
 
+    /// Under `workers_steer=cpu`, each thread's CPU, the engine's first: the first
+    /// `workers` of `engine_cpus` (checked to be there). Empty: frames go by flow.
+    public var steeringCPUs: [Int] {
+        guard workersSteer == .cpu, let list = engineCPUs?.cpus else { return [] }
+        return Array(list.prefix(workers))
+    }
+
     /// The most forwarding threads a bond runs (`workers`).
     public static let maxWorkers = 16
 

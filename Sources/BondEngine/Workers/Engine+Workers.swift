@@ -22,10 +22,8 @@ extension Engine {
         let count = bond.options.workers
         guard count > 1 else { return }
         do {
-            let o = bond.options
-            let steering = o.workersSteer == .cpu ? Array((o.engineCPUs?.cpus ?? []).prefix(count)) : []
             let threads = try ForwardingThreads(
-                count: count, bond: name, first: forwardingSnapshot(), bondDevice: device.socket, steeringCPUs: steering)
+                count: count, bond: name, first: forwardingSnapshot(), bondDevice: device.socket, steeringCPUs: bond.options.steeringCPUs)
             forwarding = threads
             undo.push("forwarding threads of \(name)") { [weak self] in
                 self?.forwarding?.close()

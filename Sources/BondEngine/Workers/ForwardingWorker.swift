@@ -214,39 +214,33 @@ final class ForwardingWorker: @unchecked Sendable {
 
     /// Frames the host sent on the bond device: the mode picks the member.
     private func forwardFromHost(_ d: WorkerSocket) -> Bool {
-        var any = false
         // Read once per call, not per frame (each read of the class's arrays retains them).
         let view = snapshot.view
         let maxFrame = snapshot.maximumFrame
-        var batches = 0
-        while batches < batchesPerTurn,
-            d.socket.receiveBlock({ batch in
-                frames &+= batch.count
-                while let frame = batch.next() {
-                    d.received &+= 1
-                    d.receivedBytes &+= frame.wireLength
-                    if frame.isCut { truncated &+= 1; continue }
-                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                    case .failure(let e): count(e.defect)
-                    case .success(let parsed):
-                        switch mode.transmitTarget(for: parsed, members: view) {
-                        case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
+        let batches = d.socket.receiveBlocks(limit: batchesPerTurn) { batch in
+            frames &+= batch.count
+            while let frame = batch.next() {
+                d.received &+= 1
+                d.receivedBytes &+= frame.wireLength
+                if frame.isCut { truncated &+= 1; continue }
+                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                case .failure(let e): count(e.defect)
+                case .success(let parsed):
+                    switch mode.transmitTarget(for: parsed, members: view) {
+                    case .member(let i), .memberWithOwnSource(let i), .memberAnnouncingOwnMAC(let i):
+                        if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
+                    case .allMembers:
+                        for i in view.usable {
                             if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
-                        case .allMembers:
-                            for i in view.usable {
-                                if i < members.count, let m = members[i] { m.queue.append(frame) } else { noMember &+= 1 }
-                            }
-                        case .drop: noMember &+= 1
                         }
+                    case .drop: noMember &+= 1
                     }
                 }
-                for case let m? in members { m.flushAndPublish() }
-            })
-        {
-            any = true
-            batches += 1
+            }
+            for case let m? in members { m.flushAndPublish() }
         }
+        let any = batches > 0
         if batches == batchesPerTurn { behind = true }
         if any { d.flushAndPublish() }
         return any
@@ -254,44 +248,38 @@ final class ForwardingWorker: @unchecked Sendable {
 
     /// Frames a member received: the mode decides whether the bond accepts them.
     private func forwardFromMember(_ m: WorkerSocket, slot: Int) -> Bool {
-        var any = false
-        var batches = 0
         let s = snapshot
         let view = s.view
         let maxFrame = s.maximumFrame
         let receiving = slot < s.receiving.count && s.receiving[slot]
         let control = mode.controlEtherType
-        while batches < batchesPerTurn,
-            m.socket.receiveBlock({ batch in
-                frames &+= batch.count
-                while let frame = batch.next() {
-                    if frame.isCut { truncated &+= 1; m.refused &+= 1; continue }
-                    let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
-                    switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
-                    case .failure(let e):
-                        count(e.defect)
+        let batches = m.socket.receiveBlocks(limit: batchesPerTurn) { batch in
+            frames &+= batch.count
+            while let frame = batch.next() {
+                if frame.isCut { truncated &+= 1; m.refused &+= 1; continue }
+                let bytes = FrameBytes(UnsafeRawBufferPointer(frame.bytes))
+                switch FrameParser.parse(bytes, maxLength: frame.isSegmentationOffload ? .max : maxFrame) {
+                case .failure(let e):
+                    count(e.defect)
+                    m.refused &+= 1
+                case .success(let parsed):
+                    // The group sends control frames to the engine; one here is refused
+                    // rather than handed to the host.
+                    guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: view) else {
                         m.refused &+= 1
-                    case .success(let parsed):
-                        // The group sends control frames to the engine; one here is refused
-                        // rather than handed to the host.
-                        guard receiving, parsed.etherType != control, mode.admits(parsed, on: slot, members: view) else {
-                            m.refused &+= 1
-                            continue
-                        }
-                        if s.macPolicy.readdressesToBond(parsed.destination, bondMAC: s.bondMAC, isMemberMAC: s.memberMACs.contains) {
-                            MutableFrameBytes(frame.bytes).setMAC(0, s.bondMAC)
-                        }
-                        m.received &+= 1
-                        m.receivedBytes &+= frame.wireLength
-                        delivery.append(frame)
+                        continue
                     }
+                    if s.macPolicy.readdressesToBond(parsed.destination, bondMAC: s.bondMAC, isMemberMAC: s.memberMACs.contains) {
+                        MutableFrameBytes(frame.bytes).setMAC(0, s.bondMAC)
+                    }
+                    m.received &+= 1
+                    m.receivedBytes &+= frame.wireLength
+                    delivery.append(frame)
                 }
-                deliver()
-            })
-        {
-            any = true
-            batches += 1
+            }
+            deliver()
         }
+        let any = batches > 0
         if batches == batchesPerTurn { behind = true }
         if any {
             if s.notesTraffic { m.counters.lastReceive.store(MonotonicClock.now().nanoseconds, ordering: .relaxed) }
